@@ -1,0 +1,102 @@
+//! `fidelity-fn`: a Lambda function (lambda_runtime 1.x) used by the local cloud's tests to exercise every
+//! behaviour the runtime must reproduce as AWS does. `FIDELITY_MODE` picks the behaviour:
+//!
+//! | mode | behaviour |
+//! | --- | --- |
+//! | `echo` (default) | returns the event unchanged |
+//! | `sleep` | sleeps `FIDELITY_SLEEP_MS` milliseconds, then returns the event |
+//! | `panic` | panics in the handler (lambda_runtime reports it on `/invocation/{id}/error`) |
+//! | `error` | returns an `Err` from the handler (reported on `/invocation/{id}/error`) |
+//! | `exit` | calls `process::exit(3)` in the handler |
+//! | `malformed` | returns `{"foo":1}`, which is not a valid API Gateway proxy response |
+//! | `proxy` | returns a valid API Gateway proxy response whose body is the event |
+//! | `alb` | returns a valid ALB target response whose body is the event |
+//! | `noinit` | never calls `/runtime/invocation/next` (sleeps forever before starting the runtime) |
+//! | `initerror` | posts to `/runtime/init/error` and exits with status 1 |
+//!
+//! Every invocation prints `fidelity-fn <mode> <request id>` on stdout and `fidelity-fn stderr <request id>` on
+//! stderr, so tests can find the function's own lines in the logs.
+
+use std::{io::Write, time::Duration};
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::{Value, json};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    let mode = std::env::var("FIDELITY_MODE").unwrap_or_else(|_| "echo".to_owned());
+    match mode.as_str() {
+        "echo" | "sleep" | "panic" | "error" | "exit" | "malformed" | "proxy" | "alb" => {}
+        "noinit" => loop {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        },
+        "initerror" => {
+            post_init_error()?;
+            std::process::exit(1);
+        }
+        other => {
+            eprintln!(
+                "fidelity-fn: unknown FIDELITY_MODE {other:?}; use one of echo, sleep, panic, error, exit, malformed, proxy, alb, noinit, initerror"
+            );
+            std::process::exit(2);
+        }
+    }
+    println!("fidelity-fn init mode={mode}");
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let mode = mode.clone();
+        async move { handle(&mode, event).await }
+    }))
+    .await
+}
+
+async fn handle(mode: &str, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let request_id = event.context.request_id.clone();
+    println!("fidelity-fn {mode} {request_id}");
+    eprintln!("fidelity-fn stderr {request_id}");
+    let _ = std::io::stdout().flush();
+    let payload = event.payload;
+    match mode {
+        "sleep" => {
+            let ms = std::env::var("FIDELITY_SLEEP_MS")
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1000);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Ok(payload)
+        }
+        "panic" => panic!("fidelity-fn panicked on purpose"),
+        "error" => Err("fidelity-fn failed on purpose".into()),
+        "exit" => std::process::exit(3),
+        "malformed" => Ok(json!({"foo": 1})),
+        "proxy" => Ok(json!({
+            "statusCode": 200,
+            "headers": {"content-type": "application/json"},
+            "body": payload.to_string(),
+            "isBase64Encoded": false,
+        })),
+        "alb" => Ok(json!({
+            "statusCode": 200,
+            "statusDescription": "200 OK",
+            "headers": {"content-type": "application/json"},
+            "body": payload.to_string(),
+            "isBase64Encoded": false,
+        })),
+        _ => Ok(payload),
+    }
+}
+
+/// Reports an init failure the way a custom runtime does, with a plain HTTP/1.1 request.
+fn post_init_error() -> Result<(), Error> {
+    let api = std::env::var("AWS_LAMBDA_RUNTIME_API")?;
+    let body = r#"{"errorType":"Fidelity.InitFailed","errorMessage":"fidelity-fn failed to initialise on purpose"}"#;
+    let mut stream = std::net::TcpStream::connect(&api)?;
+    write!(
+        stream,
+        "POST /2018-06-01/runtime/init/error HTTP/1.1\r\nHost: {api}\r\nLambda-Runtime-Function-Error-Type: Fidelity.InitFailed\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response)?;
+    eprintln!("fidelity-fn init error reported: {}", response.lines().next().unwrap_or(""));
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! `cargo xtask build`: compiles each Lambda crate and packages it as a reproducible `bootstrap.zip`.
+//!
+//! Host builds use plain cargo with the size-tuned `lambda-release` profile and land in
+//! `target/lambda/<crate>/bootstrap.zip`; `--arm64` builds go through cargo-lambda into
+//! `target/lambda-arm64/<crate>/bootstrap.zip`.
+
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, Result, bail};
+use xshell::{Shell, cmd};
+use zip::{DateTime, ZipWriter, write::SimpleFileOptions};
+
+use crate::{
+    pattern::{Pattern, project_root},
+    tools::{self, Tool},
+};
+
+/// The cargo profile Lambda artifacts are built with (defined in the root Cargo.toml).
+pub const PROFILE: &str = "lambda-release";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    /// The machine's own architecture (x86_64 here): what the local target runs.
+    Host,
+    /// aarch64 for AWS Graviton, cross-compiled by cargo-lambda.
+    Arm64,
+}
+
+/// A packaged Lambda.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Artifact {
+    pub package: String,
+    pub zip: PathBuf,
+    pub bytes: u64,
+}
+
+/// Where the zip of `package` lands.
+pub fn zip_path(package: &str, arch: Arch) -> PathBuf {
+    let dir = match arch {
+        Arch::Host => "lambda",
+        Arch::Arm64 => "lambda-arm64",
+    };
+    project_root().join("target").join(dir).join(package).join("bootstrap.zip")
+}
+
+/// Builds every Lambda of `patterns`; prints and returns the artifacts.
+pub fn run(patterns: &[Pattern], arch: Arch) -> Result<Vec<Artifact>> {
+    let packages: Vec<String> =
+        patterns.iter().flat_map(|p| p.lambdas.iter().map(|l| l.package.clone())).collect();
+    let artifacts = build(&packages, arch)?;
+    for a in &artifacts {
+        let rel = a.zip.strip_prefix(project_root()).unwrap_or(&a.zip);
+        println!("{:<32} {:>9}  {}", a.package, human_size(a.bytes), rel.display());
+    }
+    Ok(artifacts)
+}
+
+/// Builds and packages `packages`.
+pub fn build(packages: &[String], arch: Arch) -> Result<Vec<Artifact>> {
+    if packages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sh = Shell::new()?;
+    sh.change_dir(project_root());
+    let flags: Vec<String> = packages.iter().flat_map(|p| ["-p".to_owned(), p.clone()]).collect();
+    match arch {
+        Arch::Host => {
+            if !cfg!(target_os = "linux") {
+                bail!(
+                    "host builds make Linux binaries only on Linux; on this OS use `cargo xtask build --arm64` (cargo-lambda cross-compiles)"
+                );
+            }
+            cmd!(sh, "cargo build --profile {PROFILE} {flags...}")
+                .run()
+                .context("building the Lambda crates")?;
+            packages
+                .iter()
+                .map(|pkg| {
+                    let binary = project_root().join("target").join(PROFILE).join(pkg);
+                    package(&binary, &zip_path(pkg, arch), pkg)
+                })
+                .collect()
+        }
+        Arch::Arm64 => {
+            tools::require(&sh, Tool::CargoLambda)?;
+            let lambda_dir = project_root().join("target").join("lambda-arm64-build");
+            cmd!(sh, "cargo lambda build --release --arm64 --lambda-dir {lambda_dir} {flags...}")
+                .run()
+                .context("building the Lambda crates for arm64 with cargo-lambda")?;
+            packages
+                .iter()
+                .map(|pkg| {
+                    let binary = lambda_dir.join(pkg).join("bootstrap");
+                    package(&binary, &zip_path(pkg, arch), pkg)
+                })
+                .collect()
+        }
+    }
+}
+
+/// Zips `binary` as an executable `bootstrap` with fixed timestamps and modes, so equal inputs give
+/// byte-identical zips. Written to a temporary file and renamed, so a reader never sees half a zip.
+fn package(binary: &Path, zip: &Path, pkg: &str) -> Result<Artifact> {
+    let code = fs::read(binary)
+        .with_context(|| format!("reading the built binary {} of `{pkg}`", binary.display()))?;
+    let dir = zip.parent().unwrap();
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let tmp = dir.join("bootstrap.zip.tmp");
+    let mut writer = ZipWriter::new(fs::File::create(&tmp)?);
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9))
+        .last_modified_time(DateTime::default())
+        .unix_permissions(0o755);
+    writer.start_file("bootstrap", options)?;
+    writer.write_all(&code)?;
+    writer.finish()?.sync_all()?;
+    fs::rename(&tmp, zip).with_context(|| format!("writing {}", zip.display()))?;
+    let bytes = fs::metadata(zip)?.len();
+    Ok(Artifact { package: pkg.to_owned(), zip: zip.to_owned(), bytes })
+}
+
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.2} MiB", bytes as f64 / (1u64 << 20) as f64)
+    } else {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zips_are_reproducible_and_executable() {
+        let dir = std::env::temp_dir().join(format!("xtask-zip-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let binary = dir.join("bin");
+        fs::write(&binary, b"\x7fELF not really a binary").unwrap();
+        let first = package(&binary, &dir.join("a/bootstrap.zip"), "x").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let second = package(&binary, &dir.join("b/bootstrap.zip"), "x").unwrap();
+        let (a, b) = (fs::read(&first.zip).unwrap(), fs::read(&second.zip).unwrap());
+        assert_eq!(a, b, "two packagings of the same binary differ");
+
+        let mut archive = zip::ZipArchive::new(fs::File::open(&first.zip).unwrap()).unwrap();
+        assert_eq!(archive.len(), 1);
+        let entry = archive.by_index(0).unwrap();
+        assert_eq!(entry.name().unwrap(), "bootstrap");
+        assert_eq!(entry.unix_mode().unwrap() & 0o777, 0o755);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,49 @@
+//! Maps the AWS URLs in a local deployment's outputs to where the local cloud serves them.
+//!
+//! `https://{id}.execute-api.{region}.amazonaws.com/{stage}` becomes `http://{id}.execute-api.localhost:{port}/{stage}`
+//! (curl and browsers resolve `*.localhost` to 127.0.0.1; `cargo xtask verify` does too).
+
+use super::Outputs;
+
+/// Rewrites every string output that is an execute-api URL.
+pub fn map_outputs(outputs: Outputs, edge_url: &str) -> Outputs {
+    let port = edge_url.rsplit(':').next().unwrap_or("4566").trim_end_matches('/');
+    outputs
+        .into_iter()
+        .map(|(name, value)| {
+            let value = match value.as_str().and_then(|s| map_url(s, port)) {
+                Some(mapped) => serde_json::Value::String(mapped),
+                None => value,
+            };
+            (name, value)
+        })
+        .collect()
+}
+
+fn map_url(url: &str, port: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://")?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (api_id, region_domain) = host.split_once(".execute-api.")?;
+    region_domain.strip_suffix(".amazonaws.com")?;
+    let slash = if path.is_empty() && !url.ends_with('/') { "" } else { "/" };
+    Some(format!("http://{api_id}.execute-api.localhost:{port}{slash}{path}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execute_api_urls_are_mapped_and_others_kept() {
+        let mut outputs = Outputs::new();
+        outputs.insert("api_url".into(), "https://abc123.execute-api.us-east-1.amazonaws.com/prod".into());
+        outputs.insert("base".into(), "https://abc123.execute-api.eu-west-1.amazonaws.com".into());
+        outputs.insert("alb".into(), "internal-x.us-east-1.elb.amazonaws.com".into());
+        outputs.insert("n".into(), serde_json::json!(3));
+        let mapped = map_outputs(outputs, "http://127.0.0.1:4566");
+        assert_eq!(mapped["api_url"], "http://abc123.execute-api.localhost:4566/prod");
+        assert_eq!(mapped["base"], "http://abc123.execute-api.localhost:4566");
+        assert_eq!(mapped["alb"], "internal-x.us-east-1.elb.amazonaws.com");
+        assert_eq!(mapped["n"], 3);
+    }
+}

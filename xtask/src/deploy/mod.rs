@@ -1,0 +1,227 @@
+//! `cargo xtask deploy | destroy | outputs`: applies a pattern's own IaC to a target and records its outputs.
+//!
+//! Each pattern, target and IaC flavour gets a work directory `.work/<pattern>/<target>-<iac>/` holding the
+//! state, generated configuration and `outputs.json`; the pattern's files are never edited.
+
+pub mod aws_json;
+mod lock;
+pub mod local_urls;
+mod terraform;
+
+use std::{
+    collections::BTreeMap,
+    fs,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, Result, bail};
+
+use crate::{
+    build,
+    pattern::{Iac, Pattern, project_root},
+};
+
+/// Where a pattern is deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// The local cloud (moto + the local data plane) on 127.0.0.1.
+    Local,
+    /// The AWS account of the current credentials (AWS_PROFILE / AWS_REGION as usual).
+    Aws,
+}
+
+impl Target {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Local => "local",
+            Target::Aws => "aws",
+        }
+    }
+}
+
+/// Options shared by deploy, destroy, verify and test.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeployArgs {
+    /// Where to deploy.
+    #[arg(long, value_enum, default_value = "local")]
+    pub target: Target,
+    /// Which IaC flavour, where a pattern has several (default: the first in its pattern.toml).
+    #[arg(long, value_enum)]
+    pub iac: Option<Iac>,
+    /// Keep what was created after a failure (and, for `test`, after the run).
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// Outputs of a deployment: output name -> value (strings as JSON strings).
+pub type Outputs = BTreeMap<String, serde_json::Value>;
+
+/// One deployment of one pattern.
+pub struct Deployment<'a> {
+    pub pattern: &'a Pattern,
+    pub target: Target,
+    pub iac: Iac,
+}
+
+impl<'a> Deployment<'a> {
+    pub fn new(pattern: &'a Pattern, args: &DeployArgs) -> Result<Deployment<'a>> {
+        let iac = match args.iac {
+            Some(iac) if pattern.has(iac) => iac,
+            Some(iac) => bail!(
+                "pattern `{}` has no {} flavour; its pattern.toml lists: {}",
+                pattern.name,
+                iac.as_str(),
+                pattern.manifest.iac.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            None => pattern.manifest.iac[0],
+        };
+        Ok(Deployment { pattern, target: args.target, iac })
+    }
+
+    pub fn work_dir(&self) -> PathBuf {
+        project_root()
+            .join(".work")
+            .join(&self.pattern.name)
+            .join(format!("{}-{}", self.target.as_str(), self.iac.as_str()))
+    }
+
+    fn outputs_path(&self) -> PathBuf {
+        self.work_dir().join("outputs.json")
+    }
+
+    /// The outputs saved by the last successful deploy.
+    pub fn saved_outputs(&self) -> Result<Outputs> {
+        let path = self.outputs_path();
+        let text = fs::read_to_string(&path).with_context(|| {
+            format!(
+                "no outputs for `{}` on the {} target ({} is missing); fix: `cargo xtask deploy {}` first",
+                self.pattern.name,
+                self.target.as_str(),
+                path.display(),
+                self.pattern.name
+            )
+        })?;
+        Ok(serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?)
+    }
+
+    fn save_outputs(&self, outputs: &Outputs) -> Result<()> {
+        let path = self.outputs_path();
+        fs::write(&path, serde_json::to_string_pretty(outputs)?)
+            .with_context(|| format!("writing {}", path.display()))
+    }
+}
+
+/// How a deploy runs beyond the pattern's own settings.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Keep what a failed deploy created.
+    pub keep: bool,
+    /// Skip `validate` (only for the fidelity tests' deliberately mis-wired deployments).
+    pub skip_validation: bool,
+    /// Extra IaC variables (`name=value`), after the pattern's own.
+    pub extra_vars: Vec<(String, String)>,
+}
+
+/// Builds, validates and applies; on failure destroys what was created unless `keep`.
+pub fn deploy(dep: &Deployment<'_>, keep: bool) -> Result<Outputs> {
+    deploy_with(dep, &Options { keep, ..Options::default() })
+}
+
+pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
+    let keep = options.keep;
+    let _lock = lock::acquire(&dep.work_dir())?;
+    let artifacts = build::build(
+        &dep.pattern.lambdas.iter().map(|l| l.package.clone()).collect::<Vec<_>>(),
+        build::Arch::Host,
+    )?;
+    let findings =
+        if options.skip_validation { Vec::new() } else { crate::validate::check(dep.pattern)? };
+    if !findings.is_empty() {
+        for f in &findings {
+            eprintln!("{f}");
+        }
+        bail!("`{}` does not validate: nothing was deployed", dep.pattern.name);
+    }
+    let endpoint = match dep.target {
+        Target::Local => Some(crate::local::ensure_up(None)?.edge_url),
+        Target::Aws => None,
+    };
+    let zips: BTreeMap<String, PathBuf> =
+        artifacts.into_iter().map(|a| (a.package, a.zip)).collect();
+    let raw = match dep.iac {
+        Iac::Terraform => {
+            let tf = terraform::Driver::new(dep, endpoint.as_deref())?;
+            match tf.apply(&zips, &options.extra_vars) {
+                Ok(outputs) => outputs,
+                Err(err) if keep => return Err(err.context("deploy failed (kept because of --keep)")),
+                Err(err) => {
+                    eprintln!("deploy failed; destroying what was created (use --keep to keep it)");
+                    if let Err(cleanup) = tf.destroy(&zips) {
+                        eprintln!("cleanup after the failed deploy also failed: {cleanup:#}");
+                    }
+                    return Err(err);
+                }
+            }
+        }
+        Iac::Sam => bail!("SAM deploys are not supported yet; use --iac terraform"),
+    };
+    let outputs = match (dep.target, endpoint.as_deref()) {
+        (Target::Local, Some(edge)) => local_urls::map_outputs(raw, edge),
+        _ => raw,
+    };
+    dep.save_outputs(&outputs)?;
+    print_outputs(&outputs);
+    Ok(outputs)
+}
+
+/// Destroys the deployment and cleans its work directory.
+pub fn destroy(dep: &Deployment<'_>) -> Result<()> {
+    let work_dir = dep.work_dir();
+    if !work_dir.exists() {
+        println!("{}: nothing deployed on the {} target", dep.pattern.name, dep.target.as_str());
+        return Ok(());
+    }
+    let _lock = lock::acquire(&work_dir)?;
+    let endpoint = match dep.target {
+        Target::Local => Some(crate::local::ensure_up(None)?.edge_url),
+        Target::Aws => None,
+    };
+    let zips: BTreeMap<String, PathBuf> = dep
+        .pattern
+        .lambdas
+        .iter()
+        .map(|l| (l.package.clone(), build::zip_path(&l.package, build::Arch::Host)))
+        .collect();
+    match dep.iac {
+        Iac::Terraform => {
+            let tf = terraform::Driver::new(dep, endpoint.as_deref())?;
+            tf.destroy(&zips)?;
+            if let Some(edge) = endpoint.as_deref() {
+                tf.check_nothing_left(edge)?;
+            }
+        }
+        Iac::Sam => bail!("SAM deploys are not supported yet"),
+    }
+    drop(_lock);
+    remove_work_dir(&work_dir)?;
+    println!("{}: destroyed", dep.pattern.name);
+    Ok(())
+}
+
+fn remove_work_dir(dir: &Path) -> Result<()> {
+    fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    if let Some(parent) = dir.parent() {
+        let _ = fs::remove_dir(parent); // only succeeds when no other target's work dir remains
+    }
+    Ok(())
+}
+
+pub fn print_outputs(outputs: &Outputs) {
+    let width = outputs.keys().map(String::len).max().unwrap_or(0);
+    for (name, value) in outputs {
+        match value.as_str() {
+            Some(s) => println!("{name:width$} = {s}"),
+            None => println!("{name:width$} = {value}"),
+        }
+    }
+}

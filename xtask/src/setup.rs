@@ -1,0 +1,89 @@
+//! `cargo xtask setup`: installs what the project needs and is missing, idempotently (fast when present).
+//!
+//! Python tools go into `.venv` (created with `--system-site-packages`, so versions already installed on the
+//! machine are reused); the Rust components are checked; Terraform cannot be installed from a package
+//! registry, so its absence is an error with the install hint.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use xshell::{Shell, cmd};
+
+use crate::pattern::project_root;
+
+/// The project's virtualenv.
+pub fn venv() -> PathBuf {
+    project_root().join(".venv")
+}
+
+/// The Python that has the project's tools: `.venv/bin/python` once set up.
+pub fn python() -> PathBuf {
+    let venv_python = venv().join("bin").join("python");
+    if venv_python.exists() { venv_python } else { PathBuf::from("python3") }
+}
+
+/// `name==version` pins from requirements.txt.
+fn pins() -> Result<Vec<(String, String)>> {
+    let path = project_root().join("requirements.txt");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut pins = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let (name, version) = line
+            .split_once("==")
+            .with_context(|| format!("{}: `{line}` is not pinned with ==", path.display()))?;
+        let name = name.split('[').next().unwrap_or(name);
+        pins.push((name.to_owned(), version.to_owned()));
+    }
+    Ok(pins)
+}
+
+pub fn run() -> Result<()> {
+    let sh = Shell::new()?;
+    sh.change_dir(project_root());
+    for component in [["fmt", "--version"], ["clippy", "--version"]] {
+        if cmd!(sh, "cargo {component...}").quiet().ignore_stdout().ignore_stderr().run().is_err() {
+            let name = if component[0] == "fmt" { "rustfmt" } else { "clippy" };
+            cmd!(sh, "rustup component add {name}").run().with_context(|| {
+                format!("installing {name}; fix: `rustup component add {name}`")
+            })?;
+        }
+    }
+
+    let venv = venv();
+    if !venv.join("bin").join("python").exists() {
+        println!("creating {}", venv.display());
+        cmd!(sh, "python3 -m venv --system-site-packages {venv}")
+            .run()
+            .context("creating the project virtualenv; fix: install Python 3.10+ with the venv module")?;
+    }
+    let python = python();
+    let pins = pins()?;
+    let probe = pins
+        .iter()
+        .map(|(n, v)| format!("({n:?}, {v:?})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let script = format!(
+        "import importlib.metadata as m\nmissing = []\nfor name, version in [{probe}]:\n    \
+         try:\n        ok = m.version(name) == version\n    except m.PackageNotFoundError:\n        ok = False\n    \
+         if not ok: missing.append(name)\nprint(' '.join(missing))\n"
+    );
+    let missing = cmd!(sh, "{python} -c {script}").read().context("probing the Python tools")?;
+    if missing.trim().is_empty() {
+        println!("python tools: up to date ({})", pins.iter().map(|(n, v)| format!("{n} {v}")).collect::<Vec<_>>().join(", "));
+    } else {
+        println!("installing python tools: {missing}");
+        cmd!(sh, "{python} -m pip install --quiet --disable-pip-version-check -r requirements.txt")
+            .run()
+            .context("pip install -r requirements.txt")?;
+    }
+
+    if cmd!(sh, "terraform version").quiet().ignore_stdout().ignore_stderr().run().is_err() {
+        bail!(
+            "terraform is not installed and no package registry ships it; fix: install Terraform >= 1.5 \
+             (https://developer.hashicorp.com/terraform/install) and put it on PATH"
+        );
+    }
+    println!("setup: ok");
+    Ok(())
+}

@@ -1,0 +1,291 @@
+//! `example-pattern.json`: valid against `schemas/example-pattern.schema.json`, its `framework` agrees with
+//! `pattern.toml`, and `gitHub.template` points at this folder and at a file that exists.
+
+use std::{fs, path::Path};
+
+use anyhow::{Context, Result};
+use jsonschema::error::ValidationErrorKind;
+use serde_json::Value;
+
+use super::Finding;
+use crate::pattern::{Iac, Pattern};
+
+pub const FILE: &str = "example-pattern.json";
+const SCHEMA_PATH: &str = "schemas/example-pattern.schema.json";
+const SCHEMA: &str = include_str!("../../../schemas/example-pattern.schema.json");
+
+pub fn check(p: &Pattern) -> Result<Vec<Finding>> {
+    let path = p.dir.join(FILE);
+    if !path.is_file() {
+        return Ok(vec![Finding::new(
+            &path,
+            FILE,
+            "metadata-missing",
+            "the pattern has no example-pattern.json",
+            "copy template/example-pattern.json (upstream's _pattern-model) and fill it in",
+        )]);
+    }
+    let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    check_text(p, &path, &text)
+}
+
+fn check_text(p: &Pattern, path: &Path, text: &str) -> Result<Vec<Finding>> {
+    let json: Value = match serde_json::from_str(text) {
+        Ok(json) => json,
+        Err(err) => {
+            return Ok(vec![
+                Finding::new(
+                    path,
+                    format!("line {}, column {}", err.line(), err.column()),
+                    "metadata-json",
+                    format!("not valid JSON: {err}"),
+                    "fix the JSON syntax at that place (a trailing comma or a missing quote is typical)",
+                )
+                .at_line(Some(err.line())),
+            ]);
+        }
+    };
+    let mut findings = schema_findings(path, &json)?;
+    findings.extend(framework_findings(p, path, &json));
+    findings.extend(template_findings(p, path, &json));
+    Ok(findings)
+}
+
+fn schema_findings(path: &Path, json: &Value) -> Result<Vec<Finding>> {
+    let schema: Value = serde_json::from_str(SCHEMA).context("parsing the embedded schema")?;
+    let validator = jsonschema::draft202012::new(&schema)
+        .map_err(|err| anyhow::anyhow!("{SCHEMA_PATH} is not a valid JSON Schema: {err}"))?;
+    let findings = validator
+        .iter_errors(json)
+        .map(|err| {
+            let at = err.instance_path().as_str().to_owned();
+            let (field, fix) = describe(&at, err.kind(), err.instance());
+            Finding::new(path, field, "metadata-schema", err.to_string(), fix)
+        })
+        .collect();
+    Ok(findings)
+}
+
+/// The field a schema error is about and how to fix it.
+fn describe(at: &str, kind: &ValidationErrorKind, instance: &Value) -> (String, String) {
+    let field = if at.is_empty() { "/".to_owned() } else { at.to_owned() };
+    let model = "see upstream's _pattern-model/example-pattern.json";
+    match kind {
+        ValidationErrorKind::MaxLength { limit } => {
+            let has = instance.as_str().map_or(0, |s| s.chars().count());
+            let what = field.trim_start_matches('/');
+            (field.clone(), format!("shorten the {what} to at most {limit} characters (it has {has})"))
+        }
+        ValidationErrorKind::MinLength { .. } => (field, "write a non-empty text".to_owned()),
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let full = format!("{}/{name}", at);
+            (full.clone(), format!("add the field `{full}` ({model})"))
+        }
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let first = unexpected.first().cloned().unwrap_or_default();
+            (
+                format!("{at}/{first}"),
+                format!("remove or rename {} ({model} for the allowed fields)", quote_all(unexpected)),
+            )
+        }
+        ValidationErrorKind::Enum { options } => {
+            (field, format!("use one of: {}", options_list(options)))
+        }
+        ValidationErrorKind::Constant { expected_value } => {
+            (field, format!("set it to {expected_value}"))
+        }
+        ValidationErrorKind::Type { kind } => (field, format!("make it {kind:?}").to_lowercase()),
+        ValidationErrorKind::MinItems { limit } => {
+            (field, format!("give at least {limit} item(s)"))
+        }
+        ValidationErrorKind::Pattern { pattern } => {
+            (field, format!("write a value matching `{pattern}` (a full https:// URL)"))
+        }
+        _ => (field, format!("make it match {SCHEMA_PATH}")),
+    }
+}
+
+fn quote_all(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn options_list(options: &Value) -> String {
+    match options {
+        Value::Array(items) => items.iter().map(Value::to_string).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// The `framework` values that describe an IaC flavour of `pattern.toml`.
+fn frameworks_for(iac: Iac) -> &'static [&'static str] {
+    match iac {
+        Iac::Terraform => &["Terraform", "Terraform (with modules)"],
+        Iac::Sam => &["AWS SAM", "SAM"],
+    }
+}
+
+fn framework_findings(p: &Pattern, path: &Path, json: &Value) -> Option<Finding> {
+    // A missing or non-string framework is a schema finding already.
+    let framework = json.get("framework")?.as_str()?;
+    let allowed: Vec<&str> =
+        p.manifest.iac.iter().flat_map(|&iac| frameworks_for(iac).iter().copied()).collect();
+    if allowed.contains(&framework) {
+        return None;
+    }
+    let iac: Vec<&str> = p.manifest.iac.iter().map(|i| i.as_str()).collect();
+    Some(Finding::new(
+        path,
+        "/framework",
+        "metadata-framework",
+        format!(
+            "framework is \"{framework}\", but {} declares iac = {:?}",
+            p.manifest_path().display(),
+            iac
+        ),
+        format!("set \"framework\" to \"{}\"", frameworks_for(p.manifest.iac[0])[0]),
+    ))
+}
+
+fn template_findings(p: &Pattern, path: &Path, json: &Value) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    // Missing fields are schema findings already.
+    let Some(template) = json.get("gitHub").and_then(|g| g.get("template")) else {
+        return findings;
+    };
+    if let Some(folder) = template.get("projectFolder").and_then(Value::as_str)
+        && folder != p.name
+    {
+        findings.push(Finding::new(
+            path,
+            "/gitHub/template/projectFolder",
+            "metadata-project-folder",
+            format!("projectFolder is \"{folder}\", but the pattern's folder is \"{}\"", p.name),
+            format!("set \"projectFolder\" to \"{}\"", p.name),
+        ));
+    }
+    if let Some(file) = template.get("templateFile").and_then(Value::as_str) {
+        let rel = Path::new(file);
+        let inside = rel.is_relative()
+            && !rel.components().any(|c| matches!(c, std::path::Component::ParentDir));
+        if !inside || !p.dir.join(rel).is_file() {
+            findings.push(Finding::new(
+                path,
+                "/gitHub/template/templateFile",
+                "metadata-template-file",
+                format!("templateFile \"{file}\" is not a file in {}", p.dir.display()),
+                "point it at the main IaC file, relative to the pattern folder (e.g. \"terraform/main.tf\" or \"template.yaml\")",
+            ));
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::test_support::Scratch;
+
+    fn findings_for(edit: impl FnOnce(&Scratch)) -> Vec<Finding> {
+        let s = Scratch::from_fixture("good", "good-pattern");
+        edit(&s);
+        check(&s.pattern()).unwrap()
+    }
+
+    #[test]
+    fn schema_is_valid_draft_2020_12() {
+        let schema: Value = serde_json::from_str(SCHEMA).unwrap();
+        assert!(jsonschema::meta::is_valid(&schema));
+        assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    }
+
+    #[test]
+    fn good_metadata_has_no_findings() {
+        let findings = findings_for(|_| {});
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
+
+    #[test]
+    fn long_title_names_the_field_and_the_length() {
+        let title = "T".repeat(80);
+        let findings = findings_for(|s| {
+            s.edit(FILE, "\"title\": \"Good pattern\"", &format!("\"title\": \"{title}\""));
+        });
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let f = &findings[0];
+        assert_eq!(f.rule, "metadata-schema");
+        assert_eq!(f.location, "/title");
+        assert!(f.file.ends_with("good-pattern/example-pattern.json"));
+        assert!(f.fix.contains("at most 75 characters (it has 80)"), "{}", f.fix);
+    }
+
+    #[test]
+    fn missing_field_wrong_enum_and_unknown_field() {
+        let findings = findings_for(|s| {
+            s.edit(FILE, "\"level\": \"200\"", "\"level\": \"250\", \"colour\": \"red\"");
+            s.edit(FILE, "\"description\": \"A good pattern for tests.\",", "");
+        });
+        let locations: Vec<&str> = findings.iter().map(|f| f.location.as_str()).collect();
+        assert!(locations.contains(&"/description"), "{findings:#?}");
+        assert!(locations.contains(&"/level"), "{findings:#?}");
+        assert!(locations.contains(&"/colour"), "{findings:#?}");
+        let level = findings.iter().find(|f| f.location == "/level").unwrap();
+        assert!(level.fix.contains("\"100\", \"200\", \"300\", \"400\""), "{}", level.fix);
+    }
+
+    #[test]
+    fn language_must_be_rust() {
+        let findings = findings_for(|s| {
+            s.edit(FILE, "\"language\": \"Rust\"", "\"language\": \"Python\"");
+        });
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].location, "/language");
+        assert!(findings[0].fix.contains("\"Rust\""));
+    }
+
+    #[test]
+    fn invalid_json_gives_line_and_column() {
+        let findings = findings_for(|s| {
+            s.edit(FILE, "\"level\": \"200\",", "\"level\": \"200\",,");
+        });
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].rule, "metadata-json");
+        assert_eq!(findings[0].line, Some(5));
+        assert!(findings[0].location.starts_with("line 5, column"));
+    }
+
+    #[test]
+    fn framework_must_match_pattern_toml() {
+        // The fixture declares both terraform and sam: either name is accepted.
+        assert!(findings_for(|s| {
+            s.edit(FILE, "\"framework\": \"Terraform\"", "\"framework\": \"AWS SAM\"");
+        })
+        .is_empty());
+        let findings = findings_for(|s| {
+            s.edit(FILE, "\"framework\": \"Terraform\"", "\"framework\": \"CDK\"");
+        });
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].rule, "metadata-framework");
+        assert!(findings[0].fix.contains("\"Terraform\""));
+    }
+
+    #[test]
+    fn template_file_must_exist_and_folder_must_match() {
+        let findings = findings_for(|s| {
+            s.edit(FILE, "\"templateFile\": \"terraform/main.tf\"", "\"templateFile\": \"terraform/nope.tf\"");
+            s.edit(FILE, "\"projectFolder\": \"good-pattern\"", "\"projectFolder\": \"other\"");
+        });
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, ["metadata-project-folder", "metadata-template-file"], "{findings:#?}");
+        assert_eq!(findings[1].location, "/gitHub/template/templateFile");
+    }
+
+    #[test]
+    fn missing_file_is_a_finding() {
+        let findings = findings_for(|s| {
+            s.remove(FILE);
+        });
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].rule, "metadata-missing");
+    }
+}

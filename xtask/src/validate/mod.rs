@@ -1,0 +1,113 @@
+//! `cargo xtask validate`: every static check a pattern must pass before it is deployed.
+//!
+//! Each check module returns [`Finding`]s; a finding names the file, the field or line, the rule and the fix.
+
+mod cfn_template;
+mod files;
+mod metadata;
+mod readme;
+mod rules;
+mod sam;
+mod terraform;
+mod tf_config;
+#[cfg(test)]
+mod test_support;
+
+use std::{fmt, path::PathBuf};
+
+use anyhow::{Result, bail};
+
+use crate::pattern::{Iac, Pattern};
+
+/// One problem found in a pattern.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Finding {
+    pub file: PathBuf,
+    /// 1-based line in `file`, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The field (`title`, `resource.aws_lb.alb.internal`) or `line N`.
+    pub location: String,
+    /// Short rule id, e.g. `metadata-schema`, `iam-wildcard-action`.
+    pub rule: &'static str,
+    pub message: String,
+    pub fix: String,
+}
+
+impl Finding {
+    pub fn new(
+        file: impl Into<PathBuf>,
+        location: impl Into<String>,
+        rule: &'static str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            file: file.into(),
+            line: None,
+            location: location.into(),
+            rule,
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+
+    /// Sets the line, when one is known.
+    pub fn at_line(mut self, line: Option<usize>) -> Finding {
+        self.line = line;
+        self
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.file.strip_prefix(crate::pattern::project_root()).unwrap_or(&self.file);
+        write!(f, "error[{}]: {}", self.rule, file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": {}: {}\n    fix: {}", self.location, self.message, self.fix)
+    }
+}
+
+/// Runs every check on one pattern.
+pub fn check(pattern: &Pattern) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    findings.extend(metadata::check(pattern)?);
+    findings.extend(readme::check(pattern)?);
+    findings.extend(files::check(pattern)?);
+    if pattern.has(Iac::Terraform) {
+        findings.extend(terraform::check(pattern)?);
+        findings.extend(rules::terraform(pattern)?);
+    }
+    if pattern.has(Iac::Sam) {
+        findings.extend(sam::check(pattern)?);
+        findings.extend(rules::sam(pattern)?);
+    }
+    Ok(findings)
+}
+
+/// `cargo xtask validate`: checks the patterns, prints findings, fails if any.
+pub fn run(patterns: &[Pattern], json: bool) -> Result<()> {
+    let mut all = Vec::new();
+    for pattern in patterns {
+        let findings = check(pattern)?;
+        if !json {
+            if findings.is_empty() {
+                println!("ok: {}", pattern.name);
+            } else {
+                for finding in &findings {
+                    eprintln!("{finding}");
+                }
+            }
+        }
+        all.extend(findings);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+    }
+    if !all.is_empty() {
+        bail!("validation failed: {} finding(s)", all.len());
+    }
+    Ok(())
+}
