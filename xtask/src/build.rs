@@ -44,17 +44,28 @@ pub fn zip_path(package: &str, arch: Arch) -> PathBuf {
         Arch::Host => "lambda",
         Arch::Arm64 => "lambda-arm64",
     };
-    project_root().join("target").join(dir).join(package).join("bootstrap.zip")
+    project_root()
+        .join("target")
+        .join(dir)
+        .join(package)
+        .join("bootstrap.zip")
 }
 
 /// Builds every Lambda of `patterns`; prints and returns the artifacts.
 pub fn run(patterns: &[Pattern], arch: Arch) -> Result<Vec<Artifact>> {
-    let packages: Vec<String> =
-        patterns.iter().flat_map(|p| p.lambdas.iter().map(|l| l.package.clone())).collect();
+    let packages: Vec<String> = patterns
+        .iter()
+        .flat_map(|p| p.lambdas.iter().map(|l| l.package.clone()))
+        .collect();
     let artifacts = build(&packages, arch)?;
     for a in &artifacts {
         let rel = a.zip.strip_prefix(project_root()).unwrap_or(&a.zip);
-        println!("{:<32} {:>9}  {}", a.package, human_size(a.bytes), rel.display());
+        println!(
+            "{:<32} {:>9}  {}",
+            a.package,
+            human_size(a.bytes),
+            rel.display()
+        );
     }
     Ok(artifacts)
 }
@@ -66,7 +77,10 @@ pub fn build(packages: &[String], arch: Arch) -> Result<Vec<Artifact>> {
     }
     let sh = Shell::new()?;
     sh.change_dir(project_root());
-    let flags: Vec<String> = packages.iter().flat_map(|p| ["-p".to_owned(), p.clone()]).collect();
+    let flags: Vec<String> = packages
+        .iter()
+        .flat_map(|p| ["-p".to_owned(), p.clone()])
+        .collect();
     match arch {
         Arch::Host => {
             if !cfg!(target_os = "linux") {
@@ -86,11 +100,14 @@ pub fn build(packages: &[String], arch: Arch) -> Result<Vec<Artifact>> {
                 .collect()
         }
         Arch::Arm64 => {
-            tools::require(&sh, Tool::CargoLambda)?;
+            let cargo_lambda = tools::program_path(&sh, Tool::CargoLambda)?;
             let lambda_dir = project_root().join("target").join("lambda-arm64-build");
-            cmd!(sh, "cargo lambda build --release --arm64 --lambda-dir {lambda_dir} {flags...}")
-                .run()
-                .context("building the Lambda crates for arm64 with cargo-lambda")?;
+            cmd!(
+                sh,
+                "{cargo_lambda} lambda build --release --arm64 --lambda-dir {lambda_dir} {flags...}"
+            )
+            .run()
+            .context("building the Lambda crates for arm64 with cargo-lambda")?;
             packages
                 .iter()
                 .map(|pkg| {
@@ -121,7 +138,11 @@ fn package(binary: &Path, zip: &Path, pkg: &str) -> Result<Artifact> {
     writer.finish()?.sync_all()?;
     fs::rename(&tmp, zip).with_context(|| format!("writing {}", zip.display()))?;
     let bytes = fs::metadata(zip)?.len();
-    Ok(Artifact { package: pkg.to_owned(), zip: zip.to_owned(), bytes })
+    Ok(Artifact {
+        package: pkg.to_owned(),
+        zip: zip.to_owned(),
+        bytes,
+    })
 }
 
 pub fn human_size(bytes: u64) -> String {
@@ -145,7 +166,10 @@ mod tests {
         let first = package(&binary, &dir.join("a/bootstrap.zip"), "x").unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1100));
         let second = package(&binary, &dir.join("b/bootstrap.zip"), "x").unwrap();
-        let (a, b) = (fs::read(&first.zip).unwrap(), fs::read(&second.zip).unwrap());
+        let (a, b) = (
+            fs::read(&first.zip).unwrap(),
+            fs::read(&second.zip).unwrap(),
+        );
         assert_eq!(a, b, "two packagings of the same binary differ");
 
         let mut archive = zip::ZipArchive::new(fs::File::open(&first.zip).unwrap()).unwrap();

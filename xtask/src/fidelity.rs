@@ -15,8 +15,14 @@ fn get(url: &str) -> (u16, String) {
         .build()
         .into();
     let url = crate::verify::local_form(url);
-    let mut response = agent.get(&url).call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    (response.status().as_u16(), response.body_mut().read_to_string().unwrap())
+    let mut response = agent
+        .get(&url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap(),
+    )
 }
 
 fn json(body: &str) -> serde_json::Value {
@@ -24,7 +30,11 @@ fn json(body: &str) -> serde_json::Value {
 }
 
 /// The cases, each returning an error message instead of panicking so every case runs and destroy follows.
-fn cases(pattern: &Pattern, dep: &Deployment<'_>, outputs: &Outputs) -> Vec<(&'static str, Result<(), String>)> {
+fn cases(
+    pattern: &Pattern,
+    dep: &Deployment<'_>,
+    outputs: &Outputs,
+) -> Vec<(&'static str, Result<(), String>)> {
     let api = outputs["api_url"].as_str().unwrap().to_owned();
     let edge = crate::local::ensure_up(None).unwrap().edge_url;
     let mut results = Vec::new();
@@ -33,16 +43,26 @@ fn cases(pattern: &Pattern, dep: &Deployment<'_>, outputs: &Outputs) -> Vec<(&'s
     let (status, body) = get(&format!("{api}/malformed"));
     results.push((
         "malformed proxy response -> 502 Internal server error",
-        check(status == 502 && json(&body) == serde_json::json!({"message": "Internal server error"}), format!("{status} {body}")),
+        check(
+            status == 502 && json(&body) == serde_json::json!({"message": "Internal server error"}),
+            format!("{status} {body}"),
+        ),
     ));
 
     let (status, body) = get(&format!("{api}/panic"));
-    results.push(("panicking Lambda -> 502", check(status == 502, format!("{status} {body}"))));
+    results.push((
+        "panicking Lambda -> 502",
+        check(status == 502, format!("{status} {body}")),
+    ));
 
     let (status, body) = get(&format!("{api}/nope"));
     results.push((
         "unknown route without {proxy+} -> 403 Missing Authentication Token",
-        check(status == 403 && json(&body) == serde_json::json!({"message": "Missing Authentication Token"}), format!("{status} {body}")),
+        check(
+            status == 403
+                && json(&body) == serde_json::json!({"message": "Missing Authentication Token"}),
+            format!("{status} {body}"),
+        ),
     ));
 
     let (status, body) = get(&format!("{api}/slow"));
@@ -52,20 +72,29 @@ fn cases(pattern: &Pattern, dep: &Deployment<'_>, outputs: &Outputs) -> Vec<(&'s
         let deadline = Instant::now() + Duration::from_secs(15);
         let wanted = "Task timed out after 2.00 seconds";
         outcome = loop {
-            let messages = deploy::aws_json::log_messages(&edge, "/aws/lambda/fidelity-slow").unwrap_or_default();
+            let messages = deploy::aws_json::log_messages(&edge, "/aws/lambda/fidelity-slow")
+                .unwrap_or_default();
             if messages.iter().any(|m| m.contains(wanted)) {
                 break Ok(());
             }
             if Instant::now() > deadline {
-                break Err(format!("no `{wanted}` line in /aws/lambda/fidelity-slow: {messages:?}"));
+                break Err(format!(
+                    "no `{wanted}` line in /aws/lambda/fidelity-slow: {messages:?}"
+                ));
             }
             std::thread::sleep(Duration::from_millis(250));
         };
     }
-    results.push(("Lambda past its timeout -> 504 and the timeout line in its log", outcome));
+    results.push((
+        "Lambda past its timeout -> 504 and the timeout line in its log",
+        outcome,
+    ));
 
     let (status, body) = get(&format!("{api}/alb"));
-    results.push(("VPC link -> NLB -> ALB -> Lambda with the ELB permission -> 200", check(status == 200, format!("{status} {body}"))));
+    results.push((
+        "VPC link -> NLB -> ALB -> Lambda with the ELB permission -> 200",
+        check(status == 200, format!("{status} {body}")),
+    ));
 
     // Remove the ELB invoke permission (a second apply), as an operator could on AWS.
     let without = Options {
@@ -88,9 +117,16 @@ fn cases(pattern: &Pattern, dep: &Deployment<'_>, outputs: &Outputs) -> Vec<(&'s
 #[test]
 fn local_cloud_fails_as_aws_does() {
     let pattern = Pattern::load(&project_root().join("tests/fidelity")).unwrap();
-    let args = DeployArgs { target: Target::Local, iac: None, keep: false };
+    let args = DeployArgs {
+        target: Target::Local,
+        iac: None,
+        keep: false,
+    };
     let dep = Deployment::new(&pattern, &args).unwrap();
-    let options = Options { skip_validation: true, ..Options::default() };
+    let options = Options {
+        skip_validation: true,
+        ..Options::default()
+    };
     let deployed = deploy::deploy_with(&dep, &options);
     let results = match &deployed {
         Ok(outputs) => cases(&pattern, &dep, outputs),
@@ -104,6 +140,10 @@ fn local_cloud_fails_as_aws_does() {
     for (name, r) in &results {
         println!("{} {name}", if r.is_ok() { "PASS" } else { "FAIL" });
     }
-    assert!(failures.is_empty(), "fidelity cases failed:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fidelity cases failed:\n{}",
+        failures.join("\n")
+    );
     destroyed.expect("destroy of the fidelity deployment");
 }

@@ -39,13 +39,20 @@ pub fn test(patterns: &[Pattern], args: &DeployArgs) -> Result<()> {
             verify::run(pattern, &outputs, false)
         });
         if args.keep {
-            println!("kept the deployment of `{}` (--keep): `cargo xtask destroy {}` removes it", pattern.name, pattern.name);
+            println!(
+                "kept the deployment of `{}` (--keep): `cargo xtask destroy {}` removes it",
+                pattern.name, pattern.name
+            );
         } else if let Err(err) = deploy::destroy(&dep) {
             eprintln!("destroy of `{}` failed: {err:#}", pattern.name);
             failed.push(pattern.name.clone());
         }
         match result {
-            Ok(()) => println!("{}: test passed in {:.1} s", pattern.name, started.elapsed().as_secs_f64()),
+            Ok(()) => println!(
+                "{}: test passed in {:.1} s",
+                pattern.name,
+                started.elapsed().as_secs_f64()
+            ),
             Err(err) => {
                 eprintln!("{}: test failed: {err:#}", pattern.name);
                 failed.push(pattern.name.clone());

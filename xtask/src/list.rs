@@ -22,7 +22,12 @@ pub fn run(json: bool) -> Result<()> {
             title: p.title(),
             iac: p.manifest.iac.clone(),
             lambdas: p.lambdas.iter().map(|l| l.package.clone()).collect(),
-            path: p.dir.strip_prefix(&root).unwrap_or(&p.dir).display().to_string(),
+            path: p
+                .dir
+                .strip_prefix(&root)
+                .unwrap_or(&p.dir)
+                .display()
+                .to_string(),
             name: p.name,
         })
         .collect();

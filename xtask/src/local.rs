@@ -1,22 +1,590 @@
-//! `cargo xtask local`: the local cloud's lifecycle (placeholder until the local cloud lands).
+//! `cargo xtask local up|down|status|logs`: one local cloud at a time (the `local-cloud` daemon, which runs moto
+//! as its child), with its state and logs in `.work/local/`. `deploy` calls [`ensure_up`].
+//!
+//! Files in `.work/local/`: `local-cloud.json` (written by the daemon once ready: pids and ports, removed when
+//! it stops), `local-cloud.log` (the daemon's stderr), `moto.log`, `integrations.json`, `lock` (serialises
+//! `up`/`down` between xtask processes).
+
+use std::{
+    fs,
+    io::{Read, Seek, SeekFrom, Write},
+    os::unix::process::CommandExt,
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+use nix::{
+    sys::signal::{Signal, kill},
+    unistd::Pid,
+};
+use serde::Deserialize;
+use xshell::{Shell, cmd};
+
+use crate::pattern::project_root;
+
+/// The edge port when neither `--port` nor `LOCAL_CLOUD_PORT` says otherwise.
+pub const DEFAULT_PORT: u16 = 4566;
+/// The moto release the launcher is written for (crates/local-cloud/python/moto_launcher.py).
+const PINNED_MOTO: &str = "5.2.1";
+/// How long a fresh daemon may take to be ready (moto starts in about 1 s).
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the daemon may take to stop (it drains requests, stops Lambda instances and moto).
+const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(clap::Subcommand)]
 pub enum LocalCmd {
-    /// Start the local cloud.
-    Up,
+    /// Start the local cloud on 127.0.0.1 (does nothing if it is already running and healthy).
+    Up {
+        /// The edge port [default: $LOCAL_CLOUD_PORT, else 4566].
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Stop the local cloud (the daemon and moto).
+    Down,
+    /// Say whether the local cloud is running, stopped or degraded.
+    Status {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the ends of the daemon's and moto's logs.
+    Logs {
+        /// Keep printing what is appended (Ctrl-C to stop).
+        #[arg(long, short)]
+        follow: bool,
+        /// Lines of each log to print.
+        #[arg(long, short = 'n', default_value_t = 50)]
+        lines: usize,
+    },
 }
 
-pub fn run(cmd: LocalCmd) -> anyhow::Result<()> {
+pub fn run(cmd: LocalCmd) -> Result<()> {
     match cmd {
-        LocalCmd::Up => anyhow::bail!("the local cloud is not available yet"),
+        LocalCmd::Up { port } => {
+            let cloud = ensure_up(port)?;
+            println!(
+                "local cloud up on port {}: {} (daemon pid {}, moto pid {} on port {})",
+                cloud.edge_port, cloud.edge_url, cloud.pid, cloud.moto_pid, cloud.moto_port
+            );
+            Ok(())
+        }
+        LocalCmd::Down => down(),
+        LocalCmd::Status { json } => status(json),
+        LocalCmd::Logs { follow, lines } => logs(follow, lines),
     }
 }
 
+/// A running local cloud.
+#[derive(Debug, Clone)]
 pub struct LocalCloud {
+    /// `http://127.0.0.1:PORT`: AWS API calls, the Lambda Invoke API and execute-api traffic.
     pub edge_url: String,
+    pub edge_port: u16,
+    pub moto_port: u16,
+    /// The daemon's pid.
+    pub pid: u32,
+    pub moto_pid: u32,
 }
 
-pub fn ensure_up(port: Option<u16>) -> anyhow::Result<LocalCloud> {
-    let _ = port;
-    anyhow::bail!("the local cloud is not available yet")
+/// `{state_dir}/local-cloud.json`, as the daemon writes it once ready.
+#[derive(Debug, Clone, Deserialize)]
+struct Ready {
+    pid: u32,
+    edge_port: u16,
+    moto_port: u16,
+    moto_pid: u32,
+    #[serde(default)]
+    moto_version: String,
+    #[serde(default)]
+    started_at: String,
+}
+
+impl Ready {
+    fn cloud(&self) -> LocalCloud {
+        LocalCloud {
+            edge_url: format!("http://127.0.0.1:{}", self.edge_port),
+            edge_port: self.edge_port,
+            moto_port: self.moto_port,
+            pid: self.pid,
+            moto_pid: self.moto_pid,
+        }
+    }
+}
+
+/// What `status` finds.
+enum Health {
+    Stopped,
+    Running(Ready),
+    /// Something is left but it does not work: what, and why.
+    Degraded(Option<Ready>, String),
+}
+
+/// `.work/local/`.
+pub fn state_dir() -> PathBuf {
+    project_root().join(".work").join("local")
+}
+
+fn ready_file() -> PathBuf {
+    state_dir().join("local-cloud.json")
+}
+
+fn daemon_log() -> PathBuf {
+    state_dir().join("local-cloud.log")
+}
+
+fn moto_log() -> PathBuf {
+    state_dir().join("moto.log")
+}
+
+/// Makes sure the local cloud is running and healthy, starting (or restarting) it if needed.
+///
+/// `port`: the edge port wanted (`None`: `LOCAL_CLOUD_PORT`, else any running cloud, else 4566). A cloud
+/// running on another port than the one asked for is an error, not silently replaced.
+pub fn ensure_up(port: Option<u16>) -> Result<LocalCloud> {
+    let wanted = match port {
+        Some(p) => Some(p),
+        None => env_port()?,
+    };
+    let _lock = lock()?;
+    match inspect() {
+        Health::Running(ready) => {
+            if let Some(p) = wanted.filter(|p| *p != ready.edge_port) {
+                bail!(
+                    "the local cloud is already running on port {}: run `cargo xtask local down` first to move it to \
+                     port {p}",
+                    ready.edge_port
+                );
+            }
+            return Ok(ready.cloud());
+        }
+        Health::Degraded(ready, problem) => {
+            eprintln!("local cloud is degraded ({problem}): restarting it");
+            if let Some(ready) = ready {
+                stop(&ready)?;
+            }
+            remove_if_exists(&ready_file())?;
+        }
+        Health::Stopped => {}
+    }
+    start(wanted.unwrap_or(DEFAULT_PORT))
+}
+
+/// `LOCAL_CLOUD_PORT`, if set.
+fn env_port() -> Result<Option<u16>> {
+    match std::env::var("LOCAL_CLOUD_PORT") {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => match v.trim().parse::<u16>() {
+            Ok(p) if p > 0 => Ok(Some(p)),
+            _ => bail!("LOCAL_CLOUD_PORT={v:?} is not a port number (1-65535): fix it or unset it"),
+        },
+        Err(_) => Ok(None),
+    }
+}
+
+/// Serialises `up`/`down` between xtask processes (a second `up` waits, then finds the cloud running).
+fn lock() -> Result<fs::File> {
+    let dir = state_dir();
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("locking {}", path.display()))?;
+    Ok(file)
+}
+
+fn start(port: u16) -> Result<LocalCloud> {
+    if let Err(e) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            bail!(
+                "port {port} on 127.0.0.1 is in use (by another program): stop it or choose another port with \
+                 --port/LOCAL_CLOUD_PORT"
+            );
+        }
+        return Err(e).with_context(|| format!("checking that 127.0.0.1:{port} is free"));
+    }
+    let python = check_moto()?;
+    let daemon = build_daemon()?;
+    let dir = state_dir();
+    let log_path = daemon_log();
+    let log =
+        fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
+    // xshell cannot start a detached process (its commands run to completion and share our process group),
+    // so the daemon is spawned with std: in its own process group (a Ctrl-C in this terminal does not reach
+    // it), stdin from /dev/null and its output in local-cloud.log.
+    let mut child = std::process::Command::new(&daemon)
+        .args(["serve", "--port", &port.to_string()])
+        .arg("--state-dir")
+        .arg(&dir)
+        .arg("--python")
+        .arg(&python)
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .with_context(|| format!("starting {}", daemon.display()))?;
+
+    let spinner = indicatif::ProgressBar::new_spinner()
+        .with_message(format!("starting the local cloud on 127.0.0.1:{port}"));
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    let started = Instant::now();
+    let result = loop {
+        if let Some(status) = child.try_wait()? {
+            break Err(anyhow::anyhow!(
+                "the local cloud daemon exited ({status}) before it was ready; end of {}:\n{}",
+                log_path.display(),
+                tail(&log_path, 30)
+            ));
+        }
+        if let Some(ready) = read_ready().ok().flatten().filter(|r| r.pid == child.id())
+            && edge_status(ready.edge_port).is_ok()
+        {
+            break Ok(ready);
+        }
+        if started.elapsed() > READY_TIMEOUT {
+            let _ = kill(pid(child.id()), Signal::SIGTERM);
+            break Err(anyhow::anyhow!(
+                "the local cloud was not ready after {READY_TIMEOUT:?} (stopped it); end of {}:\n{}",
+                log_path.display(),
+                tail(&log_path, 30)
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    spinner.finish_and_clear();
+    // Reap the daemon if it exits while this process still runs (no zombie for `down` to wait on).
+    std::thread::spawn(move || child.wait());
+    let ready = result?;
+    tracing::info!(elapsed = ?started.elapsed(), "local cloud ready");
+    Ok(ready.cloud())
+}
+
+/// The python that has moto at the pinned version (`.venv/bin/python`, else `python3`).
+fn check_moto() -> Result<PathBuf> {
+    let sh = Shell::new()?;
+    let python = crate::setup::python();
+    let probe = "import importlib.metadata as m\ntry:\n    print(m.version('moto'))\nexcept m.PackageNotFoundError:\n    print('none')";
+    let version = cmd!(sh, "{python} -c {probe}")
+        .quiet()
+        .read()
+        .with_context(|| {
+            format!(
+                "running {}: install Python 3 and run `cargo xtask setup`",
+                python.display()
+            )
+        })?;
+    match version.trim() {
+        PINNED_MOTO => Ok(python),
+        "none" => bail!(
+            "moto is not installed for {}: run `cargo xtask setup`",
+            python.display()
+        ),
+        v => bail!(
+            "moto {v} is installed for {}; the local cloud is written for moto {PINNED_MOTO}: run `cargo xtask setup`",
+            python.display()
+        ),
+    }
+}
+
+/// Builds the daemon (`cargo build --release -p local-cloud`; quick when up to date) and returns its path.
+fn build_daemon() -> Result<PathBuf> {
+    let sh = Shell::new()?;
+    sh.change_dir(project_root());
+    let spinner = indicatif::ProgressBar::new_spinner()
+        .with_message("building the local cloud daemon (cargo build --release -p local-cloud)");
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    let out = cmd!(sh, "cargo build --release --quiet -p local-cloud")
+        .quiet()
+        .ignore_status()
+        .output();
+    spinner.finish_and_clear();
+    let out = out.context("running cargo build --release -p local-cloud")?;
+    if !out.status.success() {
+        bail!(
+            "cargo build --release -p local-cloud failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"));
+    Ok(target.join("release").join("local-cloud"))
+}
+
+fn down() -> Result<()> {
+    let _lock = lock()?;
+    match inspect() {
+        Health::Stopped => println!("the local cloud is not running"),
+        Health::Running(ready) | Health::Degraded(Some(ready), _) => {
+            stop(&ready)?;
+            println!(
+                "local cloud stopped (was daemon pid {}, moto pid {})",
+                ready.pid, ready.moto_pid
+            );
+        }
+        Health::Degraded(None, problem) => println!("cleaned up: {problem}"),
+    }
+    remove_if_exists(&ready_file())
+}
+
+/// Stops the daemon (SIGTERM, then SIGKILL) and whatever is left of moto if the daemon died uncleanly.
+fn stop(ready: &Ready) -> Result<()> {
+    if alive(ready.pid, "local-cloud") {
+        terminate(ready.pid, "local-cloud", STOP_TIMEOUT)?;
+    }
+    if alive(ready.moto_pid, "moto_launcher") {
+        terminate(ready.moto_pid, "moto_launcher", Duration::from_secs(5))?;
+    }
+    Ok(())
+}
+
+/// SIGTERM, wait up to `grace`, then SIGKILL.
+fn terminate(p: u32, what: &str, grace: Duration) -> Result<()> {
+    let _ = kill(pid(p), Signal::SIGTERM);
+    if wait_gone(p, what, grace) {
+        return Ok(());
+    }
+    eprintln!("{what} (pid {p}) did not stop within {grace:?}: killing it");
+    let _ = kill(pid(p), Signal::SIGKILL);
+    if !wait_gone(p, what, Duration::from_secs(5)) {
+        bail!("{what} (pid {p}) survived SIGKILL");
+    }
+    Ok(())
+}
+
+fn wait_gone(p: u32, what: &str, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    while alive(p, what) {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
+fn pid(p: u32) -> Pid {
+    Pid::from_raw(p as i32)
+}
+
+/// Whether `p` is a live process running `what` (checked on `/proc` where there is one, so a reused pid is
+/// never taken for ours); zombies count as gone.
+fn alive(p: u32, what: &str) -> bool {
+    if p == 0 || kill(pid(p), None).is_err() {
+        return false;
+    }
+    let proc_dir = PathBuf::from(format!("/proc/{p}"));
+    if !Path::new("/proc/self").exists() {
+        return true;
+    }
+    let zombie = fs::read_to_string(proc_dir.join("stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true);
+    let cmdline = fs::read(proc_dir.join("cmdline")).unwrap_or_default();
+    !zombie && String::from_utf8_lossy(&cmdline).contains(what)
+}
+
+fn read_ready() -> Result<Option<Ready>> {
+    let path = ready_file();
+    match fs::read(&path) {
+        Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "{} is not the daemon's state file: `cargo xtask local down` removes it",
+                path.display()
+            )
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+fn inspect() -> Health {
+    let ready = match read_ready() {
+        Ok(Some(ready)) => ready,
+        Ok(None) => return Health::Stopped,
+        Err(e) => return Health::Degraded(None, format!("{e:#}")),
+    };
+    if !alive(ready.pid, "local-cloud") {
+        let problem = format!(
+            "the daemon (pid {}) is not running; {} is stale",
+            ready.pid,
+            ready_file().display()
+        );
+        return Health::Degraded(Some(ready), problem);
+    }
+    if !alive(ready.moto_pid, "moto_launcher") {
+        let problem = format!("moto (pid {}) is not running", ready.moto_pid);
+        return Health::Degraded(Some(ready), problem);
+    }
+    match edge_status(ready.edge_port) {
+        Ok(status) if status["moto"]["healthy"] == true => Health::Running(ready),
+        Ok(status) => {
+            let problem = format!(
+                "moto (pid {}) does not answer: {}",
+                ready.moto_pid, status["moto"]["error"]
+            );
+            Health::Degraded(Some(ready), problem)
+        }
+        Err(e) => {
+            let problem = format!(
+                "the daemon (pid {}) does not answer on http://127.0.0.1:{}: {e:#}",
+                ready.pid, ready.edge_port
+            );
+            Health::Degraded(Some(ready), problem)
+        }
+    }
+}
+
+/// The edge's `GET /_local/status`.
+fn edge_status(port: u16) -> Result<serde_json::Value> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(3)))
+        .build()
+        .into();
+    let mut resp = agent
+        .get(&format!("http://127.0.0.1:{port}/_local/status"))
+        .call()?;
+    Ok(serde_json::from_str(&resp.body_mut().read_to_string()?)?)
+}
+
+fn status(json: bool) -> Result<()> {
+    let (state, ready, problem) = match inspect() {
+        Health::Stopped => ("stopped", None, None),
+        Health::Running(ready) => ("running", Some(ready), None),
+        Health::Degraded(ready, problem) => ("degraded", ready, Some(problem)),
+    };
+    if json {
+        let mut out = serde_json::json!({
+            "state": state,
+            "problem": problem,
+            "state_dir": state_dir(),
+            "logs": [daemon_log(), moto_log()],
+        });
+        if let Some(r) = &ready {
+            out["edge_url"] = format!("http://127.0.0.1:{}", r.edge_port).into();
+            out["edge_port"] = r.edge_port.into();
+            out["moto_port"] = r.moto_port.into();
+            out["pid"] = r.pid.into();
+            out["moto_pid"] = r.moto_pid.into();
+            out["moto_version"] = r.moto_version.clone().into();
+            out["started_at"] = r.started_at.clone().into();
+        }
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    match (state, ready, problem) {
+        ("running", Some(r), _) => println!(
+            "running: edge http://127.0.0.1:{} (daemon pid {}), moto {} on port {} (pid {}), since {}",
+            r.edge_port, r.pid, r.moto_version, r.moto_port, r.moto_pid, r.started_at
+        ),
+        ("degraded", _, Some(problem)) => {
+            println!(
+                "degraded: {problem}; `cargo xtask local up` restarts it, `cargo xtask local logs` shows why"
+            )
+        }
+        _ => println!("stopped"),
+    }
+    Ok(())
+}
+
+fn logs(follow: bool, lines: usize) -> Result<()> {
+    let files = [daemon_log(), moto_log()];
+    let mut offsets = Vec::new();
+    for f in &files {
+        println!("==> {} <==", f.display());
+        println!("{}", tail(f, lines));
+        offsets.push(fs::metadata(f).map(|m| m.len()).unwrap_or(0));
+    }
+    if !follow {
+        return Ok(());
+    }
+    let mut last = None;
+    loop {
+        for (i, f) in files.iter().enumerate() {
+            let len = fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+            if len < offsets[i] {
+                offsets[i] = 0; // a restart recreated the file
+            }
+            if len == offsets[i] {
+                continue;
+            }
+            let mut file = fs::File::open(f)?;
+            file.seek(SeekFrom::Start(offsets[i]))?;
+            let mut new = Vec::new();
+            file.read_to_end(&mut new)?;
+            offsets[i] += new.len() as u64;
+            if last != Some(i) {
+                println!("==> {} <==", f.display());
+                last = Some(i);
+            }
+            std::io::stdout().write_all(&new)?;
+        }
+        std::io::stdout().flush()?;
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// The last `n` lines of a file ("(no log yet)" when it does not exist).
+fn tail(path: &Path, n: usize) -> String {
+    match fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(n)..].join("\n")
+        }
+        Err(_) => "(no log yet)".into(),
+    }
+}
+
+fn remove_if_exists(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("removing {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        let path = std::env::temp_dir().join(format!("xtask-local-tail-{}", std::process::id()));
+        fs::write(&path, "a\nb\nc\n").unwrap();
+        assert_eq!(tail(&path, 2), "b\nc");
+        assert_eq!(tail(&path, 10), "a\nb\nc");
+        fs::remove_file(&path).unwrap();
+        assert_eq!(tail(&path, 2), "(no log yet)");
+    }
+
+    #[test]
+    fn only_live_processes_running_the_named_program_count() {
+        let me = std::process::id();
+        let exe = std::env::current_exe().unwrap();
+        let name = exe.file_name().unwrap().to_str().unwrap();
+        assert!(alive(me, name));
+        assert!(
+            !alive(me, "moto_launcher"),
+            "a reused pid running another program is not ours"
+        );
+        assert!(!alive(0, name));
+        assert!(!alive(4_000_000, name));
+    }
 }

@@ -2,6 +2,7 @@
 //!
 //! One binary, plain subcommands; see `cargo xtask --help` and CONTRIBUTING.md.
 
+mod bench;
 mod build;
 mod ci;
 mod deploy;
@@ -23,7 +24,10 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Build, validate, deploy and test the serverless patterns")]
+#[command(
+    name = "cargo xtask",
+    about = "Build, validate, deploy and test the serverless patterns"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -106,6 +110,8 @@ enum Command {
         #[command(flatten)]
         args: deploy::DeployArgs,
     },
+    /// Measure cold start, warm latency and throughput of the local cloud (see docs/benchmarks.md).
+    Bench(bench::BenchArgs),
     /// Install the project's tools that are missing (Python tools into .venv), idempotently.
     Setup,
     /// Run the project's test command: fmt, clippy, tests, validation.
@@ -122,7 +128,7 @@ fn one(name: &str) -> Result<pattern::Pattern> {
     pattern::find(&pattern::discover()?, name)
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("XTASK_LOG")
@@ -131,11 +137,25 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .without_time()
         .init();
-    let cli = Cli::parse();
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            // The chain of contexts, without a backtrace: errors here are for users, not for debugging.
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::List { json } => list::run(json),
         Command::Build { selection, arm64 } => {
-            let arch = if arm64 { build::Arch::Arm64 } else { build::Arch::Host };
+            let arch = if arm64 {
+                build::Arch::Arm64
+            } else {
+                build::Arch::Host
+            };
             build::run(&selection.resolve()?, arch).map(drop)
         }
         Command::Validate { selection, json } => validate::run(&selection.resolve()?, json),
@@ -143,7 +163,11 @@ fn main() -> Result<()> {
             let p = one(&pattern)?;
             deploy::deploy(&deploy::Deployment::new(&p, &args)?, args.keep).map(drop)
         }
-        Command::Verify { pattern, args, json } => {
+        Command::Verify {
+            pattern,
+            args,
+            json,
+        } => {
             let p = one(&pattern)?;
             let outputs = deploy::Deployment::new(&p, &args)?.saved_outputs()?;
             verify::run(&p, &outputs, json)
@@ -152,7 +176,11 @@ fn main() -> Result<()> {
             let p = one(&pattern)?;
             deploy::destroy(&deploy::Deployment::new(&p, &args)?)
         }
-        Command::Outputs { pattern, args, json } => {
+        Command::Outputs {
+            pattern,
+            args,
+            json,
+        } => {
             let p = one(&pattern)?;
             let outputs = deploy::Deployment::new(&p, &args)?.saved_outputs()?;
             if json {
@@ -163,6 +191,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Test { selection, args } => lifecycle::test(&selection.resolve()?, &args),
+        Command::Bench(args) => bench::run(&args),
         Command::Setup => setup::run(),
         Command::Ci => ci::run(),
         Command::Local { cmd } => local::run(cmd),

@@ -13,7 +13,9 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 /// The IaC flavours a pattern can ship.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Iac {
     Terraform,
@@ -60,7 +62,10 @@ pub struct TerraformSection {
 
 impl Default for TerraformSection {
     fn default() -> Self {
-        TerraformSection { dir: default_tf_dir(), vars: BTreeMap::new() }
+        TerraformSection {
+            dir: default_tf_dir(),
+            vars: BTreeMap::new(),
+        }
     }
 }
 
@@ -78,7 +83,9 @@ pub struct SamSection {
 
 impl Default for SamSection {
     fn default() -> Self {
-        SamSection { template: default_sam_template() }
+        SamSection {
+            template: default_sam_template(),
+        }
     }
 }
 
@@ -138,7 +145,11 @@ impl Pattern {
         let text = fs::read_to_string(&manifest_path)
             .with_context(|| format!("reading {}", manifest_path.display()))?;
         let manifest: Manifest = toml::from_str(&text).map_err(|err| {
-            anyhow::anyhow!("{}: {}", manifest_path.display(), err.to_string().trim_end())
+            anyhow::anyhow!(
+                "{}: {}",
+                manifest_path.display(),
+                err.to_string().trim_end()
+            )
         })?;
         if manifest.iac.is_empty() {
             bail!(
@@ -165,15 +176,26 @@ impl Pattern {
                 .and_then(|n| n.as_str())
                 .with_context(|| format!("{}: no `package.name`", cargo_toml.display()))?
                 .to_owned();
-            lambdas.push(LambdaCrate { package, dir: crate_dir });
+            lambdas.push(LambdaCrate {
+                package,
+                dir: crate_dir,
+            });
         }
-        Ok(Pattern { name, dir: dir.to_owned(), manifest, lambdas })
+        Ok(Pattern {
+            name,
+            dir: dir.to_owned(),
+            manifest,
+            lambdas,
+        })
     }
 }
 
 /// The repository root (the parent of `xtask/`).
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 pub fn patterns_dir() -> PathBuf {
@@ -215,9 +237,17 @@ pub fn find(patterns: &[Pattern], name: &str) -> Result<Pattern> {
         .map(|p| (strsim::jaro_winkler(name, &p.name), p.name.as_str()))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let close: Vec<&str> = scored.iter().filter(|(s, _)| *s > 0.7).take(3).map(|(_, n)| *n).collect();
+    let close: Vec<&str> = scored
+        .iter()
+        .filter(|(s, _)| *s > 0.7)
+        .take(3)
+        .map(|(_, n)| *n)
+        .collect();
     if close.is_empty() {
         bail!("unknown pattern `{name}`; `cargo xtask list` shows the patterns")
     }
-    bail!("unknown pattern `{name}`; did you mean: {}?", close.join(", "))
+    bail!(
+        "unknown pattern `{name}`; did you mean: {}?",
+        close.join(", ")
+    )
 }

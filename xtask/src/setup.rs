@@ -19,15 +19,24 @@ pub fn venv() -> PathBuf {
 /// The Python that has the project's tools: `.venv/bin/python` once set up.
 pub fn python() -> PathBuf {
     let venv_python = venv().join("bin").join("python");
-    if venv_python.exists() { venv_python } else { PathBuf::from("python3") }
+    if venv_python.exists() {
+        venv_python
+    } else {
+        PathBuf::from("python3")
+    }
 }
 
 /// `name==version` pins from requirements.txt.
 fn pins() -> Result<Vec<(String, String)>> {
     let path = project_root().join("requirements.txt");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut pins = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let (name, version) = line
             .split_once("==")
             .with_context(|| format!("{}: `{line}` is not pinned with ==", path.display()))?;
@@ -41,11 +50,23 @@ pub fn run() -> Result<()> {
     let sh = Shell::new()?;
     sh.change_dir(project_root());
     for component in [["fmt", "--version"], ["clippy", "--version"]] {
-        if cmd!(sh, "cargo {component...}").quiet().ignore_stdout().ignore_stderr().run().is_err() {
-            let name = if component[0] == "fmt" { "rustfmt" } else { "clippy" };
-            cmd!(sh, "rustup component add {name}").run().with_context(|| {
-                format!("installing {name}; fix: `rustup component add {name}`")
-            })?;
+        if cmd!(sh, "cargo {component...}")
+            .quiet()
+            .ignore_stdout()
+            .ignore_stderr()
+            .run()
+            .is_err()
+        {
+            let name = if component[0] == "fmt" {
+                "rustfmt"
+            } else {
+                "clippy"
+            };
+            cmd!(sh, "rustup component add {name}")
+                .run()
+                .with_context(|| {
+                    format!("installing {name}; fix: `rustup component add {name}`")
+                })?;
         }
     }
 
@@ -54,7 +75,9 @@ pub fn run() -> Result<()> {
         println!("creating {}", venv.display());
         cmd!(sh, "python3 -m venv --system-site-packages {venv}")
             .run()
-            .context("creating the project virtualenv; fix: install Python 3.10+ with the venv module")?;
+            .context(
+                "creating the project virtualenv; fix: install Python 3.10+ with the venv module",
+            )?;
     }
     let python = python();
     let pins = pins()?;
@@ -68,17 +91,34 @@ pub fn run() -> Result<()> {
          try:\n        ok = m.version(name) == version\n    except m.PackageNotFoundError:\n        ok = False\n    \
          if not ok: missing.append(name)\nprint(' '.join(missing))\n"
     );
-    let missing = cmd!(sh, "{python} -c {script}").read().context("probing the Python tools")?;
+    let missing = cmd!(sh, "{python} -c {script}")
+        .read()
+        .context("probing the Python tools")?;
     if missing.trim().is_empty() {
-        println!("python tools: up to date ({})", pins.iter().map(|(n, v)| format!("{n} {v}")).collect::<Vec<_>>().join(", "));
+        println!(
+            "python tools: up to date ({})",
+            pins.iter()
+                .map(|(n, v)| format!("{n} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     } else {
         println!("installing python tools: {missing}");
-        cmd!(sh, "{python} -m pip install --quiet --disable-pip-version-check -r requirements.txt")
-            .run()
-            .context("pip install -r requirements.txt")?;
+        cmd!(
+            sh,
+            "{python} -m pip install --quiet --disable-pip-version-check -r requirements.txt"
+        )
+        .run()
+        .context("pip install -r requirements.txt")?;
     }
 
-    if cmd!(sh, "terraform version").quiet().ignore_stdout().ignore_stderr().run().is_err() {
+    if cmd!(sh, "terraform version")
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr()
+        .run()
+        .is_err()
+    {
         bail!(
             "terraform is not installed and no package registry ships it; fix: install Terraform >= 1.5 \
              (https://developer.hashicorp.com/terraform/install) and put it on PATH"

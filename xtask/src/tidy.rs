@@ -38,7 +38,11 @@ fn copyability_problems(manifest: &Path, pattern_dir: &Path) -> Vec<String> {
     fn walk(value: &toml::Value, path: &str, out: &mut Vec<String>) {
         if let toml::Value::Table(table) = value {
             for (key, value) in table {
-                let path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                let path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
                 if key == "workspace" && value.as_bool() == Some(true) {
                     out.push(format!("`{path} = true` inherits from the workspace"));
                 }
@@ -49,9 +53,13 @@ fn copyability_problems(manifest: &Path, pattern_dir: &Path) -> Vec<String> {
     walk(&toml::Value::Table(doc.clone()), "", &mut problems);
     let crate_dir = manifest.parent().unwrap();
     for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
-        let Some(deps) = doc.get(section).and_then(|d| d.as_table()) else { continue };
+        let Some(deps) = doc.get(section).and_then(|d| d.as_table()) else {
+            continue;
+        };
         for (name, spec) in deps {
-            let Some(path) = spec.get("path").and_then(|p| p.as_str()) else { continue };
+            let Some(path) = spec.get("path").and_then(|p| p.as_str()) else {
+                continue;
+            };
             let target = normalize(&crate_dir.join(path));
             if !target.starts_with(pattern_dir) {
                 problems.push(format!(
@@ -111,7 +119,11 @@ fn copyability_check_catches_inheritance_and_outside_paths() {
     let problems = copyability_problems(&manifest, &dir.join("pat"));
     fs::remove_dir_all(&dir).unwrap();
     assert_eq!(problems.len(), 3, "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("package.edition.workspace")));
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("package.edition.workspace"))
+    );
     assert!(problems.iter().any(|p| p.contains("`a`")));
 }
 
@@ -142,7 +154,11 @@ fn readme_lists_every_pattern() {
     let current = &readme[start + START.len()..end];
     let expected = pattern_table();
     if current != expected {
-        let updated = format!("{}{expected}{}", &readme[..start + START.len()], &readme[end..]);
+        let updated = format!(
+            "{}{expected}{}",
+            &readme[..start + START.len()],
+            &readme[end..]
+        );
         fs::write(&path, updated).unwrap();
         panic!(
             "README.md's pattern table was out of date with patterns/; it has been regenerated: review and commit it"
@@ -157,7 +173,9 @@ fn every_rust_file_says_what_it_is_for() {
     let root = project_root();
     let mut missing = Vec::new();
     for dir in ["xtask", "crates", "patterns"] {
-        for file in files(&root.join(dir), &|p| p.extension().is_some_and(|e| e == "rs")) {
+        for file in files(&root.join(dir), &|p| {
+            p.extension().is_some_and(|e| e == "rs")
+        }) {
             let text = fs::read_to_string(&file).unwrap();
             if !text.trim_start().starts_with("//!") {
                 missing.push(file.strip_prefix(&root).unwrap().display().to_string());

@@ -42,9 +42,9 @@ pub fn checks(pattern: &crate::pattern::Pattern) -> Result<Vec<Check>> {
         .iter()
         .enumerate()
         .map(|(i, raw)| {
-            raw.clone().try_into().map_err(|e| {
-                anyhow!("{}: `verify[{i}]`: {e}", pattern.manifest_path().display())
-            })
+            raw.clone()
+                .try_into()
+                .map_err(|e| anyhow!("{}: `verify[{i}]`: {e}", pattern.manifest_path().display()))
         })
         .collect()
 }
@@ -81,7 +81,11 @@ pub fn run(pattern: &crate::pattern::Pattern, outputs: &Outputs, json: bool) -> 
         }
     }
     let failed = results.iter().filter(|r| !r.passed).count();
-    println!("{}: {} passed, {failed} failed", pattern.name, results.len() - failed);
+    println!(
+        "{}: {} passed, {failed} failed",
+        pattern.name,
+        results.len() - failed
+    );
     if failed > 0 {
         bail!("{failed} verify check(s) of `{}` failed", pattern.name);
     }
@@ -93,7 +97,10 @@ pub fn expand(template: &str, outputs: &Outputs) -> Result<String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(start) = rest.find('{') {
-        let end = rest[start..].find('}').map(|e| start + e).context("unclosed `{` in a check")?;
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e)
+            .context("unclosed `{` in a check")?;
         let name = &rest[start + 1..end];
         let value = outputs.get(name).with_context(|| {
             format!(
@@ -116,7 +123,10 @@ fn run_check(check: &Check, outputs: &Outputs) -> Result<String> {
     if let Some(target) = &check.unreachable {
         return unreachable(&expand(target, outputs)?);
     }
-    let request = check.request.as_deref().context("a check needs `request` or `unreachable`")?;
+    let request = check
+        .request
+        .as_deref()
+        .context("a check needs `request` or `unreachable`")?;
     let (method, url) = request
         .split_once(' ')
         .with_context(|| format!("`request = \"{request}\"` must be `METHOD URL`"))?;
@@ -134,19 +144,21 @@ fn run_check(check: &Check, outputs: &Outputs) -> Result<String> {
     if check.body.is_some() && !check.headers.contains_key("content-type") {
         req = req.header("content-type", "application/json");
     }
-    let mut response = agent.run(req.body(body)?).with_context(|| format!("{method} {url}"))?;
+    let mut response = agent
+        .run(req.body(body)?)
+        .with_context(|| format!("{method} {url}"))?;
     let status = response.status().as_u16();
     let text = response.body_mut().read_to_string().unwrap_or_default();
     let short: String = text.chars().take(300).collect();
-    if let Some(expected) = check.status {
-        if status != expected {
-            bail!("{method} {url}: status {status}, expected {expected}; body: {short}");
-        }
+    if let Some(expected) = check.status
+        && status != expected
+    {
+        bail!("{method} {url}: status {status}, expected {expected}; body: {short}");
     }
-    if let Some(needle) = &check.body_contains {
-        if !text.contains(needle.as_str()) {
-            bail!("{method} {url}: body does not contain {needle:?}; body: {short}");
-        }
+    if let Some(needle) = &check.body_contains
+        && !text.contains(needle.as_str())
+    {
+        bail!("{method} {url}: body does not contain {needle:?}; body: {short}");
     }
     if let Some(expected) = &check.json {
         let actual: serde_json::Value = serde_json::from_str(&text)
@@ -160,7 +172,11 @@ fn run_check(check: &Check, outputs: &Outputs) -> Result<String> {
 }
 
 /// `actual` contains `expected`: objects by subset, everything else by equality. Err = the first differing path.
-pub fn contains(actual: &serde_json::Value, expected: &serde_json::Value, path: &str) -> Result<(), String> {
+pub fn contains(
+    actual: &serde_json::Value,
+    expected: &serde_json::Value,
+    path: &str,
+) -> Result<(), String> {
     match (actual, expected) {
         (serde_json::Value::Object(a), serde_json::Value::Object(e)) => {
             for (key, e_value) in e {
@@ -173,14 +189,20 @@ pub fn contains(actual: &serde_json::Value, expected: &serde_json::Value, path: 
             Ok(())
         }
         _ if actual == expected => Ok(()),
-        _ => Err(if path.is_empty() { ".".to_owned() } else { path.to_owned() }),
+        _ => Err(if path.is_empty() {
+            ".".to_owned()
+        } else {
+            path.to_owned()
+        }),
     }
 }
 
 /// `http://{id}.execute-api.localhost:{port}/{stage}/{path}` -> the edge's path form on 127.0.0.1, so no
 /// resolver needs to know `*.localhost`. Other URLs are returned unchanged.
 pub(crate) fn local_form(url: &str) -> String {
-    let Some(rest) = url.strip_prefix("http://") else { return url.to_owned() };
+    let Some(rest) = url.strip_prefix("http://") else {
+        return url.to_owned();
+    };
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let Some((api_id, port)) = host
         .split_once(".execute-api.localhost")
@@ -204,7 +226,10 @@ fn unreachable(target: &str) -> Result<String> {
             bail!("{target} accepted a connection at {addr}: it is reachable from this host");
         }
     }
-    Ok(format!("{target}: no connection at {} address(es)", addrs.len()))
+    Ok(format!(
+        "{target}: no connection at {} address(es)",
+        addrs.len()
+    ))
 }
 
 #[cfg(test)]
@@ -215,7 +240,10 @@ mod tests {
     fn placeholders_expand_from_outputs_and_unknown_ones_are_named() {
         let mut outputs = Outputs::new();
         outputs.insert("api_url".into(), "http://x".into());
-        assert_eq!(expand("GET {api_url}/hello", &outputs).unwrap(), "GET http://x/hello");
+        assert_eq!(
+            expand("GET {api_url}/hello", &outputs).unwrap(),
+            "GET http://x/hello"
+        );
         let err = expand("{nope}", &outputs).unwrap_err().to_string();
         assert!(err.contains("nope") && err.contains("api_url"), "{err}");
     }
@@ -226,15 +254,24 @@ mod tests {
             local_form("http://abc.execute-api.localhost:4566/prod/hello?name=x"),
             "http://127.0.0.1:4566/restapis/abc/prod/_user_request_/hello?name=x"
         );
-        assert_eq!(local_form("https://abc.execute-api.us-east-1.amazonaws.com/prod"), "https://abc.execute-api.us-east-1.amazonaws.com/prod");
+        assert_eq!(
+            local_form("https://abc.execute-api.us-east-1.amazonaws.com/prod"),
+            "https://abc.execute-api.us-east-1.amazonaws.com/prod"
+        );
     }
 
     #[test]
     fn json_subset_matching_reports_the_differing_path() {
         let actual = serde_json::json!({"message": "hi", "source": "alb", "n": [1, 2]});
         assert!(contains(&actual, &serde_json::json!({"source": "alb"}), "").is_ok());
-        assert_eq!(contains(&actual, &serde_json::json!({"source": "apigw"}), ""), Err(".source".into()));
-        assert_eq!(contains(&actual, &serde_json::json!({"missing": 1}), ""), Err(".missing".into()));
+        assert_eq!(
+            contains(&actual, &serde_json::json!({"source": "apigw"}), ""),
+            Err(".source".into())
+        );
+        assert_eq!(
+            contains(&actual, &serde_json::json!({"missing": 1}), ""),
+            Err(".missing".into())
+        );
     }
 
     #[test]

@@ -29,3 +29,8 @@ output "stage_name" {
   description = "Name of the API stage."
   value       = aws_api_gateway_stage.this.stage_name
 }
+
+output "api_base_url" {
+  description = "The API's URL without a stage (a request to an undeployed stage is refused with 403)."
+  value       = "https://${aws_api_gateway_rest_api.this.id}.execute-api.${var.region}.amazonaws.com"
+}

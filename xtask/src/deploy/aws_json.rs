@@ -21,7 +21,12 @@ pub fn call(edge_url: &str, service: &str, target: &str, body: &Value) -> Result
 /// ARNs of the resources tagged `key = value` in the local cloud.
 pub fn tagged_resources(edge_url: &str, key: &str, value: &str) -> Result<Vec<String>> {
     let body = serde_json::json!({ "TagFilters": [{ "Key": key, "Values": [value] }] });
-    let json = call(edge_url, "tagging", "ResourceGroupsTaggingAPI_20170126.GetResources", &body)?;
+    let json = call(
+        edge_url,
+        "tagging",
+        "ResourceGroupsTaggingAPI_20170126.GetResources",
+        &body,
+    )?;
     Ok(json["ResourceTagMappingList"]
         .as_array()
         .into_iter()
@@ -31,6 +36,7 @@ pub fn tagged_resources(edge_url: &str, key: &str, value: &str) -> Result<Vec<St
 }
 
 /// The messages in a log group (all streams), oldest first.
+#[cfg_attr(not(test), allow(dead_code))] // used by the fidelity tests
 pub fn log_messages(edge_url: &str, group: &str) -> Result<Vec<String>> {
     let body = serde_json::json!({ "logGroupName": group });
     let json = call(edge_url, "logs", "Logs_20140328.FilterLogEvents", &body)?;

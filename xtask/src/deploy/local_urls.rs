@@ -7,7 +7,11 @@ use super::Outputs;
 
 /// Rewrites every string output that is an execute-api URL.
 pub fn map_outputs(outputs: Outputs, edge_url: &str) -> Outputs {
-    let port = edge_url.rsplit(':').next().unwrap_or("4566").trim_end_matches('/');
+    let port = edge_url
+        .rsplit(':')
+        .next()
+        .unwrap_or("4566")
+        .trim_end_matches('/');
     outputs
         .into_iter()
         .map(|(name, value)| {
@@ -25,8 +29,14 @@ fn map_url(url: &str, port: &str) -> Option<String> {
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let (api_id, region_domain) = host.split_once(".execute-api.")?;
     region_domain.strip_suffix(".amazonaws.com")?;
-    let slash = if path.is_empty() && !url.ends_with('/') { "" } else { "/" };
-    Some(format!("http://{api_id}.execute-api.localhost:{port}{slash}{path}"))
+    let slash = if path.is_empty() && !url.ends_with('/') {
+        ""
+    } else {
+        "/"
+    };
+    Some(format!(
+        "http://{api_id}.execute-api.localhost:{port}{slash}{path}"
+    ))
 }
 
 #[cfg(test)]
@@ -36,12 +46,24 @@ mod tests {
     #[test]
     fn execute_api_urls_are_mapped_and_others_kept() {
         let mut outputs = Outputs::new();
-        outputs.insert("api_url".into(), "https://abc123.execute-api.us-east-1.amazonaws.com/prod".into());
-        outputs.insert("base".into(), "https://abc123.execute-api.eu-west-1.amazonaws.com".into());
-        outputs.insert("alb".into(), "internal-x.us-east-1.elb.amazonaws.com".into());
+        outputs.insert(
+            "api_url".into(),
+            "https://abc123.execute-api.us-east-1.amazonaws.com/prod".into(),
+        );
+        outputs.insert(
+            "base".into(),
+            "https://abc123.execute-api.eu-west-1.amazonaws.com".into(),
+        );
+        outputs.insert(
+            "alb".into(),
+            "internal-x.us-east-1.elb.amazonaws.com".into(),
+        );
         outputs.insert("n".into(), serde_json::json!(3));
         let mapped = map_outputs(outputs, "http://127.0.0.1:4566");
-        assert_eq!(mapped["api_url"], "http://abc123.execute-api.localhost:4566/prod");
+        assert_eq!(
+            mapped["api_url"],
+            "http://abc123.execute-api.localhost:4566/prod"
+        );
         assert_eq!(mapped["base"], "http://abc123.execute-api.localhost:4566");
         assert_eq!(mapped["alb"], "internal-x.us-east-1.elb.amazonaws.com");
         assert_eq!(mapped["n"], 3);

@@ -29,15 +29,20 @@ pub fn acquire(work_dir: &Path) -> Result<Lock> {
         std::env::args().collect::<Vec<_>>().join(" ")
     );
     for _ in 0..2 {
-        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
             Ok(mut file) => {
                 file.write_all(holder.as_bytes())?;
                 return Ok(Lock { path });
             }
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
                 let current = fs::read_to_string(&path).unwrap_or_default();
-                let pid: Option<u32> =
-                    current.strip_prefix("pid ").and_then(|s| s.split_whitespace().next()?.parse().ok());
+                let pid: Option<u32> = current
+                    .strip_prefix("pid ")
+                    .and_then(|s| s.split_whitespace().next()?.parse().ok());
                 match pid {
                     Some(pid) if Path::new(&format!("/proc/{pid}")).exists() => bail!(
                         "{} is locked by {current}: another deploy/destroy of this pattern is running; \
@@ -61,8 +66,14 @@ mod tests {
     fn a_live_holder_is_refused_and_a_stale_one_taken_over() {
         let dir = std::env::temp_dir().join(format!("xtask-lock-{}", std::process::id()));
         let lock = acquire(&dir).unwrap();
-        let err = acquire(&dir).err().expect("second lock must be refused").to_string();
-        assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+        let err = acquire(&dir)
+            .err()
+            .expect("second lock must be refused")
+            .to_string();
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
         drop(lock);
         fs::write(dir.join("lock"), "pid 4000000000 (dead)").unwrap();
         let again = acquire(&dir).expect("stale lock is taken over");

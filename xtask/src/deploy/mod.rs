@@ -4,8 +4,8 @@
 //! state, generated configuration and `outputs.json`; the pattern's files are never edited.
 
 pub mod aws_json;
-mod lock;
 pub mod local_urls;
+mod lock;
 mod terraform;
 
 use std::{
@@ -71,11 +71,21 @@ impl<'a> Deployment<'a> {
                 "pattern `{}` has no {} flavour; its pattern.toml lists: {}",
                 pattern.name,
                 iac.as_str(),
-                pattern.manifest.iac.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
+                pattern
+                    .manifest
+                    .iac
+                    .iter()
+                    .map(|i| i.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             None => pattern.manifest.iac[0],
         };
-        Ok(Deployment { pattern, target: args.target, iac })
+        Ok(Deployment {
+            pattern,
+            target: args.target,
+            iac,
+        })
     }
 
     pub fn work_dir(&self) -> PathBuf {
@@ -101,7 +111,7 @@ impl<'a> Deployment<'a> {
                 self.pattern.name
             )
         })?;
-        Ok(serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?)
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
     }
 
     fn save_outputs(&self, outputs: &Outputs) -> Result<()> {
@@ -124,23 +134,39 @@ pub struct Options {
 
 /// Builds, validates and applies; on failure destroys what was created unless `keep`.
 pub fn deploy(dep: &Deployment<'_>, keep: bool) -> Result<Outputs> {
-    deploy_with(dep, &Options { keep, ..Options::default() })
+    deploy_with(
+        dep,
+        &Options {
+            keep,
+            ..Options::default()
+        },
+    )
 }
 
 pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
     let keep = options.keep;
     let _lock = lock::acquire(&dep.work_dir())?;
     let artifacts = build::build(
-        &dep.pattern.lambdas.iter().map(|l| l.package.clone()).collect::<Vec<_>>(),
+        &dep.pattern
+            .lambdas
+            .iter()
+            .map(|l| l.package.clone())
+            .collect::<Vec<_>>(),
         build::Arch::Host,
     )?;
-    let findings =
-        if options.skip_validation { Vec::new() } else { crate::validate::check(dep.pattern)? };
+    let findings = if options.skip_validation {
+        Vec::new()
+    } else {
+        crate::validate::check(dep.pattern)?
+    };
     if !findings.is_empty() {
         for f in &findings {
             eprintln!("{f}");
         }
-        bail!("`{}` does not validate: nothing was deployed", dep.pattern.name);
+        bail!(
+            "`{}` does not validate: nothing was deployed",
+            dep.pattern.name
+        );
     }
     let endpoint = match dep.target {
         Target::Local => Some(crate::local::ensure_up(None)?.edge_url),
@@ -153,7 +179,9 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
             let tf = terraform::Driver::new(dep, endpoint.as_deref())?;
             match tf.apply(&zips, &options.extra_vars) {
                 Ok(outputs) => outputs,
-                Err(err) if keep => return Err(err.context("deploy failed (kept because of --keep)")),
+                Err(err) if keep => {
+                    return Err(err.context("deploy failed (kept because of --keep)"));
+                }
                 Err(err) => {
                     eprintln!("deploy failed; destroying what was created (use --keep to keep it)");
                     if let Err(cleanup) = tf.destroy(&zips) {
@@ -178,7 +206,11 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
 pub fn destroy(dep: &Deployment<'_>) -> Result<()> {
     let work_dir = dep.work_dir();
     if !work_dir.exists() {
-        println!("{}: nothing deployed on the {} target", dep.pattern.name, dep.target.as_str());
+        println!(
+            "{}: nothing deployed on the {} target",
+            dep.pattern.name,
+            dep.target.as_str()
+        );
         return Ok(());
     }
     let _lock = lock::acquire(&work_dir)?;
@@ -190,7 +222,12 @@ pub fn destroy(dep: &Deployment<'_>) -> Result<()> {
         .pattern
         .lambdas
         .iter()
-        .map(|l| (l.package.clone(), build::zip_path(&l.package, build::Arch::Host)))
+        .map(|l| {
+            (
+                l.package.clone(),
+                build::zip_path(&l.package, build::Arch::Host),
+            )
+        })
         .collect();
     match dep.iac {
         Iac::Terraform => {

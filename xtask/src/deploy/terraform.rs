@@ -48,12 +48,19 @@ impl<'a> Driver<'a> {
             sh.set_var("AWS_SECRET_ACCESS_KEY", "test");
             sh.set_var("AWS_REGION", "us-east-1");
         }
-        Ok(Driver { dep, work_dir, endpoint: endpoint.map(str::to_owned), sh })
+        Ok(Driver {
+            dep,
+            work_dir,
+            endpoint: endpoint.map(str::to_owned),
+            sh,
+        })
     }
 
     /// The module directory inside the work directory's copy of the pattern.
     fn module_dir(&self) -> PathBuf {
-        self.work_dir.join("src").join(&self.dep.pattern.manifest.terraform.dir)
+        self.work_dir
+            .join("src")
+            .join(&self.dep.pattern.manifest.terraform.dir)
     }
 
     /// Copies the pattern fresh into the work directory and writes the generated files.
@@ -85,12 +92,15 @@ impl<'a> Driver<'a> {
 
     fn init(&self) -> Result<()> {
         let dir = self.module_dir();
-        cmd!(self.sh, "terraform -chdir={dir} init -input=false -no-color")
-            .quiet()
-            .ignore_stdout()
-            .output()
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .context("terraform init")?;
+        cmd!(
+            self.sh,
+            "terraform -chdir={dir} init -input=false -no-color"
+        )
+        .quiet()
+        .ignore_stdout()
+        .output()
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("terraform init")?;
         Ok(())
     }
 
@@ -121,7 +131,11 @@ impl<'a> Driver<'a> {
     }
 
     /// `terraform apply` with a progress bar over the planned resources; returns the outputs.
-    pub fn apply(&self, zips: &BTreeMap<String, PathBuf>, extra: &[(String, String)]) -> Result<Outputs> {
+    pub fn apply(
+        &self,
+        zips: &BTreeMap<String, PathBuf>,
+        extra: &[(String, String)],
+    ) -> Result<Outputs> {
         self.prepare()?;
         self.init()?;
         let dir = self.module_dir();
@@ -130,7 +144,10 @@ impl<'a> Driver<'a> {
             vars.push("-var".to_owned());
             vars.push(format!("{name}={value}"));
         }
-        let cmd = cmd!(self.sh, "terraform -chdir={dir} apply -auto-approve -input=false -json {vars...}");
+        let cmd = cmd!(
+            self.sh,
+            "terraform -chdir={dir} apply -auto-approve -input=false -json {vars...}"
+        );
         stream_json(cmd, &format!("deploying {}", self.dep.pattern.name))?;
         self.outputs()
     }
@@ -140,7 +157,10 @@ impl<'a> Driver<'a> {
         let text = cmd!(self.sh, "terraform -chdir={dir} output -json").read()?;
         let raw: BTreeMap<String, serde_json::Value> =
             serde_json::from_str(&text).context("parsing `terraform output -json`")?;
-        Ok(raw.into_iter().map(|(k, v)| (k, v["value"].clone())).collect())
+        Ok(raw
+            .into_iter()
+            .map(|(k, v)| (k, v["value"].clone()))
+            .collect())
     }
 
     /// `terraform destroy` with a progress bar.
@@ -153,8 +173,10 @@ impl<'a> Driver<'a> {
         let dir = self.module_dir();
         // Variables must be set for destroy too; a missing artifact only needs a placeholder path.
         let vars = self.var_flags(zips)?;
-        let cmd =
-            cmd!(self.sh, "terraform -chdir={dir} destroy -auto-approve -input=false -json {vars...}");
+        let cmd = cmd!(
+            self.sh,
+            "terraform -chdir={dir} destroy -auto-approve -input=false -json {vars...}"
+        );
         stream_json(cmd, &format!("destroying {}", self.dep.pattern.name))
     }
 
@@ -162,11 +184,14 @@ impl<'a> Driver<'a> {
     /// with this pattern.
     pub fn check_nothing_left(&self, edge_url: &str) -> Result<()> {
         let dir = self.module_dir();
-        let left = cmd!(self.sh, "terraform -chdir={dir} state list").read().unwrap_or_default();
+        let left = cmd!(self.sh, "terraform -chdir={dir} state list")
+            .read()
+            .unwrap_or_default();
         if !left.trim().is_empty() {
             bail!("terraform state still lists resources after destroy:\n{left}");
         }
-        let tagged = super::aws_json::tagged_resources(edge_url, PATTERN_TAG, &self.dep.pattern.name)?;
+        let tagged =
+            super::aws_json::tagged_resources(edge_url, PATTERN_TAG, &self.dep.pattern.name)?;
         if !tagged.is_empty() {
             bail!(
                 "the local cloud still holds resources of `{}` after destroy:\n{}",
@@ -195,7 +220,9 @@ fn stream_json(cmd: xshell::Cmd<'_>, what: &str) -> Result<()> {
     let mut errors = Vec::new();
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let line = line?;
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
         match msg["type"].as_str() {
             Some("planned_change") if msg["change"]["action"] != "noop" => bar.inc_length(1),
             Some("apply_complete") | Some("apply_errored") => {
@@ -206,7 +233,10 @@ fn stream_json(cmd: xshell::Cmd<'_>, what: &str) -> Result<()> {
             }
             Some("diagnostic") if msg["diagnostic"]["severity"] == "error" => {
                 let d = &msg["diagnostic"];
-                let address = d["address"].as_str().map(|a| format!("{a}: ")).unwrap_or_default();
+                let address = d["address"]
+                    .as_str()
+                    .map(|a| format!("{a}: "))
+                    .unwrap_or_default();
                 errors.push(format!(
                     "{address}{}\n{}",
                     d["summary"].as_str().unwrap_or(""),
@@ -221,7 +251,11 @@ fn stream_json(cmd: xshell::Cmd<'_>, what: &str) -> Result<()> {
     let status = child.wait()?;
     bar.finish_and_clear();
     if !status.success() {
-        let detail = if errors.is_empty() { stderr } else { errors.join("\n") };
+        let detail = if errors.is_empty() {
+            stderr
+        } else {
+            errors.join("\n")
+        };
         bail!("{what} failed:\n{}", detail.trim());
     }
     Ok(())
@@ -233,7 +267,10 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     for entry in fs::read_dir(from)? {
         let entry = entry?;
         let name = entry.file_name();
-        let skip = matches!(name.to_str(), Some("target" | ".terraform" | "terraform.tfstate"));
+        let skip = matches!(
+            name.to_str(),
+            Some("target" | ".terraform" | "terraform.tfstate")
+        );
         if skip {
             continue;
         }

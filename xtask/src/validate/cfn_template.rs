@@ -48,14 +48,18 @@ impl<'a> CfnResource<'a> {
 pub fn load(path: &Path) -> Result<Result<CfnTemplate, Finding>> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     match serde_yaml::from_str::<Value>(&text) {
-        Ok(doc) => Ok(Ok(CfnTemplate { path: path.to_owned(), text, doc })),
+        Ok(doc) => Ok(Ok(CfnTemplate {
+            path: path.to_owned(),
+            text,
+            doc,
+        })),
         Err(err) => {
             let line = err.location().map(|l| l.line());
             Ok(Err(Finding::new(
                 path,
                 line.map_or_else(|| "template".to_owned(), |l| format!("line {l}")),
                 "sam-parse",
-                format!("not valid YAML: {err}"),
+                format!("not valid YAML, so the AWS rules were not checked: {err}"),
                 "fix the YAML syntax (cfn-lint reports the same place)",
             )
             .at_line(line)))
@@ -66,7 +70,11 @@ pub fn load(path: &Path) -> Result<Result<CfnTemplate, Finding>> {
 impl CfnTemplate {
     #[cfg(test)]
     pub fn parse(text: &str) -> CfnTemplate {
-        CfnTemplate { path: PathBuf::from("template.yaml"), text: text.to_owned(), doc: serde_yaml::from_str(text).unwrap() }
+        CfnTemplate {
+            path: PathBuf::from("template.yaml"),
+            text: text.to_owned(),
+            doc: serde_yaml::from_str(text).unwrap(),
+        }
     }
 
     pub fn resources(&self) -> Vec<CfnResource<'_>> {
@@ -128,9 +136,13 @@ impl CfnTemplate {
                     break;
                 }
                 let body = trimmed.trim_start_matches("- ");
-                let matches = [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")]
-                    .iter()
-                    .any(|k| body.starts_with(k.as_str()));
+                let matches = [
+                    format!("{key}:"),
+                    format!("\"{key}\":"),
+                    format!("'{key}':"),
+                ]
+                .iter()
+                .any(|k| body.starts_with(k.as_str()));
                 if matches {
                     hit = Some((i, indent + (trimmed.len() - body.len())));
                     break;
@@ -223,20 +235,44 @@ Resources:
         let t = CfnTemplate::parse(TEMPLATE);
         let link = t.resource("Link").unwrap();
         assert_eq!(link.rtype, "AWS::ApiGateway::VpcLink");
-        let targets: Vec<_> = link.prop("TargetArns").unwrap().as_sequence().unwrap().iter().map(ref_target).collect();
+        let targets: Vec<_> = link
+            .prop("TargetArns")
+            .unwrap()
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(ref_target)
+            .collect();
         assert_eq!(
             targets,
-            vec![Some("Nlb".into()), Some("Alb".into()), Some("Other".into()), Some("Fourth".into())]
+            vec![
+                Some("Nlb".into()),
+                Some("Alb".into()),
+                Some("Other".into()),
+                Some("Fourth".into())
+            ]
         );
-        assert_eq!(t.line(&["Resources", "Link", "Properties", "TargetArns"]), Some(9));
-        assert_eq!(t.line(&["Resources", "Nlb", "Properties", "Type"]), Some(17));
+        assert_eq!(
+            t.line(&["Resources", "Link", "Properties", "TargetArns"]),
+            Some(9)
+        );
+        assert_eq!(
+            t.line(&["Resources", "Nlb", "Properties", "Type"]),
+            Some(17)
+        );
         assert_eq!(t.line(&["Globals", "Function", "Runtime"]), Some(3));
-        assert_eq!(t.global_function("Runtime").and_then(Value::as_str), Some("provided.al2023"));
+        assert_eq!(
+            t.global_function("Runtime").and_then(Value::as_str),
+            Some("provided.al2023")
+        );
     }
 
     #[test]
     fn strings_read_sub() {
         let v: Value = serde_yaml::from_str("[\"s3:GetObject\", !Sub \"${Svc}:*\"]").unwrap();
-        assert_eq!(strings(&v), vec!["s3:GetObject".to_owned(), "${Svc}:*".to_owned()]);
+        assert_eq!(
+            strings(&v),
+            vec!["s3:GetObject".to_owned(), "${Svc}:*".to_owned()]
+        );
     }
 }

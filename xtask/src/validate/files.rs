@@ -61,9 +61,18 @@ fn lambda_findings(p: &Pattern) -> Vec<Finding> {
         .collect()
 }
 
-/// Build artifacts (see the module docs).
-fn is_build_artifact(path: &Path) -> bool {
-    path.components().any(|c| c == Component::Normal("target".as_ref()))
+/// Build artifacts (see the module docs): a `target` folder in the part of `path` that is not shared with the
+/// pattern folder (so a pattern that itself lives under some `target/`, as test fixtures do, is still checked).
+fn is_build_artifact(pattern_dir: &Path, path: &Path) -> bool {
+    let mut shared = pattern_dir.components();
+    let mut rest = path.components().peekable();
+    while let (Some(a), Some(b)) = (shared.next(), rest.peek()) {
+        if a != *b {
+            break;
+        }
+        rest.next();
+    }
+    rest.any(|c| c == Component::Normal("target".as_ref()))
 }
 
 fn terraform_findings(p: &Pattern) -> Result<Vec<Finding>> {
@@ -73,7 +82,10 @@ fn terraform_findings(p: &Pattern) -> Result<Vec<Finding>> {
             p.manifest_path(),
             "terraform.dir",
             "file-missing",
-            format!("iac lists terraform, but {} is not a folder", root.display()),
+            format!(
+                "iac lists terraform, but {} is not a folder",
+                root.display()
+            ),
             "create the Terraform root module there, or set `[terraform] dir` in pattern.toml",
         )]);
     }
@@ -82,10 +94,16 @@ fn terraform_findings(p: &Pattern) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     for module in &modules {
         for file in &module.files {
-            let mut visitor = RefVisitor { root: &root, module, file, findings: &mut findings };
+            let mut visitor = RefVisitor {
+                pattern_dir: &p.dir,
+                root: &root,
+                module,
+                file,
+                findings: &mut findings,
+            };
             visitor.visit_body(&file.body);
             module_source_findings(module, file, &file.body, &mut findings);
-            archive_findings(&root, module, file, &mut findings);
+            archive_findings(&p.dir, &root, module, file, &mut findings);
         }
     }
     Ok(findings)
@@ -98,9 +116,15 @@ fn resolve(expr: &Expression, root: &Path, module: &Path) -> Option<PathBuf> {
     if let Some(literal) = tf_config::literal_str(expr) {
         return Some(tf_config::normalize(&root.join(literal)));
     }
-    let Expression::StringTemplate(t) = expr else { return None };
+    let Expression::StringTemplate(t) = expr else {
+        return None;
+    };
     let mut elements = t.iter();
-    let base = match elements.next()?.as_interpolation().map(|i| tf_config::reference(&i.expr)) {
+    let base = match elements
+        .next()?
+        .as_interpolation()
+        .map(|i| tf_config::reference(&i.expr))
+    {
         Some(Some(names)) if names == ["path", "module"] => module,
         Some(Some(names)) if names == ["path", "root"] || names == ["path", "cwd"] => root,
         _ => return None,
@@ -109,10 +133,13 @@ fn resolve(expr: &Expression, root: &Path, module: &Path) -> Option<PathBuf> {
     for element in elements {
         rest.push_str(element.as_literal()?.value());
     }
-    Some(tf_config::normalize(&base.join(rest.trim_start_matches('/'))))
+    Some(tf_config::normalize(
+        &base.join(rest.trim_start_matches('/')),
+    ))
 }
 
 struct RefVisitor<'a> {
+    pattern_dir: &'a Path,
     root: &'a Path,
     module: &'a TfModule,
     file: &'a TfFile,
@@ -127,7 +154,7 @@ impl Visit for RefVisitor<'_> {
             && let Some(arg) = call.args.iter().next()
         {
             match resolve(arg, self.root, &self.module.dir) {
-                Some(path) if !path.exists() && !is_build_artifact(&path) => {
+                Some(path) if !path.exists() && !is_build_artifact(self.pattern_dir, &path) => {
                     self.findings.push(
                         Finding::new(
                             &self.file.path,
@@ -152,16 +179,27 @@ impl Visit for RefVisitor<'_> {
     }
 }
 
-fn module_source_findings(module: &TfModule, file: &TfFile, body: &Body, findings: &mut Vec<Finding>) {
+fn module_source_findings(
+    module: &TfModule,
+    file: &TfFile,
+    body: &Body,
+    findings: &mut Vec<Finding>,
+) {
     for block in body.get_blocks("module") {
-        let Some(attr) = block.body.get_attribute("source") else { continue };
-        let Some(source) = tf_config::literal_str(&attr.value) else { continue };
+        let Some(attr) = block.body.get_attribute("source") else {
+            continue;
+        };
+        let Some(source) = tf_config::literal_str(&attr.value) else {
+            continue;
+        };
         if !tf_config::is_local_source(&source) {
             continue;
         }
         let dir = tf_config::normalize(&module.dir.join(&source));
         let has_tf = std::fs::read_dir(&dir).is_ok_and(|entries| {
-            entries.filter_map(|e| e.ok()).any(|e| e.path().extension().is_some_and(|x| x == "tf"))
+            entries
+                .filter_map(|e| e.ok())
+                .any(|e| e.path().extension().is_some_and(|x| x == "tf"))
         });
         if !has_tf {
             let name = block.labels.first().map_or("", |l| l.as_str());
@@ -170,7 +208,10 @@ fn module_source_findings(module: &TfModule, file: &TfFile, body: &Body, finding
                     &file.path,
                     format!("module.{name}.source"),
                     "file-missing",
-                    format!("module source \"{source}\" is not a folder with .tf files ({})", dir.display()),
+                    format!(
+                        "module source \"{source}\" is not a folder with .tf files ({})",
+                        dir.display()
+                    ),
                     "create the module folder, or fix the relative path",
                 )
                 .at_line(file.line_of(attr.span())),
@@ -180,15 +221,25 @@ fn module_source_findings(module: &TfModule, file: &TfFile, body: &Body, finding
 }
 
 /// `data "archive_file"` reads `source_file` / `source_dir` from the repository.
-fn archive_findings(root: &Path, module: &TfModule, file: &TfFile, findings: &mut Vec<Finding>) {
+fn archive_findings(
+    pattern_dir: &Path,
+    root: &Path,
+    module: &TfModule,
+    file: &TfFile,
+    findings: &mut Vec<Finding>,
+) {
     for block in module.blocks().filter(|b| b.file.path == file.path) {
         if block.kind != "data" || block.rtype != "archive_file" {
             continue;
         }
         for key in ["source_file", "source_dir"] {
-            let Some(attr) = block.attr(key) else { continue };
-            let Some(path) = resolve(&attr.value, root, &module.dir) else { continue };
-            if !path.exists() && !is_build_artifact(&path) {
+            let Some(attr) = block.attr(key) else {
+                continue;
+            };
+            let Some(path) = resolve(&attr.value, root, &module.dir) else {
+                continue;
+            };
+            if !path.exists() && !is_build_artifact(pattern_dir, &path) {
                 findings.push(
                     Finding::new(
                         &file.path,
@@ -226,15 +277,19 @@ fn sam_findings(p: &Pattern) -> Result<Vec<Finding>> {
         )]);
     }
     // A template that does not parse is reported by rules.rs (`sam-parse`) and by cfn-lint.
-    let Ok(template) = cfn_template::load(&path)? else { return Ok(Vec::new()) };
+    let Ok(template) = cfn_template::load(&path)? else {
+        return Ok(Vec::new());
+    };
     let mut findings = Vec::new();
     let mut check = |value: Option<&Value>, location: String, line: Option<usize>| {
-        let Some(Value::String(rel)) = value else { return };
+        let Some(Value::String(rel)) = value else {
+            return;
+        };
         if rel.starts_with("s3://") {
             return;
         }
         let target = tf_config::normalize(&template.dir().join(rel));
-        if !target.exists() && !is_build_artifact(&target) {
+        if !target.exists() && !is_build_artifact(&p.dir, &target) {
             findings.push(
                 Finding::new(
                     &template.path,
@@ -302,7 +357,12 @@ mod tests {
         assert_eq!(f.rule, "file-missing");
         assert_eq!(f.location, "file(\"${path.module}/files/greeting.txt\")");
         assert!(f.file.ends_with("terraform/main.tf"));
-        let line = s.read("terraform/main.tf").lines().position(|l| l.contains("greeting.txt")).unwrap() + 1;
+        let line = s
+            .read("terraform/main.tf")
+            .lines()
+            .position(|l| l.contains("greeting.txt"))
+            .unwrap()
+            + 1;
         assert_eq!(f.line, Some(line));
     }
 
@@ -335,22 +395,65 @@ mod tests {
     }
 
     #[test]
+    fn build_artifacts_are_recognised() {
+        let p = Path::new("/repo/patterns/p");
+        assert!(is_build_artifact(
+            p,
+            Path::new("/repo/target/lambda/hello/bootstrap.zip")
+        ));
+        assert!(is_build_artifact(p, Path::new("/repo/patterns/p/target/x")));
+        assert!(!is_build_artifact(
+            p,
+            Path::new("/repo/patterns/p/terraform/x.json")
+        ));
+        let p = Path::new("/repo/target/scratch/p");
+        assert!(!is_build_artifact(
+            p,
+            Path::new("/repo/target/scratch/p/terraform/x.json")
+        ));
+        assert!(is_build_artifact(
+            p,
+            Path::new("/repo/target/scratch/target/lambda/x.zip")
+        ));
+    }
+
+    #[test]
     fn sam_code_uri_must_exist() {
         let s = Scratch::from_fixture("good", "good-pattern");
-        s.edit("template.yaml", "CodeUri: functions/hello", "CodeUri: functions/missing");
+        s.edit(
+            "template.yaml",
+            "CodeUri: functions/hello",
+            "CodeUri: functions/missing",
+        );
         let findings = check_scratch(&s);
         assert_eq!(findings.len(), 1, "{findings:#?}");
-        assert_eq!(findings[0].location, "Resources.HelloFunction.Properties.CodeUri");
-        let line = s.read("template.yaml").lines().position(|l| l.contains("CodeUri")).unwrap() + 1;
+        assert_eq!(
+            findings[0].location,
+            "Resources.HelloFunction.Properties.CodeUri"
+        );
+        let line = s
+            .read("template.yaml")
+            .lines()
+            .position(|l| l.contains("CodeUri"))
+            .unwrap()
+            + 1;
         assert_eq!(findings[0].line, Some(line));
     }
 
     #[test]
     fn sam_s3_and_artifact_uris_are_exempt() {
         let s = Scratch::from_fixture("good", "good-pattern");
-        s.edit("template.yaml", "CodeUri: functions/hello", "CodeUri: ../../target/lambda/hello/");
+        s.edit(
+            "template.yaml",
+            "CodeUri: functions/hello",
+            "CodeUri: ../../target/lambda/hello/",
+        );
         assert!(check_scratch(&s).is_empty());
-        s.edit("template.yaml", "CodeUri: ../../target/lambda/hello/", "CodeUri: s3://bucket/key.zip");
+        s.edit(
+            "template.yaml",
+            "CodeUri: ../../target/lambda/hello/",
+            "CodeUri: s3://bucket/key.zip",
+        );
         assert!(check_scratch(&s).is_empty());
     }
 }

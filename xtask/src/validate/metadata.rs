@@ -68,13 +68,20 @@ fn schema_findings(path: &Path, json: &Value) -> Result<Vec<Finding>> {
 
 /// The field a schema error is about and how to fix it.
 fn describe(at: &str, kind: &ValidationErrorKind, instance: &Value) -> (String, String) {
-    let field = if at.is_empty() { "/".to_owned() } else { at.to_owned() };
+    let field = if at.is_empty() {
+        "/".to_owned()
+    } else {
+        at.to_owned()
+    };
     let model = "see upstream's _pattern-model/example-pattern.json";
     match kind {
         ValidationErrorKind::MaxLength { limit } => {
             let has = instance.as_str().map_or(0, |s| s.chars().count());
             let what = field.trim_start_matches('/');
-            (field.clone(), format!("shorten the {what} to at most {limit} characters (it has {has})"))
+            (
+                field.clone(),
+                format!("shorten the {what} to at most {limit} characters (it has {has})"),
+            )
         }
         ValidationErrorKind::MinLength { .. } => (field, "write a non-empty text".to_owned()),
         ValidationErrorKind::Required { property } => {
@@ -86,7 +93,10 @@ fn describe(at: &str, kind: &ValidationErrorKind, instance: &Value) -> (String, 
             let first = unexpected.first().cloned().unwrap_or_default();
             (
                 format!("{at}/{first}"),
-                format!("remove or rename {} ({model} for the allowed fields)", quote_all(unexpected)),
+                format!(
+                    "remove or rename {} ({model} for the allowed fields)",
+                    quote_all(unexpected)
+                ),
             )
         }
         ValidationErrorKind::Enum { options } => {
@@ -99,20 +109,29 @@ fn describe(at: &str, kind: &ValidationErrorKind, instance: &Value) -> (String, 
         ValidationErrorKind::MinItems { limit } => {
             (field, format!("give at least {limit} item(s)"))
         }
-        ValidationErrorKind::Pattern { pattern } => {
-            (field, format!("write a value matching `{pattern}` (a full https:// URL)"))
-        }
+        ValidationErrorKind::Pattern { pattern } => (
+            field,
+            format!("write a value matching `{pattern}` (a full https:// URL)"),
+        ),
         _ => (field, format!("make it match {SCHEMA_PATH}")),
     }
 }
 
 fn quote_all(names: &[String]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn options_list(options: &Value) -> String {
     match options {
-        Value::Array(items) => items.iter().map(Value::to_string).collect::<Vec<_>>().join(", "),
+        Value::Array(items) => items
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.to_string(),
     }
 }
@@ -128,8 +147,12 @@ fn frameworks_for(iac: Iac) -> &'static [&'static str] {
 fn framework_findings(p: &Pattern, path: &Path, json: &Value) -> Option<Finding> {
     // A missing or non-string framework is a schema finding already.
     let framework = json.get("framework")?.as_str()?;
-    let allowed: Vec<&str> =
-        p.manifest.iac.iter().flat_map(|&iac| frameworks_for(iac).iter().copied()).collect();
+    let allowed: Vec<&str> = p
+        .manifest
+        .iac
+        .iter()
+        .flat_map(|&iac| frameworks_for(iac).iter().copied())
+        .collect();
     if allowed.contains(&framework) {
         return None;
     }
@@ -143,7 +166,10 @@ fn framework_findings(p: &Pattern, path: &Path, json: &Value) -> Option<Finding>
             p.manifest_path().display(),
             iac
         ),
-        format!("set \"framework\" to \"{}\"", frameworks_for(p.manifest.iac[0])[0]),
+        format!(
+            "set \"framework\" to \"{}\"",
+            frameworks_for(p.manifest.iac[0])[0]
+        ),
     ))
 }
 
@@ -160,14 +186,19 @@ fn template_findings(p: &Pattern, path: &Path, json: &Value) -> Vec<Finding> {
             path,
             "/gitHub/template/projectFolder",
             "metadata-project-folder",
-            format!("projectFolder is \"{folder}\", but the pattern's folder is \"{}\"", p.name),
+            format!(
+                "projectFolder is \"{folder}\", but the pattern's folder is \"{}\"",
+                p.name
+            ),
             format!("set \"projectFolder\" to \"{}\"", p.name),
         ));
     }
     if let Some(file) = template.get("templateFile").and_then(Value::as_str) {
         let rel = Path::new(file);
         let inside = rel.is_relative()
-            && !rel.components().any(|c| matches!(c, std::path::Component::ParentDir));
+            && !rel
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir));
         if !inside || !p.dir.join(rel).is_file() {
             findings.push(Finding::new(
                 path,
@@ -196,7 +227,10 @@ mod tests {
     fn schema_is_valid_draft_2020_12() {
         let schema: Value = serde_json::from_str(SCHEMA).unwrap();
         assert!(jsonschema::meta::is_valid(&schema));
-        assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
     }
 
     #[test]
@@ -209,20 +243,32 @@ mod tests {
     fn long_title_names_the_field_and_the_length() {
         let title = "T".repeat(80);
         let findings = findings_for(|s| {
-            s.edit(FILE, "\"title\": \"Good pattern\"", &format!("\"title\": \"{title}\""));
+            s.edit(
+                FILE,
+                "\"title\": \"Good pattern\"",
+                &format!("\"title\": \"{title}\""),
+            );
         });
         assert_eq!(findings.len(), 1, "{findings:#?}");
         let f = &findings[0];
         assert_eq!(f.rule, "metadata-schema");
         assert_eq!(f.location, "/title");
         assert!(f.file.ends_with("good-pattern/example-pattern.json"));
-        assert!(f.fix.contains("at most 75 characters (it has 80)"), "{}", f.fix);
+        assert!(
+            f.fix.contains("at most 75 characters (it has 80)"),
+            "{}",
+            f.fix
+        );
     }
 
     #[test]
     fn missing_field_wrong_enum_and_unknown_field() {
         let findings = findings_for(|s| {
-            s.edit(FILE, "\"level\": \"200\"", "\"level\": \"250\", \"colour\": \"red\"");
+            s.edit(
+                FILE,
+                "\"level\": \"200\"",
+                "\"level\": \"250\", \"colour\": \"red\"",
+            );
             s.edit(FILE, "\"description\": \"A good pattern for tests.\",", "");
         });
         let locations: Vec<&str> = findings.iter().map(|f| f.location.as_str()).collect();
@@ -230,7 +276,11 @@ mod tests {
         assert!(locations.contains(&"/level"), "{findings:#?}");
         assert!(locations.contains(&"/colour"), "{findings:#?}");
         let level = findings.iter().find(|f| f.location == "/level").unwrap();
-        assert!(level.fix.contains("\"100\", \"200\", \"300\", \"400\""), "{}", level.fix);
+        assert!(
+            level.fix.contains("\"100\", \"200\", \"300\", \"400\""),
+            "{}",
+            level.fix
+        );
     }
 
     #[test]
@@ -257,12 +307,22 @@ mod tests {
     #[test]
     fn framework_must_match_pattern_toml() {
         // The fixture declares both terraform and sam: either name is accepted.
-        assert!(findings_for(|s| {
-            s.edit(FILE, "\"framework\": \"Terraform\"", "\"framework\": \"AWS SAM\"");
-        })
-        .is_empty());
+        assert!(
+            findings_for(|s| {
+                s.edit(
+                    FILE,
+                    "\"framework\": \"Terraform\"",
+                    "\"framework\": \"AWS SAM\"",
+                );
+            })
+            .is_empty()
+        );
         let findings = findings_for(|s| {
-            s.edit(FILE, "\"framework\": \"Terraform\"", "\"framework\": \"CDK\"");
+            s.edit(
+                FILE,
+                "\"framework\": \"Terraform\"",
+                "\"framework\": \"CDK\"",
+            );
         });
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].rule, "metadata-framework");
@@ -272,11 +332,23 @@ mod tests {
     #[test]
     fn template_file_must_exist_and_folder_must_match() {
         let findings = findings_for(|s| {
-            s.edit(FILE, "\"templateFile\": \"terraform/main.tf\"", "\"templateFile\": \"terraform/nope.tf\"");
-            s.edit(FILE, "\"projectFolder\": \"good-pattern\"", "\"projectFolder\": \"other\"");
+            s.edit(
+                FILE,
+                "\"templateFile\": \"terraform/main.tf\"",
+                "\"templateFile\": \"terraform/nope.tf\"",
+            );
+            s.edit(
+                FILE,
+                "\"projectFolder\": \"good-pattern\"",
+                "\"projectFolder\": \"other\"",
+            );
         });
         let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
-        assert_eq!(rules, ["metadata-project-folder", "metadata-template-file"], "{findings:#?}");
+        assert_eq!(
+            rules,
+            ["metadata-project-folder", "metadata-template-file"],
+            "{findings:#?}"
+        );
         assert_eq!(findings[1].location, "/gitHub/template/templateFile");
     }
 

@@ -9,9 +9,9 @@ mod readme;
 mod rules;
 mod sam;
 mod terraform;
-mod tf_config;
 #[cfg(test)]
 mod test_support;
+mod tf_config;
 
 use std::{fmt, path::PathBuf};
 
@@ -61,12 +61,19 @@ impl Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = self.file.strip_prefix(crate::pattern::project_root()).unwrap_or(&self.file);
+        let file = self
+            .file
+            .strip_prefix(crate::pattern::project_root())
+            .unwrap_or(&self.file);
         write!(f, "error[{}]: {}", self.rule, file.display())?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
-        write!(f, ": {}: {}\n    fix: {}", self.location, self.message, self.fix)
+        write!(
+            f,
+            ": {}: {}\n    fix: {}",
+            self.location, self.message, self.fix
+        )
     }
 }
 

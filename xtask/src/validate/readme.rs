@@ -8,8 +8,13 @@ use super::Finding;
 use crate::pattern::Pattern;
 
 /// The `## ` sections a README must have, in the order they are suggested.
-pub const SECTIONS: [&str; 5] =
-    ["Requirements", "Deployment Instructions", "How it works", "Testing", "Cleanup"];
+pub const SECTIONS: [&str; 5] = [
+    "Requirements",
+    "Deployment Instructions",
+    "How it works",
+    "Testing",
+    "Cleanup",
+];
 
 pub fn check(p: &Pattern) -> Result<Vec<Finding>> {
     let path = p.dir.join("README.md");
@@ -35,14 +40,24 @@ pub fn check(p: &Pattern) -> Result<Vec<Finding>> {
     if missing.is_empty() {
         return Ok(Vec::new());
     }
-    let list = missing.iter().map(|s| format!("`## {s}`")).collect::<Vec<_>>().join(", ");
-    let noun = if missing.len() == 1 { "section" } else { "sections" };
+    let list = missing
+        .iter()
+        .map(|s| format!("`## {s}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let noun = if missing.len() == 1 {
+        "section"
+    } else {
+        "sections"
+    };
     Ok(vec![Finding::new(
         &path,
         "headings",
         "readme-sections",
         format!("missing {noun}: {}", missing.join(", ")),
-        format!("add {list} {noun} (see upstream serverless-patterns READMEs for what goes in each)"),
+        format!(
+            "add {list} {noun} (see upstream serverless-patterns READMEs for what goes in each)"
+        ),
     )])
 }
 
@@ -90,17 +105,27 @@ mod tests {
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].rule, "readme-sections");
         assert_eq!(findings[0].message, "missing section: Cleanup");
-        assert!(findings[0].fix.contains("add `## Cleanup` section"), "{}", findings[0].fix);
+        assert!(
+            findings[0].fix.contains("add `## Cleanup` section"),
+            "{}",
+            findings[0].fix
+        );
     }
 
     #[test]
     fn headings_match_case_insensitively_and_ignore_code_blocks() {
         let text = "## requirements\n## DEPLOYMENT INSTRUCTIONS ##\n```\n## How it works\n```\n### Testing\n## Cleanup\n";
-        assert_eq!(level2_headings(text), ["requirements", "DEPLOYMENT INSTRUCTIONS", "Cleanup"]);
+        assert_eq!(
+            level2_headings(text),
+            ["requirements", "DEPLOYMENT INSTRUCTIONS", "Cleanup"]
+        );
         let s = Scratch::from_fixture("good", "good-pattern");
         s.write("README.md", text);
         let findings = check(&s.pattern()).unwrap();
-        assert_eq!(findings[0].message, "missing sections: How it works, Testing");
+        assert_eq!(
+            findings[0].message,
+            "missing sections: How it works, Testing"
+        );
     }
 
     #[test]

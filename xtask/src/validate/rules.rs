@@ -71,13 +71,20 @@ mod test_util {
         let body = hcl::edit::parser::parse_body(text).unwrap();
         TfModule {
             dir: PathBuf::from("terraform"),
-            files: vec![TfFile { path: PathBuf::from("terraform/main.tf"), text: text.to_owned(), body }],
+            files: vec![TfFile {
+                path: PathBuf::from("terraform/main.tf"),
+                text: text.to_owned(),
+                body,
+            }],
         }
     }
 
     /// The 1-based line of the first line containing `needle`.
     pub fn line_of(text: &str, needle: &str) -> usize {
-        text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle:?}")) + 1
+        text.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?}"))
+            + 1
     }
 }
 
@@ -99,7 +106,10 @@ mod tests {
     #[test]
     fn parse_errors_are_findings() {
         let s = Scratch::from_fixture("good", "good-pattern");
-        s.write("terraform/broken.tf", "resource \"aws_lb\" \"x\" {\n  name = \n}\n");
+        s.write(
+            "terraform/broken.tf",
+            "resource \"aws_lb\" \"x\" {\n  name = \n}\n",
+        );
         s.write("template.yaml", "Resources:\n  A: [unclosed\n");
         let p = s.pattern();
         let tf = terraform(&p).unwrap();

@@ -69,7 +69,13 @@ pub fn check(p: &Pattern) -> Result<Vec<Finding>> {
     for m in matches {
         let line = m.location.start.line_number;
         if m.level != "Error" {
-            tracing::warn!("{}:{line}: cfn-lint {} {}: {}", template.display(), m.level, m.rule.id, m.message);
+            tracing::warn!(
+                "{}:{line}: cfn-lint {} {}: {}",
+                template.display(),
+                m.level,
+                m.rule.id,
+                m.message
+            );
             continue;
         }
         let location = m
@@ -83,7 +89,11 @@ pub fn check(p: &Pattern) -> Result<Vec<Finding>> {
                     .join(".")
             })
             .unwrap_or_else(|| format!("line {line}"));
-        let docs = if m.rule.source.is_empty() { String::new() } else { format!(" ({})", m.rule.source) };
+        let docs = if m.rule.source.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", m.rule.source)
+        };
         findings.push(
             Finding::new(
                 &template,
@@ -116,7 +126,12 @@ mod tests {
         let f = &findings[0];
         assert_eq!(f.rule, "cfn-lint");
         assert_eq!(f.location, "Resources.AlbTargetGroup.Properties.Protocol");
-        let line = s.read("template.yaml").lines().position(|l| l.contains("TCPX")).unwrap() + 1;
+        let line = s
+            .read("template.yaml")
+            .lines()
+            .position(|l| l.contains("TCPX"))
+            .unwrap()
+            + 1;
         assert_eq!(f.line, Some(line));
         assert!(f.message.contains("TCPX"), "{}", f.message);
     }

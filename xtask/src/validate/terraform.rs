@@ -34,6 +34,7 @@ pub fn check(p: &Pattern) -> Result<Vec<Finding>> {
         sh.set_var("TF_CLI_CONFIG_FILE", config);
     }
     sh.set_var("TF_IN_AUTOMATION", "1");
+    sh.set_var("CHECKPOINT_DISABLE", "1");
     sh.set_var("TF_INPUT", "0");
     sh.set_var("TF_DATA_DIR", work.join(".terraform"));
 
@@ -52,11 +53,14 @@ pub fn work_dir(p: &Pattern) -> PathBuf {
 /// `terraform fmt -check -recursive -diff`: one finding per file that is not in canonical format. The flag is
 /// false when a file does not even parse (one `terraform-syntax` finding; validate is then not run).
 fn fmt_findings(sh: &Shell, tf_dir: &Path) -> Result<(Vec<Finding>, bool)> {
-    let out = cmd!(sh, "terraform -chdir={tf_dir} fmt -check -recursive -diff -no-color")
-        .quiet()
-        .ignore_status()
-        .output()
-        .context("running `terraform fmt -check`")?;
+    let out = cmd!(
+        sh,
+        "terraform -chdir={tf_dir} fmt -check -recursive -diff -no-color"
+    )
+    .quiet()
+    .ignore_status()
+    .output()
+    .context("running `terraform fmt -check`")?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {
@@ -99,10 +103,18 @@ fn parse_fmt_diff(tf_dir: &Path, stdout: &str) -> Vec<Finding> {
         }
         let diff = &lines[i + 1..end];
         let line = diff.iter().find_map(|l| {
-            l.strip_prefix("@@ -")?.split([',', ' ']).next()?.parse::<usize>().ok()
+            l.strip_prefix("@@ -")?
+                .split([',', ' '])
+                .next()?
+                .parse::<usize>()
+                .ok()
         });
         let shown: Vec<&str> = diff.iter().take(24).copied().collect();
-        let more = if diff.len() > shown.len() { "\n    ..." } else { "" };
+        let more = if diff.len() > shown.len() {
+            "\n    ..."
+        } else {
+            ""
+        };
         findings.push(
             Finding::new(
                 tf_dir.join(name),
@@ -127,7 +139,11 @@ fn first_error_location(tf_dir: &Path, stderr: &str) -> (PathBuf, Option<usize>)
         if let Some(rest) = line.trim().strip_prefix("on ")
             && let Some((file, tail)) = rest.split_once(" line ")
         {
-            let n = tail.trim_end_matches(':').split([',', ':']).next().and_then(|n| n.parse().ok());
+            let n = tail
+                .trim_end_matches(':')
+                .split([',', ':'])
+                .next()
+                .and_then(|n| n.parse().ok());
             return (tf_dir.join(file), n);
         }
     }
@@ -141,7 +157,10 @@ fn error_text(stderr: &str) -> String {
         .map(|l| l.trim_start_matches(['│', '╷', '╵', ' ']).trim_end())
         .filter(|l| !l.is_empty())
         .collect();
-    let start = text.iter().position(|l| l.starts_with("Error")).unwrap_or(0);
+    let start = text
+        .iter()
+        .position(|l| l.starts_with("Error"))
+        .unwrap_or(0);
     text[start..].join(" ")
 }
 
@@ -177,18 +196,30 @@ struct Snippet {
 }
 
 fn validate_findings(sh: &Shell, p: &Pattern, tf_dir: &Path, work: &Path) -> Result<Vec<Finding>> {
-    let rel = p.terraform_dir().strip_prefix(&p.dir).map(Path::to_owned).unwrap_or_default();
+    let rel = p
+        .terraform_dir()
+        .strip_prefix(&p.dir)
+        .map(Path::to_owned)
+        .unwrap_or_default();
     let src = work.join("src");
     mirror(&p.dir, &src, &rel)?;
     let module = src.join(&rel);
 
-    let initialized = work.join(".terraform").is_dir() && module.join(".terraform.lock.hcl").is_file();
+    let initialized =
+        work.join(".terraform").is_dir() && module.join(".terraform.lock.hcl").is_file();
     if !initialized && let Some(finding) = init(sh, tf_dir, &module)? {
         return Ok(vec![finding]);
     }
     let mut diagnostics = run_validate(sh, &module)?;
-    if initialized && diagnostics.iter().any(|d| d.detail.contains("terraform init")) {
-        tracing::info!("{}: configuration changed, running terraform init again", p.name);
+    if initialized
+        && diagnostics
+            .iter()
+            .any(|d| d.detail.contains("terraform init"))
+    {
+        tracing::info!(
+            "{}: configuration changed, running terraform init again",
+            p.name
+        );
         if let Some(finding) = init(sh, tf_dir, &module)? {
             return Ok(vec![finding]);
         }
@@ -212,7 +243,10 @@ fn validate_findings(sh: &Shell, p: &Pattern, tf_dir: &Path, work: &Path) -> Res
 
 fn diagnostic_finding(tf_dir: &Path, diag: Diagnostic) -> Finding {
     let (file, line) = match &diag.range {
-        Some(range) => (normalize(&tf_dir.join(&range.filename)), Some(range.start.line)),
+        Some(range) => (
+            normalize(&tf_dir.join(&range.filename)),
+            Some(range.start.line),
+        ),
         None => (tf_dir.to_owned(), None),
     };
     let location = diag
@@ -222,8 +256,11 @@ fn diagnostic_finding(tf_dir: &Path, diag: Diagnostic) -> Finding {
         .or_else(|| line.map(|l| format!("line {l}")))
         .unwrap_or_else(|| "configuration".to_owned());
     let detail = diag.detail.split_whitespace().collect::<Vec<_>>().join(" ");
-    let message =
-        if detail.is_empty() { diag.summary.clone() } else { format!("{}: {detail}", diag.summary) };
+    let message = if detail.is_empty() {
+        diag.summary.clone()
+    } else {
+        format!("{}: {detail}", diag.summary)
+    };
     Finding::new(
         file,
         location,
@@ -236,11 +273,14 @@ fn diagnostic_finding(tf_dir: &Path, diag: Diagnostic) -> Finding {
 
 /// `terraform init -backend=false`; a failure is a finding (bad provider requirements, unknown module source).
 fn init(sh: &Shell, tf_dir: &Path, module: &Path) -> Result<Option<Finding>> {
-    let out = cmd!(sh, "terraform -chdir={module} init -backend=false -input=false -no-color")
-        .quiet()
-        .ignore_status()
-        .output()
-        .context("running `terraform init`")?;
+    let out = cmd!(
+        sh,
+        "terraform -chdir={module} init -backend=false -input=false -no-color"
+    )
+    .quiet()
+    .ignore_status()
+    .output()
+    .context("running `terraform init`")?;
     if out.status.success() {
         return Ok(None);
     }
@@ -251,7 +291,10 @@ fn init(sh: &Shell, tf_dir: &Path, module: &Path) -> Result<Option<Finding>> {
             file,
             line.map_or_else(|| "terraform init".to_owned(), |l| format!("line {l}")),
             "terraform-init",
-            format!("terraform init failed (terraform validate was not run): {}", error_text(&stderr)),
+            format!(
+                "terraform init failed (terraform validate was not run): {}",
+                error_text(&stderr)
+            ),
             "fix the provider requirements or module sources; providers must be available from the \
              registry or the local mirror",
         )
@@ -283,7 +326,9 @@ fn normalize(path: &Path) -> PathBuf {
 /// way is a symbolic link to the original. Entries that vanished from `src` are removed; Terraform's
 /// lock file in the copied folder is kept.
 fn mirror(src: &Path, dst: &Path, copy: &Path) -> Result<()> {
-    let mut components = copy.components().filter(|c| matches!(c, Component::Normal(_)));
+    let mut components = copy
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)));
     let Some(Component::Normal(first)) = components.next() else {
         return sync_copy(src, dst);
     };
@@ -309,14 +354,22 @@ fn mirror(src: &Path, dst: &Path, copy: &Path) -> Result<()> {
 
 /// Copies `src` into `dst` (changed files only), without Terraform's local state and caches.
 fn sync_copy(src: &Path, dst: &Path) -> Result<()> {
-    const SKIP: [&str; 4] = [".terraform", ".terraform.lock.hcl", "terraform.tfstate.d", ".terraform.tfstate.lock.info"];
+    const SKIP: [&str; 4] = [
+        ".terraform",
+        ".terraform.lock.hcl",
+        "terraform.tfstate.d",
+        ".terraform.tfstate.lock.info",
+    ];
     fs::create_dir_all(dst).with_context(|| format!("creating {}", dst.display()))?;
     let mut names = Vec::new();
     for entry in fs::read_dir(src).with_context(|| format!("reading {}", src.display()))? {
         let entry = entry?;
         let name = entry.file_name();
         let text = name.to_string_lossy();
-        if SKIP.contains(&text.as_ref()) || text.ends_with(".tfstate") || text.ends_with(".tfstate.backup") {
+        if SKIP.contains(&text.as_ref())
+            || text.ends_with(".tfstate")
+            || text.ends_with(".tfstate.backup")
+        {
             continue;
         }
         let (from, to) = (entry.path(), dst.join(&name));
@@ -368,7 +421,11 @@ fn symlink(from: &Path, to: &Path) -> Result<()> {
 
 #[cfg(not(unix))]
 fn symlink(from: &Path, to: &Path) -> Result<()> {
-    if from.is_dir() { sync_copy(from, to) } else { fs::copy(from, to).map(drop).map_err(Into::into) }
+    if from.is_dir() {
+        sync_copy(from, to)
+    } else {
+        fs::copy(from, to).map(drop).map_err(Into::into)
+    }
 }
 
 #[cfg(test)]
@@ -392,40 +449,93 @@ mod tests {
     /// Runs the real terraform on the fixture: clean, then broken in three ways.
     #[test]
     fn terraform_fmt_and_validate_on_the_fixture() {
-        let s = Scratch::from_fixture("good", "xtask-fixture-terraform");
+        // A per-process name: the work directory is per pattern name, and test runs may overlap.
+        let name = format!("xtask-fixture-tf-{}", std::process::id());
+        let s = Scratch::from_fixture("good", &name);
         let p = s.pattern();
+        let work = work_dir(&p);
+        let _cleanup = RemoveOnDrop(work.clone());
         let findings = check(&p).unwrap();
         assert!(findings.is_empty(), "{findings:#?}");
-        let work = work_dir(&p);
         assert!(work.join("src/terraform/main.tf").is_file());
         assert!(work.join("src/functions").is_symlink());
-        assert!(!p.dir.join("terraform/.terraform.lock.hcl").exists(), "validate wrote into the pattern");
-        assert!(!p.dir.join("terraform/.terraform").exists(), "validate wrote into the pattern");
+        assert!(
+            !p.dir.join("terraform/.terraform.lock.hcl").exists(),
+            "validate wrote into the pattern"
+        );
+        assert!(
+            !p.dir.join("terraform/.terraform").exists(),
+            "validate wrote into the pattern"
+        );
+
+        // A new local module needs `terraform init` again: validate notices and re-initializes.
+        s.write(
+            "terraform/modules/extra/main.tf",
+            "output \"x\" {\n  value = 1\n}\n",
+        );
+        s.write(
+            "terraform/extra.tf",
+            "module \"extra\" {\n  source = \"./modules/extra\"\n}\n",
+        );
+        let findings = check(&p).unwrap();
+        assert!(findings.is_empty(), "{findings:#?}");
+        s.remove("terraform/extra.tf").remove("terraform/modules");
 
         // An unknown argument (terraform validate) and bad formatting (terraform fmt).
-        s.edit("terraform/main.tf", "  internal           = true\n  load_balancer_type = \"network\"", "  internal           = true\n  load_balancer_type = \"network\"\n  colour = \"blue\"");
+        s.edit(
+            "terraform/main.tf",
+            "  internal           = true\n  load_balancer_type = \"network\"",
+            "  internal           = true\n  load_balancer_type = \"network\"\n  colour = \"blue\"",
+        );
         let findings = check(&p).unwrap();
         let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
-        assert_eq!(rules, ["terraform-fmt", "terraform-validate"], "{findings:#?}");
-        let line = s.read("terraform/main.tf").lines().position(|l| l.contains("colour")).unwrap() + 1;
+        assert_eq!(
+            rules,
+            ["terraform-fmt", "terraform-validate"],
+            "{findings:#?}"
+        );
+        let line = s
+            .read("terraform/main.tf")
+            .lines()
+            .position(|l| l.contains("colour"))
+            .unwrap()
+            + 1;
         let validate = &findings[1];
         assert_eq!(validate.line, Some(line));
-        assert!(validate.file.ends_with("xtask-fixture-terraform/terraform/main.tf"), "{validate:?}");
+        assert!(
+            validate.file.ends_with(format!("{name}/terraform/main.tf")),
+            "{validate:?}"
+        );
         assert_eq!(validate.location, "resource \"aws_lb\" \"nlb\"");
-        assert!(validate.message.contains("Unsupported argument"), "{}", validate.message);
+        assert!(
+            validate.message.contains("Unsupported argument"),
+            "{}",
+            validate.message
+        );
 
         // A syntax error: one finding, validate not run.
         s.write("terraform/broken.tf", "locals {\n");
         let findings = check(&p).unwrap();
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].rule, "terraform-syntax");
-        assert!(findings[0].file.ends_with("terraform/broken.tf"), "{:?}", findings[0]);
+        assert!(
+            findings[0].file.ends_with("terraform/broken.tf"),
+            "{:?}",
+            findings[0]
+        );
 
         // A removed file no longer lingers in the work directory.
         s.remove("terraform/broken.tf");
         s.edit("terraform/main.tf", "\n  colour = \"blue\"", "");
         assert!(check(&p).unwrap().is_empty());
         assert!(!work.join("src/terraform/broken.tf").exists());
-        fs::remove_dir_all(&work).unwrap();
+    }
+
+    struct RemoveOnDrop(PathBuf);
+
+    impl Drop for RemoveOnDrop {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
     }
 }

@@ -10,7 +10,9 @@ use crate::pattern::{Pattern, project_root};
 
 /// The fixture patterns, `xtask/tests/validate/fixtures/<name>/`.
 pub fn fixture_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/validate/fixtures")
+        .join(name)
 }
 
 /// A scratch pattern folder; tests edit it freely.
@@ -23,8 +25,14 @@ impl Scratch {
     /// A fresh copy of fixture `fixture`, in a folder named `name` (the pattern's name).
     pub fn from_fixture(fixture: &str, name: &str) -> Scratch {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let unique = format!("{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-        let root = project_root().join("target/xtask/test-scratch").join(unique);
+        let unique = format!(
+            "{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let root = project_root()
+            .join("target/xtask/test-scratch")
+            .join(unique);
         let dir = root.join(name);
         let _ = fs::remove_dir_all(&root);
         copy_tree(&fixture_dir(fixture), &dir);
@@ -51,7 +59,12 @@ impl Scratch {
 
     pub fn remove(&self, rel: &str) -> &Scratch {
         let path = self.dir.join(rel);
-        if path.is_dir() { fs::remove_dir_all(path) } else { fs::remove_file(path) }.unwrap();
+        if path.is_dir() {
+            fs::remove_dir_all(path)
+        } else {
+            fs::remove_file(path)
+        }
+        .unwrap();
         self
     }
 

@@ -66,7 +66,9 @@ impl<'a> TfBlock<'a> {
 
     /// The line of attribute `key`, or of the block when the attribute is absent.
     pub fn attr_line(&self, key: &str) -> Option<usize> {
-        self.attr(key).and_then(|a| self.file.line_of(a.span())).or_else(|| self.line())
+        self.attr(key)
+            .and_then(|a| self.file.line_of(a.span()))
+            .or_else(|| self.line())
     }
 
     /// The attribute's value as a literal string (no interpolation).
@@ -98,18 +100,22 @@ impl TfModule {
 
     /// The `resource` blocks of one type.
     pub fn resources<'a>(&'a self, rtype: &'a str) -> impl Iterator<Item = TfBlock<'a>> + 'a {
-        self.blocks().filter(move |b| b.kind == "resource" && b.rtype == rtype)
+        self.blocks()
+            .filter(move |b| b.kind == "resource" && b.rtype == rtype)
     }
 
     pub fn resource(&self, rtype: &str, name: &str) -> Option<TfBlock<'_>> {
-        self.blocks().find(|b| b.kind == "resource" && b.rtype == rtype && b.name == name)
+        self.blocks()
+            .find(|b| b.kind == "resource" && b.rtype == rtype && b.name == name)
     }
 
     /// The `module` blocks: (file, block).
     pub fn module_calls(&self) -> impl Iterator<Item = (&TfFile, &Block)> {
-        self.files
-            .iter()
-            .flat_map(|file| file.body.get_blocks("module").map(move |block| (file, block)))
+        self.files.iter().flat_map(|file| {
+            file.body
+                .get_blocks("module")
+                .map(move |block| (file, block))
+        })
     }
 }
 
@@ -128,7 +134,10 @@ pub fn load_tree(dir: &Path) -> Result<(Vec<TfModule>, Vec<Finding>)> {
         }
         let module = load_module(&dir, &mut findings)?;
         for (_, block) in module.module_calls() {
-            if let Some(source) = block.body.get_attribute("source").and_then(|a| literal_str(&a.value))
+            if let Some(source) = block
+                .body
+                .get_attribute("source")
+                .and_then(|a| literal_str(&a.value))
                 && is_local_source(&source)
             {
                 queue.push(normalize(&dir.join(&source)));
@@ -153,7 +162,8 @@ fn load_module(dir: &Path, findings: &mut Vec<Finding>) -> Result<TfModule> {
     paths.sort();
     let mut files = Vec::new();
     for path in paths {
-        let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
         match hcl::edit::parser::parse_body(&text) {
             Ok(body) => files.push(TfFile { path, text, body }),
             Err(err) => findings.push(
@@ -161,14 +171,20 @@ fn load_module(dir: &Path, findings: &mut Vec<Finding>) -> Result<TfModule> {
                     &path,
                     format!("line {}", err.location().line()),
                     "terraform-parse",
-                    format!("not valid HCL: {}", err.message()),
+                    format!(
+                        "not valid HCL, so the AWS rules were not checked in this file: {}",
+                        err.message()
+                    ),
                     "fix the syntax (`terraform fmt` and `terraform validate` point at it too)",
                 )
                 .at_line(Some(err.location().line())),
             ),
         }
     }
-    Ok(TfModule { dir: dir.to_owned(), files })
+    Ok(TfModule {
+        dir: dir.to_owned(),
+        files,
+    })
 }
 
 /// Lexically resolves `.` and `..` (the path need not exist).
@@ -232,12 +248,15 @@ fn render(template: &Template, placeholder: &str) -> String {
 pub fn literal_parts(expr: &Expression) -> Vec<String> {
     match expr {
         Expression::String(s) => vec![s.value().clone()],
-        Expression::StringTemplate(t) => {
-            t.iter().filter_map(|e| e.as_literal().map(|l| l.value().clone())).collect()
-        }
-        Expression::HeredocTemplate(h) => {
-            h.template.iter().filter_map(|e| e.as_literal().map(|l| l.value().clone())).collect()
-        }
+        Expression::StringTemplate(t) => t
+            .iter()
+            .filter_map(|e| e.as_literal().map(|l| l.value().clone()))
+            .collect(),
+        Expression::HeredocTemplate(h) => h
+            .template
+            .iter()
+            .filter_map(|e| e.as_literal().map(|l| l.value().clone()))
+            .collect(),
         Expression::Parenthesis(p) => literal_parts(p.inner()),
         _ => Vec::new(),
     }
@@ -252,9 +271,13 @@ pub fn reference(expr: &Expression) -> Option<Vec<String>> {
             let mut names = reference(&t.expr)?;
             for op in &t.operators {
                 match op.value() {
-                    TraversalOperator::GetAttr(ident) => names.push(ident.value().as_str().to_owned()),
+                    TraversalOperator::GetAttr(ident) => {
+                        names.push(ident.value().as_str().to_owned())
+                    }
                     TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_) => {}
-                    TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => return None,
+                    TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                        return None;
+                    }
                 }
             }
             Some(names)
@@ -283,7 +306,10 @@ pub fn list_items(expr: &Expression) -> Option<Vec<&Expression>> {
 
 /// The source text of an expression, for messages.
 pub fn source_of<'t>(file: &'t TfFile, expr: &Expression) -> &'t str {
-    expr.span().and_then(|span| file.text.get(span)).map(str::trim).unwrap_or("<expression>")
+    expr.span()
+        .and_then(|span| file.text.get(span))
+        .map(str::trim)
+        .unwrap_or("<expression>")
 }
 
 #[cfg(test)]
@@ -291,7 +317,11 @@ mod tests {
     use super::*;
 
     fn file(text: &str) -> TfFile {
-        TfFile { path: PathBuf::from("main.tf"), text: text.to_owned(), body: hcl::edit::parser::parse_body(text).unwrap() }
+        TfFile {
+            path: PathBuf::from("main.tf"),
+            text: text.to_owned(),
+            body: hcl::edit::parser::parse_body(text).unwrap(),
+        }
     }
 
     #[test]
@@ -308,19 +338,27 @@ mod tests {
         assert_eq!(link.attr_line("target_arns"), Some(4));
         assert_eq!(link.literal("name").as_deref(), Some("l"));
         let items = list_items(&link.attr("target_arns").unwrap().value).unwrap();
-        assert_eq!(resource_ref(items[0], "aws_lb", &["arn"]).as_deref(), Some("nlb"));
+        assert_eq!(
+            resource_ref(items[0], "aws_lb", &["arn"]).as_deref(),
+            Some("nlb")
+        );
         assert_eq!(resource_ref(items[1], "aws_lb", &["arn"]), None);
         assert_eq!(source_of(link.file, items[1]), "var.x");
     }
 
     #[test]
     fn templates_render_with_placeholders() {
-        let f = file("a = \"${path.module}/x.json\"\nb = \"plain\"\nc = <<EOT\n{\"Action\": \"${var.a}\"}\nEOT\n");
+        let f = file(
+            "a = \"${path.module}/x.json\"\nb = \"plain\"\nc = <<EOT\n{\"Action\": \"${var.a}\"}\nEOT\n",
+        );
         let get = |k: &str| &f.body.get_attribute(k).unwrap().value;
         assert_eq!(template_text(get("a"), "@").as_deref(), Some("@/x.json"));
         assert_eq!(literal_str(get("a")), None);
         assert_eq!(literal_str(get("b")).as_deref(), Some("plain"));
-        assert_eq!(template_text(get("c"), "@").as_deref(), Some("{\"Action\": \"@\"}\n"));
+        assert_eq!(
+            template_text(get("c"), "@").as_deref(),
+            Some("{\"Action\": \"@\"}\n")
+        );
         assert_eq!(normalize(Path::new("a/./b/../c")), PathBuf::from("a/c"));
     }
 }

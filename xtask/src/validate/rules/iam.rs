@@ -29,13 +29,19 @@ const PLACEHOLDER: &str = "__xtask_interpolation__";
 pub fn terraform(module: &TfModule) -> Vec<Finding> {
     let mut findings = Vec::new();
     for file in &module.files {
-        let mut ctx = Ctx { file, findings: &mut findings };
+        let mut ctx = Ctx {
+            file,
+            findings: &mut findings,
+        };
         for structure in file.body.iter() {
             match structure {
                 Structure::Block(block) => {
                     let address = block_address(block);
                     if block.ident.value().as_str() == "data"
-                        && block.labels.first().is_some_and(|l| l.as_str() == "aws_iam_policy_document")
+                        && block
+                            .labels
+                            .first()
+                            .is_some_and(|l| l.as_str() == "aws_iam_policy_document")
                     {
                         ctx.policy_document(&block.body, &address);
                     }
@@ -73,14 +79,20 @@ impl Ctx<'_, '_> {
                     self.walk_expr(&attr.value, format!("{path}.{}", attr.key.value().as_str()));
                 }
                 Structure::Block(block) => {
-                    self.walk_body(&block.body, &format!("{path}.{}", block.ident.value().as_str()));
+                    self.walk_body(
+                        &block.body,
+                        &format!("{path}.{}", block.ident.value().as_str()),
+                    );
                 }
             }
         }
     }
 
     fn walk_expr(&mut self, expr: &Expression, location: String) {
-        let mut visitor = ExprVisitor { ctx: self, location };
+        let mut visitor = ExprVisitor {
+            ctx: self,
+            location,
+        };
         visitor.visit_expr(expr);
     }
 
@@ -104,25 +116,38 @@ impl Ctx<'_, '_> {
     fn action_list(&mut self, expr: &Expression, location: &str) {
         let items = tf_config::list_items(expr).unwrap_or_else(|| vec![expr]);
         for item in items {
-            if tf_config::literal_parts(item).iter().any(|part| part.contains('*')) {
+            if tf_config::literal_parts(item)
+                .iter()
+                .any(|part| part.contains('*'))
+            {
                 let action = tf_config::template_text(item, "${...}").unwrap_or_default();
-                self.findings.push(wildcard(&self.file.path, location, &action, self.file.line_of(item.span())));
+                self.findings.push(wildcard(
+                    &self.file.path,
+                    location,
+                    &action,
+                    self.file.line_of(item.span()),
+                ));
             }
         }
     }
 
     /// A string that looks like a JSON policy document: parsed and its actions checked.
     fn policy_text(&mut self, expr: &Expression, location: &str) {
-        let Some(text) = tf_config::template_text(expr, PLACEHOLDER) else { return };
-        let looks_like_policy =
-            text.contains("\"Statement\"") && ACTION_KEYS.iter().any(|k| text.contains(&format!("\"{k}\"")));
+        let Some(text) = tf_config::template_text(expr, PLACEHOLDER) else {
+            return;
+        };
+        let looks_like_policy = text.contains("\"Statement\"")
+            && ACTION_KEYS
+                .iter()
+                .any(|k| text.contains(&format!("\"{k}\"")));
         if !looks_like_policy {
             return;
         }
         // A heredoc's text starts on the line after `<<EOT`.
-        let first_line = self.file.line_of(expr.span()).map(|l| {
-            l + usize::from(matches!(expr, Expression::HeredocTemplate(_)))
-        });
+        let first_line = self
+            .file
+            .line_of(expr.span())
+            .map(|l| l + usize::from(matches!(expr, Expression::HeredocTemplate(_))));
         match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(json) => {
                 for action in json_wildcards(&json) {
@@ -174,7 +199,11 @@ impl Visit for ExprVisitor<'_, '_, '_> {
     fn visit_func_call(&mut self, call: &FuncCall) {
         if call.name.namespace.is_empty() && call.name.name.value().as_str() == "jsonencode" {
             for arg in call.args.iter() {
-                JsonencodeVisitor { ctx: self.ctx, location: &self.location }.visit_expr(arg);
+                JsonencodeVisitor {
+                    ctx: self.ctx,
+                    location: &self.location,
+                }
+                .visit_expr(arg);
             }
         } else {
             visit_func_call(self, call);
@@ -215,7 +244,11 @@ fn json_wildcards(json: &serde_json::Value) -> Vec<String> {
                         other => vec![other],
                     };
                     out.extend(
-                        actions.iter().filter_map(|a| a.as_str()).filter(|a| a.contains('*')).map(str::to_owned),
+                        actions
+                            .iter()
+                            .filter_map(|a| a.as_str())
+                            .filter(|a| a.contains('*'))
+                            .map(str::to_owned),
                     );
                 }
                 out.extend(json_wildcards(value));
@@ -243,7 +276,11 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
     for resource in template.resources() {
         let start = template.line(&["Resources", resource.id]).unwrap_or(1);
         let mut found = Vec::new();
-        cfn_walk(resource.props, &mut vec!["Properties".to_owned()], &mut found);
+        cfn_walk(
+            resource.props,
+            &mut vec!["Properties".to_owned()],
+            &mut found,
+        );
         for (path, action) in found {
             let line = template.line_after(start, &action);
             findings.push(wildcard(
@@ -271,8 +308,13 @@ fn cfn_walk(value: &Value, path: &mut Vec<String>, found: &mut Vec<(Vec<String>,
                     };
                     for (i, statement) in statements.iter().enumerate() {
                         for action_key in ACTION_KEYS {
-                            let Some(actions) = statement.get(action_key) else { continue };
-                            for action in cfn_template::strings(actions).into_iter().filter(|a| a.contains('*')) {
+                            let Some(actions) = statement.get(action_key) else {
+                                continue;
+                            };
+                            for action in cfn_template::strings(actions)
+                                .into_iter()
+                                .filter(|a| a.contains('*'))
+                            {
                                 let mut at = path.clone();
                                 at.push(format!("{i}"));
                                 at.push(action_key.to_owned());
@@ -363,7 +405,10 @@ EOF
         let text = TF.replace("\"dynamodb:GetItem\"", "\"dynamodb:*\"");
         let findings = terraform(&module(&text));
         assert_eq!(findings.len(), 1, "{findings:#?}");
-        assert_eq!(findings[0].location, "data.aws_iam_policy_document.read.statement[0].actions");
+        assert_eq!(
+            findings[0].location,
+            "data.aws_iam_policy_document.read.statement[0].actions"
+        );
         assert_eq!(findings[0].line, Some(line_of(&text, "dynamodb:*")));
     }
 
@@ -378,7 +423,10 @@ EOF
 
     #[test]
     fn unparseable_policy_string_is_reported() {
-        let text = TF.replace("\"Action\": \"sqs:SendMessage\",", "\"Action\": ${jsonencode(var.actions)},\n      \"Extra\": ,");
+        let text = TF.replace(
+            "\"Action\": \"sqs:SendMessage\",",
+            "\"Action\": ${jsonencode(var.actions)},\n      \"Extra\": ,",
+        );
         let findings = terraform(&module(&text));
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].rule, "iam-policy-unparsed");
@@ -426,7 +474,9 @@ Resources:
 
     #[test]
     fn cfn_wildcards_in_sam_policies_and_iam_roles_are_findings() {
-        let text = CFN.replace("Action: s3:GetObject", "Action: s3:*").replace("- sqs:SendMessage", "- !Sub '${Svc}:*'");
+        let text = CFN
+            .replace("Action: s3:GetObject", "Action: s3:*")
+            .replace("- sqs:SendMessage", "- !Sub '${Svc}:*'");
         let findings = cfn(&CfnTemplate::parse(&text));
         let locations: Vec<&str> = findings.iter().map(|f| f.location.as_str()).collect();
         assert_eq!(

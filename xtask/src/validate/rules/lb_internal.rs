@@ -30,14 +30,20 @@ pub fn terraform(module: &TfModule) -> Vec<Finding> {
     for lb in module.resources("aws_lb") {
         for (what, name) in tf_names(&lb) {
             if let Some(m) = marker(&name) {
-                reasons.entry(lb.name.to_owned()).or_default().push(format!("its {what} \"{name}\" says {m}"));
+                reasons
+                    .entry(lb.name.to_owned())
+                    .or_default()
+                    .push(format!("its {what} \"{name}\" says {m}"));
             }
         }
     }
     for (link, targets) in vpc_link::terraform_links(module) {
         for target in targets.into_iter().flatten() {
-            if let vpc_link::TfTarget::Lb(name, _) = target {
-                reasons.entry(name).or_default().push(format!("{} targets it", link.address()));
+            if let vpc_link::TfTarget::Lb(name) = target {
+                reasons
+                    .entry(name)
+                    .or_default()
+                    .push(format!("{} targets it", link.address()));
             }
         }
     }
@@ -55,23 +61,28 @@ pub fn terraform(module: &TfModule) -> Vec<Finding> {
             if let (Some(attached), Some(target)) = (attached, target)
                 && attached == group.name
             {
-                reasons
-                    .entry(target)
-                    .or_default()
-                    .push(format!("it is the target of the alb-type target group {}", group.address()));
+                reasons.entry(target).or_default().push(format!(
+                    "it is the target of the alb-type target group {}",
+                    group.address()
+                ));
             }
         }
     }
 
     let mut findings = Vec::new();
     for (name, why) in reasons {
-        let Some(lb) = module.resource("aws_lb", &name) else { continue };
+        let Some(lb) = module.resource("aws_lb", &name) else {
+            continue;
+        };
         let state = match lb.attr("internal") {
             None => "internal is not set (it defaults to false: internet-facing)".to_owned(),
             Some(attr) => match &attr.value {
                 Expression::Bool(b) if *b.value() => continue,
                 Expression::Bool(_) => "internal = false".to_owned(),
-                other => format!("internal = {}, not the literal true", tf_config::source_of(lb.file, other)),
+                other => format!(
+                    "internal = {}, not the literal true",
+                    tf_config::source_of(lb.file, other)
+                ),
             },
         };
         findings.push(
@@ -112,7 +123,11 @@ fn object_value<'e>(expr: &'e Expression, key: &str) -> Option<&'e Expression> {
             };
             (name.as_deref() == Some(key)).then(|| v.expr())
         }),
-        Expression::FuncCall(call) => call.args.iter().rev().find_map(|arg| object_value(arg, key)),
+        Expression::FuncCall(call) => call
+            .args
+            .iter()
+            .filter_map(|arg| object_value(arg, key))
+            .last(),
         Expression::Parenthesis(p) => object_value(p.inner(), key),
         _ => None,
     }
@@ -124,29 +139,47 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
     for lb in resources.iter().filter(|r| r.rtype == ELB) {
         for (what, name) in cfn_names(lb) {
             if let Some(m) = marker(&name) {
-                reasons.entry(lb.id.to_owned()).or_default().push(format!("its {what} \"{name}\" says {m}"));
+                reasons
+                    .entry(lb.id.to_owned())
+                    .or_default()
+                    .push(format!("its {what} \"{name}\" says {m}"));
             }
         }
     }
     for id in vpc_link::cfn_targets(template) {
-        reasons.entry(id).or_default().push("a VPC link targets it".to_owned());
+        reasons
+            .entry(id)
+            .or_default()
+            .push("a VPC link targets it".to_owned());
     }
-    for group in resources.iter().filter(|r| r.rtype == "AWS::ElasticLoadBalancingV2::TargetGroup") {
+    for group in resources
+        .iter()
+        .filter(|r| r.rtype == "AWS::ElasticLoadBalancingV2::TargetGroup")
+    {
         if group.prop("TargetType").and_then(Value::as_str) != Some("alb") {
             continue;
         }
-        let targets = group.prop("Targets").and_then(Value::as_sequence).into_iter().flatten();
-        for id in targets.filter_map(|t| t.get("Id")).filter_map(cfn_template::ref_target) {
-            reasons
-                .entry(id)
-                .or_default()
-                .push(format!("it is the target of the alb-type target group {}", group.id));
+        let targets = group
+            .prop("Targets")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten();
+        for id in targets
+            .filter_map(|t| t.get("Id"))
+            .filter_map(cfn_template::ref_target)
+        {
+            reasons.entry(id).or_default().push(format!(
+                "it is the target of the alb-type target group {}",
+                group.id
+            ));
         }
     }
 
     let mut findings = Vec::new();
     for (id, why) in reasons {
-        let Some(lb) = resources.iter().find(|r| r.id == id && r.rtype == ELB) else { continue };
+        let Some(lb) = resources.iter().find(|r| r.id == id && r.rtype == ELB) else {
+            continue;
+        };
         let state = match lb.prop("Scheme") {
             Some(Value::String(scheme)) if scheme == "internal" => continue,
             Some(Value::String(scheme)) => format!("its Scheme is {scheme}"),
@@ -176,10 +209,18 @@ fn cfn_names(lb: &CfnResource<'_>) -> Vec<(&'static str, String)> {
     if let Some(name) = lb.prop("Name") {
         names.extend(cfn_template::strings(name).into_iter().map(|n| ("Name", n)));
     }
-    let tags = lb.prop("Tags").and_then(Value::as_sequence).into_iter().flatten();
+    let tags = lb
+        .prop("Tags")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten();
     for tag in tags.filter(|t| t.get("Key").and_then(Value::as_str) == Some("Name")) {
         if let Some(value) = tag.get("Value") {
-            names.extend(cfn_template::strings(value).into_iter().map(|n| ("Name tag", n)));
+            names.extend(
+                cfn_template::strings(value)
+                    .into_iter()
+                    .map(|n| ("Name tag", n)),
+            );
         }
     }
     names
@@ -217,7 +258,11 @@ resource "aws_lb" "public" {
         assert_eq!(f.rule, RULE);
         assert_eq!(f.location, "resource.aws_lb.web.internal");
         assert_eq!(f.line, Some(line_of(&text, "resource \"aws_lb\" \"web\"")));
-        assert!(f.message.contains("\"private-alb\" says private"), "{}", f.message);
+        assert!(
+            f.message.contains("\"private-alb\" says private"),
+            "{}",
+            f.message
+        );
         assert!(f.message.contains("defaults to false"), "{}", f.message);
     }
 
@@ -226,7 +271,10 @@ resource "aws_lb" "public" {
         let text = "resource \"aws_lb\" \"pvt\" {\n  internal = false\n}\nresource \"aws_lb\" \"x\" {\n  tags = merge(local.tags, { Name = \"${var.p}-internal\" })\n}\n";
         let findings = terraform(&module(text));
         let locations: Vec<&str> = findings.iter().map(|f| f.location.as_str()).collect();
-        assert_eq!(locations, ["resource.aws_lb.pvt.internal", "resource.aws_lb.x.internal"]);
+        assert_eq!(
+            locations,
+            ["resource.aws_lb.pvt.internal", "resource.aws_lb.x.internal"]
+        );
         assert_eq!(findings[0].line, Some(2));
         assert!(findings[1].message.contains("Name tag"));
     }
@@ -254,8 +302,12 @@ resource "aws_lb_target_group_attachment" "a" {
         let findings = terraform(&module(text));
         let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(findings.len(), 2, "{findings:#?}");
-        assert!(messages[0].starts_with("aws_lb.back must be internal (it is the target of the alb-type target group"));
-        assert!(messages[1].starts_with("aws_lb.front must be internal (resource.aws_api_gateway_vpc_link.link targets it)"));
+        assert!(messages[0].starts_with(
+            "aws_lb.back must be internal (it is the target of the alb-type target group"
+        ));
+        assert!(messages[1].starts_with(
+            "aws_lb.front must be internal (resource.aws_api_gateway_vpc_link.link targets it)"
+        ));
     }
 
     const CFN: &str = "
@@ -282,13 +334,24 @@ Resources:
 
     #[test]
     fn cfn_internet_facing_private_lb_and_link_target_are_findings() {
-        let text = CFN.replace("      Scheme: internal\n  Nlb", "      Scheme: internet-facing\n  Nlb").replace(
-            "      Type: network\n      Scheme: internal\n",
-            "      Type: network\n",
-        );
+        let text = CFN
+            .replace(
+                "      Scheme: internal\n  Nlb",
+                "      Scheme: internet-facing\n  Nlb",
+            )
+            .replace(
+                "      Type: network\n      Scheme: internal\n",
+                "      Type: network\n",
+            );
         let findings = cfn(&CfnTemplate::parse(&text));
         let locations: Vec<&str> = findings.iter().map(|f| f.location.as_str()).collect();
-        assert_eq!(locations, ["Resources.Nlb.Properties.Scheme", "Resources.PrivateAlb.Properties.Scheme"]);
+        assert_eq!(
+            locations,
+            [
+                "Resources.Nlb.Properties.Scheme",
+                "Resources.PrivateAlb.Properties.Scheme"
+            ]
+        );
         assert_eq!(findings[0].line, Some(line_of(&text, "  Nlb:")));
         assert_eq!(findings[1].line, Some(line_of(&text, "internet-facing")));
         assert!(findings[1].message.contains("\"PrivateAlb\" says private"));

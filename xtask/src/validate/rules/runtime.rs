@@ -50,7 +50,12 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
     if let Some(value) = global
         && let Some(problem) = runtime_problem("Globals.Function.Runtime", value)
     {
-        findings.push(finding(template, "Globals.Function.Runtime".to_owned(), &["Globals", "Function", "Runtime"], problem));
+        findings.push(finding(
+            template,
+            "Globals.Function.Runtime".to_owned(),
+            &["Globals", "Function", "Runtime"],
+            problem,
+        ));
     }
     for function in template.resources() {
         let serverless = function.rtype == "AWS::Serverless::Function";
@@ -61,7 +66,12 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
         match function.prop("Runtime") {
             Some(value) => {
                 if let Some(problem) = runtime_problem(function.id, value) {
-                    findings.push(finding(template, function.path(&["Runtime"]), &keys, problem));
+                    findings.push(finding(
+                        template,
+                        function.path(&["Runtime"]),
+                        &keys,
+                        problem,
+                    ));
                 }
             }
             // A SAM function inherits Globals.Function.Runtime (checked above).
@@ -146,7 +156,11 @@ resource "aws_lambda_function" "image" {
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert!(findings[0].message.contains("has no runtime"));
         let text = TF.replace("\"provided.al2023\"", "var.runtime");
-        assert!(terraform(&module(&text))[0].message.contains("`var.runtime`"));
+        assert!(
+            terraform(&module(&text))[0]
+                .message
+                .contains("`var.runtime`")
+        );
     }
 
     const CFN: &str = "
@@ -171,20 +185,31 @@ Resources:
 
     #[test]
     fn cfn_wrong_global_and_missing_plain_runtime_are_findings() {
-        let text = CFN.replacen("Runtime: provided.al2023", "Runtime: provided.al2023023", 1).replace(
-            "      Runtime: provided.al2023\n",
-            "      Handler: bootstrap\n",
-        );
+        let text = CFN
+            .replacen("Runtime: provided.al2023", "Runtime: provided.al2023023", 1)
+            .replace(
+                "      Runtime: provided.al2023\n",
+                "      Handler: bootstrap\n",
+            );
         let findings = cfn(&CfnTemplate::parse(&text));
         let locations: Vec<&str> = findings.iter().map(|f| f.location.as_str()).collect();
-        assert_eq!(locations, ["Globals.Function.Runtime", "Resources.Plain.Properties.Runtime"]);
+        assert_eq!(
+            locations,
+            [
+                "Globals.Function.Runtime",
+                "Resources.Plain.Properties.Runtime"
+            ]
+        );
         assert_eq!(findings[0].line, Some(line_of(&text, "al2023023")));
         assert_eq!(findings[1].line, Some(line_of(&text, "Plain:")));
     }
 
     #[test]
     fn cfn_function_runtime_overrides_globals() {
-        let text = CFN.replace("Handler: bootstrap\n  Plain", "Handler: bootstrap\n      Runtime: !Ref Rt\n  Plain");
+        let text = CFN.replace(
+            "Handler: bootstrap\n  Plain",
+            "Handler: bootstrap\n      Runtime: !Ref Rt\n  Plain",
+        );
         let findings = cfn(&CfnTemplate::parse(&text));
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].location, "Resources.Hello.Properties.Runtime");

@@ -18,7 +18,7 @@ const ELB: &str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
 
 /// One target of a VPC link: the `aws_lb` it names, or the expression when it names none.
 pub enum TfTarget<'a> {
-    Lb(String, &'a Expression),
+    Lb(String),
     Other(&'a Expression),
 }
 
@@ -31,10 +31,12 @@ pub fn terraform_links(module: &TfModule) -> Vec<(TfBlock<'_>, Option<Vec<TfTarg
             let targets = tf_config::list_items(&attr.value).map(|items| {
                 items
                     .into_iter()
-                    .map(|item| match tf_config::resource_ref(item, "aws_lb", &["arn", "id"]) {
-                        Some(name) => TfTarget::Lb(name, item),
-                        None => TfTarget::Other(item),
-                    })
+                    .map(
+                        |item| match tf_config::resource_ref(item, "aws_lb", &["arn", "id"]) {
+                            Some(name) => TfTarget::Lb(name),
+                            None => TfTarget::Other(item),
+                        },
+                    )
                     .collect()
             });
             Some((link, targets))
@@ -46,8 +48,14 @@ pub fn terraform(module: &TfModule) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (link, targets) in terraform_links(module) {
         let finding = |message: String| {
-            Finding::new(&link.file.path, format!("{}.target_arns", link.address()), RULE, message, FIX)
-                .at_line(link.attr_line("target_arns"))
+            Finding::new(
+                &link.file.path,
+                format!("{}.target_arns", link.address()),
+                RULE,
+                message,
+                FIX,
+            )
+            .at_line(link.attr_line("target_arns"))
         };
         let Some(targets) = targets else {
             findings.push(finding(format!(
@@ -65,14 +73,21 @@ pub fn terraform(module: &TfModule) -> Vec<Finding> {
                     link.address(),
                     tf_config::source_of(link.file, expr)
                 ),
-                TfTarget::Lb(name, _) => match module.resource("aws_lb", &name) {
-                    None => format!("{} targets aws_lb.{name}, which is not declared", link.address()),
+                TfTarget::Lb(name) => match module.resource("aws_lb", &name) {
+                    None => format!(
+                        "{} targets aws_lb.{name}, which is not declared",
+                        link.address()
+                    ),
                     Some(lb) => match lb_type(&lb) {
                         LbType::Network => continue,
                         kind => format!(
                             "{} targets aws_lb.{name} ({}:{}), {}",
                             link.address(),
-                            lb.file.path.display(),
+                            lb.file
+                                .path
+                                .file_name()
+                                .unwrap_or_default()
+                                .to_string_lossy(),
                             lb.attr_line("load_balancer_type").unwrap_or(0),
                             kind.describe()
                         ),
@@ -96,8 +111,12 @@ impl LbType {
     fn describe(&self) -> String {
         match self {
             LbType::Network => "a network load balancer".to_owned(),
-            LbType::Unset => "which has no load_balancer_type, so it is an application load balancer".to_owned(),
-            LbType::Other(kind) => format!("an {kind} load balancer (load_balancer_type = \"{kind}\")"),
+            LbType::Unset => {
+                "which has no load_balancer_type, so it is an application load balancer".to_owned()
+            }
+            LbType::Other(kind) => {
+                format!("an {kind} load balancer (load_balancer_type = \"{kind}\")")
+            }
             LbType::Unknown(src) => {
                 format!("whose load_balancer_type is `{src}`, not the literal \"network\"")
             }
@@ -130,11 +149,24 @@ pub fn cfn_targets(template: &CfnTemplate) -> Vec<String> {
 
 pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for link in template.resources().into_iter().filter(|r| r.rtype == "AWS::ApiGateway::VpcLink") {
-        let Some(targets) = link.prop("TargetArns") else { continue };
+    for link in template
+        .resources()
+        .into_iter()
+        .filter(|r| r.rtype == "AWS::ApiGateway::VpcLink")
+    {
+        let Some(targets) = link.prop("TargetArns") else {
+            continue;
+        };
         let line = template.line(&["Resources", link.id, "Properties", "TargetArns"]);
         let finding = |message: String| {
-            Finding::new(&template.path, link.path(&["TargetArns"]), RULE, message, FIX).at_line(line)
+            Finding::new(
+                &template.path,
+                link.path(&["TargetArns"]),
+                RULE,
+                message,
+                FIX,
+            )
+            .at_line(line)
         };
         let Some(items) = targets.as_sequence() else {
             findings.push(finding(format!(
@@ -155,14 +187,22 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
             let problem = match template.resource(&id) {
                 Some(lb) if lb.rtype == ELB => match lb.prop("Type") {
                     Some(Value::String(kind)) if kind == "network" => continue,
-                    Some(Value::String(kind)) => format!("{} targets {id}, an {kind} load balancer", link.id),
-                    Some(_) => format!("{} targets {id}, whose Type is not the literal `network`", link.id),
+                    Some(Value::String(kind)) => {
+                        format!("{} targets {id}, an {kind} load balancer", link.id)
+                    }
+                    Some(_) => format!(
+                        "{} targets {id}, whose Type is not the literal `network`",
+                        link.id
+                    ),
                     None => format!(
                         "{} targets {id}, which has no Type, so it is an application load balancer",
                         link.id
                     ),
                 },
-                Some(other) => format!("{} targets {id}, a {}, not a load balancer", link.id, other.rtype),
+                Some(other) => format!(
+                    "{} targets {id}, a {}, not a load balancer",
+                    link.id, other.rtype
+                ),
                 None => format!(
                     "{} targets {id}, which is not a load balancer resource of this template",
                     link.id
@@ -212,10 +252,17 @@ resource "aws_api_gateway_vpc_link" "link" {
         assert_eq!(findings.len(), 1, "{findings:#?}");
         let f = &findings[0];
         assert_eq!(f.rule, RULE);
-        assert_eq!(f.location, "resource.aws_api_gateway_vpc_link.link.target_arns");
+        assert_eq!(
+            f.location,
+            "resource.aws_api_gateway_vpc_link.link.target_arns"
+        );
         assert_eq!(f.line, Some(line_of(&text, "target_arns")));
         assert!(f.message.contains("aws_lb.alb"), "{}", f.message);
-        assert!(f.message.contains("an application load balancer"), "{}", f.message);
+        assert!(
+            f.message.contains("an application load balancer"),
+            "{}",
+            f.message
+        );
         assert!(f.fix.contains("NLB in front of the ALB"));
     }
 
@@ -253,11 +300,18 @@ Resources:
 
     #[test]
     fn cfn_link_to_an_alb_is_a_finding() {
-        let text = CFN.replace("- !Ref Nlb", "- !Ref Nlb\n        - !GetAtt Alb.LoadBalancerArn");
+        let text = CFN.replace(
+            "- !Ref Nlb",
+            "- !Ref Nlb\n        - !GetAtt Alb.LoadBalancerArn",
+        );
         let findings = cfn(&CfnTemplate::parse(&text));
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].location, "Resources.Link.Properties.TargetArns");
         assert_eq!(findings[0].line, Some(line_of(&text, "TargetArns")));
-        assert!(findings[0].message.contains("Alb, which has no Type"), "{}", findings[0].message);
+        assert!(
+            findings[0].message.contains("Alb, which has no Type"),
+            "{}",
+            findings[0].message
+        );
     }
 }
