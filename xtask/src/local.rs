@@ -299,10 +299,20 @@ fn check_moto() -> Result<PathBuf> {
 
 /// Builds the daemon (`cargo build --release -p local-cloud`; quick when up to date) and returns its path.
 fn build_daemon() -> Result<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"));
+    let binary = target.join("release").join("local-cloud");
+    let first = if binary.exists() {
+        ""
+    } else {
+        "; the first build takes several minutes"
+    };
     let sh = Shell::new()?;
     sh.change_dir(project_root());
-    let spinner = indicatif::ProgressBar::new_spinner()
-        .with_message("building the local cloud daemon (cargo build --release -p local-cloud)");
+    let spinner = indicatif::ProgressBar::new_spinner().with_message(format!(
+        "building the local cloud daemon (cargo build --release -p local-cloud{first})"
+    ));
     spinner.enable_steady_tick(Duration::from_millis(100));
     let out = cmd!(sh, "cargo build --release --quiet -p local-cloud")
         .quiet()
@@ -316,10 +326,7 @@ fn build_daemon() -> Result<PathBuf> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project_root().join("target"));
-    Ok(target.join("release").join("local-cloud"))
+    Ok(binary)
 }
 
 fn down() -> Result<()> {

@@ -4,6 +4,7 @@
 
 mod bench;
 mod build;
+mod changed;
 mod ci;
 mod deploy;
 mod lifecycle;
@@ -19,6 +20,8 @@ mod verify;
 mod fidelity;
 #[cfg(test)]
 mod tidy;
+#[cfg(test)]
+mod workflows_lint;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -116,6 +119,15 @@ enum Command {
     Setup,
     /// Run the project's test command: fmt, clippy, tests, validation.
     Ci,
+    /// The patterns changed since the merge-base of a git ref and HEAD, uncommitted work included (CI's matrix).
+    Changed {
+        /// The ref to compare with, e.g. `origin/main` or `HEAD~1`.
+        #[arg(long)]
+        base: String,
+        /// Print `{"patterns": [...], "all": bool, "reason": "..."}` on one line instead of one name a line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage the local cloud (moto + the local data plane).
     Local {
         #[command(subcommand)]
@@ -194,6 +206,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::Setup => setup::run(),
         Command::Ci => ci::run(),
+        Command::Changed { base, json } => changed::run(&base, json),
         Command::Local { cmd } => local::run(cmd),
     }
 }

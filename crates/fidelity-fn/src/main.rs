@@ -4,13 +4,14 @@
 //! | mode | behaviour |
 //! | --- | --- |
 //! | `echo` (default) | returns the event unchanged |
-//! | `sleep` | sleeps `FIDELITY_SLEEP_MS` milliseconds, then returns the event |
+//! | `sleep` | sleeps `sleep_ms` of the event (else `FIDELITY_SLEEP_MS`, else 1000) milliseconds, then returns the event |
 //! | `panic` | panics in the handler (lambda_runtime reports it on `/invocation/{id}/error`) |
 //! | `error` | returns an `Err` from the handler (reported on `/invocation/{id}/error`) |
 //! | `exit` | calls `process::exit(3)` in the handler |
 //! | `malformed` | returns `{"foo":1}`, which is not a valid API Gateway proxy response |
 //! | `proxy` | returns a valid API Gateway proxy response whose body is the event |
 //! | `alb` | returns a valid ALB target response whose body is the event |
+//! | `env` | returns `{"env": {..its environment..}, "cwd": "..", "pid": N}` |
 //! | `noinit` | never calls `/runtime/invocation/next` (sleeps forever before starting the runtime) |
 //! | `initerror` | posts to `/runtime/init/error` and exits with status 1 |
 //!
@@ -26,7 +27,7 @@ use serde_json::{Value, json};
 async fn main() -> Result<(), Error> {
     let mode = std::env::var("FIDELITY_MODE").unwrap_or_else(|_| "echo".to_owned());
     match mode.as_str() {
-        "echo" | "sleep" | "panic" | "error" | "exit" | "malformed" | "proxy" | "alb" => {}
+        "echo" | "sleep" | "panic" | "error" | "exit" | "malformed" | "proxy" | "alb" | "env" => {}
         "noinit" => loop {
             tokio::time::sleep(Duration::from_secs(3600)).await;
         },
@@ -36,7 +37,7 @@ async fn main() -> Result<(), Error> {
         }
         other => {
             eprintln!(
-                "fidelity-fn: unknown FIDELITY_MODE {other:?}; use one of echo, sleep, panic, error, exit, malformed, proxy, alb, noinit, initerror"
+                "fidelity-fn: unknown FIDELITY_MODE {other:?}; use one of echo, sleep, panic, error, exit, malformed, proxy, alb, env, noinit, initerror"
             );
             std::process::exit(2);
         }
@@ -57,9 +58,10 @@ async fn handle(mode: &str, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let payload = event.payload;
     match mode {
         "sleep" => {
-            let ms = std::env::var("FIDELITY_SLEEP_MS")
-                .ok()
-                .and_then(|v| v.parse::<u64>().ok())
+            let ms = payload
+                .get("sleep_ms")
+                .and_then(Value::as_u64)
+                .or_else(|| std::env::var("FIDELITY_SLEEP_MS").ok()?.parse().ok())
                 .unwrap_or(1000);
             tokio::time::sleep(Duration::from_millis(ms)).await;
             Ok(payload)
@@ -81,6 +83,11 @@ async fn handle(mode: &str, event: LambdaEvent<Value>) -> Result<Value, Error> {
             "body": payload.to_string(),
             "isBase64Encoded": false,
         })),
+        "env" => Ok(json!({
+            "env": std::env::vars().collect::<std::collections::BTreeMap<_, _>>(),
+            "cwd": std::env::current_dir()?.display().to_string(),
+            "pid": std::process::id(),
+        })),
         _ => Ok(payload),
     }
 }
@@ -97,6 +104,9 @@ fn post_init_error() -> Result<(), Error> {
     )?;
     let mut response = String::new();
     std::io::Read::read_to_string(&mut stream, &mut response)?;
-    eprintln!("fidelity-fn init error reported: {}", response.lines().next().unwrap_or(""));
+    eprintln!(
+        "fidelity-fn init error reported: {}",
+        response.lines().next().unwrap_or("")
+    );
     Ok(())
 }

@@ -30,7 +30,7 @@ import urllib.parse
 import urllib.request
 
 PINNED_MOTO = "5.2.1"
-SETUP_COMMAND = "bash .ci/setup"
+SETUP_COMMAND = "cargo xtask setup"
 # How long moto waits for the edge to run one invocation: past Lambda's 900 s maximum timeout.
 INVOKE_TIMEOUT_S = 960
 

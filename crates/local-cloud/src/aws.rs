@@ -16,7 +16,11 @@ impl Clients {
             .endpoint_url(endpoint)
             .region(aws_config::Region::new(region.to_owned()))
             .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "test", "test", None, None, "local-cloud",
+                "test",
+                "test",
+                None,
+                None,
+                "local-cloud",
             ))
             .load()
             .await;

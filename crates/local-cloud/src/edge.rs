@@ -50,7 +50,11 @@ impl Edge {
     }
 
     /// Serves connections from `listener` until `shutdown` turns true, then drains for up to [`DRAIN`].
-    pub async fn serve(self: Arc<Self>, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+    pub async fn serve(
+        self: Arc<Self>,
+        listener: TcpListener,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let mut conns = JoinSet::new();
         loop {
             tokio::select! {
@@ -66,9 +70,13 @@ impl Edge {
             }
         }
         drop(listener);
-        let drained = tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} });
+        let drained =
+            tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} });
         if drained.await.is_err() {
-            tracing::warn!("{} connection(s) still busy after {DRAIN:?}: closing them", conns.len());
+            tracing::warn!(
+                "{} connection(s) still busy after {DRAIN:?}: closing them",
+                conns.len()
+            );
             conns.abort_all();
         }
     }
@@ -101,7 +109,13 @@ impl Edge {
             Ok(version) => serde_json::json!({"healthy": true, "version": version}),
             Err(e) => serde_json::json!({"healthy": false, "error": format!("{e:#}")}),
         };
-        let extras = self.cloud.state.integration_extras.lock().map(|m| m.len()).unwrap_or(0);
+        let extras = self
+            .cloud
+            .state
+            .integration_extras
+            .lock()
+            .map(|m| m.len())
+            .unwrap_or(0);
         let mut body = serde_json::json!({
             "edge_url": config.edge_url(),
             "edge_port": config.edge_port,
@@ -120,14 +134,24 @@ impl Edge {
     }
 }
 
-async fn serve_connection(edge: Arc<Edge>, stream: tokio::net::TcpStream, mut shutdown: watch::Receiver<bool>) {
+async fn serve_connection(
+    edge: Arc<Edge>,
+    stream: tokio::net::TcpStream,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let service = service_fn(move |req: Request<Incoming>| {
         let edge = edge.clone();
         async move {
             let (parts, body) = req.into_parts();
             let resp = match body.collect().await {
-                Ok(body) => edge.handle(Request::from_parts(parts, body.to_bytes())).await,
-                Err(e) => text_response(StatusCode::BAD_REQUEST, &format!("reading the request body: {e}")),
+                Ok(body) => {
+                    edge.handle(Request::from_parts(parts, body.to_bytes()))
+                        .await
+                }
+                Err(e) => text_response(
+                    StatusCode::BAD_REQUEST,
+                    &format!("reading the request body: {e}"),
+                ),
             };
             Ok::<_, Infallible>(resp.map(Full::new))
         }

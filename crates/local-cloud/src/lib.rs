@@ -4,9 +4,9 @@
 //! [`lambda`] runs function code natively; [`apigw`] is API Gateway REST; [`elb`] is ALB/NLB traffic, reached
 //! only through a VPC link; [`state`] is what the data plane knows beyond moto's APIs.
 
+pub mod apigw;
 pub mod aws;
 pub mod config;
-pub mod apigw;
 pub mod edge;
 pub mod elb;
 pub mod lambda;

@@ -81,7 +81,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
         Some(p) => p,
         None => free_port()?,
     };
-    let config = Config { edge_port: args.port, moto_port, state_dir: state_dir.clone(), region: args.region };
+    let config = Config {
+        edge_port: args.port,
+        moto_port,
+        state_dir: state_dir.clone(),
+        region: args.region,
+    };
     let state = State::default();
     *state.integration_extras.lock().expect("fresh lock") = integrations::load(&state_dir)?;
 
@@ -95,7 +100,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     .await?;
     let aws = Clients::new(&config.moto_url(), &config.region).await;
     let lambda = LambdaService::new(&config, aws.clone());
-    let cloud = Arc::new(Cloud { config, aws, lambda, state });
+    let cloud = Arc::new(Cloud {
+        config,
+        aws,
+        lambda,
+        state,
+    });
 
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let ready = serde_json::json!({
@@ -111,7 +121,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let server = tokio::spawn(edge.serve(listener, stop_rx));
     let state_file = state_dir.join(STATE_FILE);
     write_atomically(&state_file, &serde_json::to_vec_pretty(&ready)?)?;
-    tracing::info!(edge = cloud.config.edge_url(), moto = cloud.config.moto_url(), "local cloud ready");
+    tracing::info!(
+        edge = cloud.config.edge_url(),
+        moto = cloud.config.moto_url(),
+        "local cloud ready"
+    );
 
     let signal = wait_for_signal(&mut moto).await?;
     tracing::info!("{signal}: stopping");
@@ -145,12 +159,14 @@ async fn wait_for_signal(moto: &mut Moto) -> Result<&'static str> {
 
 /// A port on 127.0.0.1 that is free right now.
 fn free_port() -> Result<u16> {
-    let l = std::net::TcpListener::bind(("127.0.0.1", 0)).context("finding a free port for moto")?;
+    let l =
+        std::net::TcpListener::bind(("127.0.0.1", 0)).context("finding a free port for moto")?;
     Ok(l.local_addr()?.port())
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
 }

@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-use tokio::process::{Child, Command};
+use tokio::process::{Child, ChildStdin, Command};
 
 /// The launcher's source, pinned to the moto version it was written for.
 pub const LAUNCHER: &str = include_str!("../python/moto_launcher.py");
@@ -37,6 +37,8 @@ pub struct MotoOptions {
 /// A running moto.
 pub struct Moto {
     child: Child,
+    /// Kept apart from `child`: tokio's `Child::wait` closes stdin, which tells the launcher to exit.
+    stdin: Option<ChildStdin>,
     pid: u32,
     port: u16,
     log: PathBuf,
@@ -51,9 +53,10 @@ impl Moto {
             .with_context(|| format!("writing {}", launcher.display()))?;
         let python = real_python(&opts.python).await?;
         let log = opts.state_dir.join("moto.log");
-        let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        let out =
+            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let err = out.try_clone()?;
-        let child = Command::new(&python)
+        let mut child = Command::new(&python)
             .arg(&launcher)
             .args(["--host", "127.0.0.1", "--port", &opts.port.to_string()])
             .args(["--edge-url", &opts.edge_url, "--region", &opts.region])
@@ -67,7 +70,15 @@ impl Moto {
             .with_context(|| format!("starting {python} {}", launcher.display()))?;
         let pid = child.id().context("moto exited at once")?;
         tracing::info!(pid, port = opts.port, python, "moto launcher started");
-        let mut moto = Moto { child, pid, port: opts.port, log, version: String::new() };
+        let stdin = child.stdin.take();
+        let mut moto = Moto {
+            child,
+            stdin,
+            pid,
+            port: opts.port,
+            log,
+            version: String::new(),
+        };
         moto.version = moto.wait_healthy(START_TIMEOUT).await?;
         tracing::info!(version = moto.version, "moto is ready");
         Ok(moto)
@@ -93,7 +104,7 @@ impl Moto {
 
     /// Asks moto to exit (closes its stdin), then kills it if it is still running after `grace`.
     pub async fn stop(mut self, grace: Duration) {
-        drop(self.child.stdin.take());
+        drop(self.stdin.take());
         match tokio::time::timeout(grace, self.child.wait()).await {
             Ok(status) => tracing::info!(pid = self.pid, ?status, "moto stopped"),
             Err(_) => {
@@ -154,7 +165,7 @@ async fn real_python(python: &str) -> Result<String> {
         .args(["-c", "import sys; print(sys.executable)"])
         .output()
         .await
-        .with_context(|| format!("running {python}: install python3 or run `bash .ci/setup`"))?;
+        .with_context(|| format!("running {python}: install python3 or run `cargo xtask setup`"))?;
     if !out.status.success() {
         bail!("{python} failed: {}", String::from_utf8_lossy(&out.stderr));
     }

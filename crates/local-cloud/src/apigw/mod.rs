@@ -1,15 +1,257 @@
-//! API Gateway REST APIs (execute-api traffic), configured from the APIs deployed in moto.
+//! API Gateway REST APIs (execute-api traffic), configured only from the APIs deployed in moto.
+//!
+//! [`url`] recognises the two local URL forms; [`load`] reads a deployed API into [`model`] (cached per
+//! generation of deployed state, so warm requests make no AWS calls); [`routing`] picks resource and
+//! method; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
+//! [`errors`] are API Gateway's own answers.
+//!
+//! Unknown API or stage: 403 `{"message":"Forbidden"}` (`ForbiddenException`). Reports of real calls
+//! without, or with a wrong, stage segment (e.g. github.com/OWASP/Serverless-Goat/issues/14,
+//! github.com/jetbridge/sls-flask/issues/10) show AWS answering `Forbidden` there, while
+//! `Missing Authentication Token` is its answer for a path or method that does not exist within an
+//! existing stage; many blog posts blur the two.
+
+pub mod errors;
+pub mod event;
+pub mod http_proxy;
+pub mod lambda_proxy;
+pub mod load;
+pub mod mock;
+pub mod model;
+pub mod params;
+pub mod routing;
+pub mod selection;
+pub mod url;
+pub mod vpclink;
+
+use std::{
+    collections::BTreeMap,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    time::Instant,
+};
 
 use bytes::Bytes;
-use http::{Request, Response};
+use chrono::{DateTime, Utc};
+use http::{HeaderValue, Request, Response, header, request::Parts};
 
 use crate::SharedCloud;
+use model::{Integration, IntegrationType, RestApi, Stage};
+use routing::Route;
 
 /// Serves `req` if it is execute-api traffic (either URL form); otherwise gives it back.
+///
+/// The client's address is taken from the request's extensions (a [`SocketAddr`] or [`IpAddr`] the edge
+/// inserts), else 127.0.0.1.
 pub async fn handle(
     cloud: &SharedCloud,
     req: Request<Bytes>,
 ) -> Result<Response<Bytes>, Request<Bytes>> {
-    let _ = cloud;
-    Err(req)
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host());
+    let Some(target) = url::parse(host, req.uri().path()) else {
+        return Err(req);
+    };
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let method = req.method().clone();
+    let mut resp = serve(cloud, target.clone(), req, &request_id).await;
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&apigw_id()) {
+        h.insert("x-amz-apigw-id", v);
+    }
+    tracing::info!(
+        api_id = %target.api_id,
+        stage = target.stage.as_deref().unwrap_or(""),
+        %method,
+        path = %target.path,
+        status = resp.status().as_u16(),
+        elapsed_us = started.elapsed().as_micros() as u64,
+        request_id,
+        "execute-api"
+    );
+    Ok(resp)
+}
+
+/// API Gateway's extended request id (`x-amz-apigw-id`): 16 base64 characters, like `Rx2fRFLvoAMEbXQ=`.
+fn apigw_id() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(&uuid::Uuid::new_v4().as_bytes()[..11])
+}
+
+fn source_ip(req: &Request<Bytes>) -> IpAddr {
+    req.extensions()
+        .get::<SocketAddr>()
+        .map(SocketAddr::ip)
+        .or_else(|| req.extensions().get::<IpAddr>().copied())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+}
+
+async fn serve(
+    cloud: &SharedCloud,
+    target: url::Target,
+    req: Request<Bytes>,
+    request_id: &str,
+) -> Response<Bytes> {
+    let api = match load::api(cloud, &target.api_id).await {
+        Ok(Some(api)) => api,
+        Ok(None) => return errors::forbidden(),
+        Err(err) => {
+            tracing::error!(api_id = %target.api_id, error = format!("{err:#}"), "cannot read the REST API: 500");
+            return errors::internal_server_error();
+        }
+    };
+    let Some(stage) = target.stage.as_deref().and_then(|s| api.stages.get(s)) else {
+        return errors::forbidden();
+    };
+    let source_ip = source_ip(&req);
+    let domain = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_owned();
+    let (parts, body) = req.into_parts();
+    let Some(route) = routing::route(&api, parts.method.as_str(), &target.path) else {
+        return errors::missing_authentication_token();
+    };
+    match route.method.authorization_type.as_str() {
+        "NONE" => {}
+        "AWS_IAM" => {
+            let signed = parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256"));
+            if !signed {
+                return errors::missing_authentication_token();
+            }
+            tracing::debug!("AWS_IAM method: the signature is present but not verified locally");
+        }
+        other => {
+            tracing::error!(
+                authorization = other,
+                resource = %route.resource.path,
+                "method authorizers ({other}) are not supported by the local cloud yet: 500"
+            );
+            return errors::internal_server_error();
+        }
+    }
+    if route.method.api_key_required && !parts.headers.contains_key("x-api-key") {
+        return errors::forbidden();
+    }
+    let Some(integration) = route.method.integration.as_ref() else {
+        tracing::warn!(resource = %route.resource.path, method = %route.method.http_method, "method has no integration: 500");
+        return errors::internal_server_error();
+    };
+    let call = Call {
+        cloud,
+        api: &api,
+        stage,
+        route: &route,
+        integration,
+        parts: &parts,
+        body: &body,
+        path: &target.path,
+        source_ip,
+        request_id,
+        domain: &domain,
+        received: Utc::now(),
+    };
+    match &integration.kind {
+        IntegrationType::AwsProxy => lambda_proxy::invoke(&call).await,
+        IntegrationType::HttpProxy => http_proxy::invoke(&call).await,
+        IntegrationType::Mock => {
+            let ct = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
+            mock::respond(integration, ct, &call.template_vars())
+        }
+        other => {
+            tracing::error!(integration = ?other, "integration type not supported by the local cloud yet: 500");
+            errors::internal_server_error()
+        }
+    }
+}
+
+/// One method request being served: everything integrations need.
+pub struct Call<'a> {
+    pub cloud: &'a SharedCloud,
+    pub api: &'a RestApi,
+    pub stage: &'a Stage,
+    pub route: &'a Route<'a>,
+    pub integration: &'a Integration,
+    pub parts: &'a Parts,
+    pub body: &'a Bytes,
+    /// The path below the stage, as sent.
+    pub path: &'a str,
+    pub source_ip: IpAddr,
+    pub request_id: &'a str,
+    pub domain: &'a str,
+    pub received: DateTime<Utc>,
+}
+
+impl<'a> Call<'a> {
+    pub fn integration(&self) -> &'a Integration {
+        self.integration
+    }
+
+    /// `text` with `${stageVariables.x}` replaced.
+    pub fn render(&self, text: &str) -> String {
+        params::render_stage_variables(text, &self.stage.variables)
+    }
+
+    pub fn sources(&self) -> params::Sources<'_> {
+        params::Sources {
+            path: &self.route.raw_params,
+            query: self.parts.uri.query().unwrap_or(""),
+            headers: &self.parts.headers,
+            stage_variables: &self.stage.variables,
+            request_id: self.request_id,
+            stage: &self.stage.name,
+            api_id: &self.api.id,
+        }
+    }
+
+    pub fn event_context(&self) -> event::EventContext<'_> {
+        event::EventContext {
+            api: self.api,
+            stage: &self.stage.name,
+            stage_variables: &self.stage.variables,
+            route: self.route,
+            path: self.path,
+            source_ip: self.source_ip,
+            request_id: self.request_id,
+            domain: self.domain,
+            received: self.received,
+        }
+    }
+
+    pub fn template_vars(&self) -> mock::TemplateVars<'_> {
+        let context: BTreeMap<&'static str, String> = [
+            ("requestId", self.request_id.to_owned()),
+            ("stage", self.stage.name.clone()),
+            ("apiId", self.api.id.clone()),
+            ("resourceId", self.route.resource.id.clone()),
+            ("resourcePath", self.route.resource.path.clone()),
+            ("httpMethod", self.parts.method.to_string()),
+            ("accountId", crate::config::ACCOUNT_ID.to_owned()),
+            ("domainName", self.domain.to_owned()),
+            (
+                "requestTimeEpoch",
+                self.received.timestamp_millis().to_string(),
+            ),
+        ]
+        .into();
+        mock::TemplateVars {
+            context,
+            stage_variables: &self.stage.variables,
+        }
+    }
 }

@@ -19,7 +19,12 @@ use super::{
 use crate::{SharedCloud, state::IntegrationKey};
 
 /// The integration fields the edge keeps (moto keeps some of them, but cannot patch any).
-pub const EXTRA_FIELDS: [&str; 4] = ["connectionType", "connectionId", "integrationTarget", "timeoutInMillis"];
+pub const EXTRA_FIELDS: [&str; 4] = [
+    "connectionType",
+    "connectionId",
+    "integrationTarget",
+    "timeoutInMillis",
+];
 /// Where the fields are persisted, under the state directory.
 pub const FILE: &str = "integrations.json";
 
@@ -30,24 +35,45 @@ enum Call {
     Method(IntegrationKey),
     Resource(String, String),
     RestApi(String),
+    /// `POST /moto-api/reset`: moto forgets everything, so do we.
+    Reset,
 }
 
 fn classify(path: &str) -> Option<Call> {
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let key = |api: &str, rid: &str, m: &str| (api.to_owned(), rid.to_owned(), m.to_ascii_uppercase());
+    let key =
+        |api: &str, rid: &str, m: &str| (api.to_owned(), rid.to_owned(), m.to_ascii_uppercase());
     Some(match segs.as_slice() {
         ["restapis", api] => Call::RestApi(api.to_string()),
         ["restapis", api, "resources", rid] => Call::Resource(api.to_string(), rid.to_string()),
         ["restapis", api, "resources", rid, "methods", m] => Call::Method(key(api, rid, m)),
-        ["restapis", api, "resources", rid, "methods", m, "integration"] => Call::Integration(key(api, rid, m)),
+        [
+            "restapis",
+            api,
+            "resources",
+            rid,
+            "methods",
+            m,
+            "integration",
+        ] => Call::Integration(key(api, rid, m)),
         _ => return None,
     })
 }
 
 /// Forwards `req` to moto, bumping the state generation for control-plane writes and keeping the
 /// integration fields moto drops.
-pub async fn forward(cloud: &SharedCloud, proxy: &MotoProxy, req: Request<Bytes>) -> Response<Bytes> {
-    let call = (signing_service(&req) == Some("apigateway")).then(|| classify(req.uri().path())).flatten();
+pub async fn forward(
+    cloud: &SharedCloud,
+    proxy: &MotoProxy,
+    req: Request<Bytes>,
+) -> Response<Bytes> {
+    let call = if req.uri().path() == "/moto-api/reset" {
+        Some(Call::Reset)
+    } else {
+        (signing_service(&req) == Some("apigateway"))
+            .then(|| classify(req.uri().path()))
+            .flatten()
+    };
     let method = req.method().clone();
     if let (Some(Call::Integration(key)), &Method::PATCH) = (&call, &method)
         && let Some(ops) = extras_only_patch(req.body())
@@ -58,10 +84,15 @@ pub async fn forward(cloud: &SharedCloud, proxy: &MotoProxy, req: Request<Bytes>
     let body = req.body().clone();
     let resp = match proxy.forward(req).await {
         Ok(resp) => resp,
-        Err(e) => return json_response(StatusCode::BAD_GATEWAY, &serde_json::json!({"message": format!("{e:#}")})),
+        Err(e) => {
+            return json_response(
+                StatusCode::BAD_GATEWAY,
+                &serde_json::json!({"message": format!("{e:#}")}),
+            );
+        }
     };
     if bumps {
-        cloud.state.bump();
+        changed(cloud);
     }
     match call {
         Some(call) if resp.status().is_success() => after_moto(cloud, call, &method, &body, resp),
@@ -70,8 +101,18 @@ pub async fn forward(cloud: &SharedCloud, proxy: &MotoProxy, req: Request<Bytes>
 }
 
 /// Updates the kept fields after moto accepted `method` on `call`, and lays them over its answer.
-fn after_moto(cloud: &SharedCloud, call: Call, method: &Method, body: &Bytes, resp: Response<Bytes>) -> Response<Bytes> {
-    let mut extras = cloud.state.integration_extras.lock().expect("integration extras lock");
+fn after_moto(
+    cloud: &SharedCloud,
+    call: Call,
+    method: &Method,
+    body: &Bytes,
+    resp: Response<Bytes>,
+) -> Response<Bytes> {
+    let mut extras = cloud
+        .state
+        .integration_extras
+        .lock()
+        .expect("integration extras lock");
     let before = extras.clone();
     let resp = match (call, method) {
         (Call::Integration(key), &Method::PUT) => {
@@ -85,11 +126,18 @@ fn after_moto(cloud: &SharedCloud, call: Call, method: &Method, body: &Bytes, re
         }
         (Call::Integration(key), &Method::PATCH) => {
             let ops = patch_ops(body).unwrap_or_default();
-            apply_patch(extras.entry(key.clone()).or_insert_with(|| Value::Object(Map::new())), &ops);
+            apply_patch(
+                extras
+                    .entry(key.clone())
+                    .or_insert_with(|| Value::Object(Map::new())),
+                &ops,
+            );
             overlay(resp, extras.get(&key), None)
         }
         (Call::Integration(key), &Method::GET) => overlay(resp, extras.get(&key), None),
-        (Call::Method(key), &Method::GET) => overlay(resp, extras.get(&key), Some("methodIntegration")),
+        (Call::Method(key), &Method::GET) => {
+            overlay(resp, extras.get(&key), Some("methodIntegration"))
+        }
         (Call::Integration(key) | Call::Method(key), &Method::DELETE) => {
             extras.remove(&key);
             resp
@@ -100,6 +148,10 @@ fn after_moto(cloud: &SharedCloud, call: Call, method: &Method, body: &Bytes, re
         }
         (Call::RestApi(api), &Method::DELETE) => {
             extras.retain(|(a, _, _), _| *a != api);
+            resp
+        }
+        (Call::Reset, &Method::POST) => {
+            extras.clear();
             resp
         }
         _ => resp,
@@ -122,16 +174,40 @@ async fn patch_locally(
     let (mut parts, _) = req.into_parts();
     parts.method = Method::GET;
     parts.headers.remove(header::CONTENT_TYPE);
-    let current = match proxy.forward(Request::from_parts(parts, Bytes::new())).await {
+    let current = match proxy
+        .forward(Request::from_parts(parts, Bytes::new()))
+        .await
+    {
         Ok(resp) if resp.status().is_success() => resp,
         Ok(resp) => return resp,
-        Err(e) => return json_response(StatusCode::BAD_GATEWAY, &serde_json::json!({"message": format!("{e:#}")})),
+        Err(e) => {
+            return json_response(
+                StatusCode::BAD_GATEWAY,
+                &serde_json::json!({"message": format!("{e:#}")}),
+            );
+        }
     };
-    let mut extras = cloud.state.integration_extras.lock().expect("integration extras lock");
-    apply_patch(extras.entry(key.clone()).or_insert_with(|| Value::Object(Map::new())), ops);
+    let mut extras = cloud
+        .state
+        .integration_extras
+        .lock()
+        .expect("integration extras lock");
+    apply_patch(
+        extras
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(Map::new())),
+        ops,
+    );
     save_logged(&cloud.config.state_dir, &extras);
-    cloud.state.bump();
+    changed(cloud);
     overlay(current, extras.get(key), None)
+}
+
+/// Deployed state changed: the data plane's caches reload (API Gateway and ELB by generation, Lambda by
+/// invalidation).
+fn changed(cloud: &SharedCloud) {
+    cloud.state.bump();
+    cloud.lambda.invalidate();
 }
 
 /// The [`EXTRA_FIELDS`] present in a PutIntegration body.
@@ -139,7 +215,9 @@ fn pick_fields(body: &Bytes) -> Map<String, Value> {
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
         return Map::new();
     };
-    body.into_iter().filter(|(k, v)| EXTRA_FIELDS.contains(&k.as_str()) && !v.is_null()).collect()
+    body.into_iter()
+        .filter(|(k, v)| EXTRA_FIELDS.contains(&k.as_str()) && !v.is_null())
+        .collect()
 }
 
 fn patch_ops(body: &Bytes) -> Option<Vec<Value>> {
@@ -151,17 +229,26 @@ fn patch_ops(body: &Bytes) -> Option<Vec<Value>> {
 fn extras_only_patch(body: &Bytes) -> Option<Vec<Value>> {
     let ops = patch_ops(body)?;
     let ours = |op: &Value| {
-        let field = op["path"].as_str().unwrap_or_default().trim_start_matches('/');
-        EXTRA_FIELDS.contains(&field) && matches!(op["op"].as_str(), Some("replace" | "add" | "remove"))
+        let field = op["path"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches('/');
+        EXTRA_FIELDS.contains(&field)
+            && matches!(op["op"].as_str(), Some("replace" | "add" | "remove"))
     };
     (!ops.is_empty() && ops.iter().all(ours)).then_some(ops)
 }
 
 /// Applies the patch operations on [`EXTRA_FIELDS`] to `fields` (others are moto's business).
 fn apply_patch(fields: &mut Value, ops: &[Value]) {
-    let Some(fields) = fields.as_object_mut() else { return };
+    let Some(fields) = fields.as_object_mut() else {
+        return;
+    };
     for op in ops {
-        let field = op["path"].as_str().unwrap_or_default().trim_start_matches('/');
+        let field = op["path"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches('/');
         if !EXTRA_FIELDS.contains(&field) {
             continue;
         }
@@ -170,7 +257,10 @@ fn apply_patch(fields: &mut Value, ops: &[Value]) {
                 fields.remove(field);
             }
             (Some("replace" | "add"), Value::String(v)) if field == "timeoutInMillis" => {
-                let n = v.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::from(v.as_str()));
+                let n = v
+                    .parse::<u64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::from(v.as_str()));
                 fields.insert(field.to_owned(), n);
             }
             (Some("replace" | "add"), v) if !v.is_null() => {
@@ -183,7 +273,9 @@ fn apply_patch(fields: &mut Value, ops: &[Value]) {
 
 /// `resp` with `fields` laid over its JSON body (or over `body[member]`).
 fn overlay(resp: Response<Bytes>, fields: Option<&Value>, member: Option<&str>) -> Response<Bytes> {
-    let Some(Value::Object(fields)) = fields else { return resp };
+    let Some(Value::Object(fields)) = fields else {
+        return resp;
+    };
     let (mut parts, body) = resp.into_parts();
     let Ok(mut json) = serde_json::from_slice::<Value>(&body) else {
         return Response::from_parts(parts, body);
@@ -197,7 +289,9 @@ fn overlay(resp: Response<Bytes>, fields: Option<&Value>, member: Option<&str>) 
     };
     target.extend(fields.clone());
     let body = Bytes::from(json.to_string());
-    parts.headers.insert(header::CONTENT_LENGTH, body.len().into());
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, body.len().into());
     Response::from_parts(parts, body)
 }
 
@@ -226,7 +320,10 @@ pub fn load(state_dir: &Path) -> Result<HashMap<IntegrationKey, Value>> {
             path.display()
         )
     })?;
-    Ok(entries.into_iter().map(|e| ((e.rest_api_id, e.resource_id, e.http_method), e.fields)).collect())
+    Ok(entries
+        .into_iter()
+        .map(|e| ((e.rest_api_id, e.resource_id, e.http_method), e.fields))
+        .collect())
 }
 
 /// Writes `{state_dir}/integrations.json` atomically (a temporary file renamed over it).
@@ -240,11 +337,19 @@ pub fn save(state_dir: &Path, extras: &HashMap<IntegrationKey, Value>) -> Result
             fields: fields.clone(),
         })
         .collect();
-    entries.sort_by(|a, b| (&a.rest_api_id, &a.resource_id, &a.http_method).cmp(&(&b.rest_api_id, &b.resource_id, &b.http_method)));
+    entries.sort_by(|a, b| {
+        (&a.rest_api_id, &a.resource_id, &a.http_method).cmp(&(
+            &b.rest_api_id,
+            &b.resource_id,
+            &b.http_method,
+        ))
+    });
     let path = state_dir.join(FILE);
     let tmp = state_dir.join(format!("{FILE}.tmp"));
-    std::fs::write(&tmp, serde_json::to_vec_pretty(&entries)?).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&entries)?)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
 }
 
 fn save_logged(state_dir: &Path, extras: &HashMap<IntegrationKey, Value>) {
@@ -267,30 +372,52 @@ mod tests {
             classify("/restapis/a1/resources/r1/methods/get/integration"),
             Some(Call::Integration(key("a1", "r1", "GET")))
         );
-        assert_eq!(classify("/restapis/a1/resources/r1/methods/ANY"), Some(Call::Method(key("a1", "r1", "ANY"))));
-        assert_eq!(classify("/restapis/a1/resources/r1"), Some(Call::Resource("a1".into(), "r1".into())));
+        assert_eq!(
+            classify("/restapis/a1/resources/r1/methods/ANY"),
+            Some(Call::Method(key("a1", "r1", "ANY")))
+        );
+        assert_eq!(
+            classify("/restapis/a1/resources/r1"),
+            Some(Call::Resource("a1".into(), "r1".into()))
+        );
         assert_eq!(classify("/restapis/a1/"), Some(Call::RestApi("a1".into())));
-        assert_eq!(classify("/restapis/a1/resources/r1/methods/GET/integration/responses/200"), None);
+        assert_eq!(
+            classify("/restapis/a1/resources/r1/methods/GET/integration/responses/200"),
+            None
+        );
         assert_eq!(classify("/restapis/a1/prod/_user_request_/x"), None);
     }
 
     #[test]
     fn picks_only_the_kept_fields() {
-        let body = Bytes::from(r#"{"type":"HTTP_PROXY","connectionType":"VPC_LINK","connectionId":"v1","uri":"http://x","timeoutInMillis":5000}"#);
+        let body = Bytes::from(
+            r#"{"type":"HTTP_PROXY","connectionType":"VPC_LINK","connectionId":"v1","uri":"http://x","timeoutInMillis":5000}"#,
+        );
         let fields = pick_fields(&body);
-        assert_eq!(Value::Object(fields), serde_json::json!({"connectionType":"VPC_LINK","connectionId":"v1","timeoutInMillis":5000}));
+        assert_eq!(
+            Value::Object(fields),
+            serde_json::json!({"connectionType":"VPC_LINK","connectionId":"v1","timeoutInMillis":5000})
+        );
     }
 
     #[test]
     fn patches_are_ours_only_when_every_op_is() {
-        let ours = Bytes::from(r#"{"patchOperations":[{"op":"replace","path":"/connectionId","value":"v2"},{"op":"replace","path":"/timeoutInMillis","value":"3000"}]}"#);
+        let ours = Bytes::from(
+            r#"{"patchOperations":[{"op":"replace","path":"/connectionId","value":"v2"},{"op":"replace","path":"/timeoutInMillis","value":"3000"}]}"#,
+        );
         let ops = extras_only_patch(&ours).expect("extras-only patch");
         let mut fields = serde_json::json!({"connectionId":"v1","integrationTarget":"arn:x"});
         apply_patch(&mut fields, &ops);
-        assert_eq!(fields, serde_json::json!({"connectionId":"v2","integrationTarget":"arn:x","timeoutInMillis":3000}));
-        let mixed = Bytes::from(r#"{"patchOperations":[{"op":"replace","path":"/connectionId","value":"v2"},{"op":"replace","path":"/uri","value":"http://y"}]}"#);
+        assert_eq!(
+            fields,
+            serde_json::json!({"connectionId":"v2","integrationTarget":"arn:x","timeoutInMillis":3000})
+        );
+        let mixed = Bytes::from(
+            r#"{"patchOperations":[{"op":"replace","path":"/connectionId","value":"v2"},{"op":"replace","path":"/uri","value":"http://y"}]}"#,
+        );
         assert!(extras_only_patch(&mixed).is_none());
-        let remove = Bytes::from(r#"{"patchOperations":[{"op":"remove","path":"/integrationTarget"}]}"#);
+        let remove =
+            Bytes::from(r#"{"patchOperations":[{"op":"remove","path":"/integrationTarget"}]}"#);
         apply_patch(&mut fields, &extras_only_patch(&remove).unwrap());
         assert!(fields.get("integrationTarget").is_none());
     }
@@ -300,11 +427,22 @@ mod tests {
         let fields = serde_json::json!({"connectionId":"v1"});
         let resp = Response::new(Bytes::from(r#"{"type":"HTTP_PROXY"}"#));
         let out = overlay(resp, Some(&fields), None);
-        assert_eq!(out.headers()[header::CONTENT_LENGTH], out.body().len().to_string().as_str());
-        assert_eq!(serde_json::from_slice::<Value>(out.body()).unwrap()["connectionId"], "v1");
-        let resp = Response::new(Bytes::from(r#"{"httpMethod":"GET","methodIntegration":{"type":"HTTP"}}"#));
+        assert_eq!(
+            out.headers()[header::CONTENT_LENGTH],
+            out.body().len().to_string().as_str()
+        );
+        assert_eq!(
+            serde_json::from_slice::<Value>(out.body()).unwrap()["connectionId"],
+            "v1"
+        );
+        let resp = Response::new(Bytes::from(
+            r#"{"httpMethod":"GET","methodIntegration":{"type":"HTTP"}}"#,
+        ));
         let out = overlay(resp, Some(&fields), Some("methodIntegration"));
-        assert_eq!(serde_json::from_slice::<Value>(out.body()).unwrap()["methodIntegration"]["connectionId"], "v1");
+        assert_eq!(
+            serde_json::from_slice::<Value>(out.body()).unwrap()["methodIntegration"]["connectionId"],
+            "v1"
+        );
     }
 
     #[test]
@@ -312,12 +450,18 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("lc-integrations-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         assert!(load(&dir).unwrap().is_empty());
-        let extras = HashMap::from([(key("a", "r", "GET"), serde_json::json!({"connectionId":"v1"}))]);
+        let extras = HashMap::from([(
+            key("a", "r", "GET"),
+            serde_json::json!({"connectionId":"v1"}),
+        )]);
         save(&dir, &extras).unwrap();
         assert_eq!(load(&dir).unwrap(), extras);
         std::fs::write(dir.join(FILE), "{oops").unwrap();
         let err = format!("{:#}", load(&dir).unwrap_err());
-        assert!(err.contains("integrations.json") && err.contains("delete it"), "{err}");
+        assert!(
+            err.contains("integrations.json") && err.contains("delete it"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -23,8 +23,20 @@ const HOP_BY_HOP: [header::HeaderName; 6] = [
 /// Services whose writes never change what the data plane reads (its caches of API Gateway, Lambda and
 /// ELBv2 state): their calls do not bump [`crate::state::State`]'s generation.
 const DATA_ONLY_SERVICES: [&str; 14] = [
-    "dynamodb", "sqs", "sns", "s3", "logs", "events", "states", "kinesis", "firehose", "sts", "xray",
-    "monitoring", "secretsmanager", "ssm",
+    "dynamodb",
+    "sqs",
+    "sns",
+    "s3",
+    "logs",
+    "events",
+    "states",
+    "kinesis",
+    "firehose",
+    "sts",
+    "xray",
+    "monitoring",
+    "secretsmanager",
+    "ssm",
 ];
 
 /// A client for moto's port.
@@ -36,20 +48,37 @@ pub struct MotoProxy {
 impl MotoProxy {
     pub fn new(moto_url: &str) -> MotoProxy {
         let client = Client::builder(TokioExecutor::new()).build_http();
-        MotoProxy { client, moto_url: moto_url.trim_end_matches('/').to_owned() }
+        MotoProxy {
+            client,
+            moto_url: moto_url.trim_end_matches('/').to_owned(),
+        }
     }
 
     /// Sends `req` to moto as it came (same method, path, query, headers and body) and buffers the answer.
     pub async fn forward(&self, req: Request<Bytes>) -> Result<Response<Bytes>> {
         let (parts, body) = req.into_parts();
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-        let uri: http::Uri = format!("{}{path}", self.moto_url).parse().context("building moto's URI")?;
-        let mut out = Request::builder().method(parts.method).uri(uri).body(Full::new(body.clone()))?;
+        let uri: http::Uri = format!("{}{path}", self.moto_url)
+            .parse()
+            .context("building moto's URI")?;
+        let mut out = Request::builder()
+            .method(parts.method)
+            .uri(uri)
+            .body(Full::new(body.clone()))?;
         *out.headers_mut() = without_hop_by_hop(parts.headers);
-        out.headers_mut().insert(header::CONTENT_LENGTH, body.len().into());
-        let resp = self.client.request(out).await.with_context(|| format!("moto at {} is not answering", self.moto_url))?;
+        out.headers_mut()
+            .insert(header::CONTENT_LENGTH, body.len().into());
+        let resp = self
+            .client
+            .request(out)
+            .await
+            .with_context(|| format!("moto at {} is not answering", self.moto_url))?;
         let (mut parts, body) = resp.into_parts();
-        let body = body.collect().await.context("reading moto's answer")?.to_bytes();
+        let body = body
+            .collect()
+            .await
+            .context("reading moto's answer")?
+            .to_bytes();
         parts.headers = without_hop_by_hop(parts.headers);
         Ok(Response::from_parts(parts, body))
     }
@@ -87,25 +116,44 @@ mod tests {
         let auth = format!(
             "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
         );
-        Request::builder().method(method).uri("/").header("authorization", auth).body(Bytes::new()).unwrap()
+        Request::builder()
+            .method(method)
+            .uri("/")
+            .header("authorization", auth)
+            .body(Bytes::new())
+            .unwrap()
     }
 
     #[test]
     fn reads_the_service_from_the_credential_scope() {
-        assert_eq!(signing_service(&signed(Method::POST, "apigateway")), Some("apigateway"));
-        let unsigned = Request::builder().method(Method::POST).uri("/moto-api/reset").body(Bytes::new()).unwrap();
+        assert_eq!(
+            signing_service(&signed(Method::POST, "apigateway")),
+            Some("apigateway")
+        );
+        let unsigned = Request::builder()
+            .method(Method::POST)
+            .uri("/moto-api/reset")
+            .body(Bytes::new())
+            .unwrap();
         assert_eq!(signing_service(&unsigned), None);
     }
 
     #[test]
     fn control_plane_writes_change_state_and_data_writes_do_not() {
         assert!(changes_deployed_state(&signed(Method::PUT, "apigateway")));
-        assert!(changes_deployed_state(&signed(Method::POST, "elasticloadbalancing")));
+        assert!(changes_deployed_state(&signed(
+            Method::POST,
+            "elasticloadbalancing"
+        )));
         assert!(changes_deployed_state(&signed(Method::POST, "lambda")));
         assert!(!changes_deployed_state(&signed(Method::GET, "apigateway")));
         assert!(!changes_deployed_state(&signed(Method::POST, "dynamodb")));
         assert!(!changes_deployed_state(&signed(Method::PUT, "s3")));
-        let reset = Request::builder().method(Method::POST).uri("/moto-api/reset").body(Bytes::new()).unwrap();
+        let reset = Request::builder()
+            .method(Method::POST)
+            .uri("/moto-api/reset")
+            .body(Bytes::new())
+            .unwrap();
         assert!(changes_deployed_state(&reset));
     }
 }

@@ -7,8 +7,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, Uri, request::Parts};
 
 use super::{
-    DispatchError, http_target,
-    lambda_target,
+    DispatchError, http_target, lambda_target,
     model::{Action, LoadBalancer, TargetGroup, TargetType},
     pages,
     rules::{self, RequestFacts},
@@ -26,7 +25,12 @@ pub async fn serve(
     req: Request<Bytes>,
     source_ip: IpAddr,
 ) -> Result<Response<Bytes>, DispatchError> {
-    let listener = lb.listener_on(port).ok_or_else(|| DispatchError::NoListener { lb: lb.arn.clone(), port })?;
+    let listener = lb
+        .listener_on(port)
+        .ok_or_else(|| DispatchError::NoListener {
+            lb: lb.arn.clone(),
+            port,
+        })?;
     let (mut parts, body) = req.into_parts();
     let protocol = listener.protocol.to_ascii_lowercase();
     let path = parts.uri.path().to_owned();
@@ -47,11 +51,18 @@ pub async fn serve(
     };
     tracing::debug!(lb = %lb.name, port, path, priority = ?rule.priority, "ALB rule matched");
     let action = match &rule.action {
-        Action::FixedResponse { status, content_type, body } => {
+        Action::FixedResponse {
+            status,
+            content_type,
+            body,
+        } => {
             return Ok(pages::fixed(*status, content_type.as_deref(), body));
         }
         Action::Redirect(redirect) => {
-            return Ok(pages::redirect(redirect.status, &rules::redirect_location(redirect, &facts)));
+            return Ok(pages::redirect(
+                redirect.status,
+                &rules::redirect_location(redirect, &facts),
+            ));
         }
         Action::Unsupported(kind) => {
             tracing::warn!(lb = %lb.name, action = %kind, "listener action not supported locally: 500");
@@ -93,12 +104,19 @@ fn add_forwarded_headers(parts: &mut Parts, source_ip: IpAddr, protocol: &str, p
 
 /// An X-Ray trace header: `Root=1-{epoch seconds, hex}-{96 random bits, hex}`.
 pub fn trace_id() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let random = uuid::Uuid::new_v4().simple().to_string();
     format!("Root=1-{secs:08x}-{}", &random[..24])
 }
 
-async fn forward(cloud: &SharedCloud, tg: &TargetGroup, parts: Parts, body: Bytes) -> Response<Bytes> {
+async fn forward(
+    cloud: &SharedCloud,
+    tg: &TargetGroup,
+    parts: Parts,
+    body: Bytes,
+) -> Response<Bytes> {
     match tg.target_type {
         TargetType::Lambda => lambda_target::forward(cloud, tg, &parts, &body).await,
         TargetType::Ip => {
@@ -122,7 +140,9 @@ async fn forward(cloud: &SharedCloud, tg: &TargetGroup, parts: Parts, body: Byte
             };
             match http_target::send(req, TARGET_TIMEOUT).await {
                 Ok(resp) => resp,
-                Err(http_target::ForwardError::Timeout) => pages::error_page(StatusCode::GATEWAY_TIMEOUT),
+                Err(http_target::ForwardError::Timeout) => {
+                    pages::error_page(StatusCode::GATEWAY_TIMEOUT)
+                }
                 Err(err) => {
                     tracing::warn!(target = %target.id, port, error = %err, "target unreachable: 502");
                     pages::error_page(StatusCode::BAD_GATEWAY)
@@ -153,9 +173,26 @@ pub fn pick_target(tg: &TargetGroup) -> Option<&super::model::Target> {
 }
 
 /// The request re-addressed to `host:port` (path and query kept).
-pub fn with_authority(mut parts: Parts, body: Bytes, host: &str, port: u16) -> anyhow::Result<Request<Bytes>> {
-    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_owned() };
-    let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
-    parts.uri = Uri::builder().scheme("http").authority(format!("{host}:{port}")).path_and_query(path_and_query).build()?;
+pub fn with_authority(
+    mut parts: Parts,
+    body: Bytes,
+    host: &str,
+    port: u16,
+) -> anyhow::Result<Request<Bytes>> {
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    };
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_owned();
+    parts.uri = Uri::builder()
+        .scheme("http")
+        .authority(format!("{host}:{port}"))
+        .path_and_query(path_and_query)
+        .build()?;
     Ok(Request::from_parts(parts, body))
 }

@@ -18,14 +18,19 @@ pub struct PerCloud<T> {
 
 impl<T: Default> PerCloud<T> {
     pub const fn new() -> Self {
-        PerCloud { slots: Mutex::new(Vec::new()) }
+        PerCloud {
+            slots: Mutex::new(Vec::new()),
+        }
     }
 
     /// The value for `cloud`, created on first use.
     pub fn get(&self, cloud: &SharedCloud) -> Arc<T> {
         let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
         slots.retain(|(cloud, _)| cloud.strong_count() > 0);
-        if let Some((_, value)) = slots.iter().find(|(c, _)| std::ptr::eq(c.as_ptr(), Arc::as_ptr(cloud))) {
+        if let Some((_, value)) = slots
+            .iter()
+            .find(|(c, _)| std::ptr::eq(c.as_ptr(), Arc::as_ptr(cloud)))
+        {
             return value.clone();
         }
         let value = Arc::new(T::default());
@@ -48,7 +53,9 @@ pub struct GenCache<K, V> {
 
 impl<K, V> Default for GenCache<K, V> {
     fn default() -> Self {
-        GenCache { inner: Mutex::new((0, HashMap::new())) }
+        GenCache {
+            inner: Mutex::new((0, HashMap::new())),
+        }
     }
 }
 

@@ -42,30 +42,47 @@ static CLIENT: LazyLock<Client<HttpConnector, Full<Bytes>>> = LazyLock::new(|| {
 });
 
 /// Headers that belong to one connection and are never forwarded.
-pub const HOP_BY_HOP: &[&str] =
-    &["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "content-length"];
+pub const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "content-length",
+];
 
 /// Sends `req` (whose URI must be absolute, `http://host[:port]/...`) and reads the whole response.
 pub async fn send(req: Request<Bytes>, timeout: Duration) -> Result<Response<Bytes>, ForwardError> {
     if req.uri().scheme_str() != Some("http") {
-        return Err(ForwardError::Unsupported(format!("request to {} (only plain http)", req.uri())));
+        return Err(ForwardError::Unsupported(format!(
+            "request to {} (only plain http)",
+            req.uri()
+        )));
     }
     let (mut parts, body) = req.into_parts();
     for h in HOP_BY_HOP {
         parts.headers.remove(*h);
     }
-    if let Some(authority) = parts.uri.authority().map(|a| a.as_str().to_owned()) {
-        if !parts.headers.contains_key(header::HOST) {
-            if let Ok(v) = header::HeaderValue::from_str(&authority) {
-                parts.headers.insert(header::HOST, v);
-            }
-        }
+    if !parts.headers.contains_key(header::HOST)
+        && let Some(authority) = parts.uri.authority()
+        && let Ok(v) = header::HeaderValue::from_str(authority.as_str())
+    {
+        parts.headers.insert(header::HOST, v);
     }
     let req = Request::from_parts(parts, Full::new(body));
     let call = async {
-        let resp = CLIENT.request(req).await.map_err(|e| ForwardError::Network(error_chain(&e)))?;
+        let resp = CLIENT
+            .request(req)
+            .await
+            .map_err(|e| ForwardError::Network(error_chain(&e)))?;
         let (mut parts, body) = resp.into_parts();
-        let body = body.collect().await.map_err(|e| ForwardError::Network(error_chain(&e)))?.to_bytes();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| ForwardError::Network(error_chain(&e)))?
+            .to_bytes();
         for h in HOP_BY_HOP {
             parts.headers.remove(*h);
         }
@@ -102,22 +119,39 @@ mod tests {
             let mut buf = vec![0u8; 4096];
             let n = sock.read(&mut buf).await.unwrap();
             let head = String::from_utf8_lossy(&buf[..n]).to_string();
-            sock.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\nx-seen: yes\r\n\r\nok").await.unwrap();
+            sock.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\nx-seen: yes\r\n\r\nok")
+                .await
+                .unwrap();
             head
         });
-        let req = Request::post(format!("http://{addr}/p?q=1")).body(Bytes::from_static(b"hi")).unwrap();
+        let req = Request::post(format!("http://{addr}/p?q=1"))
+            .body(Bytes::from_static(b"hi"))
+            .unwrap();
         let resp = send(req, Duration::from_secs(5)).await.unwrap();
         assert_eq!(resp.status(), 201);
         assert_eq!(resp.body().as_ref(), b"ok");
         assert_eq!(resp.headers()["x-seen"], "yes");
         let head = server.await.unwrap();
         assert!(head.starts_with("POST /p?q=1 HTTP/1.1"), "{head}");
-        assert!(head.to_ascii_lowercase().contains(&format!("host: {addr}")), "{head}");
+        assert!(
+            head.to_ascii_lowercase().contains(&format!("host: {addr}")),
+            "{head}"
+        );
 
         // Nothing listens on the port any more.
-        let req = Request::get(format!("http://{addr}/")).body(Bytes::new()).unwrap();
-        assert!(matches!(send(req, Duration::from_secs(5)).await, Err(ForwardError::Network(_))));
-        let req = Request::get("https://example.com/").body(Bytes::new()).unwrap();
-        assert!(matches!(send(req, Duration::from_secs(5)).await, Err(ForwardError::Unsupported(_))));
+        let req = Request::get(format!("http://{addr}/"))
+            .body(Bytes::new())
+            .unwrap();
+        assert!(matches!(
+            send(req, Duration::from_secs(5)).await,
+            Err(ForwardError::Network(_))
+        ));
+        let req = Request::get("https://example.com/")
+            .body(Bytes::new())
+            .unwrap();
+        assert!(matches!(
+            send(req, Duration::from_secs(5)).await,
+            Err(ForwardError::Unsupported(_))
+        ));
     }
 }

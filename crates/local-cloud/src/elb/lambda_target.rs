@@ -19,7 +19,12 @@ use crate::{SharedCloud, config::ACCOUNT_ID, lambda::Invocation};
 /// Whether a body of this content type is sent to the function as text (otherwise base64).
 pub fn is_text(content_type: Option<&str>) -> bool {
     let Some(ct) = content_type else { return true };
-    let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ct = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     ct.starts_with("text/")
         || ct.ends_with("json")
         || ct.ends_with("xml")
@@ -47,12 +52,17 @@ pub fn event(tg: &TargetGroup, parts: &Parts, body: &[u8]) -> Value {
             single.insert(name.clone(), value.clone());
         }
         req.headers = single;
-        let last: HashMap<String, String> =
-            query.into_iter().filter_map(|(k, mut v)| Some((k, v.pop()?))).collect();
+        let last: HashMap<String, String> = query
+            .into_iter()
+            .filter_map(|(k, mut v)| Some((k, v.pop()?)))
+            .collect();
         req.query_string_parameters = QueryMap::from(last);
     }
     req.request_context.elb.target_group_arn = Some(tg.arn.clone());
-    let content_type = parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     match std::str::from_utf8(body) {
         Ok(text) if is_text(content_type) => req.body = Some(text.to_owned()),
         _ => {
@@ -76,20 +86,31 @@ pub fn event(tg: &TargetGroup, parts: &Parts, body: &[u8]) -> Value {
 
 /// Turns the function's payload into the ALB's response, or says why the ALB would answer 502.
 pub fn response(payload: &[u8], multi_value_headers: bool) -> Result<Response<Bytes>, String> {
-    let value: Value = serde_json::from_slice(payload).map_err(|e| format!("the response is not JSON: {e}"))?;
-    let Value::Object(mut map) = value else { return Err("the response is not a JSON object".into()) };
+    let value: Value =
+        serde_json::from_slice(payload).map_err(|e| format!("the response is not JSON: {e}"))?;
+    let Value::Object(mut map) = value else {
+        return Err("the response is not a JSON object".into());
+    };
     match map.get("statusCode") {
         Some(Value::Number(n)) if n.as_u64().is_some_and(|s| (100..=599).contains(&s)) => {}
-        other => return Err(format!("statusCode must be an integer HTTP status, got {other:?}")),
+        other => {
+            return Err(format!(
+                "statusCode must be an integer HTTP status, got {other:?}"
+            ));
+        }
     }
     match map.get("body") {
         None | Some(Value::Null | Value::String(_)) => {}
         Some(other) => return Err(format!("body must be a string, got {other}")),
     }
     // The ALB reads only the header form that matches the target group's setting.
-    map.remove(if multi_value_headers { "headers" } else { "multiValueHeaders" });
-    let parsed: AlbTargetGroupResponse =
-        serde_json::from_value(Value::Object(map)).map_err(|e| format!("invalid response fields: {e}"))?;
+    map.remove(if multi_value_headers {
+        "headers"
+    } else {
+        "multiValueHeaders"
+    });
+    let parsed: AlbTargetGroupResponse = serde_json::from_value(Value::Object(map))
+        .map_err(|e| format!("invalid response fields: {e}"))?;
     let status = StatusCode::from_u16(parsed.status_code as u16).map_err(|e| e.to_string())?;
     let body = match parsed.body {
         None | Some(Body::Empty) => Bytes::new(),
@@ -104,12 +125,21 @@ pub fn response(payload: &[u8], multi_value_headers: bool) -> Result<Response<By
     };
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
-    *resp.headers_mut() = if multi_value_headers { parsed.multi_value_headers } else { parsed.headers };
+    *resp.headers_mut() = if multi_value_headers {
+        parsed.multi_value_headers
+    } else {
+        parsed.headers
+    };
     Ok(resp)
 }
 
 /// Serves the request with the target group's function, as an ALB does.
-pub async fn forward(cloud: &SharedCloud, tg: &TargetGroup, parts: &Parts, body: &[u8]) -> Response<Bytes> {
+pub async fn forward(
+    cloud: &SharedCloud,
+    tg: &TargetGroup,
+    parts: &Parts,
+    body: &[u8],
+) -> Response<Bytes> {
     let Some(target) = tg.targets.first() else {
         tracing::warn!(target_group = %tg.arn, "lambda target group has no registered function: 503");
         return pages::error_page(StatusCode::SERVICE_UNAVAILABLE);
@@ -132,22 +162,37 @@ pub async fn forward(cloud: &SharedCloud, tg: &TargetGroup, parts: &Parts, body:
             return pages::error_page(StatusCode::BAD_GATEWAY);
         }
         Err(err) => {
-            tracing::error!(function, error = format!("{err:#}"), "cannot read the function's resource policy: 502");
+            tracing::error!(
+                function,
+                error = format!("{err:#}"),
+                "cannot read the function's resource policy: 502"
+            );
             return pages::error_page(StatusCode::BAD_GATEWAY);
         }
     }
     let payload = Bytes::from(serde_json::to_vec(&event(tg, parts, body)).unwrap_or_default());
     match cloud.lambda.invoke(function, payload).await {
         Ok(Invocation::Ok(out)) => response(&out, tg.multi_value_headers).unwrap_or_else(|why| {
-            tracing::warn!(function, why, "malformed Lambda response for the load balancer: 502");
+            tracing::warn!(
+                function,
+                why,
+                "malformed Lambda response for the load balancer: 502"
+            );
             pages::error_page(StatusCode::BAD_GATEWAY)
         }),
-        Ok(Invocation::FunctionError { error_type, payload }) => {
+        Ok(Invocation::FunctionError {
+            error_type,
+            payload,
+        }) => {
             tracing::warn!(function, error_type, payload = %String::from_utf8_lossy(&payload), "function error: 502");
             pages::error_page(StatusCode::BAD_GATEWAY)
         }
         Err(err) => {
-            tracing::error!(function, error = format!("{err:#}"), "invoking the target function failed: 502");
+            tracing::error!(
+                function,
+                error = format!("{err:#}"),
+                "invoking the target function failed: 502"
+            );
             pages::error_page(StatusCode::BAD_GATEWAY)
         }
     }
@@ -182,7 +227,12 @@ mod tests {
     fn single_value_event_matches_the_fixture_shape() {
         let p = parts(
             "/?key=hello&key=world",
-            &[("Accept", "*/*"), ("X-MyHeader", "1"), ("X-MyHeader", "123"), ("Host", "lb.example.com")],
+            &[
+                ("Accept", "*/*"),
+                ("X-MyHeader", "1"),
+                ("X-MyHeader", "123"),
+                ("Host", "lb.example.com"),
+            ],
         );
         let e = event(&tg(false), &p, b"");
         assert_eq!(
@@ -204,12 +254,25 @@ mod tests {
 
     #[test]
     fn multi_value_event_and_binary_body() {
-        let p = parts("/up?a=1&a=2", &[("content-type", "application/octet-stream"), ("x-h", "1"), ("x-h", "2")]);
+        let p = parts(
+            "/up?a=1&a=2",
+            &[
+                ("content-type", "application/octet-stream"),
+                ("x-h", "1"),
+                ("x-h", "2"),
+            ],
+        );
         let e = event(&tg(true), &p, &[0xff, 0x00]);
-        assert_eq!(e["multiValueQueryStringParameters"], serde_json::json!({"a": ["1", "2"]}));
+        assert_eq!(
+            e["multiValueQueryStringParameters"],
+            serde_json::json!({"a": ["1", "2"]})
+        );
         assert_eq!(e["multiValueHeaders"]["x-h"], serde_json::json!(["1", "2"]));
         assert!(e.get("headers").is_none() && e.get("queryStringParameters").is_none());
-        assert_eq!((e["body"].as_str(), e["isBase64Encoded"].as_bool()), (Some("/wA="), Some(true)));
+        assert_eq!(
+            (e["body"].as_str(), e["isBase64Encoded"].as_bool()),
+            (Some("/wA="), Some(true))
+        );
     }
 
     #[test]
@@ -220,7 +283,10 @@ mod tests {
             false,
         )
         .unwrap();
-        assert_eq!((ok.status().as_u16(), ok.body().as_ref()), (200, b"hi".as_ref()));
+        assert_eq!(
+            (ok.status().as_u16(), ok.body().as_ref()),
+            (200, b"hi".as_ref())
+        );
         assert_eq!(ok.headers()["content-type"], "text/plain");
 
         let multi = response(
@@ -241,7 +307,11 @@ mod tests {
             br#"{"statusCode": 200, "body": {"a": 1}}"#,
             br#"{"statusCode": 200, "body": "!!", "isBase64Encoded": true}"#,
         ] {
-            assert!(response(bad, false).is_err(), "{}", String::from_utf8_lossy(bad));
+            assert!(
+                response(bad, false).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 }

@@ -7,7 +7,13 @@ use std::net::IpAddr;
 pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let eq = |a: char, b: char| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     // Iterative matcher with one backtrack point (the last `*`): linear in practice.
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
@@ -43,14 +49,22 @@ impl Cidr {
             Some((addr, prefix)) => (addr, Some(prefix)),
             None => (text, None),
         };
-        let network: IpAddr =
-            addr.trim().parse().map_err(|e| anyhow::anyhow!("invalid CIDR block {text:?}: {e}"))?;
+        let network: IpAddr = addr
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("invalid CIDR block {text:?}: {e}"))?;
         let max = if network.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(p) => p.trim().parse::<u8>().map_err(|e| anyhow::anyhow!("invalid CIDR prefix in {text:?}: {e}"))?,
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .map_err(|e| anyhow::anyhow!("invalid CIDR prefix in {text:?}: {e}"))?,
             None => max,
         };
-        anyhow::ensure!(prefix <= max, "invalid CIDR prefix in {text:?}: at most {max}");
+        anyhow::ensure!(
+            prefix <= max,
+            "invalid CIDR prefix in {text:?}: at most {max}"
+        );
         Ok(Cidr { network, prefix })
     }
 
@@ -61,8 +75,12 @@ impl Cidr {
             v4 => v4,
         };
         match (self.network, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(&net.octets(), &ip.octets(), self.prefix),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => prefix_eq(&net.octets(), &ip.octets(), self.prefix),
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                prefix_eq(&net.octets(), &ip.octets(), self.prefix)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                prefix_eq(&net.octets(), &ip.octets(), self.prefix)
+            }
             _ => false,
         }
     }
@@ -112,7 +130,11 @@ mod tests {
         let v6 = Cidr::parse("2001:db8::/32").unwrap();
         assert!(v6.contains("2001:db8::1".parse().unwrap()));
         assert!(!v6.contains("2001:db9::1".parse().unwrap()));
-        assert!(Cidr::parse("127.0.0.1").unwrap().contains("127.0.0.1".parse().unwrap()));
+        assert!(
+            Cidr::parse("127.0.0.1")
+                .unwrap()
+                .contains("127.0.0.1".parse().unwrap())
+        );
         assert!(Cidr::parse("10.0.0.0/33").is_err());
         assert!(Cidr::parse("nope/8").is_err());
     }

@@ -45,7 +45,9 @@ impl std::fmt::Display for DispatchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DispatchError::NoLoadBalancer(arn) => write!(f, "no load balancer {arn}"),
-            DispatchError::NoListener { lb, port } => write!(f, "{lb} has no listener on port {port}"),
+            DispatchError::NoListener { lb, port } => {
+                write!(f, "{lb} has no listener on port {port}")
+            }
             DispatchError::Unreachable(why) => write!(f, "target unreachable: {why}"),
             DispatchError::Timeout => write!(f, "target timed out"),
             DispatchError::State(err) => write!(f, "reading deployed load balancers: {err:#}"),
@@ -81,10 +83,15 @@ pub async fn try_dispatch(
     source_ip: IpAddr,
 ) -> Result<Response<Bytes>, DispatchError> {
     let world = load::world(cloud).await.map_err(DispatchError::State)?;
-    let lb = world.load_balancer(lb_arn).ok_or_else(|| DispatchError::NoLoadBalancer(lb_arn.to_owned()))?;
+    let lb = world
+        .load_balancer(lb_arn)
+        .ok_or_else(|| DispatchError::NoLoadBalancer(lb_arn.to_owned()))?;
     match lb.kind {
         LbKind::Application => alb::serve(cloud, &world, lb, port, req, source_ip).await,
         LbKind::Network => nlb::serve(cloud, &world, lb, port, req, source_ip).await,
-        LbKind::Gateway => Err(DispatchError::Unreachable(format!("{} is a Gateway Load Balancer", lb.name))),
+        LbKind::Gateway => Err(DispatchError::Unreachable(format!(
+            "{} is a Gateway Load Balancer",
+            lb.name
+        ))),
     }
 }

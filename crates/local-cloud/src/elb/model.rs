@@ -54,7 +54,10 @@ pub enum Condition {
     /// Case-insensitive wildcard patterns against the Host header (without port).
     HostHeader(Vec<String>),
     /// Case-insensitive wildcard patterns against any value of header `name`.
-    HttpHeader { name: String, values: Vec<String> },
+    HttpHeader {
+        name: String,
+        values: Vec<String>,
+    },
     /// Exact, case-sensitive method names.
     HttpRequestMethod(Vec<String>),
     /// `(key, value)` wildcard pairs, case-insensitive; a missing key matches any key.
@@ -68,7 +71,11 @@ pub enum Condition {
 pub enum Action {
     /// Target group ARNs with weights (a single target group has weight 1).
     Forward(Vec<(String, u32)>),
-    FixedResponse { status: u16, content_type: Option<String>, body: String },
+    FixedResponse {
+        status: u16,
+        content_type: Option<String>,
+        body: String,
+    },
     Redirect(Redirect),
     /// An action the local data plane cannot perform (authenticate-*, jwt-validation without forward).
     Unsupported(String),
@@ -116,16 +123,21 @@ pub struct Target {
 impl ElbWorld {
     /// The load balancer whose ARN is `arn`, or (as VPC links v1 name them by DNS) whose DNS name is `arn`.
     pub fn load_balancer(&self, arn: &str) -> Option<&LoadBalancer> {
-        self.load_balancers
-            .get(arn)
-            .or_else(|| self.load_balancers.values().find(|lb| lb.dns_name.eq_ignore_ascii_case(arn)))
+        self.load_balancers.get(arn).or_else(|| {
+            self.load_balancers
+                .values()
+                .find(|lb| lb.dns_name.eq_ignore_ascii_case(arn))
+        })
     }
 
     /// The load balancer and listener that `listener_arn` names.
     pub fn listener(&self, listener_arn: &str) -> Option<(&LoadBalancer, &Listener)> {
-        self.load_balancers
-            .values()
-            .find_map(|lb| lb.listeners.iter().find(|l| l.arn == listener_arn).map(|l| (lb, l)))
+        self.load_balancers.values().find_map(|lb| {
+            lb.listeners
+                .iter()
+                .find(|l| l.arn == listener_arn)
+                .map(|l| (lb, l))
+        })
     }
 }
 

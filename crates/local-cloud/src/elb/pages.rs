@@ -23,7 +23,10 @@ pub fn own(status: StatusCode, content_type: &str, body: Bytes) -> Response<Byte
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    h.insert(header::SERVER, header::HeaderValue::from_static("awselb/2.0"));
+    h.insert(
+        header::SERVER,
+        header::HeaderValue::from_static("awselb/2.0"),
+    );
     if let Ok(ct) = header::HeaderValue::from_str(content_type) {
         h.insert(header::CONTENT_TYPE, ct);
     }
@@ -33,12 +36,20 @@ pub fn own(status: StatusCode, content_type: &str, body: Bytes) -> Response<Byte
 /// A fixed-response action's response.
 pub fn fixed(status: u16, content_type: Option<&str>, body: &str) -> Response<Bytes> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    own(status, content_type.unwrap_or("text/plain; charset=utf-8"), Bytes::copy_from_slice(body.as_bytes()))
+    own(
+        status,
+        content_type.unwrap_or("text/plain; charset=utf-8"),
+        Bytes::copy_from_slice(body.as_bytes()),
+    )
 }
 
 /// A redirect action's response.
 pub fn redirect(status: u16, location: &str) -> Response<Bytes> {
-    let status = if status == 301 { StatusCode::MOVED_PERMANENTLY } else { StatusCode::FOUND };
+    let status = if status == 301 {
+        StatusCode::MOVED_PERMANENTLY
+    } else {
+        StatusCode::FOUND
+    };
     let mut resp = error_page(status);
     if let Ok(loc) = header::HeaderValue::from_str(location) {
         resp.headers_mut().insert(header::LOCATION, loc);
@@ -57,16 +68,24 @@ mod tests {
         assert_eq!(resp.headers()[header::CONTENT_TYPE], "text/html");
         assert_eq!(resp.headers()[header::SERVER], "awselb/2.0");
         let body = std::str::from_utf8(resp.body()).unwrap();
-        assert!(body.starts_with("<html>") && body.contains("<h1>502 Bad Gateway</h1>"), "{body}");
-        assert!(std::str::from_utf8(error_page(StatusCode::SERVICE_UNAVAILABLE).body())
-            .unwrap()
-            .contains("503 Service Temporarily Unavailable"));
+        assert!(
+            body.starts_with("<html>") && body.contains("<h1>502 Bad Gateway</h1>"),
+            "{body}"
+        );
+        assert!(
+            std::str::from_utf8(error_page(StatusCode::SERVICE_UNAVAILABLE).body())
+                .unwrap()
+                .contains("503 Service Temporarily Unavailable")
+        );
     }
 
     #[test]
     fn fixed_and_redirect() {
         let resp = fixed(418, Some("application/json"), "{}");
-        assert_eq!((resp.status().as_u16(), resp.body().as_ref()), (418, b"{}".as_ref()));
+        assert_eq!(
+            (resp.status().as_u16(), resp.body().as_ref()),
+            (418, b"{}".as_ref())
+        );
         assert_eq!(resp.headers()[header::CONTENT_TYPE], "application/json");
         let resp = redirect(301, "https://x:443/");
         assert_eq!(resp.status(), 301);

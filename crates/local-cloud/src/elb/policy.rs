@@ -46,7 +46,8 @@ pub struct Caller<'a> {
 
 /// Parses the `Policy` document returned by GetPolicy.
 pub fn parse(document: &str) -> anyhow::Result<Vec<Statement>> {
-    let doc: Value = serde_json::from_str(document).context("the function's resource policy is not JSON")?;
+    let doc: Value =
+        serde_json::from_str(document).context("the function's resource policy is not JSON")?;
     let statements = match doc.get("Statement") {
         Some(Value::Array(items)) => items.clone(),
         Some(one @ Value::Object(_)) => vec![one.clone()],
@@ -58,7 +59,10 @@ pub fn parse(document: &str) -> anyhow::Result<Vec<Statement>> {
 fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -98,8 +102,13 @@ fn statement(s: &Value) -> Statement {
 
 impl Statement {
     fn applies_to(&self, caller: &Caller<'_>) -> bool {
-        self.principals.iter().any(|p| p == "*" || p == caller.principal)
-            && self.actions.iter().any(|a| wildcard(a, "lambda:InvokeFunction", true))
+        self.principals
+            .iter()
+            .any(|p| p == "*" || p == caller.principal)
+            && self
+                .actions
+                .iter()
+                .any(|a| wildcard(a, "lambda:InvokeFunction", true))
             && self.conditions.iter().all(|c| c.holds(caller))
     }
 }
@@ -116,7 +125,9 @@ impl Condition {
             // A key we do not know about (e.g. `lambda:FunctionUrlAuthType`) is not present in the request.
             _ => None,
         };
-        let Some(actual) = actual else { return if_exists };
+        let Some(actual) = actual else {
+            return if_exists;
+        };
         self.values.iter().any(|expected| match operator {
             "ArnLike" | "StringLike" => wildcard(expected, actual, false),
             "ArnEquals" | "StringEquals" => expected == actual,
@@ -139,28 +150,49 @@ struct Policies(GenCache<String, Arc<Vec<Statement>>>);
 static POLICIES: PerCloud<Policies> = PerCloud::new();
 
 /// The statements of `function`'s resource policy (empty if it has none), cached per generation.
-pub async fn statements(cloud: &SharedCloud, function: &str) -> anyhow::Result<Arc<Vec<Statement>>> {
+pub async fn statements(
+    cloud: &SharedCloud,
+    function: &str,
+) -> anyhow::Result<Arc<Vec<Statement>>> {
     let cache = POLICIES.get(cloud);
     let generation = cloud.state.generation();
     if let Some(hit) = cache.0.get(generation, &function.to_owned()) {
         return Ok(hit);
     }
-    let out = cloud.aws.lambda.get_policy().function_name(function).send().await;
+    let out = cloud
+        .aws
+        .lambda
+        .get_policy()
+        .function_name(function)
+        .send()
+        .await;
     let statements = match out {
         Ok(out) => parse(out.policy().unwrap_or("{}"))
             .with_context(|| format!("reading the resource policy of {function}"))?,
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => Vec::new(),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            Vec::new()
+        }
         Err(err) => {
             return Err(anyhow::Error::new(err).context(format!("lambda GetPolicy for {function}")));
         }
     };
     let statements = Arc::new(statements);
-    cache.0.insert(generation, function.to_owned(), statements.clone());
+    cache
+        .0
+        .insert(generation, function.to_owned(), statements.clone());
     Ok(statements)
 }
 
 /// Whether `caller` may invoke `function` according to its resource policy.
-pub async fn may_invoke(cloud: &SharedCloud, function: &str, caller: &Caller<'_>) -> anyhow::Result<bool> {
+pub async fn may_invoke(
+    cloud: &SharedCloud,
+    function: &str,
+    caller: &Caller<'_>,
+) -> anyhow::Result<bool> {
     Ok(allows(&statements(cloud, function).await?, caller))
 }
 
@@ -177,7 +209,11 @@ mod tests {
          "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:us-east-1:123456789012:abc/*/GET/items/*"}}}]}"#;
 
     fn caller<'a>(principal: &'a str, source_arn: &'a str) -> Caller<'a> {
-        Caller { principal, source_arn: Some(source_arn), source_account: Some("123456789012") }
+        Caller {
+            principal,
+            source_arn: Some(source_arn),
+            source_account: Some("123456789012"),
+        }
     }
 
     #[test]
@@ -194,7 +230,13 @@ mod tests {
         assert!(allows(&s, &caller(ELB, tg)));
         // The ELB statement does not let API Gateway in, nor another target group.
         assert!(!allows(&s, &caller(APIGATEWAY, tg)));
-        assert!(!allows(&s, &caller(ELB, "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1")));
+        assert!(!allows(
+            &s,
+            &caller(
+                ELB,
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1"
+            )
+        ));
     }
 
     #[test]
@@ -204,11 +246,20 @@ mod tests {
                 "Action": ["lambda:*"]}}"#,
         )
         .unwrap();
-        assert!(allows(&open, &caller(APIGATEWAY, "arn:aws:execute-api:us-east-1:1:a/s/GET/")));
+        assert!(allows(
+            &open,
+            &caller(APIGATEWAY, "arn:aws:execute-api:us-east-1:1:a/s/GET/")
+        ));
         assert!(!allows(&open, &caller(ELB, "arn:x")));
         let mut denied = open.clone();
-        denied.push(Statement { allow: false, ..open[0].clone() });
-        assert!(!allows(&denied, &caller(APIGATEWAY, "arn:aws:execute-api:us-east-1:1:a/s/GET/")));
+        denied.push(Statement {
+            allow: false,
+            ..open[0].clone()
+        });
+        assert!(!allows(
+            &denied,
+            &caller(APIGATEWAY, "arn:aws:execute-api:us-east-1:1:a/s/GET/")
+        ));
         assert!(!allows(&[], &caller(APIGATEWAY, "arn:x")));
     }
 
@@ -221,7 +272,10 @@ mod tests {
         )
         .unwrap();
         assert!(allows(&s, &caller(APIGATEWAY, "arn:x")));
-        let other = Caller { source_account: Some("999999999999"), ..caller(APIGATEWAY, "arn:x") };
+        let other = Caller {
+            source_account: Some("999999999999"),
+            ..caller(APIGATEWAY, "arn:x")
+        };
         assert!(!allows(&s, &other));
         let unknown = parse(
             r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",

@@ -31,7 +31,11 @@ pub struct RequestFacts<'a> {
 impl RequestFacts<'_> {
     /// The Host header without its port.
     pub fn host(&self) -> &str {
-        let host = self.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        let host = self
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
         strip_port(host)
     }
 }
@@ -39,9 +43,17 @@ impl RequestFacts<'_> {
 fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
         // [v6]:port
-        return host.split_once(']').map_or(host, |(h, _)| &host[..h.len() + 1]);
+        return host
+            .split_once(']')
+            .map_or(host, |(h, _)| &host[..h.len() + 1]);
     }
-    host.rsplit_once(':').map_or(host, |(h, p)| if p.bytes().all(|b| b.is_ascii_digit()) { h } else { host })
+    host.rsplit_once(':').map_or(host, |(h, p)| {
+        if p.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    })
 }
 
 /// Decodes `%XX` escapes (invalid escapes are kept as they are).
@@ -70,14 +82,21 @@ fn hex(b: u8) -> Option<u8> {
 
 /// `a=1&b=2&a` as (key, value) pairs, neither decoded.
 pub fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
-    query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, "")))
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
 }
 
 impl Condition {
     pub fn matches(&self, facts: &RequestFacts<'_>) -> bool {
         match self {
-            Condition::PathPattern(patterns) => patterns.iter().any(|p| wildcard(p, facts.path, false)),
-            Condition::HostHeader(patterns) => patterns.iter().any(|p| wildcard(p, facts.host(), true)),
+            Condition::PathPattern(patterns) => {
+                patterns.iter().any(|p| wildcard(p, facts.path, false))
+            }
+            Condition::HostHeader(patterns) => {
+                patterns.iter().any(|p| wildcard(p, facts.host(), true))
+            }
             Condition::HttpHeader { name, values } => facts
                 .headers
                 .get_all(name.as_str())
@@ -102,7 +121,10 @@ impl Condition {
 
 /// The first rule (by priority, default last) whose conditions all hold.
 pub fn select<'a>(listener: &'a Listener, facts: &RequestFacts<'_>) -> Option<&'a Rule> {
-    listener.rules.iter().find(|r| r.conditions.iter().all(|c| c.matches(facts)))
+    listener
+        .rules
+        .iter()
+        .find(|r| r.conditions.iter().all(|c| c.matches(facts)))
 }
 
 /// The `Location` of a redirect, with `#{protocol}`, `#{host}`, `#{port}`, `#{path}` and `#{query}`
@@ -114,13 +136,20 @@ pub fn redirect_location(redirect: &Redirect, facts: &RequestFacts<'_>) -> Strin
             .replace("#{protocol}", facts.protocol)
             .replace("#{host}", facts.host())
             .replace("#{port}", &port)
-            .replace("#{path}", facts.path.strip_prefix('/').unwrap_or(facts.path))
+            .replace(
+                "#{path}",
+                facts.path.strip_prefix('/').unwrap_or(facts.path),
+            )
             .replace("#{query}", facts.query)
     };
     let protocol = subst(&redirect.protocol).to_ascii_lowercase();
     let path = subst(&redirect.path);
     let query = subst(&redirect.query);
-    let mut location = format!("{protocol}://{}:{}{path}", subst(&redirect.host), subst(&redirect.port));
+    let mut location = format!(
+        "{protocol}://{}:{}{path}",
+        subst(&redirect.host),
+        subst(&redirect.port)
+    );
     if !query.is_empty() {
         location.push('?');
         location.push_str(&query);
@@ -165,12 +194,20 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (k, v) in pairs {
-            map.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+            map.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
         }
         map
     }
 
-    fn facts<'a>(method: &'a str, path: &'a str, query: &'a str, headers: &'a HeaderMap) -> RequestFacts<'a> {
+    fn facts<'a>(
+        method: &'a str,
+        path: &'a str,
+        query: &'a str,
+        headers: &'a HeaderMap,
+    ) -> RequestFacts<'a> {
         RequestFacts {
             method,
             path,
@@ -183,23 +220,55 @@ mod tests {
     }
 
     fn fixed(status: u16) -> Action {
-        Action::FixedResponse { status, content_type: None, body: String::new() }
+        Action::FixedResponse {
+            status,
+            content_type: None,
+            body: String::new(),
+        }
     }
 
     #[test]
     fn each_condition_type() {
-        let h = headers(&[("host", "api.Example.com:8080"), ("x-env", "staging"), ("x-env", "Blue")]);
+        let h = headers(&[
+            ("host", "api.Example.com:8080"),
+            ("x-env", "staging"),
+            ("x-env", "Blue"),
+        ]);
         let f = facts("GET", "/api/v1/users", "id=42&name=J%C3%B6rg", &h);
         assert!(C::PathPattern(vec!["/api/*".into()]).matches(&f));
         assert!(C::PathPattern(vec!["/x".into(), "/api/v?/users".into()]).matches(&f));
-        assert!(!C::PathPattern(vec!["/API/*".into()]).matches(&f), "path patterns are case-sensitive");
+        assert!(
+            !C::PathPattern(vec!["/API/*".into()]).matches(&f),
+            "path patterns are case-sensitive"
+        );
         assert!(C::HostHeader(vec!["*.example.COM".into()]).matches(&f));
         assert!(!C::HostHeader(vec!["example.com".into()]).matches(&f));
-        assert!(C::HttpHeader { name: "X-Env".into(), values: vec!["blue".into()] }.matches(&f));
-        assert!(!C::HttpHeader { name: "x-env".into(), values: vec!["prod*".into()] }.matches(&f));
-        assert!(!C::HttpHeader { name: "x-missing".into(), values: vec!["*".into()] }.matches(&f));
+        assert!(
+            C::HttpHeader {
+                name: "X-Env".into(),
+                values: vec!["blue".into()]
+            }
+            .matches(&f)
+        );
+        assert!(
+            !C::HttpHeader {
+                name: "x-env".into(),
+                values: vec!["prod*".into()]
+            }
+            .matches(&f)
+        );
+        assert!(
+            !C::HttpHeader {
+                name: "x-missing".into(),
+                values: vec!["*".into()]
+            }
+            .matches(&f)
+        );
         assert!(C::HttpRequestMethod(vec!["POST".into(), "GET".into()]).matches(&f));
-        assert!(!C::HttpRequestMethod(vec!["get".into()]).matches(&f), "methods are case-sensitive");
+        assert!(
+            !C::HttpRequestMethod(vec!["get".into()]).matches(&f),
+            "methods are case-sensitive"
+        );
         assert!(C::QueryString(vec![(Some("ID".into()), "4*".into())]).matches(&f));
         assert!(C::QueryString(vec![(None, "jörg".into())]).matches(&f));
         assert!(!C::QueryString(vec![(Some("id".into()), "43".into())]).matches(&f));
@@ -215,23 +284,45 @@ mod tests {
             port: 80,
             protocol: "HTTP".into(),
             rules: vec![
-                Rule { priority: Some(1), conditions: vec![C::PathPattern(vec!["/a".into()])], action: fixed(201) },
+                Rule {
+                    priority: Some(1),
+                    conditions: vec![C::PathPattern(vec!["/a".into()])],
+                    action: fixed(201),
+                },
                 Rule {
                     priority: Some(2),
-                    conditions: vec![C::PathPattern(vec!["/a*".into()]), C::HttpRequestMethod(vec!["POST".into()])],
+                    conditions: vec![
+                        C::PathPattern(vec!["/a*".into()]),
+                        C::HttpRequestMethod(vec!["POST".into()]),
+                    ],
                     action: fixed(202),
                 },
-                Rule { priority: Some(3), conditions: vec![C::PathPattern(vec!["/a*".into()])], action: fixed(203) },
-                Rule { priority: None, conditions: vec![], action: fixed(404) },
+                Rule {
+                    priority: Some(3),
+                    conditions: vec![C::PathPattern(vec!["/a*".into()])],
+                    action: fixed(203),
+                },
+                Rule {
+                    priority: None,
+                    conditions: vec![],
+                    action: fixed(404),
+                },
             ],
         };
         let h = HeaderMap::new();
-        let status = |method, path| match &select(&listener, &facts(method, path, "", &h)).unwrap().action {
+        let status = |method, path| match &select(&listener, &facts(method, path, "", &h))
+            .unwrap()
+            .action
+        {
             Action::FixedResponse { status, .. } => *status,
             _ => unreachable!(),
         };
         assert_eq!(status("GET", "/a"), 201);
-        assert_eq!(status("POST", "/a"), 201, "a lower priority number wins even if a later rule matches too");
+        assert_eq!(
+            status("POST", "/a"),
+            201,
+            "a lower priority number wins even if a later rule matches too"
+        );
         assert_eq!(status("POST", "/ab"), 202);
         assert_eq!(status("GET", "/ab"), 203);
         assert_eq!(status("GET", "/b"), 404);
@@ -254,19 +345,35 @@ mod tests {
             "https://shop.example.com:443/cart/items?a=1&b=2"
         );
         assert_eq!(
-            redirect_location(&r("#{protocol}", "new.#{host}", "#{port}", "/v2/#{path}", "x=#{query}"), &f),
+            redirect_location(
+                &r(
+                    "#{protocol}",
+                    "new.#{host}",
+                    "#{port}",
+                    "/v2/#{path}",
+                    "x=#{query}"
+                ),
+                &f
+            ),
             "http://new.shop.example.com:80/v2/cart/items?x=a=1&b=2"
         );
         let no_query = facts("GET", "/", "", &h);
         assert_eq!(
-            redirect_location(&r("HTTPS", "#{host}", "#{port}", "/#{path}", "#{query}"), &no_query),
+            redirect_location(
+                &r("HTTPS", "#{host}", "#{port}", "/#{path}", "#{query}"),
+                &no_query
+            ),
             "https://shop.example.com:80/"
         );
     }
 
     #[test]
     fn weighted_choice() {
-        let choices = vec![("a".to_owned(), 3), ("b".to_owned(), 1), ("c".to_owned(), 0)];
+        let choices = vec![
+            ("a".to_owned(), 3),
+            ("b".to_owned(), 1),
+            ("c".to_owned(), 0),
+        ];
         assert_eq!(pick_weighted(&choices, 0), Some("a"));
         assert_eq!(pick_weighted(&choices, 2), Some("a"));
         assert_eq!(pick_weighted(&choices, 3), Some("b"));
@@ -291,6 +398,9 @@ mod tests {
         assert_eq!(strip_port("example.com:80"), "example.com");
         assert_eq!(strip_port("[::1]:80"), "[::1]");
         assert_eq!(strip_port("example.com"), "example.com");
-        assert_eq!(query_pairs("a=1&&b&c=x=y").collect::<Vec<_>>(), vec![("a", "1"), ("b", ""), ("c", "x=y")]);
+        assert_eq!(
+            query_pairs("a=1&&b&c=x=y").collect::<Vec<_>>(),
+            vec![("a", "1"), ("b", ""), ("c", "x=y")]
+        );
     }
 }

@@ -87,8 +87,15 @@ async fn run(client: Client, mut rx: mpsc::UnboundedReceiver<Message>) {
         let mut flushed = Vec::new();
         for message in messages {
             match message {
-                Message::Lines { group, stream, lines } => {
-                    match batches.iter_mut().find(|(g, s, _)| *g == group && *s == stream) {
+                Message::Lines {
+                    group,
+                    stream,
+                    lines,
+                } => {
+                    match batches
+                        .iter_mut()
+                        .find(|(g, s, _)| *g == group && *s == stream)
+                    {
                         Some((_, _, existing)) => existing.extend(lines),
                         None => batches.push((group, stream, lines)),
                     }
@@ -115,13 +122,21 @@ struct Known {
     streams: HashSet<(String, String)>,
 }
 
-async fn put(client: &Client, known: &mut Known, group: &str, stream: &str, lines: &[LogLine]) -> anyhow::Result<()> {
+async fn put(
+    client: &Client,
+    known: &mut Known,
+    group: &str,
+    stream: &str,
+    lines: &[LogLine],
+) -> anyhow::Result<()> {
     match put_once(client, known, group, stream, lines).await {
         Err(Put::Missing(_)) => {
             // The group or stream was deleted behind our back (a destroy): create it again, once.
             known.groups.remove(group);
             known.streams.remove(&(group.to_owned(), stream.to_owned()));
-            put_once(client, known, group, stream, lines).await.map_err(Put::into_error)
+            put_once(client, known, group, stream, lines)
+                .await
+                .map_err(Put::into_error)
         }
         other => other.map_err(Put::into_error),
     }
@@ -140,15 +155,27 @@ impl Put {
     }
 }
 
-async fn put_once(client: &Client, known: &mut Known, group: &str, stream: &str, lines: &[LogLine]) -> Result<(), Put> {
-    ensure_stream(client, known, group, stream).await.map_err(Put::Failed)?;
+async fn put_once(
+    client: &Client,
+    known: &mut Known,
+    group: &str,
+    stream: &str,
+    lines: &[LogLine],
+) -> Result<(), Put> {
+    ensure_stream(client, known, group, stream)
+        .await
+        .map_err(Put::Failed)?;
     for chunk in chunks(lines) {
         let events = chunk
             .iter()
             .map(|l| {
                 InputLogEvent::builder()
                     .timestamp(l.timestamp_ms)
-                    .message(if l.message.is_empty() { " " } else { &l.message })
+                    .message(if l.message.is_empty() {
+                        " "
+                    } else {
+                        &l.message
+                    })
                     .build()
             })
             .collect::<Result<Vec<_>, _>>()
@@ -165,19 +192,27 @@ async fn put_once(client: &Client, known: &mut Known, group: &str, stream: &str,
                 .as_service_error()
                 .is_some_and(|s| s.is_resource_not_found_exception());
             let error = anyhow::Error::new(e).context(format!("PutLogEvents {group} {stream}"));
-            return Err(if missing { Put::Missing(error) } else { Put::Failed(error) });
+            return Err(if missing {
+                Put::Missing(error)
+            } else {
+                Put::Failed(error)
+            });
         }
     }
     Ok(())
 }
 
-async fn ensure_stream(client: &Client, known: &mut Known, group: &str, stream: &str) -> anyhow::Result<()> {
+async fn ensure_stream(
+    client: &Client,
+    known: &mut Known,
+    group: &str,
+    stream: &str,
+) -> anyhow::Result<()> {
     if !known.groups.contains(group) {
         match client.create_log_group().log_group_name(group).send().await {
             Ok(_) => {}
             Err(e)
-                if e
-                    .as_service_error()
+                if e.as_service_error()
                     .is_some_and(|s| s.is_resource_already_exists_exception()) => {}
             Err(e) => return Err(anyhow::Error::new(e).context(format!("CreateLogGroup {group}"))),
         }
@@ -194,10 +229,13 @@ async fn ensure_stream(client: &Client, known: &mut Known, group: &str, stream: 
         {
             Ok(_) => {}
             Err(e)
-                if e
-                    .as_service_error()
+                if e.as_service_error()
                     .is_some_and(|s| s.is_resource_already_exists_exception()) => {}
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("CreateLogStream {group} {stream}"))),
+            Err(e) => {
+                return Err(
+                    anyhow::Error::new(e).context(format!("CreateLogStream {group} {stream}"))
+                );
+            }
         }
         known.streams.insert(key);
     }

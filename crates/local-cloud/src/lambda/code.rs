@@ -41,7 +41,12 @@ impl CodeStore {
 
     /// The directory holding the unpacked package of `function` (whose CodeSha256 is `code_sha256`),
     /// fetching and unpacking it the first time.
-    pub async fn ensure(&self, function: &str, qualifier: Option<&str>, code_sha256: &str) -> anyhow::Result<PathBuf> {
+    pub async fn ensure(
+        &self,
+        function: &str,
+        qualifier: Option<&str>,
+        code_sha256: &str,
+    ) -> anyhow::Result<PathBuf> {
         let hex = sha_hex(code_sha256).with_context(|| format!("function {function}"))?;
         let dir = self.root.join(&hex);
         if dir.is_dir() {
@@ -68,14 +73,12 @@ impl CodeStore {
     async fn fetch(&self, function: &str, qualifier: Option<&str>) -> anyhow::Result<Bytes> {
         let mut url = format!("{}/_local/lambda/functions/{function}/code", self.moto_url);
         if let Some(q) = qualifier.filter(|q| *q != "$LATEST") {
-            url.push_str(&format!("?Qualifier={q}"));
+            url.push_str(&format!("?qualifier={q}"));
         }
         let uri: http::Uri = url.parse().with_context(|| format!("bad code URL {url}"))?;
-        let response = self
-            .http
-            .get(uri)
-            .await
-            .with_context(|| format!("GET {url} (is moto running through local-cloud's moto_launcher.py?)"))?;
+        let response = self.http.get(uri).await.with_context(|| {
+            format!("GET {url} (is moto running through local-cloud's moto_launcher.py?)")
+        })?;
         let status = response.status();
         let body = response
             .into_body()
@@ -126,7 +129,9 @@ pub fn unpack(zip: &[u8], code_sha256: &str, root: &Path) -> anyhow::Result<Path
         Ok(()) => Ok(()),
         // Another process unpacked the same hash first: theirs is as good as ours.
         Err(_) if dir.is_dir() => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("renaming {} to {}", temp.display(), dir.display())),
+        Err(e) => {
+            Err(e).with_context(|| format!("renaming {} to {}", temp.display(), dir.display()))
+        }
     });
     if temp.exists() {
         let _ = std::fs::remove_dir_all(&temp);
@@ -135,7 +140,8 @@ pub fn unpack(zip: &[u8], code_sha256: &str, root: &Path) -> anyhow::Result<Path
 }
 
 fn extract(zip: &[u8], into: &Path) -> anyhow::Result<()> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(zip)).context("the deployment package is not a valid zip")?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip))
+        .context("the deployment package is not a valid zip")?;
     archive
         .extract(into)
         .with_context(|| format!("extracting the deployment package into {}", into.display()))?;
@@ -160,7 +166,10 @@ mod tests {
         let mut writer = zip::ZipWriter::new(&mut out);
         for (name, data) in files {
             writer
-                .start_file(*name, zip::write::SimpleFileOptions::default().unix_permissions(0o644))
+                .start_file(
+                    *name,
+                    zip::write::SimpleFileOptions::default().unix_permissions(0o644),
+                )
                 .unwrap();
             writer.write_all(data).unwrap();
         }
@@ -179,8 +188,15 @@ mod tests {
         let sha = sha_b64(&zip);
         let dir = unpack(&zip, &sha, &root).unwrap();
         assert_eq!(dir, root.join(sha_hex(&sha).unwrap()));
-        let mode = std::fs::metadata(dir.join("bootstrap")).unwrap().permissions().mode();
-        assert_eq!(mode & 0o111, 0o111, "bootstrap must be executable, mode {mode:o}");
+        let mode = std::fs::metadata(dir.join("bootstrap"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o111,
+            0o111,
+            "bootstrap must be executable, mode {mode:o}"
+        );
         assert_eq!(std::fs::read(dir.join("data/x.txt")).unwrap(), b"x");
         // A second unpack of the same hash reuses the directory.
         std::fs::write(dir.join("marker"), b"").unwrap();

@@ -37,9 +37,13 @@ impl FunctionRef {
         };
         let valid_name = !name.is_empty()
             && name.len() <= 64
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !valid_name {
-            bail!("invalid function name {name:?} in {reference:?}: use 1-64 letters, digits, `-` or `_`");
+            bail!(
+                "invalid function name {name:?} in {reference:?}: use 1-64 letters, digits, `-` or `_`"
+            );
         }
         let qualifier = match qualifier {
             None => None,
@@ -47,11 +51,14 @@ impl FunctionRef {
                 if q == "$LATEST"
                     || (!q.is_empty()
                         && q.len() <= 128
-                        && q.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')) =>
+                        && q.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')) =>
             {
                 Some(q.to_owned())
             }
-            Some(q) => bail!("invalid qualifier {q:?} in {reference:?}: use $LATEST, a version number or an alias name"),
+            Some(q) => bail!(
+                "invalid qualifier {q:?} in {reference:?}: use $LATEST, a version number or an alias name"
+            ),
         };
         Ok(FunctionRef {
             name: name.to_owned(),
@@ -61,7 +68,10 @@ impl FunctionRef {
 
     /// The ARN the function is invoked as (`Lambda-Runtime-Invoked-Function-Arn`): qualified when the caller qualified it.
     pub fn invoked_arn(&self, region: &str) -> String {
-        let base = format!("arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{}", self.name);
+        let base = format!(
+            "arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{}",
+            self.name
+        );
         match &self.qualifier {
             Some(q) => format!("{base}:{q}"),
             None => base,
@@ -101,33 +111,50 @@ pub struct FunctionConfig {
 }
 
 impl FunctionConfig {
-    pub fn from_sdk(c: &aws_sdk_lambda::types::FunctionConfiguration) -> anyhow::Result<FunctionConfig> {
-        let name = c.function_name().context("GetFunction returned no FunctionName")?.to_owned();
+    pub fn from_sdk(
+        c: &aws_sdk_lambda::types::FunctionConfiguration,
+    ) -> anyhow::Result<FunctionConfig> {
+        let name = c
+            .function_name()
+            .context("GetFunction returned no FunctionName")?
+            .to_owned();
         let logging = c.logging_config();
         Ok(FunctionConfig {
             version: c.version().unwrap_or("$LATEST").to_owned(),
             arn: c.function_arn().unwrap_or_default().to_owned(),
             runtime: c.runtime().map(|r| r.as_str().to_owned()),
             handler: c.handler().map(str::to_owned),
-            package_type: c.package_type().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "Zip".to_owned()),
-            timeout: Duration::from_secs(u64::try_from(c.timeout().unwrap_or(3)).unwrap_or(3).max(1)),
+            package_type: c
+                .package_type()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "Zip".to_owned()),
+            timeout: Duration::from_secs(
+                u64::try_from(c.timeout().unwrap_or(3)).unwrap_or(3).max(1),
+            ),
             memory_mb: u32::try_from(c.memory_size().unwrap_or(128)).unwrap_or(128),
             environment: c
                 .environment()
                 .and_then(|e| e.variables())
                 .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                 .unwrap_or_default(),
-            code_sha256: c.code_sha256().context("GetFunction returned no CodeSha256")?.to_owned(),
+            code_sha256: c
+                .code_sha256()
+                .context("GetFunction returned no CodeSha256")?
+                .to_owned(),
             last_modified: c.last_modified().unwrap_or_default().to_owned(),
             log_group: logging
                 .and_then(|l| l.log_group())
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("/aws/lambda/{name}")),
-            log_format: logging.and_then(|l| l.log_format()).map(|f| f.as_str().to_owned()),
+            log_format: logging
+                .and_then(|l| l.log_format())
+                .map(|f| f.as_str().to_owned()),
             application_log_level: logging
                 .and_then(|l| l.application_log_level())
                 .map(|f| f.as_str().to_owned()),
-            system_log_level: logging.and_then(|l| l.system_log_level()).map(|f| f.as_str().to_owned()),
+            system_log_level: logging
+                .and_then(|l| l.system_log_level())
+                .map(|f| f.as_str().to_owned()),
             name,
         })
     }
@@ -168,7 +195,10 @@ impl FunctionConfig {
         let reserved = [
             ("AWS_LAMBDA_FUNCTION_NAME", self.name.clone()),
             ("AWS_LAMBDA_FUNCTION_VERSION", self.version.clone()),
-            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", self.memory_mb.to_string()),
+            (
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                self.memory_mb.to_string(),
+            ),
             ("AWS_LAMBDA_LOG_GROUP_NAME", self.log_group.clone()),
             ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
             ("_HANDLER", self.handler.clone().unwrap_or_default()),
@@ -211,15 +241,37 @@ mod tests {
     #[test]
     fn parses_names_arns_and_qualifiers() {
         let plain = FunctionRef::parse("hello").unwrap();
-        assert_eq!(plain, FunctionRef { name: "hello".into(), qualifier: None });
-        assert_eq!(plain.invoked_arn("us-east-1"), "arn:aws:lambda:us-east-1:123456789012:function:hello");
-        assert_eq!(FunctionRef::parse("hello:live").unwrap().qualifier.as_deref(), Some("live"));
-        let arn = FunctionRef::parse("arn:aws:lambda:eu-west-1:123456789012:function:my_fn:7").unwrap();
-        assert_eq!((arn.name.as_str(), arn.qualifier.as_deref()), ("my_fn", Some("7")));
+        assert_eq!(
+            plain,
+            FunctionRef {
+                name: "hello".into(),
+                qualifier: None
+            }
+        );
+        assert_eq!(
+            plain.invoked_arn("us-east-1"),
+            "arn:aws:lambda:us-east-1:123456789012:function:hello"
+        );
+        assert_eq!(
+            FunctionRef::parse("hello:live")
+                .unwrap()
+                .qualifier
+                .as_deref(),
+            Some("live")
+        );
+        let arn =
+            FunctionRef::parse("arn:aws:lambda:eu-west-1:123456789012:function:my_fn:7").unwrap();
+        assert_eq!(
+            (arn.name.as_str(), arn.qualifier.as_deref()),
+            ("my_fn", Some("7"))
+        );
         assert_eq!(arn.key(), "my_fn:7");
         let partial = FunctionRef::parse("123456789012:function:f").unwrap();
         assert_eq!(partial.name, "f");
-        assert_eq!(FunctionRef::parse("f:$LATEST").unwrap().key(), FunctionRef::parse("f").unwrap().key());
+        assert_eq!(
+            FunctionRef::parse("f:$LATEST").unwrap().key(),
+            FunctionRef::parse("f").unwrap().key()
+        );
     }
 
     #[test]
@@ -228,7 +280,9 @@ mod tests {
         assert!(err.contains("invalid function reference"), "{err}");
         let err = FunctionRef::parse("has space").unwrap_err().to_string();
         assert!(err.contains("invalid function name"), "{err}");
-        let err = FunctionRef::parse("f:bad/qualifier").unwrap_err().to_string();
+        let err = FunctionRef::parse("f:bad/qualifier")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("invalid qualifier"), "{err}");
     }
 
@@ -242,7 +296,11 @@ mod tests {
             package_type: "Zip".into(),
             timeout: Duration::from_secs(3),
             memory_mb: 256,
-            environment: [("TABLE".to_owned(), "t".to_owned()), ("AWS_REGION".to_owned(), "evil".to_owned())].into(),
+            environment: [
+                ("TABLE".to_owned(), "t".to_owned()),
+                ("AWS_REGION".to_owned(), "evil".to_owned()),
+            ]
+            .into(),
             code_sha256: "x".into(),
             last_modified: "y".into(),
             log_group: "/aws/lambda/f".into(),
@@ -260,7 +318,10 @@ mod tests {
             state_dir: "/tmp/x".into(),
             region: "us-east-1".into(),
         };
-        let env: BTreeMap<String, String> = config().instance_env(&cfg, Path::new("/code")).into_iter().collect();
+        let env: BTreeMap<String, String> = config()
+            .instance_env(&cfg, Path::new("/code"))
+            .into_iter()
+            .collect();
         assert_eq!(env["TABLE"], "t");
         assert_eq!(env["AWS_REGION"], "us-east-1");
         assert_eq!(env["AWS_ENDPOINT_URL"], "http://127.0.0.1:4566");

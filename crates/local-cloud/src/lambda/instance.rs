@@ -64,7 +64,10 @@ pub struct InitFailure {
 pub enum Outcome {
     Response(Bytes),
     /// The runtime posted `/invocation/{id}/error` (or the response was too large).
-    Error { error_type: String, payload: Bytes },
+    Error {
+        error_type: String,
+        payload: Bytes,
+    },
     /// The timeout passed; the instance has been killed.
     TimedOut,
     /// The process exited (AWS's description of the status); the instance is dead.
@@ -96,8 +99,11 @@ pub struct Invoked {
 #[derive(Default)]
 pub struct ProcessRegistry {
     next_id: AtomicU64,
-    live: Mutex<HashMap<u64, (Arc<KillSwitch>, watch::Receiver<Option<ExitStatus>>)>>,
+    live: Mutex<HashMap<u64, LiveProcess>>,
 }
+
+/// A running process: how to kill it and how to learn that it exited.
+type LiveProcess = (Arc<KillSwitch>, watch::Receiver<Option<ExitStatus>>);
 
 impl ProcessRegistry {
     /// Kills every live process group and waits (at most `limit`) until each leader has been reaped.
@@ -156,7 +162,10 @@ pub struct Instance {
 
 impl Instance {
     /// Starts `bootstrap` and waits until it asks for its first event.
-    pub async fn start(spec: &InstanceSpec, registry: &Arc<ProcessRegistry>) -> Result<Instance, InitFailure> {
+    pub async fn start(
+        spec: &InstanceSpec,
+        registry: &Arc<ProcessRegistry>,
+    ) -> Result<Instance, InitFailure> {
         let started = Instant::now();
         let log_stream = log_stream_name(&spec.version);
         let fail = |error: InitError, lines: Vec<LogLine>| InitFailure {
@@ -179,7 +188,9 @@ impl Instance {
             Ok(api) => api,
             Err(e) => {
                 return Err(fail(
-                    InitError::InvalidEntrypoint(format!("could not bind the Runtime API listener: {e}")),
+                    InitError::InvalidEntrypoint(format!(
+                        "could not bind the Runtime API listener: {e}"
+                    )),
                     Vec::new(),
                 ));
             }
@@ -221,7 +232,14 @@ impl Instance {
         let (exit_tx, exit) = watch::channel(None);
         let id = registry.next_id.fetch_add(1, Ordering::Relaxed);
         lock(&registry.live).insert(id, (kill.clone(), exit.clone()));
-        tokio::spawn(monitor(child, pid, kill.clone(), exit_tx, registry.clone(), id));
+        tokio::spawn(monitor(
+            child,
+            pid,
+            kill.clone(),
+            exit_tx,
+            registry.clone(),
+            id,
+        ));
 
         let mut instance = Instance {
             pid,
@@ -363,7 +381,10 @@ impl Drop for Instance {
 
 fn outcome_of(event: RuntimeEvent, request_id: &str) -> Option<Outcome> {
     match event {
-        RuntimeEvent::Response { request_id: id, body } if id == request_id => Some(Outcome::Response(body)),
+        RuntimeEvent::Response {
+            request_id: id,
+            body,
+        } if id == request_id => Some(Outcome::Response(body)),
         RuntimeEvent::Error {
             request_id: id,
             error_type,
@@ -374,15 +395,21 @@ fn outcome_of(event: RuntimeEvent, request_id: &str) -> Option<Outcome> {
 }
 
 /// An `/invocation/{id}/error` report as the Lambda service returns it: the runtime's own document when it
-/// is a JSON object, the error type from the header, else from the document.
+/// is a JSON object (else one made of the raw text), its `errorType`, else the error type header.
 fn runtime_error(error_type: Option<String>, body: Bytes) -> Outcome {
     let (error_type, payload) = error_document(error_type, body, "Unhandled");
-    Outcome::Error { error_type, payload }
+    Outcome::Error {
+        error_type,
+        payload,
+    }
 }
 
 fn reported_init_error(error_type: Option<String>, body: Bytes) -> InitError {
     let (error_type, payload) = error_document(error_type, body, "Runtime.Unknown");
-    InitError::Reported { error_type, payload }
+    InitError::Reported {
+        error_type,
+        payload,
+    }
 }
 
 fn error_document(header: Option<String>, body: Bytes, fallback: &str) -> (String, Bytes) {
@@ -394,7 +421,8 @@ fn error_document(header: Option<String>, body: Bytes, fallback: &str) -> (Strin
         .and_then(|v| v.get("errorType"))
         .and_then(|v| v.as_str())
         .map(str::to_owned);
-    let error_type = header.or(from_body).unwrap_or_else(|| fallback.to_owned());
+    // The document's errorType is what callers see; the header (lambda_runtime sends `unhandled`) is a fallback.
+    let error_type = from_body.or(header).unwrap_or_else(|| fallback.to_owned());
     let payload = match parsed {
         Some(_) => body,
         None => Bytes::from(
@@ -409,13 +437,11 @@ fn error_document(header: Option<String>, body: Bytes, fallback: &str) -> (Strin
 }
 
 async fn wait_exit(exit: &mut watch::Receiver<Option<ExitStatus>>) -> Option<ExitStatus> {
-    match exit.wait_for(Option::is_some).await {
-        Ok(status) => *status,
-        // The monitor is gone without a status: treat as exited.
-        Err(_) => {
-            std::future::pending::<()>().await;
-            None
-        }
+    let status = exit.wait_for(Option::is_some).await.map(|status| *status);
+    match status {
+        Ok(status) => status,
+        // The monitor was dropped without a status (its runtime is shutting down): never resolves.
+        Err(_) => std::future::pending().await,
     }
 }
 
@@ -447,7 +473,9 @@ async fn monitor(
 }
 
 fn kill_group(pid: u32) {
-    let Ok(pgid) = libc::pid_t::try_from(pid) else { return };
+    let Ok(pgid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
     if pgid <= 1 {
         return;
     }

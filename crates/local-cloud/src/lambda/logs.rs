@@ -27,7 +27,10 @@ pub struct Report {
 }
 
 pub fn init_start(runtime: &str) -> LogLine {
-    LogLine::now(format!("INIT_START Runtime Version: {}.local", runtime.replacen('.', ":", 1)))
+    LogLine::now(format!(
+        "INIT_START Runtime Version: {}.local",
+        runtime.replacen('.', ":", 1)
+    ))
 }
 
 /// `INIT_REPORT` of a failed init (AWS writes it when init fails or times out).
@@ -51,7 +54,10 @@ pub fn report(report: &Report) -> LogLine {
     let init = report.init_duration.map(millis);
     // Provided runtimes are billed for init too.
     let billed = (duration + init.unwrap_or(0.0)).ceil().max(1.0) as u64;
-    let used_mb = report.max_memory_kib.map(|kib| kib.div_ceil(1024)).unwrap_or(0);
+    let used_mb = report
+        .max_memory_kib
+        .map(|kib| kib.div_ceil(1024))
+        .unwrap_or(0);
     let mut line = format!(
         "REPORT RequestId: {}\tDuration: {duration:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {} MB\tMax Memory Used: {used_mb} MB",
         report.request_id, report.memory_size_mb
@@ -79,7 +85,9 @@ pub fn timed_out(request_id: &str, timeout: Duration) -> LogLine {
 
 /// The line Lambda writes when the runtime died or failed: `RequestId: <id> Error: <message>` and the type.
 pub fn runtime_failure(request_id: &str, message: &str, error_type: &str) -> LogLine {
-    LogLine::now(format!("RequestId: {request_id} Error: {message}\n{error_type}"))
+    LogLine::now(format!(
+        "RequestId: {request_id} Error: {message}\n{error_type}"
+    ))
 }
 
 /// The last [`TAIL_BYTES`] of `lines` joined by newlines, cut at a character boundary.
@@ -108,7 +116,10 @@ pub struct RecentLogs {
 
 impl RecentLogs {
     pub fn record(&self, function: &str, lines: &[LogLine]) {
-        let mut all = self.by_function.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut all = self
+            .by_function
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let recent = all.entry(function.to_owned()).or_default();
         for line in lines {
             if recent.len() == RECENT_LINES {
@@ -120,8 +131,13 @@ impl RecentLogs {
 
     /// Up to the last 1000 lines of `function` (its name), oldest first.
     pub fn lines(&self, function: &str) -> Vec<String> {
-        let all = self.by_function.lock().unwrap_or_else(PoisonError::into_inner);
-        all.get(function).map(|r| r.iter().cloned().collect()).unwrap_or_default()
+        let all = self
+            .by_function
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        all.get(function)
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -161,7 +177,12 @@ mod tests {
     #[test]
     fn timeout_line_matches_aws() {
         let line = timed_out("id-1", Duration::from_secs(3));
-        assert!(line.message.ends_with(" id-1 Task timed out after 3.00 seconds"), "{}", line.message);
+        assert!(
+            line.message
+                .ends_with(" id-1 Task timed out after 3.00 seconds"),
+            "{}",
+            line.message
+        );
     }
 
     #[test]
@@ -175,6 +196,9 @@ mod tests {
 
     #[test]
     fn init_start_names_the_runtime() {
-        assert_eq!(init_start("provided.al2023").message, "INIT_START Runtime Version: provided:al2023.local");
+        assert_eq!(
+            init_start("provided.al2023").message,
+            "INIT_START Runtime Version: provided:al2023.local"
+        );
     }
 }

@@ -134,7 +134,9 @@ impl LambdaService {
     }
 
     pub fn with_options(config: &Config, aws: Clients, options: LambdaOptions) -> LambdaService {
-        let shipper = options.ship_logs.then(|| cloudwatch::LogShipper::new(aws.logs.clone()));
+        let shipper = options
+            .ship_logs
+            .then(|| cloudwatch::LogShipper::new(aws.logs.clone()));
         LambdaService {
             code: CodeStore::new(&config.state_dir, config.moto_url()),
             config: config.clone(),
@@ -190,7 +192,8 @@ impl LambdaService {
                 invocation: Invocation::FunctionError {
                     error_type: error_type.clone(),
                     payload: Bytes::from(
-                        serde_json::json!({"errorMessage": message, "errorType": error_type}).to_string(),
+                        serde_json::json!({"errorMessage": message, "errorType": error_type})
+                            .to_string(),
                     ),
                 },
                 cold_start: false,
@@ -220,6 +223,26 @@ impl LambdaService {
         }
     }
 
+    /// Stops the idle instances of `function` (its configuration stays cached), so that the next invocation
+    /// is a cold start. Returns how many were stopped.
+    pub fn stop_idle_instances(&self, function: &str) -> anyhow::Result<usize> {
+        let name = FunctionRef::parse(function)?.name;
+        let slots: Vec<Arc<Slot>> = lock(&self.functions)
+            .iter()
+            .filter(|(key, _)| key.split(':').next() == Some(name.as_str()))
+            .map(|(_, slot)| slot.clone())
+            .collect();
+        let mut stopped = 0;
+        for slot in slots {
+            if let Some(resolved) = lock(&slot.current).as_ref()
+                && let Ok(pool) = &resolved.runnable
+            {
+                stopped += pool.stop_idle();
+            }
+        }
+        Ok(stopped)
+    }
+
     /// How many function processes are running.
     pub fn running_instances(&self) -> usize {
         self.registry.live_count()
@@ -237,13 +260,19 @@ impl LambdaService {
             }
         }
         self.registry.kill_all(Duration::from_secs(5)).await;
-        if tokio::time::timeout(Duration::from_secs(5), self.flush_logs()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(5), self.flush_logs())
+            .await
+            .is_err()
+        {
             tracing::warn!("Lambda logs were not all written to CloudWatch Logs before shutdown");
         }
     }
 
     async fn resolve(&self, reference: &FunctionRef) -> anyhow::Result<Arc<Resolved>> {
-        let slot = lock(&self.functions).entry(reference.key()).or_default().clone();
+        let slot = lock(&self.functions)
+            .entry(reference.key())
+            .or_default()
+            .clone();
         if let Some(resolved) = self.fresh(&slot) {
             return Ok(resolved);
         }
@@ -304,21 +333,30 @@ impl LambdaService {
             .await;
         let output = match output {
             Ok(output) => output,
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
                 return Err(FunctionNotFound {
                     arn: reference.invoked_arn(&self.config.region),
                 }
                 .into());
             }
             Err(e) => {
-                return Err(anyhow::Error::new(e))
-                    .with_context(|| format!("GetFunction {} (moto at {})", reference.key(), self.config.moto_url()));
+                return Err(anyhow::Error::new(e)).with_context(|| {
+                    format!(
+                        "GetFunction {} (moto at {})",
+                        reference.key(),
+                        self.config.moto_url()
+                    )
+                });
             }
         };
-        let configuration = output
-            .configuration()
-            .with_context(|| format!("GetFunction {} returned no Configuration", reference.key()))?;
-        FunctionConfig::from_sdk(configuration).with_context(|| format!("GetFunction {}", reference.key()))
+        let configuration = output.configuration().with_context(|| {
+            format!("GetFunction {} returned no Configuration", reference.key())
+        })?;
+        FunctionConfig::from_sdk(configuration)
+            .with_context(|| format!("GetFunction {}", reference.key()))
     }
 
     async fn build_pool(
@@ -331,7 +369,11 @@ impl LambdaService {
         }
         let code_dir = self
             .code
-            .ensure(&config.name, reference.qualifier.as_deref(), &config.code_sha256)
+            .ensure(
+                &config.name,
+                reference.qualifier.as_deref(),
+                &config.code_sha256,
+            )
             .await?;
         tracing::debug!(function = %config.name, version = %config.version, code = %code_dir.display(), "new Lambda pool");
         let spec = PoolSpec {

@@ -98,7 +98,12 @@ pub struct FunctionPool {
 
 impl FunctionPool {
     /// A pool running at most `max_instances` instances at once (further invocations wait for one).
-    pub fn new(spec: PoolSpec, max_instances: usize, registry: Arc<ProcessRegistry>, sink: Arc<LogSink>) -> FunctionPool {
+    pub fn new(
+        spec: PoolSpec,
+        max_instances: usize,
+        registry: Arc<ProcessRegistry>,
+        sink: Arc<LogSink>,
+    ) -> FunctionPool {
         FunctionPool {
             spec,
             idle: Mutex::new(Vec::new()),
@@ -126,6 +131,12 @@ impl FunctionPool {
             std::mem::take(&mut *idle)
         };
         drop(idle);
+    }
+
+    /// Stops the idle instances but keeps the pool: the next invocation is a cold start (`cargo xtask bench`).
+    pub fn stop_idle(&self) -> usize {
+        let idle = std::mem::take(&mut *lock(&self.idle));
+        idle.len()
     }
 
     /// Runs one invocation on an idle instance, or on a new one.
@@ -178,9 +189,15 @@ impl FunctionPool {
                 lines.extend([logs::end(&request_id), logs::report(&report)]);
                 Invocation::Ok(body)
             }
-            Outcome::Error { error_type, payload } => {
+            Outcome::Error {
+                error_type,
+                payload,
+            } => {
                 lines.extend([logs::end(&request_id), logs::report(&report)]);
-                Invocation::FunctionError { error_type, payload }
+                Invocation::FunctionError {
+                    error_type,
+                    payload,
+                }
             }
             Outcome::TimedOut => {
                 report.status = Some(("timeout", String::new()));
@@ -203,7 +220,10 @@ impl FunctionPool {
                     logs::end(&request_id),
                     logs::report(&report),
                 ]);
-                function_error("Runtime.ExitError", &format!("RequestId: {request_id} Error: {message}"))
+                function_error(
+                    "Runtime.ExitError",
+                    &format!("RequestId: {request_id} Error: {message}"),
+                )
             }
         };
         let log_lines = self.publish(instance.log_stream(), lines);
@@ -219,7 +239,12 @@ impl FunctionPool {
         }
     }
 
-    fn init_failed(&self, request_id: String, init_start: LogLine, failure: InitFailure) -> InvokeOutput {
+    fn init_failed(
+        &self,
+        request_id: String,
+        init_start: LogLine,
+        failure: InitFailure,
+    ) -> InvokeOutput {
         let (error_type, status, invocation) = match failure.error {
             InitError::InvalidEntrypoint(message) => {
                 let invocation = function_error(
@@ -228,15 +253,23 @@ impl FunctionPool {
                 );
                 ("Runtime.InvalidEntrypoint".to_owned(), "error", invocation)
             }
-            InitError::Reported { error_type, payload } => (
+            InitError::Reported {
+                error_type,
+                payload,
+            } => (
                 error_type.clone(),
                 "error",
-                Invocation::FunctionError { error_type, payload },
+                Invocation::FunctionError {
+                    error_type,
+                    payload,
+                },
             ),
             InitError::Exited(status) => {
                 let message = exit_message(&status);
-                let invocation =
-                    function_error("Runtime.ExitError", &format!("RequestId: {request_id} Error: {message}"));
+                let invocation = function_error(
+                    "Runtime.ExitError",
+                    &format!("RequestId: {request_id} Error: {message}"),
+                );
                 ("Runtime.ExitError".to_owned(), "error", invocation)
             }
             InitError::Timeout(limit) => {
@@ -245,21 +278,37 @@ impl FunctionPool {
                      (bootstrap never called /runtime/invocation/next)",
                     limit.as_secs_f64()
                 );
-                ("Runtime.Unknown".to_owned(), "timeout", function_error("Runtime.Unknown", &message))
+                (
+                    "Runtime.Unknown".to_owned(),
+                    "timeout",
+                    function_error("Runtime.Unknown", &message),
+                )
             }
         };
         let message = match &invocation {
-            Invocation::FunctionError { payload, .. } => serde_json::from_slice::<serde_json::Value>(payload)
-                .ok()
-                .and_then(|v| v.get("errorMessage").and_then(|m| m.as_str()).map(str::to_owned))
-                .unwrap_or_default(),
+            Invocation::FunctionError { payload, .. } => {
+                serde_json::from_slice::<serde_json::Value>(payload)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("errorMessage")
+                            .and_then(|m| m.as_str())
+                            .map(str::to_owned)
+                    })
+                    .unwrap_or_default()
+            }
             Invocation::Ok(_) => String::new(),
         };
         let mut lines = vec![init_start];
         lines.extend(failure.lines);
-        lines.push(logs::init_report(failure.init_duration, status, &error_type));
+        lines.push(logs::init_report(
+            failure.init_duration,
+            status,
+            &error_type,
+        ));
         lines.push(logs::start(&request_id, &self.spec.version));
-        let message = message.strip_prefix(&format!("RequestId: {request_id} Error: ")).unwrap_or(&message);
+        let message = message
+            .strip_prefix(&format!("RequestId: {request_id} Error: "))
+            .unwrap_or(&message);
         lines.push(logs::runtime_failure(&request_id, message, &error_type));
         lines.push(logs::end(&request_id));
         lines.push(logs::report(&Report {
@@ -288,8 +337,12 @@ impl FunctionPool {
             previous = line.timestamp_ms;
         }
         let text = lines.iter().map(|l| l.message.clone()).collect();
-        self.sink
-            .publish(&self.spec.function_name, &self.spec.log_group, stream, lines);
+        self.sink.publish(
+            &self.spec.function_name,
+            &self.spec.log_group,
+            stream,
+            lines,
+        );
         text
     }
 
@@ -324,7 +377,9 @@ fn exit_message(status: &str) -> String {
 fn function_error(error_type: &str, message: &str) -> Invocation {
     Invocation::FunctionError {
         error_type: error_type.to_owned(),
-        payload: Bytes::from(serde_json::json!({"errorMessage": message, "errorType": error_type}).to_string()),
+        payload: Bytes::from(
+            serde_json::json!({"errorMessage": message, "errorType": error_type}).to_string(),
+        ),
     }
 }
 

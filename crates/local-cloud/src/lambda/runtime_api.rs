@@ -169,17 +169,23 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>>
             let error_type = error_type_header(&req);
             match read_body(req, MAX_ERROR_BYTES).await {
                 Ok(body) => invocation_error(shared, id, error_type, body),
-                Err(status) => error_reply(status, "RequestEntityTooLarge", "error document too large"),
+                Err(status) => {
+                    error_reply(status, "RequestEntityTooLarge", "error document too large")
+                }
             }
         }
         (&Method::POST, ["init", "error"]) => {
             let error_type = error_type_header(&req);
             match read_body(req, MAX_ERROR_BYTES).await {
                 Ok(body) => {
-                    let _ = shared.events.send(RuntimeEvent::InitError { error_type, body });
+                    let _ = shared
+                        .events
+                        .send(RuntimeEvent::InitError { error_type, body });
                     accepted()
                 }
-                Err(status) => error_reply(status, "RequestEntityTooLarge", "error document too large"),
+                Err(status) => {
+                    error_reply(status, "RequestEntityTooLarge", "error document too large")
+                }
             }
         }
         _ => not_found(&path),
@@ -190,7 +196,11 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
     let mut queue = shared.next.lock().await;
     let _ = shared.events.send(RuntimeEvent::Next);
     let Some(event) = queue.recv().await else {
-        return error_reply(StatusCode::INTERNAL_SERVER_ERROR, "ServiceException", "instance is shutting down");
+        return error_reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceException",
+            "instance is shutting down",
+        );
     };
     *lock(&shared.current) = Some(event.request_id.clone());
     let mut builder = Response::builder()
@@ -198,13 +208,20 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
         .header("content-type", "application/json")
         .header("lambda-runtime-aws-request-id", &event.request_id)
         .header("lambda-runtime-deadline-ms", event.deadline_ms.to_string())
-        .header("lambda-runtime-invoked-function-arn", &event.invoked_function_arn)
+        .header(
+            "lambda-runtime-invoked-function-arn",
+            &event.invoked_function_arn,
+        )
         .header("lambda-runtime-trace-id", &event.trace_id);
     if let Some(context) = &event.client_context {
         builder = builder.header("lambda-runtime-client-context", context);
     }
     builder.body(Full::new(event.payload)).unwrap_or_else(|_| {
-        error_reply(StatusCode::INTERNAL_SERVER_ERROR, "ServiceException", "bad event headers")
+        error_reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceException",
+            "bad event headers",
+        )
     })
 }
 
@@ -215,13 +232,17 @@ async fn response(shared: &Shared, id: String, req: Request<Incoming>) -> Respon
     match read_body(req, MAX_RESPONSE_BYTES).await {
         Ok(body) => {
             take_current(shared, &id);
-            let _ = shared.events.send(RuntimeEvent::Response { request_id: id, body });
+            let _ = shared.events.send(RuntimeEvent::Response {
+                request_id: id,
+                body,
+            });
             accepted()
         }
         Err(StatusCode::PAYLOAD_TOO_LARGE) => {
             take_current(shared, &id);
-            let message =
-                format!("Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).");
+            let message = format!(
+                "Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."
+            );
             let body = serde_json::json!({"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"});
             let _ = shared.events.send(RuntimeEvent::Error {
                 request_id: id,
@@ -238,7 +259,12 @@ async fn response(shared: &Shared, id: String, req: Request<Incoming>) -> Respon
     }
 }
 
-fn invocation_error(shared: &Shared, id: String, error_type: Option<String>, body: Bytes) -> Response<Full<Bytes>> {
+fn invocation_error(
+    shared: &Shared,
+    id: String,
+    error_type: Option<String>,
+    body: Bytes,
+) -> Response<Full<Bytes>> {
     if !is_current(shared, &id) {
         return invalid_id(&id);
     }
@@ -283,14 +309,20 @@ fn accepted() -> Response<Full<Bytes>> {
 }
 
 fn invalid_id(id: &str) -> Response<Full<Bytes>> {
-    error_reply(StatusCode::BAD_REQUEST, "InvalidRequestID", &format!("Invalid request ID: {id}"))
+    error_reply(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequestID",
+        &format!("Invalid request ID: {id}"),
+    )
 }
 
 fn not_found(path: &str) -> Response<Full<Bytes>> {
     error_reply(
         StatusCode::NOT_FOUND,
         "NotFound",
-        &format!("{path} is not served by the local Lambda Runtime API (extensions and telemetry are not emulated)"),
+        &format!(
+            "{path} is not served by the local Lambda Runtime API (extensions and telemetry are not emulated)"
+        ),
     )
 }
 
@@ -304,9 +336,10 @@ fn error_reply(status: StatusCode, error_type: &str, message: &str) -> Response<
 fn json_reply(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert("content-type", http::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        "content-type",
+        http::HeaderValue::from_static("application/json"),
+    );
     response
 }
 

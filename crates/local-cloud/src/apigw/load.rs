@@ -1,0 +1,332 @@
+//! Reads a deployed REST API (resources with their methods and integrations, stages) and VPC links from
+//! moto's API Gateway API into the plain [`model`](super::model), once per generation of deployed state.
+//! Integration fields moto drops (`connectionId`, `integrationTarget`, ...) come from the PutIntegration
+//! bodies the edge recorded in [`State::integration_extras`](crate::state::State).
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, PoisonError},
+    time::Duration,
+};
+
+use anyhow::Context as _;
+use aws_sdk_apigateway as apigw;
+use serde_json::Value;
+
+use super::model::{
+    ConnectionType, DEFAULT_TIMEOUT, Integration, IntegrationResponse, IntegrationType, Method,
+    Resource, RestApi, Stage, VpcLink,
+};
+use crate::{
+    SharedCloud,
+    elb::cache::{GenCache, PerCloud},
+};
+
+#[derive(Default)]
+struct ApiCache {
+    apis: GenCache<String, Option<Arc<RestApi>>>,
+    links: GenCache<String, Option<Arc<VpcLink>>>,
+}
+static CACHE: PerCloud<ApiCache> = PerCloud::new();
+
+/// The REST API `api_id` as deployed (`None` if there is none); reloaded only when deployed state changed.
+pub async fn api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Arc<RestApi>>> {
+    let cache = CACHE.get(cloud);
+    let generation = cloud.state.generation();
+    if let Some(hit) = cache.apis.get(generation, &api_id.to_owned()) {
+        return Ok(hit);
+    }
+    let started = std::time::Instant::now();
+    let api = load_api(cloud, api_id)
+        .await
+        .with_context(|| format!("reading REST API {api_id} from moto"))?;
+    tracing::debug!(
+        api_id,
+        generation,
+        found = api.is_some(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "loaded REST API snapshot"
+    );
+    let api = api.map(Arc::new);
+    cache
+        .apis
+        .insert(generation, api_id.to_owned(), api.clone());
+    Ok(api)
+}
+
+/// The VPC link (v1) `id` (`None` if there is none), cached like [`api`].
+pub async fn vpc_link(cloud: &SharedCloud, id: &str) -> anyhow::Result<Option<Arc<VpcLink>>> {
+    let cache = CACHE.get(cloud);
+    let generation = cloud.state.generation();
+    if let Some(hit) = cache.links.get(generation, &id.to_owned()) {
+        return Ok(hit);
+    }
+    let link = match cloud
+        .aws
+        .apigateway
+        .get_vpc_link()
+        .vpc_link_id(id)
+        .send()
+        .await
+    {
+        Ok(out) => Some(Arc::new(VpcLink {
+            id: out.id().unwrap_or(id).to_owned(),
+            target_arns: out.target_arns().to_vec(),
+        })),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_not_found_exception()) =>
+        {
+            None
+        }
+        Err(err) => {
+            return Err(anyhow::Error::new(err).context(format!("apigateway GetVpcLink {id}")));
+        }
+    };
+    cache.links.insert(generation, id.to_owned(), link.clone());
+    Ok(link)
+}
+
+async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<RestApi>> {
+    let client = &cloud.aws.apigateway;
+    let rest_api = match client.get_rest_api().rest_api_id(api_id).send().await {
+        Ok(out) => out,
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_not_found_exception()) =>
+        {
+            return Ok(None);
+        }
+        Err(err) => return Err(anyhow::Error::new(err).context("GetRestApi")),
+    };
+    let extras = cloud
+        .state
+        .integration_extras
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let mut resources = Vec::new();
+    let mut position: Option<String> = None;
+    let mut previous: Option<String> = None;
+    loop {
+        let out = client
+            .get_resources()
+            .rest_api_id(api_id)
+            .embed("methods")
+            .limit(500)
+            .set_position(position.take())
+            .send()
+            .await
+            .context("GetResources")?;
+        for r in out.items() {
+            resources.push(resource(api_id, r, &extras));
+        }
+        // Stop at the last page (and never ask for the same page twice).
+        match out.position() {
+            Some(p)
+                if !p.is_empty() && !out.items().is_empty() && Some(p) != previous.as_deref() =>
+            {
+                previous = Some(p.to_owned());
+                position = Some(p.to_owned());
+            }
+            _ => break,
+        }
+    }
+    let stages = client
+        .get_stages()
+        .rest_api_id(api_id)
+        .send()
+        .await
+        .context("GetStages")?;
+    let stages = stages
+        .item()
+        .iter()
+        .filter_map(|s| {
+            let name = s.stage_name()?.to_owned();
+            let variables = s
+                .variables()
+                .map(|v| v.clone().into_iter().collect())
+                .unwrap_or_default();
+            Some((name.clone(), Stage { name, variables }))
+        })
+        .collect();
+    Ok(Some(RestApi {
+        id: api_id.to_owned(),
+        name: rest_api.name().unwrap_or_default().to_owned(),
+        binary_media_types: rest_api.binary_media_types().to_vec(),
+        resources,
+        stages,
+    }))
+}
+
+type Extras = HashMap<crate::state::IntegrationKey, Value>;
+
+fn resource(api_id: &str, r: &apigw::types::Resource, extras: &Extras) -> Resource {
+    let id = r.id().unwrap_or_default().to_owned();
+    let methods = r
+        .resource_methods()
+        .map(|m| {
+            m.iter()
+                .map(|(verb, method)| {
+                    let key = (api_id.to_owned(), id.clone(), verb.to_ascii_uppercase());
+                    (
+                        verb.to_ascii_uppercase(),
+                        self::method(verb, method, extras.get(&key)),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Resource {
+        path: r.path().unwrap_or("/").to_owned(),
+        id,
+        methods,
+    }
+}
+
+fn method(verb: &str, m: &apigw::types::Method, extras: Option<&Value>) -> Method {
+    Method {
+        http_method: m.http_method().unwrap_or(verb).to_ascii_uppercase(),
+        authorization_type: m.authorization_type().unwrap_or("NONE").to_owned(),
+        api_key_required: m.api_key_required().unwrap_or(false),
+        integration: m.method_integration().map(|i| integration(i, extras)),
+    }
+}
+
+fn map(m: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    m.map(|m| m.clone().into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// The integration as deployed: moto's fields, completed with the recorded PutIntegration body (`extras`)
+/// for what moto does not keep.
+pub fn integration(i: &apigw::types::Integration, extras: Option<&Value>) -> Integration {
+    let extra = |key: &str| extras.and_then(|e| e.get(key));
+    let extra_str = |key: &str| extra(key).and_then(Value::as_str).map(str::to_owned);
+    let kind = match i
+        .r#type()
+        .map(|t| t.as_str().to_owned())
+        .or_else(|| extra_str("type"))
+        .as_deref()
+    {
+        Some("AWS") => IntegrationType::Aws,
+        Some("AWS_PROXY") => IntegrationType::AwsProxy,
+        Some("HTTP") => IntegrationType::Http,
+        Some("HTTP_PROXY") => IntegrationType::HttpProxy,
+        Some("MOCK") => IntegrationType::Mock,
+        other => IntegrationType::Other(other.unwrap_or_default().to_owned()),
+    };
+    let connection_type = i
+        .connection_type()
+        .map(|c| c.as_str().to_owned())
+        .or_else(|| extra_str("connectionType"));
+    let timeout_ms = match i.timeout_in_millis() {
+        ms if ms > 0 => Some(ms as u64),
+        _ => extra("timeoutInMillis").and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok())),
+    };
+    let responses = i
+        .integration_responses()
+        .map(|rs| {
+            let mut rs: Vec<IntegrationResponse> = rs
+                .iter()
+                .map(|(code, r)| IntegrationResponse {
+                    status_code: r.status_code().unwrap_or(code).to_owned(),
+                    selection_pattern: r
+                        .selection_pattern()
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_owned),
+                    response_parameters: map(r.response_parameters()),
+                    response_templates: map(r.response_templates()),
+                })
+                .collect();
+            rs.sort_by(|a, b| a.status_code.cmp(&b.status_code));
+            rs
+        })
+        .unwrap_or_default();
+    Integration {
+        kind,
+        http_method: i
+            .http_method()
+            .map(str::to_owned)
+            .or_else(|| extra_str("httpMethod")),
+        uri: i.uri().map(str::to_owned).or_else(|| extra_str("uri")),
+        connection_type: if connection_type.as_deref() == Some("VPC_LINK") {
+            ConnectionType::VpcLink
+        } else {
+            ConnectionType::Internet
+        },
+        connection_id: i
+            .connection_id()
+            .map(str::to_owned)
+            .or_else(|| extra_str("connectionId")),
+        integration_target: i
+            .integration_target()
+            .map(str::to_owned)
+            .or_else(|| extra_str("integrationTarget")),
+        credentials: i
+            .credentials()
+            .map(str::to_owned)
+            .or_else(|| extra_str("credentials")),
+        timeout: timeout_ms.map_or(DEFAULT_TIMEOUT, Duration::from_millis),
+        request_parameters: map(i.request_parameters()),
+        request_templates: map(i.request_templates()),
+        responses,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apigw::types as t;
+
+    #[test]
+    fn extras_fill_what_moto_drops() {
+        let moto = t::Integration::builder()
+            .r#type(t::IntegrationType::HttpProxy)
+            .http_method("ANY")
+            .uri("http://nlb-1.elb.amazonaws.com/{proxy}")
+            .connection_type(t::ConnectionType::VpcLink)
+            .request_parameters(
+                "integration.request.path.proxy",
+                "method.request.path.proxy",
+            )
+            .build();
+        let extras = serde_json::json!({
+            "type": "HTTP_PROXY", "connectionType": "VPC_LINK", "connectionId": "abc123",
+            "integrationTarget": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb/1",
+            "timeoutInMillis": 5000
+        });
+        let i = integration(&moto, Some(&extras));
+        assert_eq!(i.kind, IntegrationType::HttpProxy);
+        assert_eq!(i.connection_type, ConnectionType::VpcLink);
+        assert_eq!(i.connection_id.as_deref(), Some("abc123"));
+        assert!(
+            i.integration_target
+                .as_deref()
+                .unwrap()
+                .ends_with("loadbalancer/app/alb/1")
+        );
+        assert_eq!(i.timeout, Duration::from_millis(5000));
+        assert_eq!(
+            i.request_parameters["integration.request.path.proxy"],
+            "method.request.path.proxy"
+        );
+
+        let plain = integration(
+            &t::Integration::builder()
+                .r#type(t::IntegrationType::Mock)
+                .build(),
+            None,
+        );
+        assert_eq!(
+            (plain.kind, plain.connection_type, plain.timeout),
+            (
+                IntegrationType::Mock,
+                ConnectionType::Internet,
+                DEFAULT_TIMEOUT
+            )
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! Plain model of a deployed REST API: what routing and integrations need, loaded from moto in one place
+//! ([`super::load`]) so that the request logic can be tested without AWS.
+
+use std::{collections::BTreeMap, time::Duration};
+
+/// API Gateway's default (and maximum for most accounts) integration timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(29_000);
+
+#[derive(Debug, Clone, Default)]
+pub struct RestApi {
+    pub id: String,
+    pub name: String,
+    /// Media types served as binary (`binaryMediaTypes`).
+    pub binary_media_types: Vec<String>,
+    pub resources: Vec<Resource>,
+    pub stages: BTreeMap<String, Stage>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Stage {
+    pub name: String,
+    pub variables: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Resource {
+    pub id: String,
+    /// The resource path, e.g. `/items/{id}` or `/{proxy+}`.
+    pub path: String,
+    /// HTTP method (or `ANY`) -> method.
+    pub methods: BTreeMap<String, Method>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Method {
+    pub http_method: String,
+    /// `NONE`, `AWS_IAM`, `CUSTOM`, `COGNITO_USER_POOLS`.
+    pub authorization_type: String,
+    pub api_key_required: bool,
+    pub integration: Option<Integration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntegrationType {
+    Aws,
+    AwsProxy,
+    Http,
+    HttpProxy,
+    Mock,
+    Other(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionType {
+    Internet,
+    VpcLink,
+}
+
+#[derive(Debug, Clone)]
+pub struct Integration {
+    pub kind: IntegrationType,
+    /// The integration's own method (`POST` for Lambda; may be `ANY` for HTTP_PROXY).
+    pub http_method: Option<String>,
+    pub uri: Option<String>,
+    pub connection_type: ConnectionType,
+    /// The VPC link id (may contain `${stageVariables.x}`).
+    pub connection_id: Option<String>,
+    /// VPC link v2 target: an ALB/NLB ARN or a listener ARN.
+    pub integration_target: Option<String>,
+    /// An IAM role API Gateway assumes to call the integration (then no resource policy is needed).
+    pub credentials: Option<String>,
+    pub timeout: Duration,
+    /// `integration.request.<where>.<name>` -> `method.request...`, `'literal'`, `stageVariables.x`, ...
+    pub request_parameters: BTreeMap<String, String>,
+    /// Content type -> template.
+    pub request_templates: BTreeMap<String, String>,
+    pub responses: Vec<IntegrationResponse>,
+}
+
+impl Default for Integration {
+    fn default() -> Self {
+        Integration {
+            kind: IntegrationType::Mock,
+            http_method: None,
+            uri: None,
+            connection_type: ConnectionType::Internet,
+            connection_id: None,
+            integration_target: None,
+            credentials: None,
+            timeout: DEFAULT_TIMEOUT,
+            request_parameters: BTreeMap::new(),
+            request_templates: BTreeMap::new(),
+            responses: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IntegrationResponse {
+    /// The method response status this integration response produces.
+    pub status_code: String,
+    /// A regular expression on the integration's status code; `None` for the default response.
+    pub selection_pattern: Option<String>,
+    /// `method.response.header.<name>` -> `'literal'` (or an integration response value).
+    pub response_parameters: BTreeMap<String, String>,
+    pub response_templates: BTreeMap<String, String>,
+}
+
+/// A VPC link (v1): the NLBs it reaches.
+#[derive(Debug, Clone, Default)]
+pub struct VpcLink {
+    pub id: String,
+    pub target_arns: Vec<String>,
+}

@@ -1,0 +1,91 @@
+//! Shared by the Lambda runtime tests: builds the `fidelity-fn` test function once and lays it out as unpacked
+//! Lambda code (`<dir>/bootstrap`).
+
+#![allow(dead_code)]
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    sync::OnceLock,
+};
+
+/// The `fidelity-fn` binary, built with `cargo build -p fidelity-fn` on first use. Panics (failing the test)
+/// when it cannot be built.
+pub fn fidelity_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let output = Command::new(&cargo)
+            .args([
+                "build",
+                "-p",
+                "fidelity-fn",
+                "--message-format=json-render-diagnostics",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap_or_else(|e| panic!("running `{cargo} build -p fidelity-fn`: {e}"));
+        assert!(
+            output.status.success(),
+            "`cargo build -p fidelity-fn` failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let executable = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|msg| {
+                msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "fidelity-fn"
+            })
+            .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
+            .expect("`cargo build -p fidelity-fn` reported no fidelity-fn executable");
+        assert!(
+            executable.is_file(),
+            "{} is missing after the build",
+            executable.display()
+        );
+        executable
+    })
+}
+
+/// A fresh temporary directory under the system temp dir.
+pub fn temp_dir(prefix: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A code directory whose `bootstrap` is `fidelity-fn` (a symlink to the built binary).
+pub fn fidelity_code_dir() -> PathBuf {
+    let dir = temp_dir("lc-fidelity-code");
+    std::os::unix::fs::symlink(fidelity_binary(), dir.join("bootstrap")).unwrap();
+    dir
+}
+
+/// A deployment package (zip) whose `bootstrap` is `fidelity-fn`.
+pub fn fidelity_zip() -> Vec<u8> {
+    use std::io::Write;
+    let binary = std::fs::read(fidelity_binary()).unwrap();
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = zip::ZipWriter::new(&mut out);
+    writer
+        .start_file(
+            "bootstrap",
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .unix_permissions(0o755),
+        )
+        .unwrap();
+    writer.write_all(&binary).unwrap();
+    writer.finish().unwrap();
+    out.into_inner()
+}
+
+/// Whether process `pid` exists (a zombie counts as gone).
+pub fn process_exists(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/status")) {
+        Ok(status) => !status
+            .lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z')),
+        Err(_) => false,
+    }
+}
