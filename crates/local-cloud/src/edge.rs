@@ -97,6 +97,23 @@ impl Edge {
             let arn = invoke::percent_decode(arn);
             return invoke::local_invoke(&self.cloud, &arn, req.body().clone()).await;
         }
+        if let Some(function) = path
+            .strip_prefix("/_local/lambda/functions/")
+            .and_then(|rest| rest.strip_suffix("/instances"))
+            && req.method() == Method::DELETE
+        {
+            // Stops the function's idle instances, so the next invocation is a cold start (`cargo xtask bench`).
+            let function = invoke::percent_decode(function);
+            return match self.cloud.lambda.stop_idle_instances(&function) {
+                Ok(stopped) => {
+                    json_response(StatusCode::OK, &serde_json::json!({ "stopped": stopped }))
+                }
+                Err(err) => json_response(
+                    StatusCode::BAD_REQUEST,
+                    &serde_json::json!({ "message": format!("{err:#}") }),
+                ),
+            };
+        }
         if path == "/_local/status" && req.method() == Method::GET {
             return self.status().await;
         }

@@ -81,7 +81,7 @@ impl<'a> Driver<'a> {
             text.push_str(&format!(
                 "\nprovider \"aws\" {{\n  access_key                  = \"test\"\n  secret_key                  = \"test\"\n  \
                  skip_credentials_validation = true\n  skip_metadata_api_check     = true\n  \
-                 skip_requesting_account_id  = true\n  s3_use_path_style           = true\n  \
+                 s3_use_path_style           = true\n  \
                  default_tags {{\n    tags = {{\n      \"{PATTERN_TAG}\" = \"{}\"\n    }}\n  }}\n}}\n",
                 self.dep.pattern.name
             ));

@@ -104,10 +104,16 @@ pub async fn invoke(call: &Call<'_>) -> Response<Bytes> {
     }
     let event = event::proxy_event(&call.event_context(), call.parts, call.body);
     let payload = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
-    let outcome = tokio::time::timeout(
-        integration.timeout,
-        call.cloud.lambda.invoke(function, payload),
-    )
+    // The invocation runs on its own task: when the integration times out, the function goes on running until
+    // its own timeout, as on AWS (and logs `Task timed out` then).
+    let cloud = call.cloud.clone();
+    let target = function.to_owned();
+    let invocation = tokio::spawn(async move { cloud.lambda.invoke(&target, payload).await });
+    let outcome = tokio::time::timeout(integration.timeout, async {
+        invocation
+            .await
+            .unwrap_or_else(|join| Err(anyhow::anyhow!("the invocation task failed: {join}")))
+    })
     .await;
     match outcome {
         Err(_) => {

@@ -218,14 +218,15 @@ pub fn integration(i: &apigw::types::Integration, extras: Option<&Value>) -> Int
         Some("MOCK") => IntegrationType::Mock,
         other => IntegrationType::Other(other.unwrap_or_default().to_owned()),
     };
-    let connection_type = i
-        .connection_type()
-        .map(|c| c.as_str().to_owned())
-        .or_else(|| extra_str("connectionType"));
-    let timeout_ms = match i.timeout_in_millis() {
-        ms if ms > 0 => Some(ms as u64),
-        _ => extra("timeoutInMillis").and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok())),
-    };
+    // For the fields moto drops or serves stale (after a PATCH the edge answered), the recorded value wins.
+    let connection_type =
+        extra_str("connectionType").or_else(|| i.connection_type().map(|c| c.as_str().to_owned()));
+    let timeout_ms = extra("timeoutInMillis")
+        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+        .or(match i.timeout_in_millis() {
+            ms if ms > 0 => Some(ms as u64),
+            _ => None,
+        });
     let responses = i
         .integration_responses()
         .map(|rs| {

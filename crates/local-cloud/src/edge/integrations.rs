@@ -82,6 +82,7 @@ pub async fn forward(
     }
     let bumps = changes_deployed_state(&req);
     let body = req.body().clone();
+    let path = req.uri().path().to_owned();
     let resp = match proxy.forward(req).await {
         Ok(resp) => resp,
         Err(e) => {
@@ -93,6 +94,12 @@ pub async fn forward(
     };
     if bumps {
         changed(cloud);
+    }
+    if method == Method::DELETE
+        && resp.status().is_success()
+        && let Some(function) = deleted_function(&path)
+    {
+        cloud.lambda.forget(&function);
     }
     match call {
         Some(call) if resp.status().is_success() => after_moto(cloud, call, &method, &body, resp),
@@ -201,6 +208,14 @@ async fn patch_locally(
     save_logged(&cloud.config.state_dir, &extras);
     changed(cloud);
     overlay(current, extras.get(key), None)
+}
+
+/// The function a Lambda `DeleteFunction` call (`DELETE /2015-03-31/functions/{name}`) deletes.
+fn deleted_function(path: &str) -> Option<String> {
+    let name = path
+        .strip_prefix("/2015-03-31/functions/")?
+        .trim_end_matches('/');
+    (!name.is_empty() && !name.contains('/')).then(|| super::invoke::percent_decode(name))
 }
 
 /// Deployed state changed: the data plane's caches reload (API Gateway and ELB by generation, Lambda by

@@ -243,6 +243,33 @@ impl LambdaService {
         Ok(stopped)
     }
 
+    /// Forgets `function` (deleted from the control plane): its instances stop, idle ones now, busy ones when
+    /// their invocation ends.
+    pub fn forget(&self, function: &str) {
+        let Ok(reference) = FunctionRef::parse(function) else {
+            return;
+        };
+        let name = reference.name;
+        let removed: Vec<Arc<Slot>> = {
+            let mut functions = lock(&self.functions);
+            let keys: Vec<String> = functions
+                .keys()
+                .filter(|key| key.split(':').next() == Some(name.as_str()))
+                .cloned()
+                .collect();
+            keys.iter()
+                .filter_map(|key| functions.remove(key))
+                .collect()
+        };
+        for slot in removed {
+            if let Some(resolved) = lock(&slot.current).take()
+                && let Ok(pool) = &resolved.runnable
+            {
+                pool.retire();
+            }
+        }
+    }
+
     /// How many function processes are running.
     pub fn running_instances(&self) -> usize {
         self.registry.live_count()
