@@ -7,7 +7,6 @@
 
 use std::{
     fs,
-    sync::{Arc, Barrier},
     time::{Duration, Instant},
 };
 
@@ -48,93 +47,57 @@ pub struct Series {
     pub requests_per_s: f64,
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .max_idle_connections_per_host(64)
-        .build()
-        .into()
+/// Measures one series with the optimised load generator of the local cloud (`local-cloud load`), so the
+/// client is a release build too.
+fn series(name: &str, load: &LoadRequest<'_>) -> Result<Series> {
+    let sh = xshell::Shell::new()?;
+    let binary = crate::local::build_daemon()?;
+    let (url, method) = (load.url, load.method);
+    let (requests, concurrency) = (load.requests.to_string(), load.concurrency.to_string());
+    let mut extra = Vec::new();
+    if let Some(body) = load.body_file {
+        extra.push("--body-file".to_owned());
+        extra.push(body.display().to_string());
+    }
+    if let Some(reset) = load.cold_reset {
+        extra.push("--cold-reset".to_owned());
+        extra.push(reset.to_owned());
+    }
+    let out = xshell::cmd!(
+        sh,
+        "{binary} load --url {url} --method {method} --requests {requests} --concurrency {concurrency} {extra...}"
+    )
+    .read()
+    .with_context(|| format!("measuring `{name}`"))?;
+    let summary: serde_json::Value =
+        serde_json::from_str(&out).context("parsing the load summary")?;
+    let number = |key: &str| summary[key].as_f64().unwrap_or(f64::NAN);
+    Ok(Series {
+        name: name.to_owned(),
+        requests: load.requests,
+        concurrency: load.concurrency,
+        p50_ms: number("p50_ms"),
+        p99_ms: number("p99_ms"),
+        max_ms: number("max_ms"),
+        requests_per_s: number("requests_per_s"),
+    })
 }
 
-/// Runs `requests` calls of `call` over `concurrency` threads (each with its own keep-alive connection) and
-/// summarises the latencies. Any non-2xx answer fails the series: a fast error is not a result.
-fn series(
-    name: &str,
+struct LoadRequest<'a> {
+    url: &'a str,
+    method: &'a str,
+    body_file: Option<&'a std::path::Path>,
     requests: usize,
     concurrency: usize,
-    call: impl Fn(&ureq::Agent) -> Result<u16> + Send + Sync + 'static,
-) -> Result<Series> {
-    let call = Arc::new(call);
-    let barrier = Arc::new(Barrier::new(concurrency + 1));
-    let per_thread = requests.div_ceil(concurrency);
-    let threads: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (call, barrier) = (call.clone(), barrier.clone());
-            std::thread::spawn(move || -> Result<Vec<Duration>> {
-                let agent = agent();
-                call(&agent)?; // open the connection before the clock starts
-                barrier.wait();
-                let mut samples = Vec::with_capacity(per_thread);
-                for _ in 0..per_thread {
-                    let start = Instant::now();
-                    let status = call(&agent)?;
-                    samples.push(start.elapsed());
-                    if !(200..300).contains(&status) {
-                        bail!("status {status}");
-                    }
-                }
-                Ok(samples)
-            })
-        })
-        .collect();
-    barrier.wait();
-    let started = Instant::now();
-    let mut samples = Vec::new();
-    for t in threads {
-        samples.extend(
-            t.join()
-                .expect("bench thread panicked")
-                .with_context(|| name.to_owned())?,
-        );
-    }
-    let wall = started.elapsed();
-    Ok(summarise(name, samples, concurrency, wall))
-}
-
-fn summarise(name: &str, mut samples: Vec<Duration>, concurrency: usize, wall: Duration) -> Series {
-    samples.sort();
-    let pct = |p: f64| {
-        let idx = ((samples.len() as f64 * p).ceil() as usize)
-            .saturating_sub(1)
-            .min(samples.len() - 1);
-        samples[idx].as_secs_f64() * 1e3
-    };
-    Series {
-        name: name.to_owned(),
-        requests: samples.len(),
-        concurrency,
-        p50_ms: pct(0.50),
-        p99_ms: pct(0.99),
-        max_ms: samples.last().unwrap().as_secs_f64() * 1e3,
-        requests_per_s: samples.len() as f64 / wall.as_secs_f64(),
-    }
+    cold_reset: Option<&'a str>,
 }
 
 /// The ALB event fixture of the flagship, used for direct invocations.
-fn alb_event() -> Result<Vec<u8>> {
-    let path = project_root()
+fn alb_event() -> std::path::PathBuf {
+    project_root()
         .join("patterns")
         .join(FLAGSHIP)
-        .join("functions/hello/tests/fixtures/alb-get-hello.json");
-    fs::read(&path).with_context(|| format!("reading {}", path.display()))
-}
-
-fn invoke(agent: &ureq::Agent, url: &str, event: &[u8]) -> Result<u16> {
-    let mut response = agent.post(url).send(event)?;
-    let status = response.status().as_u16();
-    let _ = response.body_mut().read_to_vec()?;
-    Ok(status)
+        .join("functions/hello/tests/fixtures/alb-get-hello.json")
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
@@ -185,65 +148,46 @@ fn measure(args: &BenchArgs, outputs: &deploy::Outputs) -> Result<Vec<Series>> {
         .context("output function_name")?
         .to_owned();
     let api = crate::verify::local_form(outputs["api_url"].as_str().context("output api_url")?);
-    let event = Arc::new(alb_event()?);
-    let mut results = Vec::new();
-
-    // Cold start: the local cloud drops the function's warm instances, then one invoke starts a new one.
+    let event = alb_event();
     let invoke_url = format!("{edge}/2015-03-31/functions/{function}/invocations");
     let reset_url = format!("{edge}/_local/lambda/functions/{function}/instances");
-    let agent = agent();
-    let mut cold = Vec::new();
-    for _ in 0..args.cold_starts {
-        let response = agent.delete(&reset_url).call()?;
-        if response.status() != 200 && response.status() != 204 {
-            bail!("DELETE {reset_url}: {}", response.status());
-        }
-        let start = Instant::now();
-        let status = invoke(&agent, &invoke_url, &event)?;
-        cold.push(start.elapsed());
-        if status != 200 {
-            bail!("cold invoke: status {status}");
-        }
-    }
-    results.push(summarise(
-        "cold start: Invoke API -> new instance -> response",
-        cold,
-        1,
-        Duration::from_secs(1),
-    ));
-    results.last_mut().unwrap().requests_per_s = f64::NAN;
-
-    let (url, ev) = (invoke_url.clone(), event.clone());
-    results.push(series(
-        "warm: Invoke API -> Runtime API -> function",
-        args.requests,
-        1,
-        move |a| invoke(a, &url, &ev),
-    )?);
-    let (url, ev) = (invoke_url, event.clone());
-    results.push(series(
-        "warm: Invoke API, concurrent",
-        args.requests,
-        args.concurrency,
-        move |a| invoke(a, &url, &ev),
-    )?);
-
     let hello = format!("{api}/hello?name=bench");
-    let url = hello.clone();
-    results.push(series(
-        "chain: API GW -> VPC link -> NLB -> ALB -> Lambda",
-        args.requests,
-        1,
-        move |a| Ok(a.get(&url).call()?.status().as_u16()),
-    )?);
-    let url = hello;
-    results.push(series(
-        "chain, concurrent",
-        args.requests,
-        args.concurrency,
-        move |a| Ok(a.get(&url).call()?.status().as_u16()),
-    )?);
-
+    let invoke = |requests, concurrency, cold_reset| LoadRequest {
+        url: &invoke_url,
+        method: "POST",
+        body_file: Some(&event),
+        requests,
+        concurrency,
+        cold_reset,
+    };
+    let chain = |concurrency| LoadRequest {
+        url: &hello,
+        method: "GET",
+        body_file: None,
+        requests: args.requests,
+        concurrency,
+        cold_reset: None,
+    };
+    let mut results = vec![
+        series(
+            "cold start: Invoke API -> new instance -> response",
+            &invoke(args.cold_starts, 1, Some(&reset_url)),
+        )?,
+        series(
+            "warm: Invoke API -> Runtime API -> function",
+            &invoke(args.requests, 1, None),
+        )?,
+        series(
+            "warm: Invoke API, concurrent",
+            &invoke(args.requests, args.concurrency, None),
+        )?,
+        series(
+            "chain: API GW -> VPC link -> NLB -> ALB -> Lambda",
+            &chain(1),
+        )?,
+        series("chain, concurrent", &chain(args.concurrency))?,
+    ];
+    results[0].requests_per_s = f64::NAN;
     match cargo_lambda_watch(args, &event)? {
         Some(s) => results.extend(s),
         None => eprintln!(
@@ -254,7 +198,7 @@ fn measure(args: &BenchArgs, outputs: &deploy::Outputs) -> Result<Vec<Series>> {
 }
 
 /// The flagship's function under `cargo lambda watch`, invoked through its Invoke API emulation.
-fn cargo_lambda_watch(args: &BenchArgs, event: &Arc<Vec<u8>>) -> Result<Option<Vec<Series>>> {
+fn cargo_lambda_watch(args: &BenchArgs, event: &std::path::Path) -> Result<Option<Vec<Series>>> {
     let sh = xshell::Shell::new()?;
     let Ok(cargo_lambda) = crate::tools::program_path(&sh, crate::tools::Tool::CargoLambda) else {
         return Ok(None);
@@ -281,33 +225,31 @@ fn cargo_lambda_watch(args: &BenchArgs, event: &Arc<Vec<u8>>) -> Result<Option<V
     let mut child = command.spawn().context("starting cargo lambda watch")?;
     let result = (|| {
         let url = format!("http://127.0.0.1:{port}/2015-03-31/functions/pvt-alb-hello/invocations");
-        let deadline = Instant::now() + Duration::from_secs(600);
-        let agent = agent();
+        let body = fs::read(event)?;
+        let deadline = Instant::now() + Duration::from_secs(900);
         // cargo lambda compiles the function on the first invoke.
-        while invoke(&agent, &url, event)
-            .map(|s| s != 200)
+        while ureq::post(&url)
+            .send(body.as_slice())
+            .map(|r| r.status() != 200)
             .unwrap_or(true)
         {
             if Instant::now() > deadline {
-                bail!("cargo lambda watch did not answer within 10 minutes");
+                bail!("cargo lambda watch did not answer within 15 minutes");
             }
             std::thread::sleep(Duration::from_millis(500));
         }
-        let (u, ev) = (url.clone(), event.clone());
-        let one = series(
-            "cargo lambda watch: Invoke API -> function",
-            args.requests,
-            1,
-            move |a| invoke(a, &u, &ev),
-        )?;
-        let (u, ev) = (url, event.clone());
-        let many = series(
-            "cargo lambda watch: concurrent",
-            args.requests,
-            args.concurrency,
-            move |a| invoke(a, &u, &ev),
-        )?;
-        Ok(vec![one, many])
+        let load = |concurrency| LoadRequest {
+            url: &url,
+            method: "POST",
+            body_file: Some(event),
+            requests: args.requests,
+            concurrency,
+            cold_reset: None,
+        };
+        Ok(vec![
+            series("cargo lambda watch: Invoke API -> function", &load(1))?,
+            series("cargo lambda watch: concurrent", &load(args.concurrency))?,
+        ])
     })();
     let _ = child.kill();
     let _ = child.wait();

@@ -15,7 +15,7 @@ use xshell::{Shell, cmd};
 use zip::{DateTime, ZipWriter, write::SimpleFileOptions};
 
 use crate::{
-    pattern::{Pattern, project_root},
+    pattern::{Pattern, project_root, target_dir},
     tools::{self, Tool},
 };
 
@@ -44,11 +44,7 @@ pub fn zip_path(package: &str, arch: Arch) -> PathBuf {
         Arch::Host => "lambda",
         Arch::Arm64 => "lambda-arm64",
     };
-    project_root()
-        .join("target")
-        .join(dir)
-        .join(package)
-        .join("bootstrap.zip")
+    target_dir().join(dir).join(package).join("bootstrap.zip")
 }
 
 /// Builds every Lambda of `patterns`; prints and returns the artifacts.
@@ -94,14 +90,14 @@ pub fn build(packages: &[String], arch: Arch) -> Result<Vec<Artifact>> {
             packages
                 .iter()
                 .map(|pkg| {
-                    let binary = project_root().join("target").join(PROFILE).join(pkg);
+                    let binary = target_dir().join(PROFILE).join(pkg);
                     package(&binary, &zip_path(pkg, arch), pkg)
                 })
                 .collect()
         }
         Arch::Arm64 => {
             let cargo_lambda = tools::program_path(&sh, Tool::CargoLambda)?;
-            let lambda_dir = project_root().join("target").join("lambda-arm64-build");
+            let lambda_dir = target_dir().join("lambda-arm64-build");
             cmd!(
                 sh,
                 "{cargo_lambda} lambda build --release --arm64 --lambda-dir {lambda_dir} {flags...}"

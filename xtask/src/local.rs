@@ -298,11 +298,10 @@ fn check_moto() -> Result<PathBuf> {
 }
 
 /// Builds the daemon (`cargo build --release -p local-cloud`; quick when up to date) and returns its path.
-fn build_daemon() -> Result<PathBuf> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project_root().join("target"));
-    let binary = target.join("release").join("local-cloud");
+pub fn build_daemon() -> Result<PathBuf> {
+    let binary = crate::pattern::target_dir()
+        .join("release")
+        .join("local-cloud");
     let first = if binary.exists() {
         ""
     } else {

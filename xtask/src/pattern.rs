@@ -198,6 +198,13 @@ pub fn project_root() -> PathBuf {
         .to_owned()
 }
 
+/// Cargo's target directory (`CARGO_TARGET_DIR` when set).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"))
+}
+
 pub fn patterns_dir() -> PathBuf {
     project_root().join("patterns")
 }

@@ -70,6 +70,29 @@ pub fn run() -> Result<()> {
         }
     }
 
+    python_tools(false)?;
+
+    if cmd!(sh, "terraform version")
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr()
+        .run()
+        .is_err()
+    {
+        bail!(
+            "terraform is not installed and no package registry ships it; fix: install Terraform >= 1.5 \
+             (https://developer.hashicorp.com/terraform/install) and put it on PATH"
+        );
+    }
+    println!("setup: ok");
+    Ok(())
+}
+
+/// Creates `.venv` and installs the pinned Python tools of requirements.txt that are missing or at another
+/// version; fast (one probe) when everything is there. `quiet` prints nothing when nothing changes.
+pub fn python_tools(quiet: bool) -> Result<()> {
+    let sh = Shell::new()?;
+    sh.change_dir(project_root());
     let venv = venv();
     if !venv.join("bin").join("python").exists() {
         println!("creating {}", venv.display());
@@ -95,6 +118,9 @@ pub fn run() -> Result<()> {
         .read()
         .context("probing the Python tools")?;
     if missing.trim().is_empty() {
+        if quiet {
+            return Ok(());
+        }
         println!(
             "python tools: up to date ({})",
             pins.iter()
@@ -112,18 +138,5 @@ pub fn run() -> Result<()> {
         .context("pip install -r requirements.txt")?;
     }
 
-    if cmd!(sh, "terraform version")
-        .quiet()
-        .ignore_stdout()
-        .ignore_stderr()
-        .run()
-        .is_err()
-    {
-        bail!(
-            "terraform is not installed and no package registry ships it; fix: install Terraform >= 1.5 \
-             (https://developer.hashicorp.com/terraform/install) and put it on PATH"
-        );
-    }
-    println!("setup: ok");
     Ok(())
 }

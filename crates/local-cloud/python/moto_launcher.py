@@ -12,6 +12,12 @@ What it adds to a plain `python3 -m moto.server`:
     `{edge}/_local/lambda/invoke/<function-arn>` (our native Lambda runtime) instead of Docker.
   * EventBridge rules get Lambda targets (moto 5.2.1 raises NotImplementedError for them).
   * Step Functions executions really run (moto's `execute_state_machine`), so their Lambda tasks reach us too.
+  * Lambda functions keep `LoggingConfig` (moto drops it), so their logs go to the configured log group.
+  * CloudFormation creates what our patterns need and moto's CloudFormation lacks (see `patch_cloudformation`):
+    AWS::ApiGateway::RestApi from an OpenAPI `Body` (routes, integrations, gateway responses) and without `Name`,
+    AWS::ApiGateway::Stage, deletable RestApi/Deployment/Permission; a resource type moto does not model, or a
+    resource whose creation raises, fails the stack with a CREATE_FAILED event naming it (moto would skip it or
+    answer HTTP 500), and every resource gets its CREATE_COMPLETE event.
   * `--exit-on-stdin-eof`: exit when stdin closes, so moto never outlives the daemon, even one killed by SIGKILL.
 """
 
@@ -135,6 +141,543 @@ def patch_eventbridge(edge_url: str) -> None:
     Rule.send_to_targets = send_to_targets
 
 
+def patch_lambda_logging_config() -> None:
+    """moto 5.2.1 drops a function's `LoggingConfig` (CreateFunction, UpdateFunctionConfiguration and
+    CloudFormation alike): keep it and answer it in the configuration, so the runtime logs where AWS would."""
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_config = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def with_defaults(self, logging_config):
+        if not logging_config:
+            return None
+        out = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.function_name}"}
+        out.update({k: v for k, v in logging_config.items() if v is not None})
+        return out
+
+    def __init__(self, account_id, spec, region, version=1):
+        original_init(self, account_id, spec, region, version)
+        self.logging_config = with_defaults(self, spec.get("LoggingConfig"))
+
+    def get_configuration(self, on_create=False):
+        config = original_config(self, on_create)
+        if getattr(self, "logging_config", None):
+            config["LoggingConfig"] = self.logging_config
+        return config
+
+    def update_configuration(self, config_updates):
+        if "LoggingConfig" in config_updates:
+            self.logging_config = with_defaults(self, config_updates["LoggingConfig"])
+        return original_update(self, config_updates)
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+
+
+# --------------------------------------------------------------------------------------------------------------
+# CloudFormation: what our patterns need and moto's CloudFormation lacks.
+# --------------------------------------------------------------------------------------------------------------
+
+class ResourceFailed(Exception):
+    """One resource of a stack could not be created, updated or deleted: becomes a *_FAILED stack event."""
+
+    def __init__(self, logical_id: str, resource_type: str, action: str, reason: str):
+        super().__init__(f"{logical_id} ({resource_type}): {reason}")
+        self.logical_id, self.resource_type, self.action, self.reason = logical_id, resource_type, action, reason
+
+
+def _reason(error: Exception) -> str:
+    """A readable reason for an exception raised by moto (its API errors carry a message)."""
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    return f"{type(error).__name__}: {message}"
+
+
+def _gone(error: Exception) -> bool:
+    """moto's 'not found' errors (the thing to delete is already gone)."""
+    return "NotFound" in type(error).__name__ or getattr(error, "code", None) == 404
+
+
+# Methods of an OpenAPI path item (the other keys are parameters, summaries, extensions).
+OPENAPI_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"}
+# Lambda function names deleted by a stack, so the edge can stop their instances.
+_EDGE_URL: list[str] = []
+
+
+def _openapi_security(doc: dict, op: dict) -> tuple[str, bool]:
+    """(authorizationType, apiKeyRequired) of an operation: IAM (`x-amazon-apigateway-authtype: awsSigv4`) and
+    API keys are modelled by the local data plane; an authorizer is refused rather than silently left open."""
+    schemes = (doc.get("components") or {}).get("securitySchemes") or doc.get("securityDefinitions") or {}
+    auth, api_key = "NONE", False
+    for requirement in op.get("security", doc.get("security")) or []:
+        for name in requirement:
+            scheme = schemes.get(name) or {}
+            if scheme.get("x-amazon-apigateway-authorizer") or scheme.get("x-amazon-apigateway-authtype") not in (
+                None, "awsSigv4"
+            ):
+                raise NotImplementedError(
+                    f"security scheme `{name}` is an authorizer; the local cloud does not run authorizers yet"
+                )
+            if scheme.get("x-amazon-apigateway-authtype") == "awsSigv4":
+                auth = "AWS_IAM"
+            elif scheme.get("type") == "apiKey":
+                api_key = True
+            else:
+                raise NotImplementedError(f"security scheme `{name}` is not supported by the local cloud")
+    return auth, api_key
+
+
+def _resource_for_path(backend, api, path: str):
+    """The API's resource for `path`, creating it and its missing ancestors."""
+    resource = api.get_resource_for_path("/")
+    current = ""
+    for part in [p for p in path.split("/") if p]:
+        current += "/" + part
+        found = api.get_resource_for_path(current)
+        resource = found or backend.create_resource(api.id, resource.id, part)
+    return resource
+
+
+def import_openapi(backend, api, doc: dict) -> None:
+    """Imports an OpenAPI/Swagger `Body` into `api` the way API Gateway does: resources, methods (with IAM or API
+    key requirements), integrations (uppercased types; `connectionId` and `integrationTarget`, which moto's
+    integrations do not have, kept on them and answered by `Integration.to_json`), integration and method
+    responses, binary media types and gateway responses. moto's own `put_rest_api` breaks on path-level
+    `parameters` and on the root path, and drops those fields."""
+    for path in sorted(doc.get("paths") or {}):
+        item = doc["paths"][path] or {}
+        resource = _resource_for_path(backend, api, path)
+        shared_params = item.get("parameters") or []
+        for key, op in item.items():
+            if key.lower() not in OPENAPI_METHODS or not isinstance(op, dict):
+                continue
+            verb = "ANY" if key.lower() == "x-amazon-apigateway-any-method" else key.upper()
+            auth, api_key = _openapi_security(doc, op)
+            request_params = {
+                f"method.request.{'querystring' if p['in'] == 'query' else p['in']}.{p['name']}": bool(p.get("required"))
+                for p in shared_params + (op.get("parameters") or [])
+                if isinstance(p, dict) and p.get("in") in ("path", "query", "header") and p.get("name")
+            }
+            backend.put_method(api.id, resource.id, verb, auth, api_key_required=api_key,
+                               request_parameters=request_params or None)
+            for code in op.get("responses") or {}:
+                backend.put_method_response(api.id, resource.id, verb, str(code), None, None)
+            integ = op.get("x-amazon-apigateway-integration")
+            if not integ:
+                continue
+            args = backend._build_integration_args(integ)
+            args = {k: v for k, v in args.items() if v is not None}
+            args["integration_type"] = str(args.get("integration_type", "")).upper()
+            if "connection_type" in args:
+                args["connection_type"] = str(args["connection_type"]).upper()
+            integration = backend.put_integration(
+                function_id=api.id, resource_id=resource.id, method_type=verb,
+                uri=args.pop("uri", None), integration_method=args.pop("integration_method", None), **args,
+            )
+            integration.connection_id = integ.get("connectionId")
+            integration.integration_target = integ.get("integrationTarget")
+            for response in backend._build_integration_responses_args(integ):
+                backend.put_integration_response(
+                    function_id=api.id, resource_id=resource.id, method_type=verb,
+                    **{k: v for k, v in response.items() if v is not None},
+                )
+    for media_type in doc.get("x-amazon-apigateway-binary-media-types") or []:
+        if media_type not in api.binaryMediaTypes:
+            api.binaryMediaTypes.append(media_type)
+    for response_type, response in (doc.get("x-amazon-apigateway-gateway-responses") or {}).items():
+        backend.put_gateway_response(
+            api.id, response_type, response.get("statusCode"), response.get("responseParameters"),
+            response.get("responseTemplates"),
+        )
+
+
+def _openapi_body(props: dict):
+    if "BodyS3Location" in props:
+        raise NotImplementedError("BodyS3Location is not supported by the local cloud: inline the definition as Body")
+    body = props.get("Body")
+    if isinstance(body, str):
+        import yaml
+
+        body = yaml.safe_load(body)
+    return body
+
+
+def _tags(tags) -> dict:
+    if isinstance(tags, list):
+        return {t["Key"]: t["Value"] for t in tags}
+    return dict(tags or {})
+
+
+def patch_rest_api_cloudformation() -> None:
+    """AWS::ApiGateway::RestApi: `Name` optional (the Body's `info.title`, as on AWS), `Body` imported, updates in
+    place (the Body re-imported), deletion supported; Deployments get a physical id and are deletable."""
+    from moto.apigateway.models import Deployment, Integration, RestAPI, apigateway_backends
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        body = _openapi_body(props)
+        info = (body or {}).get("info") or {}
+        backend = apigateway_backends[account_id][region_name]
+        config = props.get("EndpointConfiguration")
+        policy = props.get("Policy")
+        api = backend.create_rest_api(
+            name=props.get("Name") or info.get("title") or kwargs.get("LogicalId") or resource_name,
+            description=props.get("Description") or info.get("description") or "",
+            api_key_source=props.get("ApiKeySourceType"),
+            endpoint_configuration={"types": config["Types"]} if config and config.get("Types") else None,
+            tags=_tags(props.get("Tags")) or None,
+            policy=json.dumps(policy) if isinstance(policy, dict) else policy,
+            minimum_compression_size=props.get("MinimumCompressionSize"),
+            disable_execute_api_endpoint=props.get("DisableExecuteApiEndpoint"),
+        )
+        api.binaryMediaTypes = list(props.get("BinaryMediaTypes") or [])
+        if body:
+            import_openapi(backend, api, body)
+        return api
+
+    def update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json["Properties"]
+        body = _openapi_body(props)
+        api = original_resource
+        backend = apigateway_backends[account_id][region_name]
+        api.name = props.get("Name") or ((body or {}).get("info") or {}).get("title") or api.name
+        api.description = props.get("Description") or api.description
+        api.binaryMediaTypes = list(props.get("BinaryMediaTypes") or [])
+        if body is not None:
+            api.resources = {}
+            api.default = api.add_child("/")
+            api.root_resource_id = api.default.id
+            api.gateway_responses = {}
+            import_openapi(backend, api, body)
+        return api
+
+    def delete_api(self, account_id, region_name):
+        apigateway_backends[account_id][region_name].apis.pop(self.id, None)
+
+    RestAPI.create_from_cloudformation_json = classmethod(create)
+    RestAPI.update_from_cloudformation_json = classmethod(update)
+    RestAPI.delete = delete_api
+
+    original_deployment = Deployment.create_from_cloudformation_json.__func__
+
+    def create_deployment(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        deployment = original_deployment(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        deployment.rest_api_id = cloudformation_json["Properties"]["RestApiId"]
+        return deployment
+
+    def delete_deployment(self, account_id, region_name):
+        try:
+            apigateway_backends[account_id][region_name].delete_deployment(self.rest_api_id, self.id)
+        except Exception as e:  # the API went first: its deployments went with it
+            if not _gone(e):
+                raise
+
+    Deployment.create_from_cloudformation_json = classmethod(create_deployment)
+    Deployment.physical_resource_id = property(lambda self: self.id)
+    Deployment.delete = delete_deployment
+
+    original_to_json = Integration.to_json
+
+    def to_json(self):
+        out = original_to_json(self)
+        for attr, key in (("connection_id", "connectionId"), ("integration_target", "integrationTarget")):
+            if getattr(self, attr, None):
+                out[key] = getattr(self, attr)
+        return out
+
+    Integration.to_json = to_json
+
+
+def define_stage_model():
+    """AWS::ApiGateway::Stage, which moto 5.2.1 does not model (a stack 'creates' it and nothing exists)."""
+    from moto.apigateway.models import apigateway_backends
+    from moto.core.common_models import CloudFormationModel
+
+    class CfnStage(CloudFormationModel):
+        __module__ = "moto.apigateway.models"  # moto's model registry files a model under its module's service
+
+        def __init__(self, rest_api_id: str, name: str):
+            self.rest_api_id, self.name = rest_api_id, name
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.name
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "StageName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::ApiGateway::Stage"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,
+                                            **kwargs):
+            props = cloudformation_json["Properties"]
+            backend = apigateway_backends[account_id][region_name]
+            name = props.get("StageName") or resource_name
+            backend.create_stage(
+                props["RestApiId"], name, props.get("DeploymentId"),
+                variables=props.get("Variables") or {}, description=props.get("Description", ""),
+                cacheClusterEnabled=props.get("CacheClusterEnabled"), cacheClusterSize=props.get("CacheClusterSize"),
+                tags=_tags(props.get("Tags")) or None, tracing_enabled=props.get("TracingEnabled"),
+            )
+            return cls(props["RestApiId"], name)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json,
+                                            account_id, region_name):
+            props = cloudformation_json["Properties"]
+            if props.get("StageName", original_resource.name) != original_resource.name or (
+                props["RestApiId"] != original_resource.rest_api_id
+            ):
+                original_resource.delete(account_id, region_name)
+                return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id,
+                                                           region_name)
+            stage = apigateway_backends[account_id][region_name].get_stage(original_resource.rest_api_id,
+                                                                            original_resource.name)
+            stage.deployment_id = props.get("DeploymentId")
+            stage.variables = props.get("Variables") or {}
+            stage.description = props.get("Description", "")
+            return original_resource
+
+        def delete(self, account_id, region_name):
+            try:
+                apigateway_backends[account_id][region_name].delete_stage(self.rest_api_id, self.name)
+            except Exception as e:
+                if not _gone(e):
+                    raise
+
+    return CfnStage
+
+
+def patch_lambda_cloudformation() -> None:
+    """AWS::Lambda::Function keeps `LoggingConfig`, `Architectures` and `Tags`, and its deletion stops the
+    function's instances on the edge; AWS::Lambda::Permission gets a statement id and is deletable."""
+    from moto.awslambda.models import LambdaFunction, Permission, lambda_backends
+
+    original_function = LambdaFunction.create_from_cloudformation_json.__func__
+
+    def create_function(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        fn = original_function(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        props = cloudformation_json["Properties"]
+        if props.get("LoggingConfig"):
+            fn.update_configuration({"LoggingConfig": props["LoggingConfig"]})
+        if props.get("Architectures"):
+            fn.architectures = props["Architectures"]
+        fn.tags.update(_tags(props.get("Tags")))
+        return fn
+
+    original_delete = LambdaFunction.delete
+
+    def delete_function(self, account_id, region):
+        original_delete(self, account_id, region)
+        for edge in _EDGE_URL:
+            url = f"{edge}/_local/lambda/functions/{urllib.parse.quote(self.function_name, safe='')}/instances"
+            try:
+                urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=10).read()
+            except OSError as e:
+                print(f"could not stop the instances of {self.function_name}: {e}", file=sys.stderr, flush=True)
+
+    LambdaFunction.create_from_cloudformation_json = classmethod(create_function)
+    LambdaFunction.delete = delete_function
+
+    def create_permission(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = dict(cloudformation_json["Properties"])
+        backend = lambda_backends[account_id][region_name]
+        fn = backend.get_function(props.pop("FunctionName"))
+        props["StatementId"] = resource_name
+        fn.policy.add_statement(raw=json.dumps(props))
+        permission = Permission(region=region_name)
+        permission.function_name, permission.sid = fn.function_name, resource_name
+        return permission
+
+    def delete_permission(self, account_id, region_name):
+        try:
+            lambda_backends[account_id][region_name].remove_permission(self.function_name, self.sid)
+        except Exception as e:  # the function (and its policy) went first
+            if not _gone(e) and "Unknown" not in type(e).__name__:
+                raise
+
+    Permission.create_from_cloudformation_json = classmethod(create_permission)
+    Permission.physical_resource_id = property(lambda self: getattr(self, "sid", ""))
+    Permission.delete = delete_permission
+
+
+def patch_cloudformation_failures(pinned: str) -> None:
+    """Stacks fail like AWS's: an unmodelled type or a raising resource is a *_FAILED event naming the resource
+    and a CREATE_FAILED / UPDATE_FAILED / DELETE_FAILED stack (moto skips the first silently and answers the
+    second with HTTP 500, leaving a half-made stack); each resource created gets a CREATE_COMPLETE event. Types
+    whose update moto cannot do in place are replaced when stateless, else the update fails."""
+    from moto.cloudformation import models as cfn, parsing
+
+    replaceable = {"AWS::Lambda::Permission", "AWS::ApiGateway::Deployment", "AWS::Logs::LogGroup"}
+
+    def stack_of(resources_map):
+        backend = cfn.cloudformation_backends[resources_map._account_id][resources_map._region_name]
+        return backend.stacks.get(resources_map.stack_id)
+
+    def add_event(stack, logical_id, resource_type, status, reason=None, physical_id=""):
+        if stack is None:
+            return
+        stack.events.append(cfn.Event(
+            stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+            physical_resource_id=physical_id or "", resource_type=resource_type, resource_status=status,
+            resource_status_reason=reason, resource_properties=None,
+        ))
+
+    def unsupported(resource_type: str) -> bool:
+        return (resource_type not in parsing.NULL_MODELS and not resource_type.startswith("Custom::")
+                and resource_type not in parsing.get_model_map())
+
+    original_create = parsing.parse_and_create_resource
+    original_update = parsing.parse_and_update_resource
+
+    def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        resource_type = resource_json.get("Type", "")
+        condition = resource_json.get("Condition")
+        if condition and not resources_map.lazy_condition_map[condition]:
+            return None
+        if unsupported(resource_type):
+            raise ResourceFailed(logical_id, resource_type, "CREATE",
+                                 f"{resource_type} is not supported by the local cloud (moto {pinned}'s "
+                                 "CloudFormation does not model it); see docs/local-cloud.md")
+        try:
+            resource = original_create(logical_id, resource_json, resources_map, account_id, region_name)
+        except ResourceFailed:
+            raise
+        except Exception as e:
+            raise ResourceFailed(logical_id, resource_type, "CREATE", _reason(e)) from e
+        add_event(stack_of(resources_map), logical_id, resource_type, "CREATE_COMPLETE",
+                  physical_id=getattr(resource, "physical_resource_id", ""))
+        return resource
+
+    def parse_and_update_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        resource_type = resource_json.get("Type", "")
+        cls = parsing.resource_class_from_type(resource_type)
+        try:
+            if cls is not None and hasattr(cls.update_from_cloudformation_json, "__isabstractmethod__"):
+                if resource_type not in replaceable:
+                    raise ResourceFailed(logical_id, resource_type, "UPDATE",
+                                         f"updating {resource_type} is not supported by the local cloud: destroy "
+                                         "the deployment and deploy again")
+                old = resources_map._parsed_resources.pop(logical_id, None)
+                if old is not None:
+                    resources_map._delete_resource(old, resources_map._resource_json_map.get(logical_id, resource_json))
+                resources_map._resource_json_map[logical_id] = resource_json
+                resource = original_create(logical_id, resource_json, resources_map, account_id, region_name)
+            else:
+                resource = original_update(logical_id, resource_json, resources_map, account_id, region_name)
+        except ResourceFailed:
+            raise
+        except Exception as e:
+            raise ResourceFailed(logical_id, resource_type, "UPDATE", _reason(e)) from e
+        add_event(stack_of(resources_map), logical_id, resource_type, "UPDATE_COMPLETE",
+                  physical_id=getattr(resource, "physical_resource_id", ""))
+        return resource
+
+    parsing.parse_and_create_resource = parse_and_create_resource
+    parsing.parse_and_update_resource = parse_and_update_resource
+
+    original_delete_resource = parsing.ResourceMap._delete_resource
+
+    def _delete_resource(self, parsed_resource, resource_json):
+        try:
+            original_delete_resource(self, parsed_resource, resource_json)
+        except Exception as e:
+            raise ResourceFailed(getattr(parsed_resource, "logical_resource_id", "?"), resource_json.get("Type", ""),
+                                 "DELETE", _reason(e)) from e
+
+    parsing.ResourceMap._delete_resource = _delete_resource
+
+    original_validate_outputs = parsing.ResourceMap.validate_outputs
+
+    def validate_outputs(self):
+        try:
+            original_validate_outputs(self)
+        except AttributeError:
+            pass  # an output reads an attribute of a type moto does not model: that resource fails the stack
+
+    parsing.ResourceMap.validate_outputs = validate_outputs
+
+    def fail(stack, failed: ResourceFailed, stack_status: str):
+        add_event(stack, failed.logical_id, failed.resource_type, f"{failed.action}_FAILED", failed.reason)
+        stack.status = stack_status
+        stack._add_stack_event(stack_status, resource_status_reason=(
+            f"The following resource(s) failed to {failed.action.lower()}: [{failed.logical_id}]."))
+        print(f"stack {stack.name}: {failed}", file=sys.stderr, flush=True)
+
+    original_create_resources = cfn.Stack.create_resources
+    original_stack_update = cfn.Stack.update
+
+    def create_resources(self):
+        try:
+            original_create_resources(self)
+        except ResourceFailed as failed:
+            fail(self, failed, "CREATE_FAILED")
+
+    def update(self, template, role_arn=None, parameters=None, tags=None):
+        try:
+            original_stack_update(self, template, role_arn, parameters, tags)
+        except ResourceFailed as failed:
+            fail(self, failed, "UPDATE_FAILED")
+
+    cfn.Stack.create_resources = create_resources
+    cfn.Stack.update = update
+
+    # Listing a stack's resources or outputs must not create the resources a failed stack never reached (moto's
+    # resource map creates what it is asked for, lazily).
+    def stack_resources(self):
+        rm = self.resource_map
+        return [r for k, r in rm._parsed_resources.items()
+                if k in rm._resource_json_map and r is not None and not isinstance(r, (str, int, float, list, dict))]
+
+    original_outputs = cfn.Stack.outputs.fget
+
+    def outputs(self):
+        if not self.status.endswith("_COMPLETE") or self.status.startswith("DELETE"):
+            return None
+        return original_outputs(self)
+
+    cfn.Stack.stack_resources = property(stack_resources)
+    cfn.Stack.outputs = property(outputs)
+
+    original_delete_stack = cfn.CloudFormationBackend.delete_stack
+
+    def delete_stack(self, name_or_stack_id):
+        stack = self.stacks.get(name_or_stack_id) or next(
+            (s for s in self.stacks.values() if s.name == name_or_stack_id), None)
+        try:
+            original_delete_stack(self, name_or_stack_id)
+        except ResourceFailed as failed:
+            # moto already took the stack out of its list: put it back, failed, as AWS keeps a DELETE_FAILED stack
+            if stack is not None:
+                self.stacks[stack.stack_id] = stack
+                fail(stack, failed, "DELETE_FAILED")
+
+    cfn.CloudFormationBackend.delete_stack = delete_stack
+
+
+def patch_cloudformation(edge_url: str, pinned: str) -> None:
+    """Everything moto's CloudFormation lacks for our patterns; must run before moto builds its model map."""
+    from moto.cloudformation import parsing
+
+    _EDGE_URL.append(edge_url)
+    define_stage_model()
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()  # the map is built from CloudFormationModel's subclasses: include ours
+    patch_rest_api_cloudformation()
+    patch_lambda_cloudformation()
+    patch_cloudformation_failures(pinned)
+
+
 class LocalRoutes:
     """WSGI middleware: our `/_local/...` routes in front of moto's own dispatcher."""
 
@@ -195,6 +738,8 @@ def main() -> None:
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     patch_lambda(args.edge_url)
     patch_eventbridge(args.edge_url)
+    patch_lambda_logging_config()
+    patch_cloudformation(args.edge_url, PINNED_MOTO)
 
     app = LocalRoutes(DomainDispatcherApplication(create_backend_app), moto_version, args.region)
     server = make_server(args.host, args.port, app, threaded=True)

@@ -10,6 +10,7 @@ pub mod config;
 pub mod edge;
 pub mod elb;
 pub mod lambda;
+pub mod loadgen;
 pub mod moto;
 pub mod state;
 

@@ -39,6 +39,8 @@ struct Cli {
 enum Cmd {
     /// Serve the edge on 127.0.0.1 until SIGTERM/SIGINT.
     Serve(ServeArgs),
+    /// Measure an HTTP endpoint under load (used by `cargo xtask bench`); prints a JSON summary.
+    Load(local_cloud::loadgen::LoadArgs),
 }
 
 #[derive(clap::Args)]
@@ -68,8 +70,14 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let Cmd::Serve(args) = Cli::parse().cmd;
-    serve(args).await.inspect_err(|e| tracing::error!("{e:#}"))
+    match Cli::parse().cmd {
+        Cmd::Serve(args) => serve(args).await.inspect_err(|e| tracing::error!("{e:#}")),
+        Cmd::Load(args) => {
+            let summary = local_cloud::loadgen::run(args).await?;
+            println!("{}", serde_json::to_string(&summary)?);
+            Ok(())
+        }
+    }
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {

@@ -146,6 +146,9 @@ pub fn deploy(dep: &Deployment<'_>, keep: bool) -> Result<Outputs> {
 pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
     let keep = options.keep;
     let _lock = lock::acquire(&dep.work_dir())?;
+    // First use installs the pinned Python tools (moto, cfn-lint, aws-sam-translator) that validation and the
+    // local cloud need.
+    crate::setup::python_tools(true)?;
     let artifacts = build::build(
         &dep.pattern
             .lambdas

@@ -15,6 +15,8 @@ use super::capture::LogLine;
 const MAX_EVENTS: usize = 10_000;
 const MAX_BATCH_BYTES: usize = 1_048_576;
 const EVENT_OVERHEAD: usize = 26;
+/// How long the shipper waits for more lines before a PutLogEvents call.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(200);
 
 enum Message {
     Lines {
@@ -78,7 +80,11 @@ impl LogShipper {
 async fn run(client: Client, mut rx: mpsc::UnboundedReceiver<Message>) {
     let mut known = Known::default();
     while let Some(first) = rx.recv().await {
-        // Take everything already queued, so a burst of invocations becomes one call per stream.
+        // Linger briefly, then take everything queued, so a burst of invocations becomes one call per stream
+        // and moto (single-threaded Python, sharing the machine's cores) is not asked once per invocation.
+        if !matches!(first, Message::Flush(_)) {
+            tokio::time::sleep(LINGER).await;
+        }
         let mut messages = vec![first];
         while let Ok(more) = rx.try_recv() {
             messages.push(more);
