@@ -214,7 +214,7 @@ fn cargo_lambda_watch(args: &BenchArgs, event: &std::path::Path) -> Result<Optio
     let mut command = std::process::Command::from(
         xshell::cmd!(
             sh,
-            "{cargo_lambda} lambda watch --release --invoke-port {port_s} --only-lambda-apis"
+            "{cargo_lambda} lambda watch --release --invoke-port {port_s}"
         )
         .quiet(),
     );
@@ -233,6 +233,9 @@ fn cargo_lambda_watch(args: &BenchArgs, event: &std::path::Path) -> Result<Optio
             .map(|r| r.status() != 200)
             .unwrap_or(true)
         {
+            if let Some(status) = child.try_wait()? {
+                bail!("cargo lambda watch exited ({status}) before answering");
+            }
             if Instant::now() > deadline {
                 bail!("cargo lambda watch did not answer within 15 minutes");
             }

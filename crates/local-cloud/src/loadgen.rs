@@ -48,7 +48,10 @@ async fn send(client: &HttpClient, method: &str, url: &str, body: &Bytes) -> Res
         .method(method)
         .uri(url)
         .body(Full::new(body.clone()))?;
-    let resp = client.request(req).await.with_context(|| format!("{method} {url}"))?;
+    let resp = client
+        .request(req)
+        .await
+        .with_context(|| format!("{method} {url}"))?;
     let status = resp.status().as_u16();
     resp.into_body().collect().await?;
     Ok(status)
@@ -56,7 +59,9 @@ async fn send(client: &HttpClient, method: &str, url: &str, body: &Bytes) -> Res
 
 pub async fn run(args: LoadArgs) -> Result<Summary> {
     let body = match &args.body_file {
-        Some(path) => Bytes::from(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?),
+        Some(path) => {
+            Bytes::from(std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
+        }
         None => Bytes::new(),
     };
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
