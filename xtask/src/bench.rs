@@ -100,6 +100,22 @@ fn alb_event() -> std::path::PathBuf {
         .join("functions/hello/tests/fixtures/alb-get-hello.json")
 }
 
+/// Whether the function of saved `outputs` still exists in the running local cloud.
+fn still_deployed(outputs: &deploy::Outputs) -> bool {
+    let (Ok(cloud), Some(function)) = (
+        crate::local::ensure_up(None),
+        outputs["function_name"].as_str(),
+    ) else {
+        return false;
+    };
+    let url = format!("{}/2015-03-31/functions/{function}", cloud.edge_url);
+    let auth = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0";
+    ureq::get(&url)
+        .header("Authorization", auth)
+        .call()
+        .is_ok_and(|r| r.status() == 200)
+}
+
 pub fn run(args: &BenchArgs) -> Result<()> {
     let patterns = pattern::discover()?;
     let flagship = pattern::find(&patterns, FLAGSHIP)?;
@@ -109,9 +125,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         keep: false,
     };
     let dep = Deployment::new(&flagship, &dep_args)?;
-    let (outputs, deployed_here) = match dep.saved_outputs() {
-        Ok(outputs) => (outputs, false),
-        Err(_) => (deploy::deploy(&dep, false)?, true),
+    // Reuse a deployment only while the local cloud still holds it (a restarted local cloud starts empty).
+    let live = dep.saved_outputs().ok().filter(still_deployed);
+    let (outputs, deployed_here) = match live {
+        Some(outputs) => (outputs, false),
+        None => {
+            deploy::destroy(&dep)?;
+            (deploy::deploy(&dep, false)?, true)
+        }
     };
     let result = measure(args, &outputs);
     if deployed_here {

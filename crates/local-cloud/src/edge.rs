@@ -114,6 +114,12 @@ impl Edge {
                 ),
             };
         }
+        if path == "/_local/lambda/logs/flush" && req.method() == Method::POST {
+            // Writes out the function logs still queued for CloudWatch Logs (before a stack deletes its log
+            // groups, so late lines do not create them again).
+            self.cloud.lambda.flush_logs().await;
+            return json_response(StatusCode::OK, &serde_json::json!({ "flushed": true }));
+        }
         if path == "/_local/status" && req.method() == Method::GET {
             return self.status().await;
         }

@@ -68,4 +68,19 @@ mod tests {
         assert_eq!(mapped["alb"], "internal-x.us-east-1.elb.amazonaws.com");
         assert_eq!(mapped["n"], 3);
     }
+
+    #[test]
+    fn sam_stage_urls_keep_the_stage_and_its_case() {
+        // `!Sub "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${StageName}"` on the local cloud.
+        let mut outputs = Outputs::new();
+        outputs.insert(
+            "ApiUrl".into(),
+            "https://0ukd3iw8tq.execute-api.us-east-1.amazonaws.com/Prod".into(),
+        );
+        let mapped = map_outputs(outputs, "http://127.0.0.1:4566");
+        assert_eq!(
+            mapped["ApiUrl"],
+            "http://0ukd3iw8tq.execute-api.localhost:4566/Prod"
+        );
+    }
 }

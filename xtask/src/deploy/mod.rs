@@ -6,6 +6,7 @@
 pub mod aws_json;
 pub mod local_urls;
 mod lock;
+mod sam;
 mod terraform;
 
 use std::{
@@ -194,7 +195,9 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
                 }
             }
         }
-        Iac::Sam => bail!("SAM deploys are not supported yet; use --iac terraform"),
+        Iac::Sam => {
+            sam::Driver::new(dep, endpoint.as_deref())?.deploy(&zips, &options.extra_vars, keep)?
+        }
     };
     let outputs = match (dep.target, endpoint.as_deref()) {
         (Target::Local, Some(edge)) => local_urls::map_outputs(raw, edge),
@@ -240,7 +243,7 @@ pub fn destroy(dep: &Deployment<'_>) -> Result<()> {
                 tf.check_nothing_left(edge)?;
             }
         }
-        Iac::Sam => bail!("SAM deploys are not supported yet"),
+        Iac::Sam => sam::Driver::new(dep, endpoint.as_deref())?.destroy()?,
     }
     drop(_lock);
     remove_work_dir(&work_dir)?;

@@ -170,6 +170,10 @@ impl<'a> Driver<'a> {
         }
         self.prepare()?;
         self.init()?;
+        if let Some(edge) = &self.endpoint {
+            // Pending function logs must land before their log groups are deleted, not after.
+            super::sam::flush_function_logs(edge);
+        }
         let dir = self.module_dir();
         // Variables must be set for destroy too; a missing artifact only needs a placeholder path.
         let vars = self.var_flags(zips)?;
@@ -199,7 +203,6 @@ impl<'a> Driver<'a> {
                 tagged.join("\n")
             );
         }
-        let _ = &self.endpoint;
         Ok(())
     }
 }

@@ -1,7 +1,15 @@
-//! API Gateway's own error responses (bodies, status codes and `x-amzn-ErrorType` as AWS sends them).
+//! API Gateway's own error responses (bodies, status codes and `x-amzn-ErrorType` as AWS sends them), and
+//! the API's customised gateway responses laid over them ([`customized`]).
+
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use http::{HeaderValue, Response, StatusCode, header};
+use http::{HeaderName, HeaderValue, Response, StatusCode, header};
+
+use super::{
+    mock::{TemplateVars, render},
+    model::RestApi,
+};
 
 fn error(
     status: StatusCode,
@@ -67,9 +75,194 @@ pub fn endpoint_timed_out() -> Response<Bytes> {
     )
 }
 
+/// The answer to an error of gateway response type `response_type` (e.g. `MISSING_AUTHENTICATION_TOKEN`):
+/// `default`, unless the API customised that type, or `DEFAULT_4XX` / `DEFAULT_5XX` for the default's status
+/// class. A customisation may set the status, `'literal'` headers (`gatewayresponse.header.<name>`) and body
+/// templates (the one for the request's `Accept`, else `application/json`, else the first), rendered with
+/// `$context.error.message`, `$context.error.messageString`, `$context.error.responseType` and the `context`
+/// values of `vars`.
+pub fn customized(
+    api: &RestApi,
+    response_type: &'static str,
+    default: Response<Bytes>,
+    accept: Option<&str>,
+    vars: TemplateVars<'_>,
+) -> Response<Bytes> {
+    let class = if default.status().is_server_error() {
+        "DEFAULT_5XX"
+    } else {
+        "DEFAULT_4XX"
+    };
+    let Some(custom) = api
+        .gateway_responses
+        .get(response_type)
+        .or_else(|| api.gateway_responses.get(class))
+    else {
+        return default;
+    };
+    let (mut parts, body) = default.into_parts();
+    if let Some(status) = custom
+        .status_code
+        .and_then(|s| StatusCode::from_u16(s).ok())
+    {
+        parts.status = status;
+    }
+    let mut body = body;
+    if let Some((content_type, template)) = pick(&custom.response_templates, accept) {
+        let message = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let mut vars = vars;
+        vars.context.insert(
+            "error.messageString",
+            serde_json::Value::from(message.as_str()).to_string(),
+        );
+        vars.context.insert("error.message", message);
+        vars.context
+            .insert("error.responseType", response_type.to_owned());
+        body = Bytes::from(render(template, &vars));
+        if let Ok(v) = HeaderValue::from_str(content_type) {
+            parts.headers.insert(header::CONTENT_TYPE, v);
+        }
+    }
+    for (key, value) in &custom.response_parameters {
+        let Some(name) = key.strip_prefix("gatewayresponse.header.") else {
+            continue;
+        };
+        let literal = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\''));
+        match (literal, HeaderName::try_from(name)) {
+            (Some(v), Ok(name)) => {
+                if let Ok(v) = HeaderValue::from_str(v) {
+                    parts.headers.insert(name, v);
+                }
+            }
+            _ => tracing::warn!(
+                parameter = key,
+                value,
+                "gateway response parameter not supported locally (only 'literal' headers): skipped"
+            ),
+        }
+    }
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, body.len().into());
+    Response::from_parts(parts, body)
+}
+
+/// The template for `accept` (an exact media type), else `application/json`, else the first.
+fn pick<'a>(
+    templates: &'a BTreeMap<String, String>,
+    accept: Option<&str>,
+) -> Option<(&'a str, &'a str)> {
+    let wanted = accept.and_then(|a| {
+        a.split(',')
+            .map(|m| m.split(';').next().unwrap_or("").trim())
+            .find(|m| templates.contains_key(*m))
+    });
+    wanted
+        .or(templates
+            .contains_key("application/json")
+            .then_some("application/json"))
+        .and_then(|k| templates.get_key_value(k))
+        .or_else(|| templates.iter().next())
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apigw::model::GatewayResponse;
+
+    fn vars(stage_variables: &BTreeMap<String, String>) -> TemplateVars<'_> {
+        TemplateVars {
+            context: [("requestId", "req-1".to_owned())].into(),
+            stage_variables,
+        }
+    }
+
+    #[test]
+    fn a_customised_gateway_response_replaces_the_default() {
+        let none = BTreeMap::new();
+        let mut api = RestApi::default();
+        // Not customised: AWS's default.
+        let r = customized(
+            &api,
+            "MISSING_AUTHENTICATION_TOKEN",
+            missing_authentication_token(),
+            None,
+            vars(&none),
+        );
+        assert_eq!(r.status(), 403);
+        api.gateway_responses.insert(
+            "MISSING_AUTHENTICATION_TOKEN".into(),
+            GatewayResponse {
+                status_code: Some(404),
+                response_parameters: [(
+                    "gatewayresponse.header.x-why".to_owned(),
+                    "'no route'".to_owned(),
+                )]
+                .into(),
+                response_templates: [(
+                    "application/json".to_owned(),
+                    r#"{"error":"not found","was":$context.error.messageString,"id":"$context.requestId"}"#
+                        .to_owned(),
+                )]
+                .into(),
+            },
+        );
+        let r = customized(
+            &api,
+            "MISSING_AUTHENTICATION_TOKEN",
+            missing_authentication_token(),
+            None,
+            vars(&none),
+        );
+        assert_eq!(r.status(), 404);
+        assert_eq!(r.headers()["x-why"], "no route");
+        assert_eq!(r.headers()["content-type"], "application/json");
+        assert_eq!(
+            r.headers()["content-length"],
+            r.body().len().to_string().as_str()
+        );
+        let v: serde_json::Value = serde_json::from_slice(r.body()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"error":"not found","was":"Missing Authentication Token","id":"req-1"})
+        );
+    }
+
+    #[test]
+    fn default_4xx_and_5xx_apply_by_status_class() {
+        let none = BTreeMap::new();
+        let mut api = RestApi::default();
+        api.gateway_responses.insert(
+            "DEFAULT_5XX".into(),
+            GatewayResponse {
+                status_code: None,
+                response_templates: [("text/plain".to_owned(), "oops".to_owned())].into(),
+                ..GatewayResponse::default()
+            },
+        );
+        let r = customized(
+            &api,
+            "MISSING_AUTHENTICATION_TOKEN",
+            missing_authentication_token(),
+            None,
+            vars(&none),
+        );
+        assert_eq!(r.status(), 403, "a 4xx is not customised by DEFAULT_5XX");
+        let r = customized(
+            &api,
+            "INTEGRATION_TIMEOUT",
+            endpoint_timed_out(),
+            Some("text/html, text/plain"),
+            vars(&none),
+        );
+        assert_eq!(r.status(), 504);
+        assert_eq!(r.headers()["content-type"], "text/plain");
+        assert_eq!(r.body().as_ref(), b"oops");
+    }
 
     #[test]
     fn shapes() {

@@ -1,5 +1,6 @@
-//! Reads a deployed REST API (resources with their methods and integrations, stages) and VPC links from
-//! moto's API Gateway API into the plain [`model`](super::model), once per generation of deployed state.
+//! Reads a deployed REST API (resources with their methods and integrations, stages, gateway responses) and
+//! VPC links from moto's API Gateway API into the plain [`model`](super::model), once per generation of
+//! deployed state.
 //! Integration fields moto drops (`connectionId`, `integrationTarget`, ...) come from the PutIntegration
 //! bodies the edge recorded in [`State::integration_extras`](crate::state::State).
 
@@ -14,8 +15,8 @@ use aws_sdk_apigateway as apigw;
 use serde_json::Value;
 
 use super::model::{
-    ConnectionType, DEFAULT_TIMEOUT, Integration, IntegrationResponse, IntegrationType, Method,
-    Resource, RestApi, Stage, VpcLink,
+    ConnectionType, DEFAULT_TIMEOUT, GatewayResponse, Integration, IntegrationResponse,
+    IntegrationType, Method, Resource, RestApi, Stage, VpcLink,
 };
 use crate::{
     SharedCloud,
@@ -152,12 +153,34 @@ async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Re
             Some((name.clone(), Stage { name, variables }))
         })
         .collect();
+    let gateway_responses = client
+        .get_gateway_responses()
+        .rest_api_id(api_id)
+        .limit(500)
+        .send()
+        .await
+        .context("GetGatewayResponses")?
+        .items()
+        .iter()
+        .filter_map(|r| {
+            let kind = r.response_type()?.as_str().to_owned();
+            Some((
+                kind,
+                GatewayResponse {
+                    status_code: r.status_code().and_then(|s| s.parse().ok()),
+                    response_parameters: map(r.response_parameters()),
+                    response_templates: map(r.response_templates()),
+                },
+            ))
+        })
+        .collect();
     Ok(Some(RestApi {
         id: api_id.to_owned(),
         name: rest_api.name().unwrap_or_default().to_owned(),
         binary_media_types: rest_api.binary_media_types().to_vec(),
         resources,
         stages,
+        gateway_responses,
     }))
 }
 

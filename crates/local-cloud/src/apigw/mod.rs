@@ -3,7 +3,7 @@
 //! [`url`] recognises the two local URL forms; [`load`] reads a deployed API into [`model`] (cached per
 //! generation of deployed state, so warm requests make no AWS calls); [`routing`] picks resource and
 //! method; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
-//! [`errors`] are API Gateway's own answers.
+//! [`errors`] are API Gateway's own answers (with the API's customised gateway responses).
 //!
 //! Unknown API or stage: 403 `{"message":"Forbidden"}` (`ForbiddenException`). Reports of real calls
 //! without, or with a wrong, stage segment (e.g. github.com/OWASP/Serverless-Goat/issues/14,
@@ -117,8 +117,31 @@ async fn serve(
         .unwrap_or("localhost")
         .to_owned();
     let (parts, body) = req.into_parts();
+    let accept = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let missing_token = || {
+        let vars = mock::TemplateVars {
+            context: [
+                ("requestId", request_id.to_owned()),
+                ("stage", stage.name.clone()),
+                ("apiId", api.id.clone()),
+                ("accountId", crate::config::ACCOUNT_ID.to_owned()),
+            ]
+            .into(),
+            stage_variables: &stage.variables,
+        };
+        errors::customized(
+            &api,
+            "MISSING_AUTHENTICATION_TOKEN",
+            errors::missing_authentication_token(),
+            accept,
+            vars,
+        )
+    };
     let Some(route) = routing::route(&api, parts.method.as_str(), &target.path) else {
-        return errors::missing_authentication_token();
+        return missing_token();
     };
     match route.method.authorization_type.as_str() {
         "NONE" => {}
@@ -129,7 +152,7 @@ async fn serve(
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256"));
             if !signed {
-                return errors::missing_authentication_token();
+                return missing_token();
             }
             tracing::debug!("AWS_IAM method: the signature is present but not verified locally");
         }

@@ -14,6 +14,20 @@ pub struct RestApi {
     pub binary_media_types: Vec<String>,
     pub resources: Vec<Resource>,
     pub stages: BTreeMap<String, Stage>,
+    /// Customised gateway responses (`PutGatewayResponse`, an OpenAPI body's
+    /// `x-amazon-apigateway-gateway-responses`) by response type, e.g. `MISSING_AUTHENTICATION_TOKEN`.
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+}
+
+/// A customised gateway response: what API Gateway answers instead of its default for one kind of error.
+#[derive(Debug, Clone, Default)]
+pub struct GatewayResponse {
+    /// The status to answer with (`None`: the default response's).
+    pub status_code: Option<u16>,
+    /// `gatewayresponse.header.<name>` -> `'literal'`.
+    pub response_parameters: BTreeMap<String, String>,
+    /// Content type -> body template.
+    pub response_templates: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default)]

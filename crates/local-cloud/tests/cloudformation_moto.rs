@@ -1,0 +1,372 @@
+//! What the launcher adds to moto's CloudFormation, against a real moto: a RestApi made from an OpenAPI `Body`
+//! (no `Name`, routes on `/` and under path-level parameters, a VPC link integration's `connectionId`, a
+//! gateway response) with its Deployment and Stage, a function keeping `LoggingConfig`; the API served by the
+//! data plane (the customised 404); everything gone after DeleteStack; and an unmodelled resource type failing
+//! the stack with an event naming it instead of being skipped.
+
+mod support;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use local_cloud::{
+    Cloud, SharedCloud,
+    aws::Clients,
+    config::Config,
+    lambda::LambdaService,
+    moto::{Moto, MotoOptions},
+    state::State,
+};
+use serde_json::{Value, json};
+
+const REGION: &str = "us-east-1";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A CloudFormation (query API) call; returns the status and the XML answer.
+async fn cfn(moto_url: &str, params: &[(&str, &str)]) -> (u16, String) {
+    let body = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let request = http::Request::post(format!("{moto_url}/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(
+            "authorization",
+            format!(
+                "AWS4-HMAC-SHA256 Credential=test/20240101/{REGION}/cloudformation/aws4_request, SignedHeaders=host, Signature=0"
+            ),
+        )
+        .body(Full::new(Bytes::from(format!(
+            "{body}&Version=2010-05-15"
+        ))))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    let status = response.status().as_u16();
+    let text = String::from_utf8_lossy(&response.into_body().collect().await.unwrap().to_bytes())
+        .into_owned();
+    (status, text)
+}
+
+/// The text of every `<tag>` element, in order.
+fn xml_all(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|part| part.split(&close).next().map(str::to_owned))
+        .collect()
+}
+
+async fn call(cloud: &SharedCloud, host: &str, path: &str) -> Response<Bytes> {
+    let mut req = Request::get(path)
+        .header("host", host)
+        .body(Bytes::new())
+        .unwrap();
+    req.extensions_mut()
+        .insert("127.0.0.1:50000".parse::<SocketAddr>().unwrap());
+    local_cloud::apigw::handle(cloud, req)
+        .await
+        .unwrap_or_else(|req| panic!("{} was not taken as execute-api traffic", req.uri()))
+}
+
+fn template() -> Value {
+    json!({
+        "Resources": {
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                               "Action": "sts:AssumeRole"}]}}},
+            "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/custom/fn-logs"}},
+            "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+                "Code": {"ZipFile": "def handler(event, context): return {}"},
+                "Handler": "index.handler", "Runtime": "python3.12",
+                "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "LoggingConfig": {"LogGroup": {"Ref": "Logs"}}}},
+            "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": {
+                "openapi": "3.0.1",
+                "info": {"title": "cfn-body-api", "version": "1"},
+                "paths": {
+                    "/": {"get": {"x-amazon-apigateway-integration": {
+                        "type": "mock", "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
+                        "responses": {"default": {"statusCode": "200",
+                                                  "responseTemplates": {"application/json": "{\"root\":true}"}}}}}},
+                    "/items/{id}": {
+                        "parameters": [{"name": "id", "in": "path", "required": true}],
+                        "get": {"x-amazon-apigateway-integration": {
+                            "type": "http_proxy", "httpMethod": "GET", "uri": "http://nlb.example/items/{id}",
+                            "connectionType": "VPC_LINK", "connectionId": "link123"}}}},
+                "x-amazon-apigateway-gateway-responses": {"MISSING_AUTHENTICATION_TOKEN": {
+                    "statusCode": "404",
+                    "responseTemplates": {"application/json": "{\"error\":\"not found\"}"}}}}}},
+            "Deployment": {"Type": "AWS::ApiGateway::Deployment", "Properties": {"RestApiId": {"Ref": "Api"}}},
+            "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {
+                "RestApiId": {"Ref": "Api"}, "DeploymentId": {"Ref": "Deployment"}, "StageName": "live",
+                "Variables": {"color": "blue"}}}
+        },
+        "Outputs": {
+            "ApiId": {"Value": {"Ref": "Api"}},
+            "StageName": {"Value": {"Ref": "Stage"}},
+            "Url": {"Value": {"Fn::Sub": "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}"}}
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stacks_create_what_our_patterns_need_and_fail_loudly_on_the_rest() {
+    let state_dir = support::temp_dir("lc-cfn-state");
+    let port = free_port();
+    let moto = Moto::start(&MotoOptions {
+        python: "python3".into(),
+        port,
+        edge_url: "http://127.0.0.1:9".into(),
+        region: REGION.into(),
+        state_dir: state_dir.clone(),
+    })
+    .await
+    .expect("moto (python3 with moto 5.2.1) must start for this test");
+    let url = moto.url();
+    let config = Config {
+        edge_port: 4566,
+        moto_port: port,
+        state_dir: state_dir.clone(),
+        region: REGION.into(),
+    };
+    let aws = Clients::new(&url, REGION).await;
+    let cloud: SharedCloud = Arc::new(Cloud {
+        config: config.clone(),
+        aws: aws.clone(),
+        lambda: LambdaService::new(&config, aws.clone()),
+        state: State::default(),
+    });
+
+    let body = template().to_string();
+    let (status, xml) = cfn(
+        &url,
+        &[
+            ("Action", "CreateStack"),
+            ("StackName", "body-api"),
+            ("TemplateBody", &body),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{xml}");
+    let (_, xml) = cfn(
+        &url,
+        &[("Action", "DescribeStacks"), ("StackName", "body-api")],
+    )
+    .await;
+    assert_eq!(xml_all(&xml, "StackStatus"), ["CREATE_COMPLETE"], "{xml}");
+    let keys = xml_all(&xml, "OutputKey");
+    let values = xml_all(&xml, "OutputValue");
+    let output = |k: &str| values[keys.iter().position(|x| x == k).unwrap()].clone();
+    let api_id = output("ApiId");
+    assert_eq!(output("StageName"), "live");
+    assert_eq!(
+        output("Url"),
+        format!("https://{api_id}.execute-api.us-east-1.amazonaws.com/live")
+    );
+    let (_, xml) = cfn(
+        &url,
+        &[("Action", "ListStackResources"), ("StackName", "body-api")],
+    )
+    .await;
+    let mut listed = xml_all(&xml, "LogicalResourceId");
+    listed.sort();
+    assert_eq!(
+        listed,
+        ["Api", "Deployment", "Fn", "Logs", "Role", "Stage"],
+        "every resource is created, the Stage included"
+    );
+    let (_, xml) = cfn(
+        &url,
+        &[("Action", "DescribeStackEvents"), ("StackName", "body-api")],
+    )
+    .await;
+    assert!(
+        xml_all(&xml, "LogicalResourceId").contains(&"Stage".to_owned()),
+        "each resource has its event: {xml}"
+    );
+
+    // The API as imported from the Body.
+    let api = aws
+        .apigateway
+        .get_rest_api()
+        .rest_api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.name(), Some("cfn-body-api"), "named by info.title");
+    let resources = aws
+        .apigateway
+        .get_resources()
+        .rest_api_id(&api_id)
+        .embed("methods")
+        .send()
+        .await
+        .unwrap();
+    let mut paths: Vec<&str> = resources.items().iter().filter_map(|r| r.path()).collect();
+    paths.sort();
+    assert_eq!(paths, ["/", "/items", "/items/{id}"]);
+    let item = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/items/{id}"))
+        .unwrap();
+    let methods = item.resource_methods().unwrap();
+    assert_eq!(
+        methods.keys().collect::<Vec<_>>(),
+        ["GET"],
+        "path-level `parameters` is not a method"
+    );
+    let integration = methods["GET"].method_integration().unwrap();
+    assert_eq!(integration.r#type().unwrap().as_str(), "HTTP_PROXY");
+    assert_eq!(integration.connection_id(), Some("link123"));
+    let stage = aws
+        .apigateway
+        .get_stage()
+        .rest_api_id(&api_id)
+        .stage_name("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stage.variables().unwrap()["color"],
+        "blue",
+        "the Stage's properties are kept"
+    );
+
+    // The function keeps its LoggingConfig.
+    let functions = aws.lambda.list_functions().send().await.unwrap();
+    let function = functions.functions().first().expect("the function exists");
+    let logging = aws
+        .lambda
+        .get_function_configuration()
+        .function_name(function.function_name().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        logging.logging_config().and_then(|l| l.log_group()),
+        Some("/custom/fn-logs")
+    );
+
+    // The data plane serves the API as deployed: the MOCK on `/`, the customised 404 elsewhere.
+    let host = format!("{api_id}.execute-api.localhost:4566");
+    let r = call(&cloud, &host, "/live/").await;
+    assert_eq!(r.status(), 200, "{:?}", r.body());
+    assert_eq!(r.body().as_ref(), br#"{"root":true}"#);
+    let r = call(&cloud, &host, "/live/nope").await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.body().as_ref(), br#"{"error":"not found"}"#);
+
+    // DeleteStack removes what moto itself would have left (the RestApi).
+    let (status, xml) = cfn(
+        &url,
+        &[("Action", "DeleteStack"), ("StackName", "body-api")],
+    )
+    .await;
+    assert_eq!(status, 200, "{xml}");
+    let gone = aws
+        .apigateway
+        .get_rest_api()
+        .rest_api_id(&api_id)
+        .send()
+        .await;
+    assert!(
+        gone.is_err_and(|e| e
+            .as_service_error()
+            .is_some_and(|s| s.is_not_found_exception())),
+        "the RestApi is deleted with its stack"
+    );
+    assert!(
+        aws.lambda
+            .list_functions()
+            .send()
+            .await
+            .unwrap()
+            .functions()
+            .is_empty()
+    );
+
+    // A type moto does not model fails the stack, naming the resource.
+    let mut broken = template();
+    broken["Resources"]["Link"] = json!({"Type": "AWS::ApiGateway::VpcLink",
+        "Properties": {"Name": "l", "TargetArns": ["arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/n/1"]}});
+    let body = broken.to_string();
+    let (status, xml) = cfn(
+        &url,
+        &[
+            ("Action", "CreateStack"),
+            ("StackName", "broken"),
+            ("TemplateBody", &body),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{xml}");
+    let (_, xml) = cfn(
+        &url,
+        &[("Action", "DescribeStacks"), ("StackName", "broken")],
+    )
+    .await;
+    assert_eq!(xml_all(&xml, "StackStatus"), ["CREATE_FAILED"], "{xml}");
+    assert!(
+        xml_all(&xml, "OutputKey").is_empty(),
+        "a failed stack has no outputs"
+    );
+    let (_, xml) = cfn(
+        &url,
+        &[("Action", "DescribeStackEvents"), ("StackName", "broken")],
+    )
+    .await;
+    let ids = xml_all(&xml, "LogicalResourceId");
+    let statuses = xml_all(&xml, "ResourceStatus");
+    let reasons = xml_all(&xml, "ResourceStatusReason");
+    let link = ids
+        .iter()
+        .position(|id| id == "Link")
+        .expect("an event for Link");
+    assert_eq!(statuses[link], "CREATE_FAILED");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("AWS::ApiGateway::VpcLink is not supported")),
+        "{xml}"
+    );
+    let (status, xml) = cfn(&url, &[("Action", "DeleteStack"), ("StackName", "broken")]).await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(
+        aws.apigateway
+            .get_rest_apis()
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .is_empty(),
+        "the failed stack's resources are deleted with it"
+    );
+
+    moto.stop(std::time::Duration::from_secs(5)).await;
+    let _ = std::fs::remove_dir_all(&state_dir);
+}

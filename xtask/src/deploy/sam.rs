@@ -1,0 +1,280 @@
+//! The SAM driver: the pattern's SAM template deployed as the CloudFormation stack `srp-<pattern>`, the same
+//! way on the local cloud and on AWS.
+//!
+//! Deploy: the Lambda zips are uploaded to the artifacts bucket ([`artifacts`]); the template's local `CodeUri`s
+//! are matched to the pattern's crates ([`template`]) and replaced by their S3 locations in a copy in the work
+//! directory, which aws-sam-translator transforms offline into `template.cfn.json` ([`transform`]);
+//! CreateStack or UpdateStack runs with a progress bar ([`stack`]). A stack that fails shows its failed events
+//! and is deleted (unless `--keep`). A complete stack must list every logical resource of the template (a
+//! CloudFormation that skips a type it does not model fails here, naming it) and have a value for every
+//! declared output.
+//!
+//! Destroy needs nothing from the work directory (the state lives in CloudFormation): DeleteStack, then the
+//! pattern's artifacts; on the local cloud, a check that no resource the stack listed is left.
+
+mod artifacts;
+mod aws;
+mod leftovers;
+mod stack;
+mod template;
+mod transform;
+
+use std::{collections::BTreeMap, fs, path::PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use super::{Deployment, Outputs, Target, terraform::PATTERN_TAG};
+use aws::Aws;
+use stack::{Operation, Request, Template};
+use template::{CfnTemplate, S3Location};
+
+pub struct Driver<'a> {
+    dep: &'a Deployment<'a>,
+    work_dir: PathBuf,
+    /// The local cloud's edge URL, for the local target.
+    endpoint: Option<String>,
+    aws: Aws,
+}
+
+impl<'a> Driver<'a> {
+    pub fn new(dep: &'a Deployment<'a>, endpoint: Option<&str>) -> Result<Driver<'a>> {
+        let work_dir = dep.work_dir();
+        fs::create_dir_all(&work_dir)
+            .with_context(|| format!("creating {}", work_dir.display()))?;
+        Ok(Driver {
+            dep,
+            work_dir,
+            endpoint: endpoint.map(str::to_owned),
+            aws: Aws::connect(endpoint)?,
+        })
+    }
+
+    /// The stack's name: `srp-<pattern>`.
+    pub fn stack_name(&self) -> String {
+        format!("srp-{}", self.dep.pattern.name)
+    }
+
+    fn destroy_hint(&self) -> String {
+        let target = match self.dep.target {
+            Target::Local => String::new(),
+            Target::Aws => " --target aws".to_owned(),
+        };
+        format!("cargo xtask destroy {}{target}", self.dep.pattern.name)
+    }
+
+    /// Uploads the zips, transforms the template and creates or updates the stack; returns its outputs.
+    /// `parameters`: stack parameter overrides (`name=value`). On failure the stack is deleted unless `keep`.
+    pub fn deploy(
+        &self,
+        zips: &BTreeMap<String, PathBuf>,
+        parameters: &[(String, String)],
+        keep: bool,
+    ) -> Result<Outputs> {
+        let started = std::time::Instant::now();
+        let cfn = self.prepare(zips)?;
+        tracing::info!(elapsed = ?started.elapsed(), "artifacts uploaded, template transformed");
+        let name = self.stack_name();
+        let body = serde_json::to_string(&cfn.doc)?;
+        let template = if body.len() > stack::MAX_TEMPLATE_BODY {
+            let bucket = artifacts::bucket_name(&self.aws);
+            let key = format!(
+                "{}/template/{}.json",
+                self.dep.pattern.name,
+                sha256_hex(&body)
+            );
+            let path = self.work_dir.join(transform::TRANSFORMED);
+            artifacts::upload(&self.aws, &bucket, &key, &path)?;
+            Template::Url(format!(
+                "https://{bucket}.s3.{}.amazonaws.com/{key}",
+                self.aws.region
+            ))
+        } else {
+            Template::Body(body)
+        };
+        let tags = match self.dep.target {
+            Target::Local => vec![(PATTERN_TAG.to_owned(), self.dep.pattern.name.clone())],
+            Target::Aws => Vec::new(),
+        };
+        let request = Request {
+            template,
+            parameters,
+            tags: &tags,
+            keep,
+        };
+        let (operation, stack_id) =
+            stack::create_or_update(&self.aws, &name, &request, &self.destroy_hint())?;
+        let result = self.finish(&cfn, operation, &stack_id);
+        tracing::info!(elapsed = ?started.elapsed(), ?operation, ok = result.is_ok(), "stack settled");
+        match result {
+            Ok(outputs) => Ok(outputs),
+            Err(err) if keep => Err(err.context(format!(
+                "deploy failed; stack {name} kept because of --keep (`{}` deletes it)",
+                self.destroy_hint()
+            ))),
+            Err(err) => {
+                eprintln!("deploy failed; deleting stack {name} (use --keep to keep it)");
+                let bar = stack::progress(cfn.resource_count(), &format!("deleting {name}"));
+                let cleanup = stack::delete(&self.aws, &stack_id, &bar);
+                bar.finish_and_clear();
+                if let Err(cleanup) = cleanup {
+                    eprintln!("deleting the failed stack also failed: {cleanup:#}");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Uploads the zips and writes `template.sam.json` (CodeUris replaced) and `template.cfn.json`
+    /// (transformed) into the work directory.
+    fn prepare(&self, zips: &BTreeMap<String, PathBuf>) -> Result<CfnTemplate> {
+        let pattern = self.dep.pattern;
+        let bucket = artifacts::bucket_name(&self.aws);
+        artifacts::ensure_bucket(&self.aws, &bucket)?;
+        let mut crates = BTreeMap::new();
+        for lambda in &pattern.lambdas {
+            let zip = zips
+                .get(&lambda.package)
+                .with_context(|| format!("no zip was built for crate `{}`", lambda.package))?;
+            let key = artifacts::key(
+                &pattern.name,
+                &lambda.package,
+                &artifacts::sha256_file(zip)?,
+            );
+            artifacts::upload(&self.aws, &bucket, &key, zip)?;
+            crates.insert(
+                template::normalize(&lambda.dir),
+                S3Location {
+                    bucket: bucket.clone(),
+                    key,
+                },
+            );
+        }
+        let source = pattern.sam_template();
+        let text =
+            fs::read_to_string(&source).with_context(|| format!("reading {}", source.display()))?;
+        let code_uris = template::code_uris(
+            &text,
+            &template::normalize(&source),
+            &crates,
+            &pattern.manifest_path(),
+        )?;
+        transform::run(&source, &code_uris, &self.work_dir, &self.aws.region)?;
+        let out = self.work_dir.join(transform::TRANSFORMED);
+        let text =
+            fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))?;
+        CfnTemplate::parse(&text, &out)
+    }
+
+    /// Waits for the stack, then checks it holds what the template declares; returns the outputs.
+    fn finish(&self, cfn: &CfnTemplate, operation: Operation, stack_id: &str) -> Result<Outputs> {
+        let name = self.stack_name();
+        let final_stack = if operation == Operation::Unchanged {
+            stack::describe(&self.aws, stack_id)?
+        } else {
+            let verb = if operation == Operation::Create {
+                "creating"
+            } else {
+                "updating"
+            };
+            let bar = stack::progress(cfn.resource_count(), &format!("{verb} {name}"));
+            let waited = stack::wait(&self.aws, stack_id, &bar, false);
+            bar.finish_and_clear();
+            waited?
+        };
+        let final_stack = final_stack.with_context(|| format!("stack {name} disappeared"))?;
+        if !stack::succeeded(&final_stack) && operation != Operation::Unchanged {
+            let failures = stack::failures(&self.aws, stack_id)?;
+            bail!(
+                "stack {name} ended in {}:\n  {}",
+                stack::status_of(&final_stack),
+                if failures.is_empty() {
+                    "(no failed event recorded)".to_owned()
+                } else {
+                    failures.join("\n  ")
+                }
+            );
+        }
+        let listed: Vec<String> = stack::list_resources(&self.aws, stack_id)?
+            .into_iter()
+            .map(|r| r.logical_id)
+            .collect();
+        let missing = template::missing_resources(cfn, &listed);
+        if !missing.is_empty() {
+            bail!(
+                "stack {name} is {} but lacks resources of its template (the target's CloudFormation skipped \
+                 them):\n  {}",
+                stack::status_of(&final_stack),
+                missing.join("\n  ")
+            );
+        }
+        let outputs = stack::outputs(&final_stack);
+        let unresolved = template::missing_outputs(cfn, &outputs);
+        if !unresolved.is_empty() {
+            bail!(
+                "stack {name} has no value for the declared output(s) {} (an output that refers to something the \
+                 target did not create is dropped)",
+                unresolved.join(", ")
+            );
+        }
+        if operation == Operation::Unchanged {
+            println!("stack {name}: no changes");
+        }
+        Ok(outputs)
+    }
+
+    /// Deletes the stack (if any) and the pattern's artifacts; on the local cloud, checks nothing is left.
+    pub fn destroy(&self) -> Result<()> {
+        let name = self.stack_name();
+        if let Some(found) = stack::describe(&self.aws, &name)? {
+            let stack_id = found.stack_id().unwrap_or(&name).to_owned();
+            let resources = stack::list_resources(&self.aws, &stack_id)?;
+            if let Some(edge) = &self.endpoint {
+                flush_function_logs(edge);
+            }
+            let bar = stack::progress(resources.len(), &format!("deleting {name}"));
+            let deleted = stack::delete(&self.aws, &stack_id, &bar);
+            bar.finish_and_clear();
+            deleted?;
+            if let Some(edge) = &self.endpoint {
+                let left = leftovers::remaining(edge, &resources)?;
+                if !left.is_empty() {
+                    bail!(
+                        "stack {name} is deleted but the local cloud still holds:\n  {}",
+                        left.join("\n  ")
+                    );
+                }
+            }
+        }
+        let bucket = artifacts::bucket_name(&self.aws);
+        artifacts::delete_prefix(&self.aws, &bucket, &format!("{}/", self.dep.pattern.name))?;
+        if let Some(edge) = &self.endpoint {
+            let tagged =
+                super::aws_json::tagged_resources(edge, PATTERN_TAG, &self.dep.pattern.name)?;
+            if !tagged.is_empty() {
+                bail!(
+                    "the local cloud still holds resources of `{}` after destroy:\n{}",
+                    self.dep.pattern.name,
+                    tagged.join("\n")
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Has the local cloud write out the function logs it still holds, before the stack deletes their log groups
+/// (lines shipped afterwards would create a group again, and the next deploy would find it in its way).
+pub(super) fn flush_function_logs(edge: &str) {
+    let url = format!("{edge}/_local/lambda/logs/flush");
+    if let Err(e) = ureq::post(&url).send_empty() {
+        eprintln!(
+            "warning: could not flush the local cloud's function logs ({e}); a stale daemon? \
+             `cargo xtask local down && cargo xtask local up` restarts it"
+        );
+    }
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}

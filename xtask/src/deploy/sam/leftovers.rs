@@ -1,0 +1,258 @@
+//! After a local destroy: asks the local cloud whether the physical resources the stack listed before its
+//! deletion still exist (moto's CloudFormation silently skips deleting types it cannot delete). Only the types
+//! our patterns use are checked; each check is one cheap API call.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use super::stack::StackResource;
+
+/// What the local cloud answers about one resource.
+enum Found {
+    Exists,
+    Gone,
+    /// A type this check does not know how to ask about.
+    Unchecked,
+}
+
+/// The resources of `resources` that still exist, as `LogicalId (Type) physical-id`.
+pub fn remaining(edge_url: &str, resources: &[StackResource]) -> Result<Vec<String>> {
+    let mut left = Vec::new();
+    for r in resources.iter().filter(|r| !r.physical_id.is_empty()) {
+        match exists(edge_url, r).with_context(|| {
+            format!(
+                "checking whether {} ({}) is gone",
+                r.logical_id, r.resource_type
+            )
+        })? {
+            Found::Exists => left.push(format!(
+                "{} ({}) {}",
+                r.logical_id, r.resource_type, r.physical_id
+            )),
+            Found::Gone => {}
+            Found::Unchecked => {
+                tracing::debug!(
+                    resource = r.logical_id,
+                    rtype = r.resource_type,
+                    "not checked after destroy"
+                )
+            }
+        }
+    }
+    Ok(left)
+}
+
+fn exists(edge: &str, r: &StackResource) -> Result<Found> {
+    let id = r.physical_id.as_str();
+    let enc = percent_encode(id);
+    let (status, body) = match r.resource_type.as_str() {
+        "AWS::Lambda::Function" => get(edge, "lambda", &format!("/2015-03-31/functions/{enc}"))?,
+        "AWS::ApiGateway::RestApi" => get(edge, "apigateway", &format!("/restapis/{enc}"))?,
+        "AWS::DynamoDB::Table" => json(
+            edge,
+            "dynamodb",
+            "DynamoDB_20120810.DescribeTable",
+            "application/x-amz-json-1.0",
+            &serde_json::json!({ "TableName": id }),
+        )?,
+        "AWS::SQS::Queue" => query(
+            edge,
+            "sqs",
+            &format!("Action=GetQueueAttributes&QueueUrl={enc}"),
+        )?,
+        "AWS::IAM::Role" => query(
+            edge,
+            "iam",
+            &format!("Action=GetRole&Version=2010-05-08&RoleName={enc}"),
+        )?,
+        "AWS::Logs::LogGroup" => {
+            let (status, body) = json(
+                edge,
+                "logs",
+                "Logs_20140328.DescribeLogGroups",
+                "application/x-amz-json-1.1",
+                &serde_json::json!({ "logGroupNamePrefix": id }),
+            )?;
+            let found = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["logGroups"].as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .any(|g| g["logGroupName"] == id);
+            return match status {
+                200 if found => Ok(Found::Exists),
+                200 => Ok(Found::Gone),
+                _ => bail!("DescribeLogGroups answered {status}: {body}"),
+            };
+        }
+        _ => return Ok(Found::Unchecked),
+    };
+    match status {
+        200..=299 => Ok(Found::Exists),
+        400 | 404
+            if body.contains("NotFound")
+                || body.contains("NoSuch")
+                || body.contains("does not exist") =>
+        {
+            Ok(Found::Gone)
+        }
+        _ => bail!(
+            "the local cloud answered {status}: {}",
+            body.chars().take(300).collect::<String>()
+        ),
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+/// moto routes a request by the service in the SigV4 credential scope and does not check signatures.
+fn authorization(service: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    )
+}
+
+fn get(edge: &str, service: &str, path: &str) -> Result<(u16, String)> {
+    let mut resp = agent()
+        .get(&format!("{edge}{path}"))
+        .header("Authorization", &authorization(service))
+        .call()?;
+    Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))
+}
+
+fn json(
+    edge: &str,
+    service: &str,
+    target: &str,
+    content_type: &str,
+    body: &serde_json::Value,
+) -> Result<(u16, String)> {
+    let mut resp = agent()
+        .post(edge)
+        .header("Authorization", &authorization(service))
+        .header("X-Amz-Target", target)
+        .header("Content-Type", content_type)
+        .send(serde_json::to_vec(body)?.as_slice())?;
+    Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))
+}
+
+fn query(edge: &str, service: &str, form: &str) -> Result<(u16, String)> {
+    let mut resp = agent()
+        .post(edge)
+        .header("Authorization", &authorization(service))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(form.as_bytes())?;
+    Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))
+}
+
+/// Percent-encodes everything but unreserved characters (for a path segment or a form value).
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        io::{BufRead, BufReader, Read, Write},
+        net::TcpListener,
+    };
+
+    use super::*;
+
+    /// A local cloud stand-in answering each connection with the next canned `(status, body)`.
+    fn serve(answers: Vec<(u16, &'static str)>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for (status, body) in answers {
+                let (mut conn, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap();
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                reader.read_exact(&mut vec![0; length]).unwrap();
+                write!(
+                    conn,
+                    "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .unwrap();
+            }
+        });
+        url
+    }
+
+    fn resource(rtype: &str, physical: &str) -> StackResource {
+        StackResource {
+            logical_id: "Res".into(),
+            physical_id: physical.into(),
+            resource_type: rtype.into(),
+            status: "CREATE_COMPLETE".into(),
+        }
+    }
+
+    #[test]
+    fn resources_still_answered_for_are_reported_and_gone_ones_are_not() {
+        let edge = serve(vec![
+            (200, r#"{"Configuration":{}}"#),
+            (
+                404,
+                r#"{"__type":"NotFoundException","message":"Invalid Rest API Id specified"}"#,
+            ),
+            (
+                200,
+                r#"{"logGroups":[{"logGroupName":"/aws/lambda/f-items"}]}"#,
+            ),
+        ]);
+        let left = remaining(
+            &edge,
+            &[
+                resource("AWS::Lambda::Function", "f"),
+                resource("AWS::ApiGateway::RestApi", "abc"),
+                resource("AWS::Logs::LogGroup", "/aws/lambda/f"),
+                resource("AWS::Some::Unknown", "x"),
+                resource("AWS::Lambda::Permission", ""),
+            ],
+        )
+        .unwrap();
+        // The log group answered is `/aws/lambda/f-items`, a different group with the same prefix.
+        assert_eq!(left, vec!["Res (AWS::Lambda::Function) f".to_owned()]);
+    }
+
+    #[test]
+    fn an_unexpected_answer_is_an_error_not_a_pass() {
+        let edge = serve(vec![(500, "boom")]);
+        let err = remaining(&edge, &[resource("AWS::DynamoDB::Table", "t")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Res (AWS::DynamoDB::Table)"), "{err}");
+    }
+
+    #[test]
+    fn encodes_arns_and_urls_for_paths_and_forms() {
+        assert_eq!(percent_encode("a-b_c.d~"), "a-b_c.d~");
+        assert_eq!(percent_encode("arn:aws:x/y z"), "arn%3Aaws%3Ax%2Fy%20z");
+    }
+}

@@ -1,0 +1,344 @@
+//! The SAM template before and after the transform: which local `CodeUri`s become which uploaded zips (the
+//! pattern's file is never edited: `sam_transform.py` writes the rewritten copy into the work directory), and
+//! the facts read back from the transformed CloudFormation template (logical resources, declared outputs) to
+//! check the stack against.
+
+use std::{
+    collections::BTreeMap,
+    path::{Component, Path, PathBuf},
+};
+
+use anyhow::{Context, Result, bail};
+use serde_yaml::Value;
+
+/// Where a crate's zip was uploaded (a SAM `CodeUri` object).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct S3Location {
+    #[serde(rename = "Bucket")]
+    pub bucket: String,
+    #[serde(rename = "Key")]
+    pub key: String,
+}
+
+/// SAM resource properties that name a local artifact `sam package` would upload. Only function code is
+/// uploaded by xtask; the others must already be S3 URIs or inline.
+const OTHER_ARTIFACTS: [(&str, &str); 5] = [
+    ("AWS::Serverless::Api", "DefinitionUri"),
+    ("AWS::Serverless::HttpApi", "DefinitionUri"),
+    ("AWS::Serverless::StateMachine", "DefinitionUri"),
+    ("AWS::Serverless::LayerVersion", "ContentUri"),
+    ("AWS::Serverless::Application", "Location"),
+];
+
+/// Which `CodeUri`s to replace: the S3 location for `Globals.Function.CodeUri` and per function logical id.
+/// Serialised as the JSON `sam_transform.py --code-uris` reads.
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CodeUris {
+    #[serde(rename = "Globals")]
+    pub globals: Option<S3Location>,
+    #[serde(rename = "Resources")]
+    pub functions: BTreeMap<String, S3Location>,
+}
+
+/// Finds the local `CodeUri`s of the SAM template `text` (read from `template_path`): every function
+/// `CodeUri` and `Globals.Function.CodeUri` that is a local folder must be one of `crates` (crate folder ->
+/// where its zip is). The template is only read here: `sam_transform.py` applies the replacements on the
+/// template as SAM itself parses it (YAML 1.1, short-form tags).
+pub fn code_uris(
+    text: &str,
+    template_path: &Path,
+    crates: &BTreeMap<PathBuf, S3Location>,
+    manifest: &Path,
+) -> Result<CodeUris> {
+    let doc: Value = serde_yaml::from_str(text)
+        .with_context(|| format!("{} is not valid YAML", template_path.display()))?;
+    let base = template_path.parent().unwrap_or(Path::new("."));
+    let locate = |value: Option<&Value>, location: &str| -> Result<Option<S3Location>> {
+        let Some(Value::String(uri)) = value else {
+            return Ok(None); // absent, already {Bucket, Key}, or an intrinsic function
+        };
+        if uri.starts_with("s3://") {
+            return Ok(None);
+        }
+        let folder = normalize(&base.join(uri.as_str()));
+        match crates.get(&folder) {
+            Some(at) => Ok(Some(at.clone())),
+            None => bail!(
+                "{}: `{location}` is `{uri}` ({}), which is not a Lambda crate of this pattern; fix: point it at a \
+                 crate folder and list that folder in `lambdas` of {} (crates: {})",
+                template_path.display(),
+                folder.display(),
+                manifest.display(),
+                crates
+                    .keys()
+                    .map(|k| k.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    };
+    let mut out = CodeUris {
+        globals: locate(
+            doc.get("Globals")
+                .and_then(|g| g.get("Function"))
+                .and_then(|f| f.get("CodeUri")),
+            "Globals.Function.CodeUri",
+        )?,
+        functions: BTreeMap::new(),
+    };
+    let Some(Value::Mapping(resources)) = doc.get("Resources") else {
+        bail!(
+            "{}: no `Resources` mapping; fix: declare the template's resources",
+            template_path.display()
+        );
+    };
+    for (id, resource) in resources {
+        let id = id.as_str().unwrap_or("?");
+        let rtype = resource
+            .get("Type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let Some(props) = resource.get("Properties") else {
+            continue;
+        };
+        if rtype == "AWS::Serverless::Function" {
+            let location = format!("Resources.{id}.Properties.CodeUri");
+            if let Some(at) = locate(props.get("CodeUri"), &location)? {
+                out.functions.insert(id.to_owned(), at);
+            }
+            continue;
+        }
+        for (other, key) in OTHER_ARTIFACTS {
+            if rtype == other
+                && let Some(Value::String(uri)) = props.get(key)
+                && !uri.starts_with("s3://")
+            {
+                bail!(
+                    "{}: `Resources.{id}.Properties.{key}` is the local path `{uri}`; cargo xtask uploads only \
+                     function code; fix: inline it (e.g. `DefinitionBody`) or give an s3:// URI",
+                    template_path.display()
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Lexically resolves `.` and `..` and drops a trailing separator (the path need not exist).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// A transformed (CloudFormation, JSON) template.
+pub struct CfnTemplate {
+    pub doc: serde_json::Value,
+}
+
+impl CfnTemplate {
+    pub fn parse(text: &str, path: &Path) -> Result<CfnTemplate> {
+        let doc: serde_json::Value = serde_json::from_str(text)
+            .with_context(|| format!("{} is not the JSON the transform writes", path.display()))?;
+        Ok(CfnTemplate { doc })
+    }
+
+    /// Logical id -> type of every resource that is always created (resources with a `Condition` may
+    /// legitimately be absent, so they are left out).
+    pub fn unconditional_resources(&self) -> BTreeMap<String, String> {
+        self.doc["Resources"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, r)| r.get("Condition").is_none())
+            .map(|(id, r)| (id.clone(), r["Type"].as_str().unwrap_or("?").to_owned()))
+            .collect()
+    }
+
+    /// How many logical resources the template declares.
+    pub fn resource_count(&self) -> usize {
+        self.doc["Resources"].as_object().map_or(0, |r| r.len())
+    }
+
+    /// Names of the outputs that must have a value (those without a `Condition`).
+    pub fn unconditional_outputs(&self) -> Vec<String> {
+        self.doc["Outputs"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, o)| o.get("Condition").is_none())
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+}
+
+/// The template's resources that the stack does not list (`listed`: logical ids from ListStackResources),
+/// as `Id (Type)`. A CloudFormation that skips a type it does not model (moto) shows up here.
+pub fn missing_resources(template: &CfnTemplate, listed: &[String]) -> Vec<String> {
+    template
+        .unconditional_resources()
+        .into_iter()
+        .filter(|(id, _)| !listed.iter().any(|l| l == id))
+        .map(|(id, rtype)| format!("{id} ({rtype})"))
+        .collect()
+}
+
+/// The declared outputs missing from the stack's outputs (`got`: output name -> value).
+pub fn missing_outputs(
+    template: &CfnTemplate,
+    got: &BTreeMap<String, serde_json::Value>,
+) -> Vec<String> {
+    template
+        .unconditional_outputs()
+        .into_iter()
+        .filter(|name| !got.contains_key(name))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAM: &str = r#"Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Timeout: 5
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+    Properties:
+      CodeUri: functions/items/
+      Handler: bootstrap
+      Role: !GetAtt Role.Arn
+      Environment:
+        Variables:
+          TABLE: !Ref Table
+  Remote:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://bucket/key.zip
+      Handler: bootstrap
+  Table:
+    Type: AWS::DynamoDB::Table
+Outputs:
+  Url:
+    Value: !Sub "https://${Api}.execute-api.${AWS::Region}.amazonaws.com/Prod"
+"#;
+
+    fn crates() -> BTreeMap<PathBuf, S3Location> {
+        BTreeMap::from([(
+            PathBuf::from("/p/pat/functions/items"),
+            at("pat/items-api/abc.zip"),
+        )])
+    }
+
+    fn at(key: &str) -> S3Location {
+        S3Location {
+            bucket: "srp-artifacts-local".into(),
+            key: key.into(),
+        }
+    }
+
+    fn find(text: &str) -> Result<CodeUris> {
+        code_uris(
+            text,
+            Path::new("/p/pat/template.yaml"),
+            &crates(),
+            Path::new("/p/pat/pattern.toml"),
+        )
+    }
+
+    #[test]
+    fn local_code_uris_of_listed_crates_become_their_uploaded_zip() {
+        let found = find(SAM).unwrap();
+        assert_eq!(
+            found,
+            CodeUris {
+                globals: None,
+                functions: BTreeMap::from([("Fn".to_owned(), at("pat/items-api/abc.zip"))]),
+            },
+            "the s3:// CodeUri is left alone"
+        );
+        assert_eq!(
+            serde_json::to_value(&found).unwrap(),
+            serde_json::json!({
+                "Globals": null,
+                "Resources": {"Fn": {"Bucket": "srp-artifacts-local", "Key": "pat/items-api/abc.zip"}}
+            })
+        );
+    }
+
+    #[test]
+    fn a_code_uri_that_is_not_a_listed_crate_names_the_field_and_the_fix() {
+        let err = find(&SAM.replace("functions/items/", "functions/other"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("Resources.Fn.Properties.CodeUri")
+                && err.contains("functions/other")
+                && err.contains("lambdas")
+                && err.contains("pattern.toml"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn globals_code_uri_and_dot_paths_are_matched_by_folder() {
+        let text = "Globals:\n  Function:\n    CodeUri: ./functions/x/../items\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: bootstrap\n";
+        let found = find(text).unwrap();
+        assert_eq!(found.globals, Some(at("pat/items-api/abc.zip")));
+        assert!(found.functions.is_empty());
+    }
+
+    #[test]
+    fn a_local_definition_uri_is_refused() {
+        let text = "Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      DefinitionUri: api.yaml\n";
+        let err = find(text).unwrap_err().to_string();
+        assert!(
+            err.contains("Resources.Api.Properties.DefinitionUri"),
+            "{err}"
+        );
+    }
+
+    const CFN: &str = r#"{
+      "Resources": {
+        "Api": {"Type": "AWS::ApiGateway::RestApi"},
+        "Link": {"Type": "AWS::ApiGateway::VpcLink"},
+        "Maybe": {"Type": "AWS::SQS::Queue", "Condition": "IsProd"}
+      },
+      "Outputs": {
+        "ApiUrl": {"Value": "x"},
+        "LinkId": {"Value": {"Ref": "Link"}},
+        "QueueUrl": {"Value": "y", "Condition": "IsProd"}
+      }
+    }"#;
+
+    #[test]
+    fn resources_the_stack_does_not_list_are_named_with_their_type() {
+        let t = CfnTemplate::parse(CFN, Path::new("t.json")).unwrap();
+        assert_eq!(t.resource_count(), 3);
+        // A CloudFormation that silently skips the VPC link (moto) lists only the API.
+        let missing = missing_resources(&t, &["Api".to_owned()]);
+        assert_eq!(missing, vec!["Link (AWS::ApiGateway::VpcLink)".to_owned()]);
+        assert!(missing_resources(&t, &["Api".to_owned(), "Link".to_owned()]).is_empty());
+    }
+
+    #[test]
+    fn declared_outputs_without_a_value_are_reported() {
+        let t = CfnTemplate::parse(CFN, Path::new("t.json")).unwrap();
+        let got = BTreeMap::from([("ApiUrl".to_owned(), serde_json::json!("https://x"))]);
+        assert_eq!(missing_outputs(&t, &got), vec!["LinkId".to_owned()]);
+    }
+}
