@@ -583,7 +583,7 @@ async fn rest_api_vpc_link_nlb_alb_lambda_chain() {
     let state_dir = support::temp_dir("lc-apigw-state");
     let port = free_port();
     let moto = Moto::start(&MotoOptions {
-        python: "python3".into(),
+        python: support::python(),
         port,
         edge_url: "http://127.0.0.1:9".into(),
         region: REGION.into(),

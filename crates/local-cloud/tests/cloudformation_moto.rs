@@ -138,7 +138,7 @@ async fn stacks_create_what_our_patterns_need_and_fail_loudly_on_the_rest() {
     let state_dir = support::temp_dir("lc-cfn-state");
     let port = free_port();
     let moto = Moto::start(&MotoOptions {
-        python: "python3".into(),
+        python: support::python(),
         port,
         edge_url: "http://127.0.0.1:9".into(),
         region: REGION.into(),

@@ -31,6 +31,16 @@ fn python() -> String {
     }
 }
 
+/// The AWS CLI: the project venv's (`cargo xtask setup` installs it) if present, else `aws` on PATH.
+fn aws_cli() -> PathBuf {
+    let venv = repo_root().join(".venv/bin/aws");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("aws")
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind(("127.0.0.1", 0))
         .unwrap()
@@ -108,7 +118,7 @@ impl Daemon {
     }
 
     fn aws(&self, args: &[&str]) -> Output {
-        Command::new("aws")
+        Command::new(aws_cli())
             .arg("--endpoint-url")
             .arg(format!("http://127.0.0.1:{}", self.port))
             .args(["--output", "json"])

@@ -100,7 +100,7 @@ async fn deployed_function_runs_from_moto_and_logs_to_cloudwatch() {
     let state_dir = support::temp_dir("lc-moto-state");
     let port = free_port();
     let moto = Moto::start(&MotoOptions {
-        python: "python3".into(),
+        python: support::python(),
         port,
         edge_url: "http://127.0.0.1:9".into(),
         region: REGION.into(),

@@ -89,3 +89,14 @@ pub fn process_exists(pid: u32) -> bool {
         Err(_) => false,
     }
 }
+
+/// The python that has moto: the project venv's (`cargo xtask setup`) if present, else python3, as
+/// `cargo xtask local up` picks.
+pub fn python() -> String {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    if venv.exists() {
+        venv.display().to_string()
+    } else {
+        "python3".into()
+    }
+}
