@@ -30,27 +30,12 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-use local_cloud::{
-    Cloud, SharedCloud,
-    aws::Clients,
-    config::Config,
-    lambda::LambdaService,
-    moto::{Moto, MotoOptions},
-    state::State,
-};
+use local_cloud::{Cloud, SharedCloud, aws::Clients, lambda::LambdaService, state::State};
 use serde_json::{Value, json};
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 const ROLE: &str = "arn:aws:iam::123456789012:role/fidelity-role";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A call to one of moto's query APIs (IAM, EC2: the crate has no SDK for them; moto routes by the credential
 /// scope and does not check signatures). Returns the XML answer.
@@ -580,23 +565,8 @@ fn p50(mut samples: Vec<Duration>) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_api_vpc_link_nlb_alb_lambda_chain() {
     let zip = support::fidelity_zip();
-    let state_dir = support::temp_dir("lc-apigw-state");
-    let port = free_port();
-    let moto = Moto::start(&MotoOptions {
-        python: support::python(),
-        port,
-        edge_url: "http://127.0.0.1:9".into(),
-        region: REGION.into(),
-        state_dir: state_dir.clone(),
-    })
-    .await
-    .expect("moto (python3 with moto 5.2.1) must start for this test");
-    let config = Config {
-        edge_port: 4566,
-        moto_port: port,
-        state_dir: state_dir.clone(),
-        region: REGION.into(),
-    };
+    let (moto, config) = support::start_moto("lc-apigw-state").await;
+    let state_dir = config.state_dir.clone();
     let direct = Clients::new(&moto.url(), REGION).await;
     let (proxy_url, aws_calls) = counting_proxy(moto.url()).await;
     let cloud: SharedCloud = Arc::new(Cloud {

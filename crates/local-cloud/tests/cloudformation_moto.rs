@@ -12,25 +12,10 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-use local_cloud::{
-    Cloud, SharedCloud,
-    aws::Clients,
-    config::Config,
-    lambda::LambdaService,
-    moto::{Moto, MotoOptions},
-    state::State,
-};
+use local_cloud::{Cloud, SharedCloud, aws::Clients, lambda::LambdaService, state::State};
 use serde_json::{Value, json};
 
 const REGION: &str = "us-east-1";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn form_encode(s: &str) -> String {
     s.bytes()
@@ -135,24 +120,9 @@ fn template() -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stacks_create_what_our_patterns_need_and_fail_loudly_on_the_rest() {
-    let state_dir = support::temp_dir("lc-cfn-state");
-    let port = free_port();
-    let moto = Moto::start(&MotoOptions {
-        python: support::python(),
-        port,
-        edge_url: "http://127.0.0.1:9".into(),
-        region: REGION.into(),
-        state_dir: state_dir.clone(),
-    })
-    .await
-    .expect("moto (python3 with moto 5.2.1) must start for this test");
+    let (moto, config) = support::start_moto("lc-cfn-state").await;
+    let state_dir = config.state_dir.clone();
     let url = moto.url();
-    let config = Config {
-        edge_port: 4566,
-        moto_port: port,
-        state_dir: state_dir.clone(),
-        region: REGION.into(),
-    };
     let aws = Clients::new(&url, REGION).await;
     let cloud: SharedCloud = Arc::new(Cloud {
         config: config.clone(),

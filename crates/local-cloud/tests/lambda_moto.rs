@@ -15,22 +15,12 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use local_cloud::{
     aws::Clients,
-    config::Config,
     lambda::{FunctionNotFound, Invocation, InvokeOptions, LambdaService, code},
-    moto::{Moto, MotoOptions},
 };
 use serde_json::{Value, json};
 
 const REGION: &str = "us-east-1";
 const ROLE: &str = "arn:aws:iam::123456789012:role/fidelity-role";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// IAM CreateRole through moto's query API (the crate has no IAM SDK; moto routes by the credential scope
 /// and does not check signatures).
@@ -97,23 +87,8 @@ fn ok_json(invocation: &Invocation) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deployed_function_runs_from_moto_and_logs_to_cloudwatch() {
     let zip = support::fidelity_zip();
-    let state_dir = support::temp_dir("lc-moto-state");
-    let port = free_port();
-    let moto = Moto::start(&MotoOptions {
-        python: support::python(),
-        port,
-        edge_url: "http://127.0.0.1:9".into(),
-        region: REGION.into(),
-        state_dir: state_dir.clone(),
-    })
-    .await
-    .expect("moto (python3 with moto 5.2.1) must start for this test");
-    let config = Config {
-        edge_port: 4566,
-        moto_port: port,
-        state_dir: state_dir.clone(),
-        region: REGION.into(),
-    };
+    let (moto, config) = support::start_moto("lc-moto-state").await;
+    let state_dir = config.state_dir.clone();
     let clients = Clients::new(&moto.url(), REGION).await;
     create_role(&moto.url()).await;
     let sha = create_function(

@@ -100,3 +100,31 @@ pub fn python() -> String {
         "python3".into()
     }
 }
+
+/// Starts moto through the real launcher on a free port, with a fresh state directory named after `prefix`,
+/// and the `Config` of a local cloud in front of it (its `state_dir` is the one to remove at the end).
+pub async fn start_moto(prefix: &str) -> (local_cloud::moto::Moto, local_cloud::config::Config) {
+    const REGION: &str = "us-east-1";
+    let state_dir = temp_dir(prefix);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let moto = local_cloud::moto::Moto::start(&local_cloud::moto::MotoOptions {
+        python: python(),
+        port,
+        edge_url: "http://127.0.0.1:9".into(),
+        region: REGION.into(),
+        state_dir: state_dir.clone(),
+    })
+    .await
+    .expect("moto (python3 with moto 5.2.1) must start for this test");
+    let config = local_cloud::config::Config {
+        edge_port: 4566,
+        moto_port: port,
+        state_dir,
+        region: REGION.into(),
+    };
+    (moto, config)
+}
