@@ -92,7 +92,19 @@ pub fn run(pattern: &crate::pattern::Pattern, outputs: &Outputs, json: bool) -> 
     Ok(())
 }
 
-/// Replaces `{name}` with the output `name`.
+/// The output a placeholder names. Names match ignoring case and `_`, so one check serves a Terraform output
+/// `api_url` and a CloudFormation output `ApiUrl` (whose names must be alphanumeric).
+pub fn output<'a>(outputs: &'a Outputs, name: &str) -> Option<&'a serde_json::Value> {
+    let key = |s: &str| s.replace('_', "").to_ascii_lowercase();
+    outputs.get(name).or_else(|| {
+        outputs
+            .iter()
+            .find(|(k, _)| key(k) == key(name))
+            .map(|(_, v)| v)
+    })
+}
+
+/// Replaces `{name}` with the output `name` (see [`output`]).
 pub fn expand(template: &str, outputs: &Outputs) -> Result<String> {
     let mut out = String::new();
     let mut rest = template;
@@ -102,7 +114,7 @@ pub fn expand(template: &str, outputs: &Outputs) -> Result<String> {
             .map(|e| start + e)
             .context("unclosed `{` in a check")?;
         let name = &rest[start + 1..end];
-        let value = outputs.get(name).with_context(|| {
+        let value = output(outputs, name).with_context(|| {
             format!(
                 "`{{{name}}}` is not an output of the deployment; outputs: {}",
                 outputs.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -235,6 +247,14 @@ fn unreachable(target: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_match_outputs_ignoring_case_and_underscores() {
+        let outputs: Outputs = [("ApiUrl".to_owned(), serde_json::json!("https://x"))].into();
+        assert_eq!(expand("{api_url}/a", &outputs).unwrap(), "https://x/a");
+        assert_eq!(expand("{ApiUrl}/a", &outputs).unwrap(), "https://x/a");
+        assert!(expand("{api_urls}", &outputs).is_err());
+    }
 
     #[test]
     fn placeholders_expand_from_outputs_and_unknown_ones_are_named() {
