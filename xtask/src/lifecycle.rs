@@ -36,7 +36,7 @@ pub fn test(patterns: &[Pattern], args: &DeployArgs) -> Result<()> {
             if interrupted.load(Ordering::SeqCst) {
                 bail!("interrupted");
             }
-            verify::run(pattern, &outputs, false)
+            verify::run(pattern, &outputs, args.target, false)
         });
         if args.keep {
             println!(

@@ -182,7 +182,7 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let p = one(&pattern)?;
             let outputs = deploy::Deployment::new(&p, &args)?.saved_outputs()?;
-            verify::run(&p, &outputs, json)
+            verify::run(&p, &outputs, args.target, json)
         }
         Command::Destroy { pattern, args } => {
             let p = one(&pattern)?;

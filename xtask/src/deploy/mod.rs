@@ -7,6 +7,7 @@ pub mod aws_json;
 pub mod local_urls;
 mod lock;
 mod sam;
+pub mod sdk;
 mod terraform;
 
 use std::{
