@@ -49,9 +49,12 @@ impl<'a> Driver<'a> {
         })
     }
 
-    /// The stack's name: `srp-<pattern>`.
+    /// The stack's name: `srp-<pattern>`, with `-<SRP_SUFFIX>` when set (see [`super::name_suffix`]).
     pub fn stack_name(&self) -> String {
-        format!("srp-{}", self.dep.pattern.name)
+        match super::name_suffix().ok().flatten() {
+            Some(suffix) => format!("srp-{}-{suffix}", self.dep.pattern.name),
+            None => format!("srp-{}", self.dep.pattern.name),
+        }
     }
 
     fn destroy_hint(&self) -> String {
