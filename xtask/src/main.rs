@@ -106,7 +106,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Deploy, verify and destroy (destroy always runs unless --keep).
+    /// Deploy, verify and destroy each IaC flavour (or the one --iac names); destroy always runs unless --keep.
     Test {
         #[command(flatten)]
         selection: Selection,

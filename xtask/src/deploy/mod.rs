@@ -47,7 +47,7 @@ pub struct DeployArgs {
     /// Where to deploy.
     #[arg(long, value_enum, default_value = "local")]
     pub target: Target,
-    /// Which IaC flavour, where a pattern has several (default: the first in its pattern.toml).
+    /// Which IaC flavour, where a pattern has several (default: the first in its pattern.toml; `test`: each).
     #[arg(long, value_enum)]
     pub iac: Option<Iac>,
     /// Keep what was created after a failure (and, for `test`, after the run).
