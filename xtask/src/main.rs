@@ -4,12 +4,14 @@
 
 mod bench;
 mod build;
+mod cargo_generate;
 mod changed;
 mod ci;
 mod deploy;
 mod lifecycle;
 mod list;
 mod local;
+mod new;
 mod pattern;
 mod setup;
 mod tools;
@@ -115,7 +117,9 @@ enum Command {
     },
     /// Measure cold start, warm latency and throughput of the local cloud (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
-    /// Install the project's tools that are missing (Python tools into .venv), idempotently.
+    /// A new pattern in patterns/<name> from the cargo-generate template (template/), without questions.
+    New(new::NewArgs),
+    /// Install the project's tools that are missing (Python tools into .venv, cargo-generate), idempotently.
     Setup,
     /// Run the project's test command: fmt, clippy, tests, validation.
     Ci,
@@ -204,6 +208,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Test { selection, args } => lifecycle::test(&selection.resolve()?, &args),
         Command::Bench(args) => bench::run(&args),
+        Command::New(args) => new::run(&args),
         Command::Setup => setup::run(),
         Command::Ci => ci::run(),
         Command::Changed { base, json } => changed::run(&base, json),

@@ -1,8 +1,9 @@
 //! `cargo xtask setup`: installs what the project needs and is missing, idempotently (fast when present).
 //!
 //! Python tools go into `.venv` (created with `--system-site-packages`, so versions already installed on the
-//! machine are reused); the Rust components are checked; Terraform cannot be installed from a package
-//! registry, so its absence is an error with the install hint.
+//! machine are reused); the Rust components are checked; cargo-generate (for `cargo xtask new`) is installed at
+//! its pinned version with `cargo install --locked` unless that version is there; Terraform cannot be installed
+//! from a package registry, so its absence is an error with the install hint.
 
 use std::path::PathBuf;
 
@@ -71,6 +72,7 @@ pub fn run() -> Result<()> {
     }
 
     python_tools(false)?;
+    crate::cargo_generate::ensure_installed(&sh)?;
 
     if cmd!(sh, "terraform version")
         .quiet()

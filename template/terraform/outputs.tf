@@ -1,0 +1,30 @@
+# What a client (and `cargo xtask verify`) needs to reach the deployed pattern.
+
+output "function_name" {
+  description = "Name of the Lambda function."
+  value       = aws_lambda_function.handler.function_name
+}
+
+output "function_log_group" {
+  description = "The function's log group."
+  value       = aws_cloudwatch_log_group.function.name
+}
+{%- if dynamodb %}
+
+output "table_name" {
+  description = "The DynamoDB table the function records items in."
+  value       = aws_dynamodb_table.items.name
+}
+{%- endif %}
+{%- if trigger == "sqs" %}
+
+output "queue_url" {
+  description = "Send messages here, each a JSON object with a string id."
+  value       = aws_sqs_queue.queue.url
+}
+
+output "dead_letter_queue_url" {
+  description = "Messages that failed five times end up here."
+  value       = aws_sqs_queue.dead_letter.url
+}
+{%- endif %}
