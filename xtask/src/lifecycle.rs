@@ -1,5 +1,5 @@
 //! `cargo xtask test`: deploy, verify, destroy, with destroy guaranteed (after a failure or Ctrl-C too)
-//! unless `--keep`.
+//! unless `--keep`; every IaC flavour of a pattern unless `--iac` names one.
 
 use std::sync::{
     Arc,
@@ -30,41 +30,75 @@ pub fn test(patterns: &[Pattern], args: &DeployArgs) -> Result<()> {
     let interrupted = interrupt_flag();
     let mut failed = Vec::new();
     for pattern in patterns {
-        let dep = Deployment::new(pattern, args)?;
-        let started = std::time::Instant::now();
-        let result = deploy::deploy(&dep, args.keep).and_then(|outputs| {
+        let flavours = match args.iac {
+            Some(iac) => vec![iac],
+            None => pattern.manifest.iac.clone(),
+        };
+        for iac in flavours {
             if interrupted.load(Ordering::SeqCst) {
                 bail!("interrupted");
             }
-            verify::run(pattern, &outputs, false)
-        });
-        if args.keep {
-            println!(
-                "kept the deployment of `{}` (--keep): `cargo xtask destroy {}` removes it",
-                pattern.name, pattern.name
-            );
-        } else if let Err(err) = deploy::destroy(&dep) {
-            eprintln!("destroy of `{}` failed: {err:#}", pattern.name);
-            failed.push(pattern.name.clone());
-        }
-        match result {
-            Ok(()) => println!(
-                "{}: test passed in {:.1} s",
-                pattern.name,
-                started.elapsed().as_secs_f64()
-            ),
-            Err(err) => {
-                eprintln!("{}: test failed: {err:#}", pattern.name);
-                failed.push(pattern.name.clone());
+            let args = DeployArgs {
+                iac: Some(iac),
+                ..args.clone()
+            };
+            let label = if pattern.manifest.iac.len() > 1 {
+                format!("{} ({})", pattern.name, iac.as_str())
+            } else {
+                pattern.name.clone()
+            };
+            if !test_one(pattern, &args, &label, &interrupted)? {
+                failed.push(label);
             }
-        }
-        if interrupted.load(Ordering::SeqCst) {
-            bail!("interrupted");
         }
     }
     if !failed.is_empty() {
-        failed.dedup();
         bail!("test failed for: {}", failed.join(", "));
     }
     Ok(())
+}
+
+/// Deploys, verifies and destroys one flavour of a pattern; `Ok(false)` when it failed (reported here).
+fn test_one(
+    pattern: &Pattern,
+    args: &DeployArgs,
+    label: &str,
+    interrupted: &AtomicBool,
+) -> Result<bool> {
+    let dep = Deployment::new(pattern, args)?;
+    let started = std::time::Instant::now();
+    let result = deploy::deploy(&dep, args.keep).and_then(|outputs| {
+        if interrupted.load(Ordering::SeqCst) {
+            bail!("interrupted");
+        }
+        verify::run(pattern, &outputs, args.target, false)
+    });
+    let mut passed = true;
+    if args.keep {
+        let iac = args
+            .iac
+            .map(|i| format!(" --iac {}", i.as_str()))
+            .unwrap_or_default();
+        println!(
+            "kept the deployment of {label} (--keep): `cargo xtask destroy {}{iac}` removes it",
+            pattern.name
+        );
+    } else if let Err(err) = deploy::destroy(&dep) {
+        eprintln!("destroy of {label} failed: {err:#}");
+        passed = false;
+    }
+    match result {
+        Ok(()) => println!(
+            "{label}: test passed in {:.1} s",
+            started.elapsed().as_secs_f64()
+        ),
+        Err(err) => {
+            eprintln!("{label}: test failed: {err:#}");
+            passed = false;
+        }
+    }
+    if interrupted.load(Ordering::SeqCst) {
+        bail!("interrupted");
+    }
+    Ok(passed)
 }

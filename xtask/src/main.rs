@@ -106,7 +106,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Deploy, verify and destroy (destroy always runs unless --keep).
+    /// Deploy, verify and destroy each IaC flavour (or the one --iac names); destroy always runs unless --keep.
     Test {
         #[command(flatten)]
         selection: Selection,
@@ -182,7 +182,7 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let p = one(&pattern)?;
             let outputs = deploy::Deployment::new(&p, &args)?.saved_outputs()?;
-            verify::run(&p, &outputs, json)
+            verify::run(&p, &outputs, args.target, json)
         }
         Command::Destroy { pattern, args } => {
             let p = one(&pattern)?;

@@ -2,7 +2,7 @@
 //! every other AWS API call to moto.
 //!
 //! Order per request: [`crate::apigw::handle`] (execute-api), the Lambda Invoke API ([`invoke`]), our
-//! `/_local/...` routes, then [`proxy`] to moto (with [`integrations`] keeping what moto drops).
+//! `/_local/...` routes, internet-facing load balancers (`/_elb/...`), then [`proxy`] to moto (with [`integrations`] keeping what moto drops).
 
 pub mod integrations;
 pub mod invoke;
@@ -119,6 +119,9 @@ impl Edge {
             // groups, so late lines do not create them again).
             self.cloud.lambda.flush_logs().await;
             return json_response(StatusCode::OK, &serde_json::json!({ "flushed": true }));
+        }
+        if path.starts_with(crate::elb::public::PREFIX) {
+            return crate::elb::public::handle(&self.cloud, req).await;
         }
         if path == "/_local/status" && req.method() == Method::GET {
             return self.status().await;

@@ -7,6 +7,7 @@ pub mod aws_json;
 pub mod local_urls;
 mod lock;
 mod sam;
+pub mod sdk;
 mod terraform;
 
 use std::{
@@ -46,12 +47,36 @@ pub struct DeployArgs {
     /// Where to deploy.
     #[arg(long, value_enum, default_value = "local")]
     pub target: Target,
-    /// Which IaC flavour, where a pattern has several (default: the first in its pattern.toml).
+    /// Which IaC flavour, where a pattern has several (default: the first in its pattern.toml; `test`: each).
     #[arg(long, value_enum)]
     pub iac: Option<Iac>,
     /// Keep what was created after a failure (and, for `test`, after the run).
     #[arg(long)]
     pub keep: bool,
+}
+
+/// `SRP_SUFFIX` (e.g. a CI run id): appended to stack names and Terraform's `name_prefix`, so concurrent
+/// deployments of one pattern in one account do not collide. Lowercase letters, digits and `-`, at most 12.
+pub fn name_suffix() -> Result<Option<String>> {
+    match std::env::var("SRP_SUFFIX") {
+        Ok(suffix) => check_suffix(suffix).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+fn check_suffix(suffix: String) -> Result<String> {
+    let valid = !suffix.is_empty()
+        && suffix.len() <= 12
+        && suffix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid {
+        bail!(
+            "SRP_SUFFIX={suffix:?} is not a valid name suffix; fix: use 1-12 lowercase letters, digits or `-` \
+             (or unset it)"
+        );
+    }
+    Ok(suffix)
 }
 
 /// Outputs of a deployment: output name -> value (strings as JSON strings).
@@ -82,6 +107,7 @@ impl<'a> Deployment<'a> {
             ),
             None => pattern.manifest.iac[0],
         };
+        name_suffix()?;
         Ok(Deployment {
             pattern,
             target: args.target,
@@ -286,6 +312,24 @@ pub fn print_outputs(outputs: &Outputs) {
         match value.as_str() {
             Some(s) => println!("{name:width$} = {s}"),
             None => println!("{name:width$} = {value}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_suffix;
+
+    #[test]
+    fn name_suffixes_are_short_lowercase_names() {
+        assert_eq!(check_suffix("12345678".into()).unwrap(), "12345678");
+        assert_eq!(check_suffix("pr-42".into()).unwrap(), "pr-42");
+        for bad in ["", "Run1", "a_b", "1234567890123", "a b"] {
+            let err = check_suffix(bad.into()).unwrap_err().to_string();
+            assert!(
+                err.contains("SRP_SUFFIX") && err.contains("fix:"),
+                "{bad}: {err}"
+            );
         }
     }
 }

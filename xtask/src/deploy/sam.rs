@@ -49,9 +49,12 @@ impl<'a> Driver<'a> {
         })
     }
 
-    /// The stack's name: `srp-<pattern>`.
+    /// The stack's name: `srp-<pattern>`, with `-<SRP_SUFFIX>` when set (see [`super::name_suffix`]).
     pub fn stack_name(&self) -> String {
-        format!("srp-{}", self.dep.pattern.name)
+        match super::name_suffix().ok().flatten() {
+            Some(suffix) => format!("srp-{}-{suffix}", self.dep.pattern.name),
+            None => format!("srp-{}", self.dep.pattern.name),
+        }
     }
 
     fn destroy_hint(&self) -> String {
@@ -308,12 +311,12 @@ mod tests {
         deploy_with(&dep, &options).expect("deploy of the fixture stack");
         let edge = crate::local::ensure_up(None).unwrap().edge_url;
         let aws = Aws::connect(Some(&edge)).unwrap();
-        let name = "srp-sam-interrupted";
-        assert!(stack::describe(&aws, name).unwrap().is_some());
+        let name = Driver::new(&dep, Some(&edge)).unwrap().stack_name();
+        assert!(stack::describe(&aws, &name).unwrap().is_some());
 
         fs::remove_dir_all(dep.work_dir()).unwrap();
         let destroyed = destroy(&dep);
-        let left = stack::describe(&aws, name).unwrap();
+        let left = stack::describe(&aws, &name).unwrap();
         if left.is_some() {
             // Leave nothing behind for the next run, whatever destroy did.
             let _ = Driver::new(&dep, Some(&edge)).and_then(|d| d.destroy());

@@ -42,6 +42,11 @@ impl<'a> Driver<'a> {
         sh.set_var("TF_IN_AUTOMATION", "1");
         sh.set_var("TF_INPUT", "0");
         sh.set_var("TF_DATA_DIR", work_dir.join(".terraform"));
+        if let Some(suffix) = super::name_suffix()? {
+            // Patterns name their resources from a `name_prefix` variable (CONTRIBUTING.md); Terraform ignores
+            // the variable where a pattern does not declare it.
+            sh.set_var("TF_VAR_name_prefix", format!("srp-{suffix}"));
+        }
         if let Some(endpoint) = endpoint {
             sh.set_var("AWS_ENDPOINT_URL", endpoint);
             sh.set_var("AWS_ACCESS_KEY_ID", "test");

@@ -148,6 +148,7 @@ async fn load_balancer(
     Ok(LoadBalancer {
         name: lb.load_balancer_name().unwrap_or_default().to_owned(),
         dns_name: lb.dns_name().unwrap_or_default().to_owned(),
+        internal: lb.scheme() != Some(&elbv2::types::LoadBalancerSchemeEnum::InternetFacing),
         arn,
         kind,
         listeners,

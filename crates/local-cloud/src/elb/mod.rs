@@ -1,5 +1,6 @@
 //! Application and Network Load Balancers: listeners, rules and targets, configured from moto's ELBv2 state.
-//! Never bound to a host port: reached only in-process through a VPC link ([`dispatch`]).
+//! Never bound to a host port: reached in-process through a VPC link ([`dispatch`]) or, internet-facing ones
+//! only, from the host through the edge ([`public`]).
 //!
 //! [`load`] reads the deployed state into [`model`] (cached per generation); [`rules`] picks a listener
 //! rule; [`alb`] and [`nlb`] serve a request; [`lambda_target`] runs `lambda` target groups;
@@ -16,6 +17,7 @@ pub mod model;
 pub mod nlb;
 pub mod pages;
 pub mod policy;
+pub mod public;
 pub mod rules;
 
 use std::net::IpAddr;

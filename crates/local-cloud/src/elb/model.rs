@@ -25,6 +25,8 @@ pub struct LoadBalancer {
     pub name: String,
     pub kind: LbKind,
     pub dns_name: String,
+    /// Scheme `internal`: reachable only from inside its VPC (through a VPC link), never from the host.
+    pub internal: bool,
     pub listeners: Vec<Listener>,
 }
 

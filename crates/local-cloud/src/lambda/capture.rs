@@ -4,6 +4,7 @@
 
 use std::{
     io::ErrorKind,
+    os::fd::AsRawFd,
     sync::{Arc, Mutex, PoisonError},
 };
 
@@ -68,7 +69,7 @@ impl OutputCapture {
                         if inner.pipes[index].readable().await.is_err() {
                             break;
                         }
-                        if inner.drain(index) {
+                        if inner.drain(index, Read::Reactor) {
                             break;
                         }
                     }
@@ -81,7 +82,7 @@ impl OutputCapture {
     /// Every complete line read so far, including what is sitting in the pipes right now.
     pub fn take_lines(&self) -> Vec<LogLine> {
         for index in 0..self.inner.pipes.len() {
-            self.inner.drain(index);
+            self.inner.drain(index, Read::Direct);
         }
         std::mem::take(&mut lock(&self.inner.state).lines)
     }
@@ -106,13 +107,29 @@ impl Drop for OutputCapture {
     }
 }
 
+/// How [`Inner::drain`] reads a pipe.
+#[derive(Clone, Copy)]
+enum Read {
+    /// Through tokio's readiness (the reader tasks): a `WouldBlock` clears it, so the task sleeps until new data.
+    Reactor,
+    /// read(2) on the non-blocking descriptor, whatever tokio last saw: tokio's cached readiness can say "not
+    /// ready" while bytes wait (the reactor has not polled since they arrived), and [`OutputCapture::take_lines`]
+    /// must see every byte written before it was called.
+    Direct,
+}
+
 impl Inner {
     /// Reads what is available on pipe `index` without blocking; true at end of file.
-    fn drain(&self, index: usize) -> bool {
+    fn drain(&self, index: usize, how: Read) -> bool {
         let mut state = lock(&self.state);
         let mut buf = [0u8; 16 * 1024];
+        let pipe = &self.pipes[index];
         loop {
-            match self.pipes[index].try_read(&mut buf) {
+            let result = match how {
+                Read::Reactor => pipe.try_io(|| read_now(pipe, &mut buf)),
+                Read::Direct => read_now(pipe, &mut buf),
+            };
+            match result {
                 Ok(0) => {
                     let rest = std::mem::take(&mut state.partial[index]);
                     if !rest.is_empty() {
@@ -157,6 +174,13 @@ impl Inner {
         }
         state.lines.push(LogLine::now(message));
     }
+}
+
+/// One read(2) of a non-blocking pipe (tokio made it non-blocking when it registered it).
+fn read_now(pipe: &pipe::Receiver, buf: &mut [u8]) -> std::io::Result<usize> {
+    // SAFETY: the descriptor stays open while `pipe` is borrowed, and `buf` is valid for `buf.len()` bytes.
+    let n = unsafe { libc::read(pipe.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+    usize::try_from(n).map_err(|_| std::io::Error::last_os_error())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -3,11 +3,7 @@
 //! Region (`AWS_PROFILE`, `AWS_REGION`, ... as the AWS CLI reads them).
 
 use anyhow::{Context, Result, anyhow};
-use aws_config::BehaviorVersion;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
-
-/// The local cloud's region (and the one the transform gets for the local target).
-pub const LOCAL_REGION: &str = "us-east-1";
 
 pub struct Aws {
     rt: tokio::runtime::Runtime,
@@ -21,26 +17,11 @@ pub struct Aws {
 impl Aws {
     /// Clients for the local cloud at `endpoint`, or for AWS when `endpoint` is `None`.
     pub fn connect(endpoint: Option<&str>) -> Result<Aws> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime for the AWS SDK")?;
-        let (config, account) = match endpoint {
-            Some(edge) => {
-                let creds = aws_sdk_cloudformation::config::Credentials::new(
-                    "test", "test", None, None, "local",
-                );
-                let config = rt.block_on(
-                    aws_config::defaults(BehaviorVersion::latest())
-                        .endpoint_url(edge)
-                        .region(aws_config::Region::new(LOCAL_REGION))
-                        .credentials_provider(creds)
-                        .load(),
-                );
-                (config, None)
-            }
+        let rt = crate::deploy::sdk::runtime()?;
+        let config = rt.block_on(crate::deploy::sdk::config(endpoint));
+        let account = match endpoint {
+            Some(_) => None,
             None => {
-                let config = rt.block_on(aws_config::load_defaults(BehaviorVersion::latest()));
                 let sts = aws_sdk_sts::Client::new(&config);
                 let identity = rt
                     .block_on(sts.get_caller_identity().send())
@@ -49,11 +30,12 @@ impl Aws {
                         "asking AWS STS who the credentials belong to; fix: configure credentials (e.g. \
                          `aws configure` or AWS_PROFILE) or deploy to the local cloud (--target local)",
                     )?;
-                let account = identity
-                    .account()
-                    .context("STS GetCallerIdentity returned no account")?
-                    .to_owned();
-                (config, Some(account))
+                Some(
+                    identity
+                        .account()
+                        .context("STS GetCallerIdentity returned no account")?
+                        .to_owned(),
+                )
             }
         };
         let region = config.region().map(|r| r.to_string()).context(

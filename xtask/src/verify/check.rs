@@ -1,0 +1,240 @@
+//! One `[[verify]]` table as written in pattern.toml, and the rules for which fields go together.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+use serde::Deserialize;
+
+/// One check. Exactly one kind: `request` (HTTP), `unreachable`, or AWS (`send`, `dynamodb`, `log_contains`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub name: String,
+    /// `METHOD URL`, with `{placeholder}`s.
+    pub request: Option<String>,
+    /// The request body (placeholders expanded).
+    pub body: Option<String>,
+    #[serde(default)]
+    pub headers: toml::Table,
+    pub status: Option<u16>,
+    /// Fields the JSON response body (or the DynamoDB item) must contain (a subset match).
+    pub json: Option<toml::Value>,
+    /// Text the response body must contain.
+    pub body_contains: Option<String>,
+    /// Values of the JSON response to keep as placeholders for later checks: name -> dotted path.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+    /// `host:port` that must NOT accept connections from this machine.
+    pub unreachable: Option<String>,
+    /// Something to send first: a queue message, an S3 object or an EventBridge event.
+    pub send: Option<Send>,
+    /// An item to read with GetItem; `json` is a subset of it, or `absent = true`.
+    pub dynamodb: Option<DynamoDb>,
+    /// Text that must appear in a CloudWatch Logs group.
+    pub log_contains: Option<LogContains>,
+    /// Seconds the AWS assertions are retried (default: 30 with `send`, else 0).
+    pub within: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Send {
+    /// SendMessage to this queue URL.
+    pub sqs: Option<String>,
+    /// PutObject into this bucket, at `key`.
+    pub s3: Option<String>,
+    /// PutEvents on this bus (name or ARN), with `source`, `detail_type` and `detail`.
+    pub eventbridge: Option<String>,
+    pub key: Option<String>,
+    pub body: Option<String>,
+    pub source: Option<String>,
+    pub detail_type: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DynamoDb {
+    pub table: String,
+    /// Key attribute -> value (strings become `S`, numbers `N`).
+    pub key: toml::Table,
+    #[serde(default)]
+    pub absent: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogContains {
+    pub group: String,
+    pub text: String,
+}
+
+impl Check {
+    /// Which fields go together; the error says what to change.
+    pub fn validate(&self) -> Result<()> {
+        let aws = self.send.is_some() || self.dynamodb.is_some() || self.log_contains.is_some();
+        let kinds = [self.request.is_some(), self.unreachable.is_some(), aws];
+        if kinds.iter().filter(|k| **k).count() != 1 {
+            bail!(
+                "a check is exactly one of: `request` (HTTP), `unreachable`, or AWS (`send` and/or `dynamodb` / \
+                 `log_contains`); fix: split it into several checks"
+            );
+        }
+        let http_only = [
+            ("body", self.body.is_some()),
+            ("status", self.status.is_some()),
+            ("body_contains", self.body_contains.is_some()),
+            ("headers", !self.headers.is_empty()),
+            ("capture", !self.capture.is_empty()),
+        ];
+        if self.request.is_none()
+            && let Some((field, _)) = http_only.iter().find(|(_, set)| *set)
+        {
+            bail!("`{field}` belongs to a `request` check; fix: remove it or add `request`");
+        }
+        if self.json.is_some() && self.request.is_none() && self.dynamodb.is_none() {
+            bail!(
+                "`json` compares an HTTP body or a DynamoDB item; fix: add `request` or `dynamodb`"
+            );
+        }
+        if let Some(d) = &self.dynamodb {
+            if d.absent && self.json.is_some() {
+                bail!("`dynamodb.absent = true` and `json` contradict; fix: keep one");
+            }
+            if d.key.is_empty() {
+                bail!(
+                    "`dynamodb.key` is empty; fix: give the key attributes, e.g. key = {{ id = \"{{item_id}}\" }}"
+                );
+            }
+        }
+        if self.send.is_some() && self.dynamodb.is_none() && self.log_contains.is_none() {
+            bail!("`send` needs an assertion of its effect; fix: add `log_contains` or `dynamodb`");
+        }
+        if let Some(send) = &self.send {
+            send.validate()?;
+        }
+        if self.within.is_some() && !aws {
+            bail!("`within` retries AWS assertions only; fix: remove it");
+        }
+        Ok(())
+    }
+
+    /// How long the AWS assertions are retried.
+    pub fn within(&self) -> std::time::Duration {
+        let default = if self.send.is_some() { 30 } else { 0 };
+        std::time::Duration::from_secs(self.within.unwrap_or(default))
+    }
+}
+
+impl Send {
+    fn validate(&self) -> Result<()> {
+        let targets = [
+            self.sqs.is_some(),
+            self.s3.is_some(),
+            self.eventbridge.is_some(),
+        ];
+        if targets.iter().filter(|t| **t).count() != 1 {
+            bail!(
+                "`send` names exactly one of `sqs` (queue URL), `s3` (bucket) or `eventbridge` (bus)"
+            );
+        }
+        let allowed: &[&str] = if self.sqs.is_some() {
+            &["body"]
+        } else if self.s3.is_some() {
+            &["key", "body"]
+        } else {
+            &["source", "detail_type", "detail"]
+        };
+        let fields = [
+            ("key", self.key.is_some()),
+            ("body", self.body.is_some()),
+            ("source", self.source.is_some()),
+            ("detail_type", self.detail_type.is_some()),
+            ("detail", self.detail.is_some()),
+        ];
+        for (field, set) in fields {
+            if set != allowed.contains(&field) {
+                bail!(
+                    "`send`: {} takes exactly the fields {}; `{field}` is {}",
+                    if self.sqs.is_some() {
+                        "sqs"
+                    } else if self.s3.is_some() {
+                        "s3"
+                    } else {
+                        "eventbridge"
+                    },
+                    allowed.join(", "),
+                    if set { "not one of them" } else { "missing" }
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(toml_text: &str) -> Result<Check> {
+        let check: Check = toml::from_str(&format!("name = \"c\"\n{toml_text}"))?;
+        check.validate()?;
+        Ok(check)
+    }
+
+    #[test]
+    fn well_formed_checks_pass() {
+        check("request = \"GET {api_url}/\"\nstatus = 200\ncapture = { id = \"id\" }").unwrap();
+        check("unreachable = \"{alb}:80\"").unwrap();
+        check("send = { sqs = \"{q}\", body = \"x\" }\nlog_contains = { group = \"g\", text = \"x\" }")
+            .unwrap();
+        check("dynamodb = { table = \"t\", key = { id = \"1\" } }\njson = { n = 1 }").unwrap();
+        let c = check(
+            "send = { eventbridge = \"b\", source = \"s\", detail_type = \"d\", detail = \"{}\" }\n\
+             dynamodb = { table = \"t\", key = { id = \"1\" } }",
+        )
+        .unwrap();
+        assert_eq!(c.within().as_secs(), 30);
+    }
+
+    #[test]
+    fn mixed_or_incomplete_checks_are_refused_with_the_fix() {
+        let cases = [
+            (
+                "request = \"GET x\"\nunreachable = \"h:1\"",
+                "exactly one of",
+            ),
+            ("status = 200", "exactly one of"),
+            ("send = { sqs = \"q\", body = \"x\" }", "needs an assertion"),
+            (
+                "send = { sqs = \"q\", key = \"k\" }\nlog_contains = { group = \"g\", text = \"t\" }",
+                "`key` is not one of them",
+            ),
+            (
+                "send = { s3 = \"b\", body = \"x\" }\nlog_contains = { group = \"g\", text = \"t\" }",
+                "`key` is missing",
+            ),
+            (
+                "send = { sqs = \"q\", s3 = \"b\", body = \"x\" }\nlog_contains = { group = \"g\", text = \"t\" }",
+                "exactly one of `sqs`",
+            ),
+            (
+                "dynamodb = { table = \"t\", key = { id = \"1\" }, absent = true }\njson = { n = 1 }",
+                "contradict",
+            ),
+            (
+                "log_contains = { group = \"g\", text = \"t\" }\nstatus = 200",
+                "`status` belongs",
+            ),
+            ("unreachable = \"h:1\"\nwithin = 5", "`within`"),
+        ];
+        for (text, expected) in cases {
+            let err = check(text).map(|_| ()).unwrap_err().to_string();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
+        assert!(
+            check("request = \"GET x\"\nbogus = 1").is_err(),
+            "unknown fields are refused"
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! HTTP checks: one request against a deployed URL (local URLs mapped to the edge), its assertions and
+//! captures; and the `unreachable` check for addresses that must stay private.
+
+use std::{net::ToSocketAddrs, time::Duration};
+
+use anyhow::{Context, Result, bail};
+
+use super::{Check, Run, contains, placeholders};
+use crate::deploy::Target;
+
+pub fn run(check: &Check, run: &mut Run) -> Result<String> {
+    let request = check.request.as_deref().context("not a request check")?;
+    let (method, url) = request
+        .split_once(' ')
+        .with_context(|| format!("`request = \"{request}\"` must be `METHOD URL`"))?;
+    let url = placeholders::expand(url.trim(), &run.values)?;
+    let url = match (run.target, run.edge_url.as_deref()) {
+        (Target::Local, Some(edge)) => local_elb_form(&local_form(&url), edge),
+        _ => url,
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut req = http::Request::builder().method(method).uri(&url);
+    for (name, value) in &check.headers {
+        let value = placeholders::expand(value.as_str().unwrap_or_default(), &run.values)?;
+        req = req.header(name, value);
+    }
+    let body = match &check.body {
+        Some(body) => placeholders::expand(body, &run.values)?,
+        None => String::new(),
+    };
+    if check.body.is_some() && !check.headers.contains_key("content-type") {
+        req = req.header("content-type", "application/json");
+    }
+    let mut response = agent
+        .run(req.body(body)?)
+        .with_context(|| format!("{method} {url}"))?;
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    let short: String = text.chars().take(300).collect();
+    if let Some(expected) = check.status
+        && status != expected
+    {
+        bail!("{method} {url}: status {status}, expected {expected}; body: {short}");
+    }
+    if let Some(needle) = &check.body_contains {
+        let needle = placeholders::expand(needle, &run.values)?;
+        if !text.contains(needle.as_str()) {
+            bail!("{method} {url}: body does not contain {needle:?}; body: {short}");
+        }
+    }
+    let parsed = || {
+        serde_json::from_str::<serde_json::Value>(&text)
+            .with_context(|| format!("{method} {url}: body is not JSON: {short}"))
+    };
+    if let Some(expected) = &check.json {
+        let expected = placeholders::expand_json(&serde_json::to_value(expected)?, &run.values)?;
+        if let Err(path) = contains(&parsed()?, &expected, "") {
+            bail!("{method} {url}: JSON differs at `{path}`; expected {expected}, body: {short}");
+        }
+    }
+    let mut captured = Vec::new();
+    if !check.capture.is_empty() {
+        let doc = parsed()?;
+        for (name, path) in &check.capture {
+            let value = placeholders::at_path(&doc, path).with_context(|| {
+                format!("{method} {url}: `capture.{name}`: no `{path}` in the body: {short}")
+            })?;
+            captured.push(format!("{name}={value}"));
+            run.values.insert(name.clone(), value.clone());
+        }
+    }
+    let captured = if captured.is_empty() {
+        String::new()
+    } else {
+        format!("; captured {}", captured.join(", "))
+    };
+    Ok(format!("{method} {url} -> {status}{captured}"))
+}
+
+/// `http://{id}.execute-api.localhost:{port}/{stage}/{path}` -> the edge's path form on 127.0.0.1, so no
+/// resolver needs to know `*.localhost`. Other URLs are returned unchanged.
+pub(crate) fn local_form(url: &str) -> String {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return url.to_owned();
+    };
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let Some((api_id, port)) = host
+        .split_once(".execute-api.localhost")
+        .map(|(id, port)| (id, port.trim_start_matches(':')))
+    else {
+        return url.to_owned();
+    };
+    let port = if port.is_empty() { "80" } else { port };
+    let (stage, rest) = path.split_once('/').unwrap_or((path, ""));
+    format!("http://127.0.0.1:{port}/restapis/{api_id}/{stage}/_user_request_/{rest}")
+}
+
+/// `http://{lb}.elb.amazonaws.com[:port]/{path}` (a load balancer's DNS name, which only AWS resolves) -> the
+/// edge's `/_elb/{dns}:{port}/{path}` route, which serves internet-facing load balancers and refuses internal ones.
+fn local_elb_form(url: &str, edge_url: &str) -> String {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (host, port) = authority.split_once(':').unwrap_or((authority, "80"));
+    if !host.ends_with(".elb.amazonaws.com") {
+        return url.to_owned();
+    }
+    format!(
+        "{}/_elb/{host}:{port}/{path}",
+        edge_url.trim_end_matches('/')
+    )
+}
+
+/// Passes when `target` (`host:port`) does not resolve or refuses/times out every connection.
+pub fn unreachable(target: &str) -> Result<String> {
+    let addrs = match target.to_socket_addrs() {
+        Ok(addrs) => addrs.collect::<Vec<_>>(),
+        Err(err) => return Ok(format!("{target} does not resolve from this host ({err})")),
+    };
+    for addr in &addrs {
+        if std::net::TcpStream::connect_timeout(addr, Duration::from_secs(3)).is_ok() {
+            bail!("{target} accepted a connection at {addr}: it is reachable from this host");
+        }
+    }
+    Ok(format!(
+        "{target}: no connection at {} address(es)",
+        addrs.len()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_form_urls_become_the_edge_path_form() {
+        assert_eq!(
+            local_form("http://abc.execute-api.localhost:4566/prod/hello?name=x"),
+            "http://127.0.0.1:4566/restapis/abc/prod/_user_request_/hello?name=x"
+        );
+        assert_eq!(
+            local_form("https://abc.execute-api.us-east-1.amazonaws.com/prod"),
+            "https://abc.execute-api.us-east-1.amazonaws.com/prod"
+        );
+    }
+
+    #[test]
+    fn load_balancer_urls_go_to_the_edge_elb_route() {
+        let edge = "http://127.0.0.1:4566";
+        assert_eq!(
+            local_elb_form("http://a-1.us-east-1.elb.amazonaws.com/x?y=1", edge),
+            "http://127.0.0.1:4566/_elb/a-1.us-east-1.elb.amazonaws.com:80/x?y=1"
+        );
+        assert_eq!(
+            local_elb_form("http://a.elb.amazonaws.com:8080", edge),
+            "http://127.0.0.1:4566/_elb/a.elb.amazonaws.com:8080/"
+        );
+        assert_eq!(
+            local_elb_form("http://example.com/x", edge),
+            "http://example.com/x"
+        );
+    }
+
+    #[test]
+    fn a_listening_port_is_reachable_and_a_closed_one_is_not() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap().to_string();
+        assert!(unreachable(&open).is_err());
+        drop(listener);
+        assert!(unreachable(&open).is_ok());
+        assert!(unreachable("no-such-host.invalid:80").is_ok());
+    }
+}

@@ -1,0 +1,183 @@
+//! `cargo xtask verify`: runs a pattern's declared checks (`[[verify]]` in pattern.toml) against the outputs of
+//! its deployment. The same checks run unchanged against the local and the AWS target.
+//!
+//! A check is an HTTP request ([`http`]), an unreachable address, or an AWS action and/or assertion
+//! ([`aws`]: send to SQS/S3/EventBridge, read DynamoDB, search CloudWatch Logs). Checks run in order;
+//! `capture` makes a value of one response a placeholder of the later checks.
+
+mod aws;
+mod check;
+mod http;
+mod placeholders;
+
+use anyhow::{Result, anyhow, bail};
+
+use crate::deploy::{Outputs, Target};
+pub use check::Check;
+pub(crate) use http::local_form;
+pub use placeholders::expand;
+
+#[derive(Debug, serde::Serialize)]
+pub struct CheckResult {
+    pub name: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
+/// Where the checks run: the deployment's outputs plus what earlier checks captured, and the clients.
+pub struct Run {
+    /// Outputs, `run_id` and captured values.
+    pub values: Outputs,
+    pub target: Target,
+    /// The local cloud's edge URL (local target only).
+    pub edge_url: Option<String>,
+    aws: Option<aws::Clients>,
+}
+
+impl Run {
+    fn new(outputs: &Outputs, target: Target) -> Result<Run> {
+        let mut values = outputs.clone();
+        values.insert("run_id".into(), placeholders::run_id().into());
+        let edge_url = match target {
+            Target::Local => Some(crate::local::ensure_up(None)?.edge_url),
+            Target::Aws => None,
+        };
+        Ok(Run {
+            values,
+            target,
+            edge_url,
+            aws: None,
+        })
+    }
+
+    /// The AWS clients, created on first use.
+    fn aws(&mut self) -> Result<&aws::Clients> {
+        if self.aws.is_none() {
+            self.aws = Some(aws::Clients::connect(self.edge_url.as_deref())?);
+        }
+        Ok(self.aws.as_ref().expect("just set"))
+    }
+}
+
+/// Parses the `[[verify]]` tables of a pattern, checking each one's shape.
+pub fn checks(pattern: &crate::pattern::Pattern) -> Result<Vec<Check>> {
+    let file = pattern.manifest_path();
+    pattern
+        .manifest
+        .verify
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let check: Check = raw
+                .clone()
+                .try_into()
+                .map_err(|e| anyhow!("{}: `verify[{i}]`: {e}", file.display()))?;
+            check
+                .validate()
+                .map_err(|e| anyhow!("{}: `verify[{i}]` ({}): {e}", file.display(), check.name))?;
+            Ok(check)
+        })
+        .collect()
+}
+
+/// Runs every check in order; prints each result; fails if any failed.
+pub fn run(
+    pattern: &crate::pattern::Pattern,
+    outputs: &Outputs,
+    target: Target,
+    json: bool,
+) -> Result<()> {
+    let checks = checks(pattern)?;
+    if checks.is_empty() {
+        bail!(
+            "{}: no `[[verify]]` checks; fix: declare at least one (see CONTRIBUTING.md)",
+            pattern.manifest_path().display()
+        );
+    }
+    let mut run = Run::new(outputs, target)?;
+    let mut results = Vec::new();
+    for check in &checks {
+        let outcome = run_check(check, &mut run);
+        let result = CheckResult {
+            name: check.name.clone(),
+            passed: outcome.is_ok(),
+            detail: match outcome {
+                Ok(detail) => detail,
+                Err(err) => format!("{err:#}"),
+            },
+        };
+        if !json {
+            let mark = if result.passed { "PASS" } else { "FAIL" };
+            println!("{mark}  {}  ({})", result.name, result.detail);
+        }
+        results.push(result);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    }
+    let failed = results.iter().filter(|r| !r.passed).count();
+    println!(
+        "{}: {} passed, {failed} failed",
+        pattern.name,
+        results.len() - failed
+    );
+    if failed > 0 {
+        bail!("{failed} verify check(s) of `{}` failed", pattern.name);
+    }
+    Ok(())
+}
+
+fn run_check(check: &Check, run: &mut Run) -> Result<String> {
+    if let Some(target) = &check.unreachable {
+        return http::unreachable(&expand(target, &run.values)?);
+    }
+    if check.request.is_some() {
+        return http::run(check, run);
+    }
+    aws::run(check, run)
+}
+
+/// `actual` contains `expected`: objects by subset, everything else by equality. Err = the first differing path.
+pub fn contains(
+    actual: &serde_json::Value,
+    expected: &serde_json::Value,
+    path: &str,
+) -> Result<(), String> {
+    match (actual, expected) {
+        (serde_json::Value::Object(a), serde_json::Value::Object(e)) => {
+            for (key, e_value) in e {
+                let path = format!("{path}.{key}");
+                match a.get(key) {
+                    Some(a_value) => contains(a_value, e_value, &path)?,
+                    None => return Err(path),
+                }
+            }
+            Ok(())
+        }
+        _ if actual == expected => Ok(()),
+        _ => Err(if path.is_empty() {
+            ".".to_owned()
+        } else {
+            path.to_owned()
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_subset_matching_reports_the_differing_path() {
+        let actual = serde_json::json!({"message": "hi", "source": "alb", "n": [1, 2]});
+        assert!(contains(&actual, &serde_json::json!({"source": "alb"}), "").is_ok());
+        assert_eq!(
+            contains(&actual, &serde_json::json!({"source": "apigw"}), ""),
+            Err(".source".into())
+        );
+        assert_eq!(
+            contains(&actual, &serde_json::json!({"missing": 1}), ""),
+            Err(".missing".into())
+        );
+    }
+}
