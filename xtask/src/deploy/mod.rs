@@ -187,7 +187,7 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
     let findings = if options.skip_validation {
         Vec::new()
     } else {
-        crate::validate::check(dep.pattern)?
+        crate::validate::check_flavours(dep.pattern, &[dep.iac])?
     };
     if !findings.is_empty() {
         for f in &findings {
