@@ -1,16 +1,22 @@
 //! `cargo xtask ci`: the project's test command, exactly what `.ci/run` and the README run.
 //!
 //! fmt, clippy, the workspace tests (including the fidelity tests against the local cloud), pattern
-//! validation, and a full local deploy+verify+destroy of the Terraform flagship and of a SAM pattern. The local cloud is stopped at the end,
-//! also after a failure, so no process outlives the run.
+//! validation, and a full local deploy+verify+destroy of the flagship in both its flavours (Terraform, SAM) and
+//! of a SAM-only pattern. The local cloud is stopped at the end, also after a failure, so no process outlives the
+//! run.
 
 use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
 use crate::pattern::project_root;
 
-/// The patterns whose full local lifecycle CI runs on every change: the Terraform flagship and a SAM pattern.
-const LIFECYCLE: [&str; 2] = ["apigw-rest-vpclink-pvt-alb", "apigw-rest-lambda-dynamodb"];
+/// The full local lifecycles CI runs on every change, as (pattern, IaC flavour): the flagship with Terraform
+/// (its default) and with SAM, and a SAM-only pattern.
+const LIFECYCLE: [(&str, &str); 3] = [
+    ("apigw-rest-vpclink-pvt-alb", "terraform"),
+    ("apigw-rest-vpclink-pvt-alb", "sam"),
+    ("apigw-rest-lambda-dynamodb", "sam"),
+];
 
 pub fn run() -> Result<()> {
     let sh = Shell::new()?;
@@ -31,10 +37,10 @@ pub fn run() -> Result<()> {
         ),
         ("pattern validation", cmd!(sh, "{xtask} validate --all")),
     ];
-    for pattern in LIFECYCLE {
+    for (pattern, iac) in LIFECYCLE {
         steps.push((
             "local deploy + verify + destroy",
-            cmd!(sh, "{xtask} test {pattern}"),
+            cmd!(sh, "{xtask} test {pattern} --iac {iac}"),
         ));
     }
     let mut result = Ok(());
@@ -52,4 +58,22 @@ pub fn run() -> Result<()> {
     result?;
     println!("\nci: all steps passed");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern;
+
+    #[test]
+    fn every_lifecycle_run_is_a_flavour_its_pattern_has() {
+        let patterns = pattern::discover().unwrap();
+        for (name, iac) in LIFECYCLE {
+            let p = pattern::find(&patterns, name).unwrap();
+            assert!(
+                p.manifest.iac.iter().any(|i| i.as_str() == iac),
+                "{name} has no {iac} flavour: fix LIFECYCLE or its pattern.toml"
+            );
+        }
+    }
 }

@@ -171,6 +171,14 @@ pub fn ensure_up(port: Option<u16>) -> Result<LocalCloud> {
     start(wanted.unwrap_or(DEFAULT_PORT))
 }
 
+/// The local cloud if it is running and healthy; never starts one.
+pub fn running() -> Option<LocalCloud> {
+    match inspect() {
+        Health::Running(ready) => Some(ready.cloud()),
+        Health::Stopped | Health::Degraded(..) => None,
+    }
+}
+
 /// `LOCAL_CLOUD_PORT`, if set.
 fn env_port() -> Result<Option<u16>> {
     match std::env::var("LOCAL_CLOUD_PORT") {

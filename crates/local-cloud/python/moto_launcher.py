@@ -15,9 +15,12 @@ What it adds to a plain `python3 -m moto.server`:
   * Lambda functions keep `LoggingConfig` (moto drops it), so their logs go to the configured log group.
   * CloudFormation creates what our patterns need and moto's CloudFormation lacks (see `patch_cloudformation`):
     AWS::ApiGateway::RestApi from an OpenAPI `Body` (routes, integrations, gateway responses) and without `Name`,
-    AWS::ApiGateway::Stage, deletable RestApi/Deployment/Permission; a resource type moto does not model, or a
-    resource whose creation raises, fails the stack with a CREATE_FAILED event naming it (moto would skip it or
-    answer HTTP 500), and every resource gets its CREATE_COMPLETE event.
+    AWS::ApiGateway::Stage, AWS::ApiGatewayV2::VpcLink, a Method's whole integration (private integrations keep
+    `ConnectionId` and `IntegrationTarget`), load balancers' `Type` and attributes, target groups' `Targets`,
+    security groups' egress rules, `Fn::Cidr`, deletable RestApi/Deployment/Method/Permission and target
+    groups/listeners/rules; a resource type moto does not model, or a resource whose creation raises, fails the
+    stack with a CREATE_FAILED event naming it (moto would skip it or answer HTTP 500), and every resource gets
+    its CREATE_COMPLETE event.
   * `--exit-on-stdin-eof`: exit when stdin closes, so moto never outlives the daemon, even one killed by SIGKILL.
 """
 
@@ -518,7 +521,8 @@ def patch_cloudformation_failures(pinned: str) -> None:
     whose update moto cannot do in place are replaced when stateless, else the update fails."""
     from moto.cloudformation import models as cfn, parsing
 
-    replaceable = {"AWS::Lambda::Permission", "AWS::ApiGateway::Deployment", "AWS::Logs::LogGroup"}
+    replaceable = {"AWS::Lambda::Permission", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Method",
+                   "AWS::Logs::LogGroup"}
 
     def stack_of(resources_map):
         backend = cfn.cloudformation_backends[resources_map._account_id][resources_map._region_name]
@@ -665,16 +669,271 @@ def patch_cloudformation_failures(pinned: str) -> None:
     cfn.CloudFormationBackend.delete_stack = delete_stack
 
 
+def cidr_blocks(ip_block: str, count, cidr_bits) -> list[str]:
+    """`Fn::Cidr`: the first `count` subnets of `ip_block` with `cidr_bits` host bits, as CloudFormation computes
+    them (IPv4 and IPv6 alike)."""
+    import ipaddress
+
+    network = ipaddress.ip_network(ip_block, strict=False)
+    count, cidr_bits = int(count), int(cidr_bits)
+    new_prefix = network.max_prefixlen - cidr_bits
+    if not 1 <= count <= 256 or new_prefix < network.prefixlen:
+        raise ValueError(f"Fn::Cidr cannot cut {count} blocks of {cidr_bits} host bits from {ip_block}")
+    blocks = []
+    for subnet in network.subnets(new_prefix=new_prefix):
+        blocks.append(str(subnet))
+        if len(blocks) == count:
+            return blocks
+    raise ValueError(f"Fn::Cidr: {ip_block} holds fewer than {count} blocks of {cidr_bits} host bits")
+
+
+def patch_cloudformation_functions() -> None:
+    """Intrinsic functions moto 5.2.1 leaves unevaluated: `Fn::Cidr` (moto passes the object on, and the
+    `Fn::Select` around it fails with KeyError)."""
+    from moto.cloudformation import parsing
+
+    original = parsing.clean_json
+
+    def clean_json(resource_json, resources_map):
+        if isinstance(resource_json, dict) and "Fn::Cidr" in resource_json:
+            ip_block, count, cidr_bits = (clean_json(arg, resources_map) for arg in resource_json["Fn::Cidr"])
+            return cidr_blocks(ip_block, count, cidr_bits)
+        return original(resource_json, resources_map)
+
+    parsing.clean_json = clean_json  # moto's own recursion looks the name up in the module, so it reaches ours
+
+
+def define_vpc_link_v2_model():
+    """AWS::ApiGatewayV2::VpcLink (the VPC link v2 that HTTP APIs and, with an integration target, REST APIs use),
+    which moto 5.2.1's CloudFormation does not model although its API does."""
+    from moto.apigatewayv2.models import apigatewayv2_backends
+    from moto.core.common_models import CloudFormationModel
+
+    class CfnVpcLinkV2(CloudFormationModel):
+        __module__ = "moto.apigatewayv2.models"  # filed under the apigatewayv2 service, like moto's own models
+
+        def __init__(self, link_id: str):
+            self.id = link_id
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.id
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "Name"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::ApiGatewayV2::VpcLink"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "VpcLinkId"
+
+        def get_cfn_attribute(self, attribute_name: str):
+            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+            if attribute_name == "VpcLinkId":
+                return self.id
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,
+                                            **kwargs):
+            props = cloudformation_json["Properties"]
+            link = apigatewayv2_backends[account_id][region_name].create_vpc_link(
+                name=props.get("Name") or resource_name, sg_ids=list(props.get("SecurityGroupIds") or []),
+                subnet_ids=list(props["SubnetIds"]), tags=_tags(props.get("Tags")),
+            )
+            return cls(link.id)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json,
+                                            account_id, region_name):
+            props = cloudformation_json["Properties"]
+            backend = apigatewayv2_backends[account_id][region_name]
+            link = backend.get_vpc_link(original_resource.id)
+            if sorted(props["SubnetIds"]) != sorted(link.subnet_ids) or sorted(
+                props.get("SecurityGroupIds") or []
+            ) != sorted(link.sg_ids):  # as on AWS, only the name changes in place
+                original_resource.delete(account_id, region_name)
+                return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id,
+                                                           region_name)
+            backend.update_vpc_link(original_resource.id, name=props.get("Name") or link.name)
+            return original_resource
+
+        def delete(self, account_id, region_name):
+            apigatewayv2_backends[account_id][region_name].delete_vpc_link(self.id)
+
+    return CfnVpcLinkV2
+
+
+def patch_method_cloudformation() -> None:
+    """AWS::ApiGateway::Method as CloudFormation creates it: moto 5.2.1 keeps only the integration's type, URI and
+    HTTP method, so a private integration lost its connection (`ConnectionType`, `ConnectionId`,
+    `IntegrationTarget`) and a proxy resource its parameter mapping. Here the method gets its request parameters,
+    authorization and responses, the integration every field (the connection fields kept on it as the OpenAPI
+    import keeps them, so GetIntegration and the data plane see them), and the method is deletable."""
+    from moto.apigateway.models import Method, apigateway_backends
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        backend = apigateway_backends[account_id][region_name]
+        api_id, resource_id, verb = props["RestApiId"], props["ResourceId"], props["HttpMethod"].upper()
+        method = backend.put_method(
+            api_id, resource_id, verb, props.get("AuthorizationType", "NONE"),
+            api_key_required=bool(props.get("ApiKeyRequired")),
+            request_parameters=props.get("RequestParameters"), request_models=props.get("RequestModels"),
+            operation_name=props.get("OperationName"), authorizer_id=props.get("AuthorizerId"),
+            authorization_scopes=props.get("AuthorizationScopes"),
+            request_validator_id=props.get("RequestValidatorId"),
+        )
+        for response in props.get("MethodResponses") or []:
+            backend.put_method_response(api_id, resource_id, verb, str(response["StatusCode"]),
+                                        response.get("ResponseModels"), response.get("ResponseParameters"))
+        integ = props.get("Integration")
+        if integ:
+            timeout = integ.get("TimeoutInMillis")
+            integration = backend.put_integration(
+                api_id, resource_id, verb, str(integ["Type"]).upper(), integ.get("Uri"),
+                integ.get("IntegrationHttpMethod"), credentials=integ.get("Credentials"),
+                request_templates=integ.get("RequestTemplates"),
+                passthrough_behavior=integ.get("PassthroughBehavior"), cache_namespace=integ.get("CacheNamespace"),
+                timeout_in_millis=int(timeout) if timeout is not None else None,
+                request_parameters=integ.get("RequestParameters"), content_handling=integ.get("ContentHandling"),
+                connection_type=integ.get("ConnectionType"),
+            )
+            integration.cache_key_parameters = list(integ.get("CacheKeyParameters") or [])
+            integration.connection_id = integ.get("ConnectionId")
+            integration.integration_target = integ.get("IntegrationTarget")
+            for response in integ.get("IntegrationResponses") or []:
+                backend.put_integration_response(
+                    api_id, resource_id, verb, str(response["StatusCode"]), response.get("SelectionPattern"),
+                    response.get("ResponseTemplates"), response.get("ResponseParameters"),
+                    response.get("ContentHandling"),
+                )
+        method.rest_api_id, method.resource_id = api_id, resource_id
+        return method
+
+    def delete(self, account_id, region_name):
+        try:
+            apigateway_backends[account_id][region_name].delete_method(self.rest_api_id, self.resource_id,
+                                                                       self.http_method)
+        except Exception as e:  # the API or the resource went first, and the method with it
+            if not _gone(e):
+                raise
+
+    Method.create_from_cloudformation_json = classmethod(create)
+    Method.physical_resource_id = property(
+        lambda self: f"{getattr(self, 'rest_api_id', '')}-{getattr(self, 'resource_id', '')}-{self.http_method}")
+    Method.delete = delete
+
+
+def patch_elbv2_cloudformation() -> None:
+    """ELBv2 resources as CloudFormation creates them: moto 5.2.1 drops a load balancer's `Type` (an NLB became an
+    ALB), `LoadBalancerAttributes`, `IpAddressType` and `Tags`, a target group's `Targets`, `HealthCheckEnabled`,
+    `TargetGroupAttributes` and `Tags`, and never deletes target groups, listeners or listener rules."""
+    from moto.elbv2.models import FakeListener, FakeListenerRule, FakeLoadBalancer, FakeTargetGroup, elbv2_backends
+
+    def create_load_balancer(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        backend = elbv2_backends[account_id][region_name]
+        lb = backend.create_load_balancer(
+            resource_name, props.get("SecurityGroups") or [], props.get("Subnets") or [],
+            subnet_mappings=props.get("SubnetMappings"), scheme=props.get("Scheme", "internet-facing"),
+            loadbalancer_type=props.get("Type", "application"), ip_address_type=props.get("IpAddressType", "ipv4"),
+            tags=props.get("Tags") or None,
+        )
+        attributes = {a["Key"]: str(a["Value"]) for a in props.get("LoadBalancerAttributes") or []}
+        if attributes:
+            backend.modify_load_balancer_attributes(lb.arn, attributes)
+        return lb
+
+    original_target_group = FakeTargetGroup.create_from_cloudformation_json.__func__
+
+    def create_target_group(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        backend = elbv2_backends[account_id][region_name]
+        group = original_target_group(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        if "HealthCheckEnabled" in props:
+            group.health_check_enabled = str(props["HealthCheckEnabled"]).lower() == "true"
+        attributes = {a["Key"]: str(a["Value"]) for a in props.get("TargetGroupAttributes") or []}
+        if attributes:
+            backend.modify_target_group_attributes(group.arn, attributes)
+        if props.get("Tags"):
+            backend.add_tags([group.arn], props["Tags"])
+        targets = [{k: v for k, v in t.items() if k in ("Id", "Port", "AvailabilityZone")}
+                   for t in props.get("Targets") or []]
+        if targets:
+            backend.register_targets(group.arn, targets)
+        return group
+
+    def deleter(delete_call):
+        def delete(self, account_id, region_name):
+            try:
+                delete_call(elbv2_backends[account_id][region_name], self.arn)
+            except Exception as e:  # its load balancer went first, and took it along
+                if not _gone(e):
+                    raise
+        return delete
+
+    FakeLoadBalancer.create_from_cloudformation_json = classmethod(create_load_balancer)
+    FakeTargetGroup.create_from_cloudformation_json = classmethod(create_target_group)
+    FakeTargetGroup.delete = deleter(lambda backend, arn: backend.delete_target_group(arn))
+    FakeListener.delete = deleter(lambda backend, arn: backend.delete_listener(arn))
+    FakeListenerRule.delete = deleter(lambda backend, arn: backend.delete_rule(arn))
+
+
+def patch_security_group_cloudformation() -> None:
+    """AWS::EC2::SecurityGroup keeps `SecurityGroupEgress`: as on AWS, listing egress rules replaces the default
+    allow-all rule (moto 5.2.1 ignores the property, so every group kept allow-all egress)."""
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.security_groups import SecurityGroup
+
+    original = SecurityGroup.create_from_cloudformation_json.__func__
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        group = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        rules = cloudformation_json["Properties"].get("SecurityGroupEgress")
+        if not rules:
+            return group
+        backend = ec2_backends[account_id][region_name]
+        backend.revoke_security_group_egress(group.id, "-1", None, None, [{"CidrIp": "0.0.0.0/0"}],
+                                             vpc_id=group.vpc_id)
+        for rule in rules:
+            ranges = [{"CidrIp": rule["CidrIp"], "Description": rule.get("Description", "")}] \
+                if rule.get("CidrIp") else []
+            ranges += [{"CidrIpv6": rule["CidrIpv6"], "Description": rule.get("Description", "")}] \
+                if rule.get("CidrIpv6") else []
+            target = rule.get("DestinationSecurityGroupId")
+            backend.authorize_security_group_egress(
+                group.id, str(rule["IpProtocol"]), rule.get("FromPort"), rule.get("ToPort"), ranges,
+                source_groups=[{"GroupId": target, "Description": rule.get("Description", "")}] if target else [],
+                prefix_list_ids=[{"PrefixListId": rule["DestinationPrefixListId"]}]
+                if rule.get("DestinationPrefixListId") else [],
+                vpc_id=group.vpc_id,
+            )
+        return group
+
+    SecurityGroup.create_from_cloudformation_json = classmethod(create)
+
+
 def patch_cloudformation(edge_url: str, pinned: str) -> None:
     """Everything moto's CloudFormation lacks for our patterns; must run before moto builds its model map."""
     from moto.cloudformation import parsing
 
     _EDGE_URL.append(edge_url)
     define_stage_model()
+    define_vpc_link_v2_model()
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()  # the map is built from CloudFormationModel's subclasses: include ours
+    patch_cloudformation_functions()
     patch_rest_api_cloudformation()
+    patch_method_cloudformation()
     patch_lambda_cloudformation()
+    patch_elbv2_cloudformation()
+    patch_security_group_cloudformation()
     patch_cloudformation_failures(pinned)
 
 

@@ -187,7 +187,7 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
     let findings = if options.skip_validation {
         Vec::new()
     } else {
-        crate::validate::check(dep.pattern)?
+        crate::validate::check_flavours(dep.pattern, &[dep.iac])?
     };
     if !findings.is_empty() {
         for f in &findings {
@@ -235,21 +235,37 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
 }
 
 /// Destroys the deployment and cleans its work directory.
+///
+/// A SAM deployment is found by its stack name even when the work directory is gone (a deploy interrupted
+/// before it was written, or a fresh checkout): CloudFormation holds its state. A Terraform deployment's state
+/// lives in the work directory, so without it there is nothing to destroy.
 pub fn destroy(dep: &Deployment<'_>) -> Result<()> {
     let work_dir = dep.work_dir();
-    if !work_dir.exists() {
+    let had_work_dir = work_dir.exists();
+    let nothing = |why: &str| {
         println!(
-            "{}: nothing deployed on the {} target",
+            "{}: nothing deployed on the {} target{why}",
             dep.pattern.name,
             dep.target.as_str()
         );
+    };
+    if !had_work_dir && dep.iac == Iac::Terraform {
+        nothing("");
         return Ok(());
     }
-    let _lock = lock::acquire(&work_dir)?;
     let endpoint = match dep.target {
+        // moto keeps its state in memory: a local cloud that is not running holds no stack.
+        Target::Local if !had_work_dir => match crate::local::running() {
+            Some(cloud) => Some(cloud.edge_url),
+            None => {
+                nothing(" (the local cloud is not running)");
+                return Ok(());
+            }
+        },
         Target::Local => Some(crate::local::ensure_up(None)?.edge_url),
         Target::Aws => None,
     };
+    let _lock = lock::acquire(&work_dir)?;
     let zips: BTreeMap<String, PathBuf> = dep
         .pattern
         .lambdas
@@ -261,19 +277,24 @@ pub fn destroy(dep: &Deployment<'_>) -> Result<()> {
             )
         })
         .collect();
-    match dep.iac {
+    let found = match dep.iac {
         Iac::Terraform => {
             let tf = terraform::Driver::new(dep, endpoint.as_deref())?;
             tf.destroy(&zips)?;
             if let Some(edge) = endpoint.as_deref() {
                 tf.check_nothing_left(edge)?;
             }
+            true
         }
         Iac::Sam => sam::Driver::new(dep, endpoint.as_deref())?.destroy()?,
-    }
+    };
     drop(_lock);
     remove_work_dir(&work_dir)?;
-    println!("{}: destroyed", dep.pattern.name);
+    if found || had_work_dir {
+        println!("{}: destroyed", dep.pattern.name);
+    } else {
+        nothing("");
+    }
     Ok(())
 }
 

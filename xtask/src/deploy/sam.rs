@@ -226,9 +226,12 @@ impl<'a> Driver<'a> {
     }
 
     /// Deletes the stack (if any) and the pattern's artifacts; on the local cloud, checks nothing is left.
-    pub fn destroy(&self) -> Result<()> {
+    /// Returns whether there was a stack. Needs nothing from the work directory: the stack is found by its name.
+    pub fn destroy(&self) -> Result<bool> {
         let name = self.stack_name();
-        if let Some(found) = stack::describe(&self.aws, &name)? {
+        let found = stack::describe(&self.aws, &name)?;
+        let existed = found.is_some();
+        if let Some(found) = found {
             let stack_id = found.stack_id().unwrap_or(&name).to_owned();
             let resources = stack::list_resources(&self.aws, &stack_id)?;
             if let Some(edge) = &self.endpoint {
@@ -261,7 +264,7 @@ impl<'a> Driver<'a> {
                 );
             }
         }
-        Ok(())
+        Ok(existed)
     }
 }
 
@@ -280,4 +283,50 @@ pub(super) fn flush_function_logs(edge: &str) {
 fn sha256_hex(text: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        deploy::{DeployArgs, Options, deploy_with, destroy},
+        pattern::{Pattern, project_root},
+    };
+
+    /// A deploy interrupted before the work directory was written (or a lost `.work/`): destroy still finds the
+    /// stack by its name and deletes it; a second destroy finds nothing and says so. Uses the local cloud.
+    #[test]
+    fn destroy_finds_the_stack_by_name_without_a_work_dir() {
+        let pattern = Pattern::load(&project_root().join("tests/sam-interrupted")).unwrap();
+        let args = DeployArgs {
+            target: Target::Local,
+            iac: None,
+            keep: false,
+        };
+        let dep = Deployment::new(&pattern, &args).unwrap();
+        let options = Options {
+            skip_validation: true,
+            ..Options::default()
+        };
+        deploy_with(&dep, &options).expect("deploy of the fixture stack");
+        let edge = crate::local::ensure_up(None).unwrap().edge_url;
+        let aws = Aws::connect(Some(&edge)).unwrap();
+        let name = Driver::new(&dep, Some(&edge)).unwrap().stack_name();
+        assert!(stack::describe(&aws, &name).unwrap().is_some());
+
+        fs::remove_dir_all(dep.work_dir()).unwrap();
+        let destroyed = destroy(&dep);
+        let left = stack::describe(&aws, &name).unwrap();
+        if left.is_some() {
+            // Leave nothing behind for the next run, whatever destroy did.
+            let _ = Driver::new(&dep, Some(&edge)).and_then(|d| d.destroy());
+            let _ = fs::remove_dir_all(dep.work_dir());
+        }
+        destroyed.expect("destroy without a work directory");
+        assert!(left.is_none(), "the stack is deleted: {left:?}");
+        assert!(!dep.work_dir().exists(), "no work directory is left");
+
+        destroy(&dep).expect("a second destroy finds nothing and succeeds");
+        assert!(!dep.work_dir().exists());
+    }
 }

@@ -79,15 +79,20 @@ impl fmt::Display for Finding {
 
 /// Runs every check on one pattern.
 pub fn check(pattern: &Pattern) -> Result<Vec<Finding>> {
+    check_flavours(pattern, &pattern.manifest.iac)
+}
+
+/// Runs the pattern-wide checks and those of the IaC flavours `iac` (what one deploy needs).
+pub fn check_flavours(pattern: &Pattern, iac: &[Iac]) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     findings.extend(metadata::check(pattern)?);
     findings.extend(readme::check(pattern)?);
     findings.extend(files::check(pattern)?);
-    if pattern.has(Iac::Terraform) {
+    if pattern.has(Iac::Terraform) && iac.contains(&Iac::Terraform) {
         findings.extend(terraform::check(pattern)?);
         findings.extend(rules::terraform(pattern)?);
     }
-    if pattern.has(Iac::Sam) {
+    if pattern.has(Iac::Sam) && iac.contains(&Iac::Sam) {
         findings.extend(sam::check(pattern)?);
         findings.extend(rules::sam(pattern)?);
     }

@@ -1,11 +1,13 @@
 //! The rules AWS enforces that an emulator (moto) does not, checked on the pattern's own IaC so a pattern that
-//! deploys locally also deploys on AWS: REST VPC links target only NLBs, Rust Lambdas run on `provided.al2023`,
-//! IAM statements list exact actions, and load balancers meant to be private are internal.
+//! deploys locally also deploys on AWS: REST VPC links (v1) target only NLBs, an integration over a VPC link v2
+//! names its load balancer, Rust Lambdas run on `provided.al2023`, IAM statements list exact actions, and load
+//! balancers meant to be private are internal.
 
 mod iam;
 mod lb_internal;
 mod runtime;
 mod vpc_link;
+mod vpc_link_v2;
 
 use anyhow::Result;
 
@@ -32,6 +34,7 @@ pub fn terraform(p: &Pattern) -> Result<Vec<Finding>> {
 
 fn terraform_module(module: &TfModule) -> Vec<Finding> {
     let mut findings = vpc_link::terraform(module);
+    findings.extend(vpc_link_v2::terraform(module));
     findings.extend(runtime::terraform(module));
     findings.extend(iam::terraform(module));
     findings.extend(lb_internal::terraform(module));
@@ -53,6 +56,7 @@ pub fn sam(p: &Pattern) -> Result<Vec<Finding>> {
 
 fn sam_template(template: &CfnTemplate) -> Vec<Finding> {
     let mut findings = vpc_link::cfn(template);
+    findings.extend(vpc_link_v2::cfn(template));
     findings.extend(runtime::cfn(template));
     findings.extend(iam::cfn(template));
     findings.extend(lb_internal::cfn(template));

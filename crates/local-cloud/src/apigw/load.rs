@@ -1,6 +1,6 @@
 //! Reads a deployed REST API (resources with their methods and integrations, stages, gateway responses) and
-//! VPC links from moto's API Gateway API into the plain [`model`](super::model), once per generation of
-//! deployed state.
+//! VPC links (v1 and v2) from moto's API Gateway API into the plain [`model`](super::model), once per
+//! generation of deployed state.
 //! Integration fields moto drops (`connectionId`, `integrationTarget`, ...) come from the PutIntegration
 //! bodies the edge recorded in [`State::integration_extras`](crate::state::State).
 
@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::model::{
     ConnectionType, DEFAULT_TIMEOUT, GatewayResponse, Integration, IntegrationResponse,
-    IntegrationType, Method, Resource, RestApi, Stage, VpcLink,
+    IntegrationType, Method, Resource, RestApi, Stage, VpcLink, VpcLinkV2,
 };
 use crate::{
     SharedCloud,
@@ -27,6 +27,7 @@ use crate::{
 struct ApiCache {
     apis: GenCache<String, Option<Arc<RestApi>>>,
     links: GenCache<String, Option<Arc<VpcLink>>>,
+    links_v2: GenCache<String, Option<Arc<VpcLinkV2>>>,
 }
 static CACHE: PerCloud<ApiCache> = PerCloud::new();
 
@@ -87,6 +88,83 @@ pub async fn vpc_link(cloud: &SharedCloud, id: &str) -> anyhow::Result<Option<Ar
     };
     cache.links.insert(generation, id.to_owned(), link.clone());
     Ok(link)
+}
+
+/// The VPC link v2 `id` (`None` if there is none), cached like [`api`]. Read with moto's `apigatewayv2`
+/// REST API (`GET /v2/vpclinks/{id}`), for which the crate has no SDK.
+pub async fn vpc_link_v2(cloud: &SharedCloud, id: &str) -> anyhow::Result<Option<Arc<VpcLinkV2>>> {
+    let cache = CACHE.get(cloud);
+    let generation = cloud.state.generation();
+    if let Some(hit) = cache.links_v2.get(generation, &id.to_owned()) {
+        return Ok(hit);
+    }
+    let link = get_vpc_link_v2(&cloud.config.moto_url(), &cloud.config.region, id)
+        .await
+        .with_context(|| format!("apigatewayv2 GetVpcLink {id}"))?
+        .map(Arc::new);
+    cache
+        .links_v2
+        .insert(generation, id.to_owned(), link.clone());
+    Ok(link)
+}
+
+async fn get_vpc_link_v2(
+    moto_url: &str,
+    region: &str,
+    id: &str,
+) -> anyhow::Result<Option<VpcLinkV2>> {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+
+    // VPC link ids are alphanumeric: anything else cannot name a link (and must not reach the URL unescaped).
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<bytes::Bytes>>();
+    // moto routes by the SigV4 credential scope; API Gateway v2 signs as `apigateway`.
+    let request = http::Request::get(format!("{moto_url}/v2/vpclinks/{id}"))
+        .header(
+            http::header::AUTHORIZATION,
+            format!(
+                "AWS4-HMAC-SHA256 Credential=local-cloud/20260101/{region}/apigateway/aws4_request, \
+                 SignedHeaders=host, Signature=0"
+            ),
+        )
+        .body(Empty::new())?;
+    let response = tokio::time::timeout(Duration::from_secs(10), client.request(request))
+        .await
+        .context("moto did not answer within 10 s")??;
+    let status = response.status();
+    let body = response.into_body().collect().await?.to_bytes();
+    let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if status == http::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    if !status.is_success() {
+        anyhow::bail!("moto answered {status}: {}", String::from_utf8_lossy(&body));
+    }
+    Ok(Some(vpc_link_v2_from_json(&json, id)))
+}
+
+/// The model of a `GetVpcLink` (v2) answer.
+fn vpc_link_v2_from_json(json: &Value, id: &str) -> VpcLinkV2 {
+    let strings = |key: &str| -> Vec<String> {
+        json[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    VpcLinkV2 {
+        id: json["vpcLinkId"].as_str().unwrap_or(id).to_owned(),
+        status: json["vpcLinkStatus"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        subnet_ids: strings("subnetIds"),
+        security_group_ids: strings("securityGroupIds"),
+    }
 }
 
 async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<RestApi>> {
@@ -304,6 +382,23 @@ pub fn integration(i: &apigw::types::Integration, extras: Option<&Value>) -> Int
 mod tests {
     use super::*;
     use apigw::types as t;
+
+    #[test]
+    fn vpc_link_v2_answers_become_the_model() {
+        let answer = serde_json::json!({
+            "vpcLinkId": "abc123", "vpcLinkStatus": "AVAILABLE", "vpcLinkVersion": "V2",
+            "subnetIds": ["subnet-1", "subnet-2"], "securityGroupIds": ["sg-1"], "name": "link"
+        });
+        assert_eq!(
+            vpc_link_v2_from_json(&answer, "abc123"),
+            VpcLinkV2 {
+                id: "abc123".into(),
+                status: "AVAILABLE".into(),
+                subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+                security_group_ids: vec!["sg-1".into()],
+            }
+        );
+    }
 
     #[test]
     fn extras_fill_what_moto_drops() {

@@ -126,3 +126,14 @@ pub struct VpcLink {
     pub id: String,
     pub target_arns: Vec<String>,
 }
+
+/// A VPC link v2 (`apigatewayv2`): network interfaces in subnets; each integration names its load balancer
+/// (`integrationTarget`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VpcLinkV2 {
+    pub id: String,
+    /// `AVAILABLE` once AWS has made the link's interfaces (moto: at once).
+    pub status: String,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+}

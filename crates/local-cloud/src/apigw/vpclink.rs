@@ -4,7 +4,9 @@
 //!   Balancer. The integration URI's host only sets the `Host` header (AWS's docs use a made-up host such
 //!   as `myApi.example.com`); its port picks the NLB listener (80/443 by scheme by default). Should a link
 //!   list several NLBs, the one whose DNS name is the URI host is used, else the request fails (500).
-//! - VPC link v2 (`integrationTarget` set): that ALB/NLB, or the listener it names.
+//! - VPC link v2 (`integrationTarget` set): `connectionId` must name an existing, available VPC link v2 (a v1
+//!   link, or none, fails the request as AWS refuses the integration); the target is that ALB/NLB, on the
+//!   URI's port (80/443 by scheme by default), or the listener it names.
 
 use http::Uri;
 
@@ -42,6 +44,24 @@ pub async fn resolve(
         .await
         .map_err(|e| format!("{e:#}"))?;
     if let Some(target) = integration_target {
+        let id = connection_id.ok_or(
+            "a VPC_LINK integration with integrationTarget but no connectionId (the VPC link v2)",
+        )?;
+        let link = super::load::vpc_link_v2(cloud, id)
+            .await
+            .map_err(|e| format!("{e:#}"))?
+            .ok_or_else(|| {
+                format!(
+                    "VPC link v2 {id} does not exist (an integration with integrationTarget needs a VPC link v2 \
+                     as its connectionId)"
+                )
+            })?;
+        if link.status != "AVAILABLE" {
+            return Err(format!(
+                "VPC link v2 {id} is {}, not AVAILABLE",
+                link.status
+            ));
+        }
         if let Some((lb, listener)) = world.listener(target) {
             return Ok(LinkTarget {
                 lb: lb.arn.clone(),

@@ -66,6 +66,36 @@ fn exists(edge: &str, r: &StackResource) -> Result<Found> {
             "iam",
             &format!("Action=GetRole&Version=2010-05-08&RoleName={enc}"),
         )?,
+        "AWS::ApiGatewayV2::VpcLink" => get(edge, "apigateway", &format!("/v2/vpclinks/{enc}"))?,
+        "AWS::ElasticLoadBalancingV2::LoadBalancer" => query(
+            edge,
+            "elasticloadbalancing",
+            &format!(
+                "Action=DescribeLoadBalancers&Version=2015-12-01&LoadBalancerArns.member.1={enc}"
+            ),
+        )?,
+        "AWS::ElasticLoadBalancingV2::TargetGroup" => query(
+            edge,
+            "elasticloadbalancing",
+            &format!(
+                "Action=DescribeTargetGroups&Version=2015-12-01&TargetGroupArns.member.1={enc}"
+            ),
+        )?,
+        "AWS::EC2::VPC" => query(
+            edge,
+            "ec2",
+            &format!("Action=DescribeVpcs&Version=2016-11-15&VpcId.1={enc}"),
+        )?,
+        "AWS::EC2::Subnet" => query(
+            edge,
+            "ec2",
+            &format!("Action=DescribeSubnets&Version=2016-11-15&SubnetId.1={enc}"),
+        )?,
+        "AWS::EC2::SecurityGroup" => query(
+            edge,
+            "ec2",
+            &format!("Action=DescribeSecurityGroups&Version=2016-11-15&GroupId.1={enc}"),
+        )?,
         "AWS::Logs::LogGroup" => {
             let (status, body) = json(
                 edge,
@@ -239,6 +269,39 @@ mod tests {
         .unwrap();
         // The log group answered is `/aws/lambda/f-items`, a different group with the same prefix.
         assert_eq!(left, vec!["Res (AWS::Lambda::Function) f".to_owned()]);
+    }
+
+    #[test]
+    fn network_and_load_balancer_resources_are_checked() {
+        let edge = serve(vec![
+            (
+                400,
+                "<ErrorResponse><Error><Code>TargetGroupNotFound</Code></Error></ErrorResponse>",
+            ),
+            (200, "<DescribeLoadBalancersResponse/>"),
+            (
+                404,
+                r#"{"__type":"NotFoundException","message":"Invalid VpcLink identifier specified l1"}"#,
+            ),
+            (
+                400,
+                "<Response><Errors><Error><Code>InvalidGroup.NotFound</Code></Error></Errors></Response>",
+            ),
+        ]);
+        let left = remaining(
+            &edge,
+            &[
+                resource("AWS::ElasticLoadBalancingV2::TargetGroup", "arn:tg"),
+                resource("AWS::ElasticLoadBalancingV2::LoadBalancer", "arn:lb"),
+                resource("AWS::ApiGatewayV2::VpcLink", "l1"),
+                resource("AWS::EC2::SecurityGroup", "sg-1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            left,
+            vec!["Res (AWS::ElasticLoadBalancingV2::LoadBalancer) arn:lb".to_owned()]
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Rule `lb-internal`: a load balancer meant to be private is really internal. That is one whose name says so
 //! (`internal`, `private`, `pvt` in the resource name, `name`, `name_prefix` or `Name` tag), one a VPC link
-//! targets, or one that is the target of an `alb`-type target group. An internet-facing load balancer there
+//! targets (a v1 link's `target_arns`, or an integration's target over a VPC link v2), or one that is the target
+//! of an `alb`-type target group. An internet-facing load balancer there
 //! works on moto and on AWS alike, but exposes what the pattern claims is private.
 
 use std::collections::BTreeMap;
@@ -8,7 +9,7 @@ use std::collections::BTreeMap;
 use hcl::edit::expr::{Expression, ObjectKey};
 use serde_yaml::Value;
 
-use super::vpc_link;
+use super::{vpc_link, vpc_link_v2};
 use crate::validate::{
     Finding,
     cfn_template::{self, CfnResource, CfnTemplate},
@@ -46,6 +47,12 @@ pub fn terraform(module: &TfModule) -> Vec<Finding> {
                     .push(format!("{} targets it", link.address()));
             }
         }
+    }
+    for (integration, name) in vpc_link_v2::terraform_targets(module) {
+        reasons
+            .entry(name)
+            .or_default()
+            .push(format!("{integration} reaches it through a VPC link v2"));
     }
     for group in module.resources("aws_lb_target_group") {
         if group.literal("target_type").as_deref() != Some("alb") {
@@ -151,6 +158,12 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
             .entry(id)
             .or_default()
             .push("a VPC link targets it".to_owned());
+    }
+    for (method, id) in vpc_link_v2::cfn_targets(template) {
+        reasons
+            .entry(id)
+            .or_default()
+            .push(format!("{method} reaches it through a VPC link v2"));
     }
     for group in resources
         .iter()
@@ -308,6 +321,55 @@ resource "aws_lb_target_group_attachment" "a" {
         assert!(messages[1].starts_with(
             "aws_lb.front must be internal (resource.aws_api_gateway_vpc_link.link targets it)"
         ));
+    }
+
+    #[test]
+    fn integration_targets_over_a_vpc_link_v2_must_be_internal() {
+        let text = r#"
+resource "aws_lb" "web" {
+  load_balancer_type = "application"
+}
+resource "aws_api_gateway_integration" "proxy" {
+  connection_id      = aws_apigatewayv2_vpc_link.v2.id
+  integration_target = aws_lb.web.arn
+}
+"#;
+        let findings = terraform(&module(text));
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(findings[0].message.starts_with(
+            "aws_lb.web must be internal (resource.aws_api_gateway_integration.proxy reaches it through a VPC link v2)"
+        ));
+        let cfn_text = "
+Resources:
+  Web:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      Scheme: internet-facing
+  Link:
+    Type: AWS::ApiGatewayV2::VpcLink
+  Proxy:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      Integration:
+        ConnectionId: !Ref Link
+        IntegrationTarget: !Ref Web
+";
+        let findings = cfn(&CfnTemplate::parse(cfn_text));
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].location, "Resources.Web.Properties.Scheme");
+        assert!(
+            findings[0]
+                .message
+                .contains("Proxy reaches it through a VPC link v2"),
+            "{}",
+            findings[0].message
+        );
+        assert!(
+            cfn(&CfnTemplate::parse(
+                &cfn_text.replace("internet-facing", "internal")
+            ))
+            .is_empty()
+        );
     }
 
     const CFN: &str = "
