@@ -11,13 +11,16 @@ What it adds to a plain `python3 -m moto.server`:
     event source mappings, Step Functions, moto's own Invoke API) are POSTed to the edge at
     `{edge}/_local/lambda/invoke/<function-arn>` (our native Lambda runtime) instead of Docker.
   * EventBridge rules get Lambda targets (moto 5.2.1 raises NotImplementedError for them).
+  * S3 event notifications carry what AWS's records carry (`userIdentity`, `requestParameters`, ...) and an
+    `eventTime` as AWS writes it (ISO 8601, milliseconds, `Z`).
   * Step Functions executions really run (moto's `execute_state_machine`), so their Lambda tasks reach us too.
   * Lambda functions keep `LoggingConfig` (moto drops it), so their logs go to the configured log group.
   * CloudFormation creates what our patterns need and moto's CloudFormation lacks (see `patch_cloudformation`):
     AWS::ApiGateway::RestApi from an OpenAPI `Body` (routes, integrations, gateway responses) and without `Name`,
     AWS::ApiGateway::Stage, AWS::ApiGatewayV2::VpcLink, a Method's whole integration (private integrations keep
     `ConnectionId` and `IntegrationTarget`), load balancers' `Type` and attributes, target groups' `Targets`,
-    security groups' egress rules, `Fn::Cidr`, deletable RestApi/Deployment/Method/Permission and target
+    security groups' egress rules, buckets' notifications, public access block and ownership controls, `Ref` of
+    an event bus (its name), `Fn::Cidr`, deletable RestApi/Deployment/Method/Permission and target
     groups/listeners/rules; a resource type moto does not model, or a resource whose creation raises, fails the
     stack with a CREATE_FAILED event naming it (moto would skip it or answer HTTP 500), and every resource gets
     its CREATE_COMPLETE event.
@@ -26,6 +29,7 @@ What it adds to a plain `python3 -m moto.server`:
 
 import argparse
 import copy
+import datetime
 import functools
 import importlib.metadata
 import json
@@ -34,6 +38,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -109,6 +114,39 @@ def patch_lambda(edge_url: str) -> None:
     LambdaFunction.invoke = invoke
     LambdaBackend.send_sns_message = in_background(LambdaBackend.send_sns_message)
     s3_notifications._invoke_awslambda = in_background(s3_notifications._invoke_awslambda)
+    s3_notifications._get_s3_event = s3_event_as_aws_sends_it(s3_notifications._get_s3_event)
+
+
+def aws_time_now() -> str:
+    """Now as AWS writes event times: ISO 8601 in UTC with milliseconds and `Z` (`2026-01-22T10:15:58.456Z`)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def s3_event_as_aws_sends_it(original):
+    """moto 5.2.1's S3 notification records lack what AWS always sends (`userIdentity`, `requestParameters`,
+    `responseElements`, the bucket's `ownerIdentity`, the object's `sequencer`) and write `eventTime` without a zone
+    (`...T10:15:58.456789`); typed event parsers (aws_lambda_events) refuse such a record. Fill them in as AWS
+    writes them (`...T10:15:58.456Z`)."""
+
+    @functools.wraps(original)
+    def s3_event(*args, **kwargs):
+        event = original(*args, **kwargs)
+        for record in event.get("Records", []):
+            record["eventTime"] = aws_time_now()
+            record.setdefault("userIdentity", {"principalId": "AWS:AIDAJDPLRKLG7UEXAMPLE"})
+            record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+            record.setdefault("responseElements", {
+                "x-amz-request-id": os.urandom(8).hex().upper(),
+                "x-amz-id-2": os.urandom(24).hex(),
+            })
+            s3 = record.get("s3", {})
+            s3.get("bucket", {}).setdefault("ownerIdentity", {"principalId": "A3NL1KOZZKExample"})
+            # Increasing per key, as S3's: the time in nanoseconds, in hex.
+            s3.get("object", {}).setdefault("sequencer", f"{time.time_ns():018X}")
+        return event
+
+    return s3_event
 
 
 def patch_eventbridge(edge_url: str) -> None:
@@ -919,6 +957,55 @@ def patch_security_group_cloudformation() -> None:
     SecurityGroup.create_from_cloudformation_json = classmethod(create)
 
 
+def patch_s3_bucket_cloudformation() -> None:
+    """AWS::S3::Bucket keeps `NotificationConfiguration` (Lambda, SQS and SNS targets; a SAM `S3` event becomes
+    one), `PublicAccessBlockConfiguration` and `OwnershipControls`: moto 5.2.1 ignores the three, so a bucket made
+    by a stack notified nothing and was not private."""
+    from moto.s3.models import FakeBucket, s3_backends
+    from moto.utilities.utils import get_partition
+
+    original = FakeBucket.create_from_cloudformation_json.__func__
+    targets = (  # CloudFormation list, its target property, moto's (API) list and target key
+        ("LambdaConfigurations", "Function", "CloudFunctionConfiguration", "CloudFunction"),
+        ("QueueConfigurations", "Queue", "QueueConfiguration", "Queue"),
+        ("TopicConfigurations", "Topic", "TopicConfiguration", "Topic"),
+    )
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        bucket = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        props = cloudformation_json.get("Properties", {})
+        backend = s3_backends[account_id][get_partition(region_name)]
+        notifications = props.get("NotificationConfiguration") or {}
+        config = {}
+        for cfn_list, cfn_target, api_list, api_target in targets:
+            for entry in notifications.get(cfn_list, []):
+                item = {api_target: entry[cfn_target], "Event": [entry["Event"]]}
+                rules = (entry.get("Filter") or {}).get("S3Key", {}).get("Rules")
+                if rules:
+                    item["Filter"] = {"S3Key": {"FilterRule": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
+                config.setdefault(api_list, []).append(item)
+        if config:
+            backend.put_bucket_notification_configuration(bucket.name, config)
+        if props.get("PublicAccessBlockConfiguration"):
+            backend.put_public_access_block(bucket.name, props["PublicAccessBlockConfiguration"])
+        rules = (props.get("OwnershipControls") or {}).get("Rules") or []
+        if rules:
+            backend.put_bucket_ownership_controls(bucket.name, rules[0]["ObjectOwnership"])
+        return bucket
+
+    FakeBucket.create_from_cloudformation_json = classmethod(create)
+
+
+def patch_event_bus_cloudformation() -> None:
+    """`!Ref` of an AWS::Events::EventBus is its name on AWS; moto 5.2.1's EventBus has no physical resource id, so
+    a Ref resolved to the model object itself (a rule on the bus failed with "'EventBus' object has no attribute
+    'split'")."""
+    from moto.events.models import EventBus
+
+    if not hasattr(EventBus, "physical_resource_id"):
+        EventBus.physical_resource_id = property(lambda self: self.name)
+
+
 def patch_cloudformation(edge_url: str, pinned: str) -> None:
     """Everything moto's CloudFormation lacks for our patterns; must run before moto builds its model map."""
     from moto.cloudformation import parsing
@@ -929,6 +1016,8 @@ def patch_cloudformation(edge_url: str, pinned: str) -> None:
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()  # the map is built from CloudFormationModel's subclasses: include ours
     patch_cloudformation_functions()
+    patch_event_bus_cloudformation()
+    patch_s3_bucket_cloudformation()
     patch_rest_api_cloudformation()
     patch_method_cloudformation()
     patch_lambda_cloudformation()

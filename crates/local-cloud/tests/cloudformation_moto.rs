@@ -1,8 +1,9 @@
 //! What the launcher adds to moto's CloudFormation, against a real moto: a RestApi made from an OpenAPI `Body`
 //! (no `Name`, routes on `/` and under path-level parameters, a VPC link integration's `connectionId`, a
 //! gateway response) with its Deployment and Stage, a function keeping `LoggingConfig`; the API served by the
-//! data plane (the customised 404); everything gone after DeleteStack; and an unmodelled resource type failing
-//! the stack with an event naming it instead of being skipped.
+//! data plane (the customised 404); everything gone after DeleteStack; an unmodelled resource type failing
+//! the stack with an event naming it instead of being skipped; and the event sources SAM makes (a rule on a
+//! custom bus named by `Ref`, a bucket's notification configuration and public access block).
 
 mod support;
 
@@ -339,4 +340,92 @@ async fn stacks_create_what_our_patterns_need_and_fail_loudly_on_the_rest() {
 
     moto.stop(std::time::Duration::from_secs(5)).await;
     let _ = std::fs::remove_dir_all(&state_dir);
+}
+
+/// An S3 GET through moto's REST API (moto routes by the credential scope and does not check signatures).
+async fn s3_get(moto_url: &str, path: &str) -> String {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let request = http::Request::get(format!("{moto_url}{path}"))
+        .header(
+            "authorization",
+            format!(
+                "AWS4-HMAC-SHA256 Credential=test/20240101/{REGION}/s3/aws4_request, SignedHeaders=host, Signature=0"
+            ),
+        )
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "GET {path}: {}",
+        response.status()
+    );
+    String::from_utf8_lossy(&response.into_body().collect().await.unwrap().to_bytes()).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_sources_keep_what_sam_makes_of_their_events() {
+    let (moto, _config) = support::start_moto("lc-cfn-sources-state").await;
+    let url = moto.url();
+    // What SAM makes of an `EventBridgeRule` event with `EventBusName: !Ref Bus`, and of an `S3` event.
+    let function = "arn:aws:lambda:us-east-1:123456789012:function:handler";
+    let body = json!({
+        "Resources": {
+            "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders-bus"}},
+            "Rule": {"Type": "AWS::Events::Rule", "Properties": {
+                "EventBusName": {"Ref": "Bus"},
+                "EventPattern": {"source": ["orders"], "detail-type": ["ItemCreated"]}}},
+            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {
+                "BucketName": "sources-bucket",
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": true, "BlockPublicPolicy": true,
+                    "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "NotificationConfiguration": {"LambdaConfigurations": [{
+                    "Event": "s3:ObjectCreated:*",
+                    "Function": function,
+                    "Filter": {"S3Key": {"Rules": [
+                        {"Name": "prefix", "Value": "incoming/"},
+                        {"Name": "suffix", "Value": ".json"}]}}}]}}}
+        },
+        "Outputs": {"BusName": {"Value": {"Ref": "Bus"}}}
+    })
+    .to_string();
+    let (status, xml) = cfn(
+        &url,
+        &[
+            ("Action", "CreateStack"),
+            ("StackName", "sources"),
+            ("TemplateBody", &body),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{xml}");
+    let (_, xml) = cfn(
+        &url,
+        &[("Action", "DescribeStacks"), ("StackName", "sources")],
+    )
+    .await;
+    assert_eq!(xml_all(&xml, "StackStatus"), ["CREATE_COMPLETE"], "{xml}");
+    assert_eq!(
+        xml_all(&xml, "OutputValue"),
+        ["orders-bus"],
+        "Ref of a bus is its name"
+    );
+
+    let notification = s3_get(&url, "/sources-bucket?notification").await;
+    assert_eq!(
+        xml_all(&notification, "CloudFunction"),
+        [function],
+        "{notification}"
+    );
+    assert_eq!(xml_all(&notification, "Event"), ["s3:ObjectCreated:*"]);
+    assert_eq!(xml_all(&notification, "Value"), ["incoming/", ".json"]);
+    let block = s3_get(&url, "/sources-bucket?publicAccessBlock").await;
+    assert_eq!(xml_all(&block, "BlockPublicAcls"), ["true"], "{block}");
+    assert_eq!(
+        xml_all(&block, "RestrictPublicBuckets"),
+        ["true"],
+        "{block}"
+    );
 }
