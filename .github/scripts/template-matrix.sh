@@ -1,126 +1,182 @@
 #!/usr/bin/env bash
 # Exercises the cargo-generate template (template/): for each combination of template values below, generates a
-# pattern into patterns/ and checks it the way a pull request checks a pattern: rustfmt, clippy and the unit tests
-# of its Lambda crates, `cargo xtask validate`, and a local `cargo xtask test` (deploy + verify + destroy).
+# pattern with `cargo xtask new` and checks it the way a pull request checks a pattern: no Liquid left unrendered,
+# rustfmt, clippy and the unit tests of its Lambda crate, `cargo xtask validate`, and a local `cargo xtask test`
+# (deploy + verify + destroy, for every IaC flavour the pattern has).
 #
 # CI runs it (.github/workflows/template.yml); run it the same way locally, from anywhere in the repository:
 #
-#   .github/scripts/template-matrix.sh              # every combination
-#   .github/scripts/template-matrix.sh terraform    # only the named combination(s)
-#   .github/scripts/template-matrix.sh --list       # the names of the combinations
+#   .github/scripts/template-matrix.sh               # every combination (the full matrix, about 90 minutes here)
+#   .github/scripts/template-matrix.sh --quick       # the quick subset (what `cargo xtask ci` runs)
+#   .github/scripts/template-matrix.sh 'sqs-*' alb-sam  # the named combinations (shell patterns allowed)
+#   .github/scripts/template-matrix.sh --list [--quick]  # the names of the combinations
 #
-# Needs cargo-generate (`cargo install cargo-generate --locked`) and the project's tools (`cargo xtask setup`).
-# A generated pattern lives in patterns/template-check-<combination>/ only while it is checked: it is removed
-# afterwards, also after a failure or Ctrl-C, and Cargo.toml and Cargo.lock are restored.
+# Needs cargo-generate at the version `cargo xtask setup` installs, and the project's other tools (`cargo xtask setup`).
+#
+# The scratch location: a combination `<c>` is generated as patterns/tc-<c>/ (git-ignored) and removed as soon as
+# it has been checked, also after a failure or Ctrl-C; Cargo.lock (which the build extends) is restored at the
+# end. The checkout is left as it was. A failing combination does not stop the others: the summary at the end
+# lists each combination's result and time, and the exit status is non-zero if any failed.
 set -euo pipefail
 
-# One combination a line: `name|values|lifecycle`, where values are the `--define key=value` pairs given to
-# cargo-generate (space-separated) and lifecycle says whether to run the local deploy + verify + destroy.
-# Keep the keys in step with the placeholders of template/cargo-generate.toml.
-COMBINATIONS=(
-  "terraform|iac=terraform|yes"
-  # `cargo xtask deploy` cannot deploy SAM templates yet (xtask/src/deploy/mod.rs): lint, test and validate only.
-  "sam|iac=sam|no"
-)
+# One combination a line: `name|trigger|iac|dynamodb|arch|memory`. The names are `<trigger>-<iac>[-ddb]`; the
+# DynamoDB variants also take the other architecture and memory value, so every value of every placeholder is
+# generated somewhere. Keep in step with template/cargo-generate.toml (`cargo xtask new --help`).
+COMBINATIONS=()
+for trigger in rest-api alb sqs eventbridge s3; do
+  for iac in terraform sam both; do
+    COMBINATIONS+=("$trigger-$iac|$trigger|$iac|no|x86_64|128")
+    COMBINATIONS+=("$trigger-$iac-ddb|$trigger|$iac|yes|arm64|512")
+  done
+done
+
+# The quick subset: every IaC value and trigger kind (HTTP, queue, event, object) once, with and without a table.
+QUICK=(sqs-sam rest-api-terraform-ddb eventbridge-both s3-terraform)
 
 fail() {
   echo "template-matrix: error: $*" >&2
   exit 1
 }
 
-names() {
-  local combination
-  for combination in "${COMBINATIONS[@]}"; do
-    echo "${combination%%|*}"
-  done
+name_of() {
+  echo "${1%%|*}"
 }
 
-if [[ "${1:-}" == "--list" ]]; then
-  names
+quick=""
+list=""
+wanted=()
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=yes ;;
+    --list) list=yes ;;
+    -*) fail "unknown option '$arg'; the options are --quick and --list" ;;
+    *) wanted+=("$arg") ;;
+  esac
+done
+if [[ -n "$quick" && ${#wanted[@]} -gt 0 ]]; then
+  fail "give --quick or combination names, not both"
+fi
+if [[ -n "$quick" ]]; then
+  wanted=("${QUICK[@]}")
+fi
+
+# The combinations to run: those matching a wanted name or shell pattern, or all.
+selected=()
+if [[ ${#wanted[@]} -eq 0 ]]; then
+  selected=("${COMBINATIONS[@]}")
+else
+  for pattern in "${wanted[@]}"; do
+    found=""
+    for combination in "${COMBINATIONS[@]}"; do
+      # shellcheck disable=SC2053 # a shell pattern on purpose
+      if [[ "$(name_of "$combination")" == $pattern ]]; then
+        selected+=("$combination")
+        found=yes
+      fi
+    done
+    if [[ -z "$found" ]]; then
+      fail "no combination matches '$pattern'; \`$0 --list\` shows them"
+    fi
+  done
+fi
+
+if [[ -n "$list" ]]; then
+  for combination in "${selected[@]}"; do
+    name_of "$combination"
+  done
   exit 0
 fi
 
 root="$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)"
 cd "$root"
 
-if [[ ! -f template/cargo-generate.toml ]]; then
-  fail "template/cargo-generate.toml does not exist, so there is no cargo-generate template to exercise yet.
-Fix: add the template under template/ (with its cargo-generate.toml), or stop running this script until then."
-fi
-if ! cargo generate --version >/dev/null 2>&1; then
-  fail "cargo-generate is not installed. Fix: cargo install cargo-generate --locked"
-fi
+[[ -f template/cargo-generate.toml ]] || fail "template/cargo-generate.toml is missing: there is no template to exercise"
+command -v cargo-generate >/dev/null 2>&1 ||
+  fail "cargo-generate is not installed. Fix: cargo xtask setup (it installs the pinned version)"
 
-# The combinations to run: the named ones, or all.
-selected=()
-if [[ $# -eq 0 ]]; then
-  selected=("${COMBINATIONS[@]}")
-else
-  for wanted in "$@"; do
-    found=""
-    for combination in "${COMBINATIONS[@]}"; do
-      if [[ "${combination%%|*}" == "$wanted" ]]; then
-        found="$combination"
-      fi
-    done
-    [[ -n "$found" ]] || fail "unknown combination '$wanted'; the combinations are: $(names | tr '\n' ' ')"
-    selected+=("$found")
-  done
-fi
+xtask() {
+  cargo xtask "$@"
+}
 
 scratch="$(mktemp -d)"
-cp Cargo.toml Cargo.lock "$scratch/"
-generated=()
+cp Cargo.lock "$scratch/Cargo.lock"
+current=""
+local_cloud_was_up=""
+if xtask local status --json 2>/dev/null | grep -q '"state": "running"'; then
+  local_cloud_was_up=yes
+fi
 cleanup() {
   local status=$?
-  local dir
-  for dir in "${generated[@]}"; do
-    rm -rf "$dir"
-  done
-  cp "$scratch/Cargo.toml" "$scratch/Cargo.lock" .
+  if [[ -n "$current" ]]; then
+    rm -rf "patterns/$current" "patterns/.new-$current"
+  fi
+  cp "$scratch/Cargo.lock" Cargo.lock
   rm -rf "$scratch"
+  if [[ -z "$local_cloud_was_up" ]]; then
+    xtask local down >/dev/null 2>&1 || true
+  fi
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for combination in "${selected[@]}"; do
-  IFS='|' read -r name values lifecycle <<<"$combination"
-  pattern="template-check-$name"
-  dir="patterns/$pattern"
-  echo
-  echo "==> $name: cargo generate ($values) into $dir"
-  [[ ! -e "$dir" ]] || fail "$dir already exists; fix: remove it (it is left from an earlier run or is a real pattern)"
-  defines=()
-  for value in $values; do
-    defines+=(--define "$value")
-  done
-  generated+=("$dir")
-  cargo generate --path "$root/template" --name "$pattern" --destination "$root/patterns" \
-    --vcs none --silent "${defines[@]}"
-  [[ -f "$dir/pattern.toml" ]] || fail "$name: the template produced no $dir/pattern.toml"
+# Liquid that cargo-generate did not render (`{{`, `{%`), except GitHub Actions' `${{ ... }}`.
+unrendered() {
+  grep -rnE '(^|[^$])\{\{|\{%' "$1" || true
+}
 
-  manifests=("$dir"/functions/*/Cargo.toml)
-  [[ -f "${manifests[0]}" ]] || fail "$name: the template produced no Lambda crate ($dir/functions/<crate>/Cargo.toml)"
-  for manifest in "${manifests[@]}"; do
-    echo "==> $name: rustfmt, clippy and tests of $manifest"
-    cargo fmt --manifest-path "$manifest" --check
-    cargo clippy --manifest-path "$manifest" --all-targets -- -D warnings
-    cargo test --manifest-path "$manifest"
-  done
+# Checks one combination; prints each step; returns non-zero at the first failing step.
+check() {
+  local name=$1 trigger=$2 iac=$3 dynamodb=$4 arch=$5 memory=$6
+  local pattern="tc-$name" flags=()
+  [[ "$dynamodb" == yes ]] && flags+=(--dynamodb)
+  local dir="patterns/$pattern"
+  [[ ! -e "$dir" ]] || rm -rf "$dir" # left by an interrupted run
 
-  echo "==> $name: cargo xtask validate $pattern"
-  cargo xtask validate "$pattern"
-
-  if [[ "$lifecycle" == "yes" ]]; then
-    echo "==> $name: cargo xtask test $pattern (local deploy, verify, destroy)"
-    cargo xtask test "$pattern"
-  else
-    echo "==> $name: NOT deployed: this combination is marked lifecycle=no in $0"
+  echo "==> $name: cargo xtask new $pattern --trigger $trigger --iac $iac ${flags[*]} --arch $arch --memory $memory"
+  xtask new "$pattern" --trigger "$trigger" --iac "$iac" "${flags[@]}" --arch "$arch" --memory "$memory" >/dev/null || return 1
+  local residue
+  residue="$(unrendered "$dir")"
+  if [[ -n "$residue" ]]; then
+    echo "$name: unrendered Liquid in the generated pattern:" >&2
+    echo "$residue" >&2
+    return 1
   fi
+  local manifest="$dir/functions/handler/Cargo.toml"
+  echo "==> $name: rustfmt, clippy and unit tests"
+  cargo fmt --manifest-path "$manifest" --check || return 1
+  cargo clippy --quiet --manifest-path "$manifest" --all-targets -- -D warnings || return 1
+  cargo test --quiet --manifest-path "$manifest" || return 1
+  echo "==> $name: cargo xtask validate $pattern"
+  xtask validate "$pattern" || return 1
+  echo "==> $name: cargo xtask test $pattern (local deploy, verify, destroy)"
+  xtask test "$pattern" || return 1
+}
+
+results=()
+failed=()
+started_all=$SECONDS
+for combination in "${selected[@]}"; do
+  IFS='|' read -r name trigger iac dynamodb arch memory <<<"$combination"
+  current="tc-$name"
+  echo
+  started=$SECONDS
+  if check "$name" "$trigger" "$iac" "$dynamodb" "$arch" "$memory"; then
+    result=pass
+  else
+    result=FAIL
+    failed+=("$name")
+  fi
+  rm -rf "patterns/$current"
+  current=""
+  results+=("$(printf '%-26s %-4s %5ss' "$name" "$result" "$((SECONDS - started))")")
+  echo "==> $name: $result in $((SECONDS - started)) s"
 done
 
 echo
-echo "template-matrix: ${#selected[@]} combination(s) passed: $(for c in "${selected[@]}"; do printf '%s ' "${c%%|*}"; done)"
-echo "template-matrix: the local cloud may still be running; \`cargo xtask local down\` stops it"
+echo "template-matrix: ${#selected[@]} combination(s) in $((SECONDS - started_all)) s"
+printf '  %s\n' "${results[@]}"
+if [[ ${#failed[@]} -gt 0 ]]; then
+  fail "${#failed[@]} combination(s) failed: ${failed[*]}"
+fi

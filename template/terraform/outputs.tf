@@ -16,6 +16,27 @@ output "table_name" {
   value       = aws_dynamodb_table.items.name
 }
 {%- endif %}
+{%- if trigger == "rest-api" %}
+
+output "api_url" {
+  description = "Invoke URL of the API stage; POST items to api_url/items."
+  value       = aws_api_gateway_stage.this.invoke_url
+}
+{%- endif %}
+{%- if trigger == "eventbridge" %}
+
+output "event_bus_name" {
+  description = "Put events with source {{project-name}} and detail-type ItemCreated on this bus."
+  value       = aws_cloudwatch_event_bus.this.name
+}
+{%- endif %}
+{%- if trigger == "s3" %}
+
+output "bucket_name" {
+  description = "Upload objects under incoming/ ending in .json to this bucket."
+  value       = aws_s3_bucket.this.id
+}
+{%- endif %}
 {%- if trigger == "sqs" %}
 
 output "queue_url" {

@@ -1,4 +1,5 @@
-//! Lambda entry point: sets up logging and the recorder, then hands each {{event_label}} to `{{module}}::handle`.
+//! Lambda entry point: starts logging and the recorder, then runs `{{module}}::handle` on each
+//! {{event_label}}.
 
 mod {{module}};
 mod record;
@@ -6,7 +7,6 @@ mod record;
 {% if http -%}
 use lambda_http::{Error, Request, service_fn, tracing};
 {%- else -%}
-use aws_lambda_events::{{trigger}}::{{event_type}};
 use lambda_runtime::{Error, LambdaEvent, service_fn, tracing};
 {%- endif %}
 
@@ -20,14 +20,12 @@ async fn main() -> Result<(), Error> {
 {%- endif %}
     let recorder = &recorder;
 {%- if http %}
-    lambda_http::run(service_fn(move |request: Request| async move {
+    let handler = service_fn(move |request: Request| async move {
         Ok::<_, Error>(http::handle(recorder, &request).await)
-    }))
-    .await
+    });
+    lambda_http::run(handler).await
 {%- else %}
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<{{event_type}}>| async move {
-        {{module}}::handle(recorder, event.payload).await
-    }))
-    .await
+    let handler = move |event: LambdaEvent<_>| {{module}}::handle(recorder, event.payload);
+    lambda_runtime::run(service_fn(handler)).await
 {%- endif %}
 }

@@ -37,6 +37,7 @@ impl Item {
         }
         Ok(Item { id })
     }
+{%- if http or trigger == "sqs" %}
 
     /// Parses a JSON object with a string `id` (other fields are ignored).
     pub fn from_json(text: &str) -> Result<Item, String> {
@@ -44,6 +45,7 @@ impl Item {
             .map_err(|err| format!("expected a JSON object with a string `id`: {err}"))?;
         Item::new(item.id)
     }
+{%- endif %}
 }
 
 /// Records processed items.
@@ -61,8 +63,9 @@ pub struct Table {
 impl Table {
     /// The table named by `TABLE_NAME`, with the SDK's default configuration (which honours `AWS_ENDPOINT_URL`).
     pub async fn from_env() -> Result<Table, Error> {
-        let name = std::env::var("TABLE_NAME")
-            .map_err(|_| "environment variable TABLE_NAME is not set; set it to the table's name")?;
+        let name = std::env::var("TABLE_NAME").map_err(
+            |_| "environment variable TABLE_NAME is not set; set it to the table's name",
+        )?;
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Ok(Table {
             client: Client::new(&config),
@@ -110,6 +113,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_id_is_not_empty_and_at_most_1024_bytes() {
+        assert_eq!(Item::new("order-1".to_owned()).unwrap().id, "order-1");
+        assert!(Item::new(" ".to_owned()).is_err());
+        assert!(Item::new("x".repeat(MAX_ID_BYTES)).is_ok());
+        assert!(Item::new("x".repeat(MAX_ID_BYTES + 1)).is_err());
+    }
+{%- if http or trigger == "sqs" %}
+
+    #[test]
     fn an_item_is_a_json_object_with_a_non_empty_string_id() {
         let item = Item::from_json(r#"{"id":"order-1","extra":true}"#).unwrap();
         assert_eq!(item.id, "order-1");
@@ -122,8 +134,8 @@ mod tests {
         ] {
             assert!(Item::from_json(bad).is_err(), "{bad} must be refused");
         }
-        assert!(Item::new("x".repeat(MAX_ID_BYTES + 1)).is_err());
     }
+{%- endif %}
 {%- if dynamodb %}
 
     #[test]
