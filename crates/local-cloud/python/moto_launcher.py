@@ -11,6 +11,7 @@ What it adds to a plain `python3 -m moto.server`:
     event source mappings, Step Functions, moto's own Invoke API) are POSTed to the edge at
     `{edge}/_local/lambda/invoke/<function-arn>` (our native Lambda runtime) instead of Docker.
   * EventBridge rules get Lambda targets (moto 5.2.1 raises NotImplementedError for them).
+  * A load balancer created without `Scheme` is internet-facing, as on AWS.
   * S3 event notifications carry what AWS's records carry (`userIdentity`, `requestParameters`, ...) and an
     `eventTime` as AWS writes it (ISO 8601, milliseconds, `Z`).
   * Step Functions executions really run (moto's `execute_state_machine`), so their Lambda tasks reach us too.
@@ -20,9 +21,10 @@ What it adds to a plain `python3 -m moto.server`:
     AWS::ApiGateway::Stage, AWS::ApiGatewayV2::VpcLink, a Method's whole integration (private integrations keep
     `ConnectionId` and `IntegrationTarget`), load balancers' `Type` and attributes, target groups' `Targets`,
     security groups' egress rules, buckets' notifications, public access block and ownership controls, `Ref` of
-    an event bus (its name), `Fn::Cidr`, deletable RestApi/Deployment/Method/Permission and target
-    groups/listeners/rules; a resource type moto does not model, or a resource whose creation raises, fails the
-    stack with a CREATE_FAILED event naming it (moto would skip it or answer HTTP 500), and every resource gets
+    an event bus (its name), `Fn::Cidr`, deletable RestApi/Deployment/Method/Permission, target
+    groups/listeners/rules and internet gateways/attachments/route tables/routes/subnet associations; a resource
+    type moto does not model, or a resource whose creation raises, fails the stack with a CREATE_FAILED event
+    naming it (moto would skip it or answer HTTP 500), and every resource gets
     its CREATE_COMPLETE event.
   * `--exit-on-stdin-eof`: exit when stdin closes, so moto never outlives the daemon, even one killed by SIGKILL.
 """
@@ -180,6 +182,22 @@ def patch_eventbridge(edge_url: str) -> None:
         original(rest, original_event, transform_input)
 
     Rule.send_to_targets = send_to_targets
+
+
+def patch_elbv2_scheme_default() -> None:
+    """CreateLoadBalancer without `Scheme` makes an internet-facing load balancer on AWS (Terraform sends no
+    `Scheme` for `internal = false`); moto 5.2.1 stored no scheme at all, which read as internal."""
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.create_load_balancer
+
+    @functools.wraps(original)
+    def create_load_balancer(self, *args, **kwargs):
+        if kwargs.get("scheme") is None:
+            kwargs["scheme"] = "internet-facing"
+        return original(self, *args, **kwargs)
+
+    ELBv2Backend.create_load_balancer = create_load_balancer
 
 
 def patch_lambda_logging_config() -> None:
@@ -996,6 +1014,54 @@ def patch_s3_bucket_cloudformation() -> None:
     FakeBucket.create_from_cloudformation_json = classmethod(create)
 
 
+def patch_internet_routing_cloudformation() -> None:
+    """DeleteStack removes what a public subnet needs: moto 5.2.1 has no delete for AWS::EC2::InternetGateway,
+    VPCGatewayAttachment, RouteTable, Route and SubnetRouteTableAssociation, so they stayed and their VPC failed
+    to delete (DependencyViolation). moto's delete loop retries a resource whose dependents are still there."""
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.internet_gateways import InternetGateway
+    from moto.ec2.models.route_tables import Route, RouteTable
+    from moto.ec2.models.subnets import SubnetRouteTableAssociation
+    from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+
+    def backend(account_id, region_name):
+        return ec2_backends[account_id][region_name]
+
+    def delete_attachment(self, account_id, region_name):
+        ec2 = backend(account_id, region_name)
+        if str(self.gateway_id).startswith("igw-"):
+            igw = ec2.internet_gateways.get(self.gateway_id)
+            if igw is not None and igw.vpc is not None and igw.vpc.id == self.vpc_id:
+                ec2.detach_internet_gateway(self.gateway_id, self.vpc_id)
+        elif self.gateway_id in getattr(ec2, "vpn_gateways", {}):
+            ec2.detach_vpn_gateway(self.gateway_id, self.vpc_id)
+
+    def delete_gateway(self, account_id, region_name):
+        if self.id in backend(account_id, region_name).internet_gateways:
+            backend(account_id, region_name).delete_internet_gateway(self.id)
+
+    def delete_association(self, account_id, region_name):
+        table = backend(account_id, region_name).route_tables.get(self.route_table_id)
+        for association_id, subnet_id in list(getattr(table, "_associations", {}).items()):
+            if subnet_id == self.subnet_id:
+                backend(account_id, region_name).disassociate_route_table(association_id)
+
+    def delete_route(self, account_id, region_name):
+        if self.route_table.id in backend(account_id, region_name).route_tables:
+            backend(account_id, region_name).delete_route(
+                self.route_table.id, self.destination_cidr_block, self.destination_ipv6_cidr_block)
+
+    def delete_table(self, account_id, region_name):
+        if self.id in backend(account_id, region_name).route_tables:
+            backend(account_id, region_name).delete_route_table(self.id)
+
+    VPCGatewayAttachment.delete = delete_attachment
+    InternetGateway.delete = delete_gateway
+    SubnetRouteTableAssociation.delete = delete_association
+    Route.delete = delete_route
+    RouteTable.delete = delete_table
+
+
 def patch_event_bus_cloudformation() -> None:
     """`!Ref` of an AWS::Events::EventBus is its name on AWS; moto 5.2.1's EventBus has no physical resource id, so
     a Ref resolved to the model object itself (a rule on the bus failed with "'EventBus' object has no attribute
@@ -1018,6 +1084,7 @@ def patch_cloudformation(edge_url: str, pinned: str) -> None:
     patch_cloudformation_functions()
     patch_event_bus_cloudformation()
     patch_s3_bucket_cloudformation()
+    patch_internet_routing_cloudformation()
     patch_rest_api_cloudformation()
     patch_method_cloudformation()
     patch_lambda_cloudformation()
@@ -1086,6 +1153,7 @@ def main() -> None:
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     patch_lambda(args.edge_url)
     patch_eventbridge(args.edge_url)
+    patch_elbv2_scheme_default()
     patch_lambda_logging_config()
     patch_cloudformation(args.edge_url, PINNED_MOTO)
 

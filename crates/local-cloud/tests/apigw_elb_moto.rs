@@ -210,11 +210,11 @@ async fn deploy(moto_url: &str, aws: &Clients, zip: &[u8], cloud: &SharedCloud) 
         ));
     }
     let ((nlb, nlb_dns), (alb, alb_dns)) = (lbs[0].clone(), lbs[1].clone());
+    // No `Scheme`, as Terraform sends for `internal = false`: internet-facing, as on AWS.
     let public = elb
         .create_load_balancer()
         .name("public-alb")
         .r#type(LoadBalancerTypeEnum::Application)
-        .scheme(LoadBalancerSchemeEnum::InternetFacing)
         .set_subnets(Some(subnets.clone()))
         .send()
         .await

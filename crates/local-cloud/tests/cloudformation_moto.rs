@@ -429,3 +429,57 @@ async fn event_sources_keep_what_sam_makes_of_their_events() {
         "{block}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_public_subnet_and_its_routing_are_deleted_with_their_stack() {
+    let (moto, _config) = support::start_moto("lc-cfn-public-state").await;
+    let url = moto.url();
+    // The network of an internet-facing load balancer: an internet gateway, a route to it and a subnet using it.
+    let body = json!({
+        "Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+            "Gateway": {"Type": "AWS::EC2::InternetGateway"},
+            "Attachment": {"Type": "AWS::EC2::VPCGatewayAttachment", "Properties": {
+                "VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "Gateway"}}},
+            "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {
+                "VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.0.0/24"}},
+            "Table": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+            "DefaultRoute": {"Type": "AWS::EC2::Route", "DependsOn": "Attachment", "Properties": {
+                "RouteTableId": {"Ref": "Table"}, "DestinationCidrBlock": "0.0.0.0/0",
+                "GatewayId": {"Ref": "Gateway"}}},
+            "Association": {"Type": "AWS::EC2::SubnetRouteTableAssociation", "Properties": {
+                "SubnetId": {"Ref": "Subnet"}, "RouteTableId": {"Ref": "Table"}}}
+        }
+    })
+    .to_string();
+    let (status, xml) = cfn(
+        &url,
+        &[
+            ("Action", "CreateStack"),
+            ("StackName", "public"),
+            ("TemplateBody", &body),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{xml}");
+    let stack_id = xml_all(&xml, "StackId").remove(0);
+    let (_, xml) = cfn(
+        &url,
+        &[("Action", "DescribeStacks"), ("StackName", &stack_id)],
+    )
+    .await;
+    assert_eq!(xml_all(&xml, "StackStatus"), ["CREATE_COMPLETE"], "{xml}");
+
+    let (status, xml) = cfn(&url, &[("Action", "DeleteStack"), ("StackName", &stack_id)]).await;
+    assert_eq!(status, 200, "{xml}");
+    let (_, xml) = cfn(
+        &url,
+        &[("Action", "DescribeStacks"), ("StackName", &stack_id)],
+    )
+    .await;
+    assert_eq!(
+        xml_all(&xml, "StackStatus"),
+        ["DELETE_COMPLETE"],
+        "the VPC is deleted once its gateway, routes and associations are: {xml}"
+    );
+}
