@@ -23,6 +23,13 @@ output "api_url" {
   value       = aws_api_gateway_stage.this.invoke_url
 }
 {%- endif %}
+{%- if trigger == "alb" %}
+
+output "alb_dns_name" {
+  description = "DNS name of the internet-facing ALB; POST items to http://<alb_dns_name>/items."
+  value       = aws_lb.this.dns_name
+}
+{%- endif %}
 {%- if trigger == "eventbridge" %}
 
 output "event_bus_name" {
