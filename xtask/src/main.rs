@@ -21,6 +21,8 @@ mod verify;
 #[cfg(test)]
 mod fidelity;
 #[cfg(test)]
+mod template_tests;
+#[cfg(test)]
 mod tidy;
 #[cfg(test)]
 mod workflows_lint;

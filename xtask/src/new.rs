@@ -254,8 +254,16 @@ fn generate(sh: &Shell, args: &NewArgs, dir: &Path) -> Result<()> {
             .with_context(|| format!("removing {}", scratch.0.display()))?;
     }
     fs::create_dir_all(&scratch.0).with_context(|| format!("creating {}", scratch.0.display()))?;
+    let generated = cargo_generate(sh, args, &scratch.0)
+        .with_context(|| format!("nothing was written to patterns/{}", args.name))?;
+    fs::rename(&generated, dir)
+        .with_context(|| format!("moving {} to {}", generated.display(), dir.display()))?;
+    Ok(())
+}
+
+/// Runs cargo-generate on template/ with the values of `args`; returns `<destination>/<name>`.
+pub fn cargo_generate(sh: &Shell, args: &NewArgs, destination: &Path) -> Result<PathBuf> {
     let template = project_root().join("template");
-    let destination = &scratch.0;
     let name = &args.name;
     let defines = defines(args);
     let output = cmd!(
@@ -266,7 +274,7 @@ fn generate(sh: &Shell, args: &NewArgs, dir: &Path) -> Result<()> {
     .ignore_status()
     .output()
     .context("running cargo-generate")?;
-    let generated = scratch.0.join(name);
+    let generated = destination.join(name);
     if !output.status.success() || !generated.join("pattern.toml").is_file() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         // cargo-generate follows its error with a backtrace; the lines before it say what went wrong.
@@ -275,14 +283,9 @@ fn generate(sh: &Shell, args: &NewArgs, dir: &Path) -> Result<()> {
             .take_while(|l| !l.starts_with("Stack backtrace"))
             .filter(|l| !l.trim().is_empty())
             .collect();
-        bail!(
-            "cargo-generate failed; nothing was written to patterns/{name}:\n{}",
-            reason.join("\n")
-        );
+        bail!("cargo-generate failed:\n{}", reason.join("\n"));
     }
-    fs::rename(&generated, dir)
-        .with_context(|| format!("moving {} to {}", generated.display(), dir.display()))?;
-    Ok(())
+    Ok(generated)
 }
 
 /// The `--define key=value` arguments: one per placeholder of template/cargo-generate.toml.

@@ -31,6 +31,16 @@ impl Iac {
     }
 }
 
+/// The instruction set a pattern's functions run on in AWS.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Architecture {
+    #[default]
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
 /// `patterns/<name>/pattern.toml`, as written by the pattern author.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,6 +50,10 @@ pub struct Manifest {
     /// Lambda crates, as paths relative to the pattern folder.
     #[serde(default)]
     pub lambdas: Vec<String>,
+    /// What the functions run on in AWS (the IaC's default): `arm64` makes `--target aws` build them for AWS
+    /// Graviton through cargo-lambda. The local target always runs a build for this machine.
+    #[serde(default)]
+    pub architecture: Architecture,
     #[serde(default)]
     pub terraform: TerraformSection,
     #[serde(default)]

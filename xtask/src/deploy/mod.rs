@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::{
     build,
-    pattern::{Iac, Pattern, project_root},
+    pattern::{Architecture, Iac, Pattern, project_root},
 };
 
 /// Where a pattern is deployed.
@@ -115,6 +115,15 @@ impl<'a> Deployment<'a> {
         })
     }
 
+    /// What the functions are built for: the machine itself on the local target (our runtime runs them
+    /// natively), the pattern's `architecture` on AWS.
+    pub fn build_arch(&self) -> build::Arch {
+        match (self.target, self.pattern.manifest.architecture) {
+            (Target::Aws, Architecture::Arm64) => build::Arch::Arm64,
+            _ => build::Arch::Host,
+        }
+    }
+
     pub fn work_dir(&self) -> PathBuf {
         project_root()
             .join(".work")
@@ -182,7 +191,7 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
             .iter()
             .map(|l| l.package.clone())
             .collect::<Vec<_>>(),
-        build::Arch::Host,
+        dep.build_arch(),
     )?;
     let findings = if options.skip_validation {
         Vec::new()
@@ -273,7 +282,7 @@ pub fn destroy(dep: &Deployment<'_>) -> Result<()> {
         .map(|l| {
             (
                 l.package.clone(),
-                build::zip_path(&l.package, build::Arch::Host),
+                build::zip_path(&l.package, dep.build_arch()),
             )
         })
         .collect();
@@ -318,7 +327,38 @@ pub fn print_outputs(outputs: &Outputs) {
 
 #[cfg(test)]
 mod tests {
-    use super::check_suffix;
+    use super::*;
+
+    fn pattern(manifest: &str) -> Pattern {
+        Pattern {
+            name: "p".into(),
+            dir: PathBuf::from("patterns/p"),
+            manifest: toml::from_str(manifest).unwrap(),
+            lambdas: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn arm64_patterns_are_built_for_arm64_on_aws_only() {
+        let arm = pattern("iac = [\"sam\"]\narchitecture = \"arm64\"");
+        let x86 = pattern("iac = [\"sam\"]");
+        let arch = |p, target| {
+            Deployment {
+                pattern: p,
+                target,
+                iac: Iac::Sam,
+            }
+            .build_arch()
+        };
+        assert_eq!(arch(&arm, Target::Aws), build::Arch::Arm64);
+        assert_eq!(arch(&arm, Target::Local), build::Arch::Host);
+        assert_eq!(arch(&x86, Target::Aws), build::Arch::Host);
+        assert!(
+            toml::from_str::<crate::pattern::Manifest>("iac = [\"sam\"]\narchitecture = \"arm\"")
+                .is_err(),
+            "only x86_64 and arm64"
+        );
+    }
 
     #[test]
     fn name_suffixes_are_short_lowercase_names() {

@@ -99,6 +99,23 @@ pub fn check_flavours(pattern: &Pattern, iac: &[Iac]) -> Result<Vec<Finding>> {
     Ok(findings)
 }
 
+/// The checks that need no external tool (no terraform, no cfn-lint): metadata, README, references and the
+/// rules AWS enforces. The template's tests run them on every combination it generates.
+#[cfg(test)]
+pub fn check_without_tools(pattern: &Pattern) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    findings.extend(metadata::check(pattern)?);
+    findings.extend(readme::check(pattern)?);
+    findings.extend(files::check(pattern)?);
+    if pattern.has(Iac::Terraform) {
+        findings.extend(rules::terraform(pattern)?);
+    }
+    if pattern.has(Iac::Sam) {
+        findings.extend(rules::sam(pattern)?);
+    }
+    Ok(findings)
+}
+
 /// `cargo xtask validate`: checks the patterns, prints findings, fails if any.
 pub fn run(patterns: &[Pattern], json: bool) -> Result<()> {
     let mut all = Vec::new();
