@@ -30,8 +30,9 @@ for trigger in rest-api alb sqs eventbridge s3; do
   done
 done
 
-# The quick subset: every IaC value and trigger kind (HTTP, queue, event, object) once, with and without a table.
-QUICK=(sqs-sam rest-api-terraform-ddb eventbridge-both s3-terraform)
+# The quick subset: every trigger and every IaC value once, a table once. SQS with SAM is left out because
+# `cargo xtask ci` runs it already, as its template sample (`cargo xtask new orders-queue --iac sam --trigger sqs`).
+QUICK=(rest-api-terraform-ddb eventbridge-both s3-sam alb-sam)
 
 fail() {
   echo "template-matrix: error: $*" >&2

@@ -2,13 +2,20 @@
 //!
 //! fmt, clippy, the workspace tests (including the fidelity tests against the local cloud), pattern
 //! validation, and a full local deploy+verify+destroy of the flagship in both its flavours (Terraform, SAM) and
-//! of a SAM-only pattern. The local cloud is stopped at the end, also after a failure, so no process outlives the
-//! run.
+//! of a SAM-only pattern; then the cargo-generate template: the sample of CONTRIBUTING.md (`cargo xtask new
+//! orders-queue --iac sam --trigger sqs`, then `cargo xtask test orders-queue`) and the quick subset of
+//! `.github/scripts/template-matrix.sh`, both leaving the checkout as it was. The local cloud is stopped at the
+//! end, also after a failure, so no process outlives the run.
 
-use anyhow::{Context, Result};
+use std::{fs, path::PathBuf};
+
+use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-use crate::pattern::project_root;
+use crate::pattern::{patterns_dir, project_root};
+
+/// The template sample: a pattern generated, then deployed, verified and destroyed with no edit.
+const SAMPLE: &str = "orders-queue";
 
 /// The full local lifecycles CI runs on every change, as (pattern, IaC flavour): the flagship with Terraform
 /// (its default) and with SAM, and a SAM-only pattern.
@@ -43,12 +50,25 @@ pub fn run() -> Result<()> {
             cmd!(sh, "{xtask} test {pattern} --iac {iac}"),
         ));
     }
+    steps.push((
+        "template: the quick subset of .github/scripts/template-matrix.sh",
+        cmd!(sh, "bash .github/scripts/template-matrix.sh --quick"),
+    ));
     let mut result = Ok(());
     for (name, step) in steps {
         println!("\n==> {name}");
         if let Err(err) = step.run() {
             result = Err(err).with_context(|| format!("ci step `{name}` failed"));
             break;
+        }
+        if name == "pattern validation" {
+            println!(
+                "\n==> template sample: cargo xtask new {SAMPLE} --iac sam --trigger sqs, cargo xtask test {SAMPLE}"
+            );
+            if let Err(err) = template_sample(&sh, &xtask) {
+                result = Err(err).context("ci step `template sample` failed");
+                break;
+            }
         }
     }
     println!("\n==> stopping the local cloud");
@@ -58,6 +78,47 @@ pub fn run() -> Result<()> {
     result?;
     println!("\nci: all steps passed");
     Ok(())
+}
+
+/// Generates the sample, tests it, and removes it again (Cargo.lock restored), whatever happened.
+fn template_sample(sh: &Shell, xtask: &std::path::Path) -> Result<()> {
+    let dir = patterns_dir().join(SAMPLE);
+    if dir.exists() {
+        bail!(
+            "{} exists, but ci generates its template sample there; fix: rename that pattern or remove the folder",
+            dir.display()
+        );
+    }
+    let _restore = Restore::new(dir)?;
+    cmd!(sh, "{xtask} new {SAMPLE} --iac sam --trigger sqs").run()?;
+    cmd!(sh, "{xtask} test {SAMPLE}").run()?;
+    Ok(())
+}
+
+/// Removes a generated pattern and restores Cargo.lock (which building it extended) when dropped.
+struct Restore {
+    dir: PathBuf,
+    lock: Vec<u8>,
+}
+
+impl Restore {
+    fn new(dir: PathBuf) -> Result<Restore> {
+        let lock = fs::read(project_root().join("Cargo.lock")).context("reading Cargo.lock")?;
+        Ok(Restore { dir, lock })
+    }
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        if let Err(err) = fs::remove_dir_all(&self.dir)
+            && err.kind() != std::io::ErrorKind::NotFound
+        {
+            eprintln!("could not remove {}: {err}", self.dir.display());
+        }
+        if let Err(err) = fs::write(project_root().join("Cargo.lock"), &self.lock) {
+            eprintln!("could not restore Cargo.lock: {err}");
+        }
+    }
 }
 
 #[cfg(test)]
