@@ -89,4 +89,15 @@ mod tests {
         assert_eq!(parse_version("error: no such command"), None);
         assert_eq!(parse_version(""), None);
     }
+
+    #[test]
+    fn ci_installs_the_pinned_version() {
+        let action = crate::pattern::project_root().join(".github/actions/setup/action.yml");
+        let text = std::fs::read_to_string(&action).unwrap();
+        assert!(
+            text.contains(&format!("tool: cargo-generate@{VERSION}\n")),
+            "{} must install cargo-generate@{VERSION}, the version `cargo xtask setup` pins",
+            action.display()
+        );
+    }
 }

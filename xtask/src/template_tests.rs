@@ -281,7 +281,7 @@ fn workflow_expressions_survive_liquid() {
     .unwrap();
     let readme = fs::read_to_string(dir.join("README.md")).unwrap();
     assert!(
-        readme.contains("RUST_LOG: ${{ vars.RUST_LOG || 'info' }}"),
+        readme.contains("group: raw-check-${{ github.ref }}\n"),
         "the README's GitHub Actions snippet keeps its `${{{{ }}}}` expression"
     );
     assert!(!readme.contains("{% raw %}") && !readme.contains("{% endraw %}"));
