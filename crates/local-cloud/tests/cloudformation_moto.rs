@@ -7,6 +7,8 @@
 
 mod support;
 
+use support::{form_encode, xml_all};
+
 use std::{net::SocketAddr, sync::Arc};
 
 use bytes::Bytes;
@@ -17,17 +19,6 @@ use local_cloud::{Cloud, SharedCloud, aws::Clients, lambda::LambdaService, state
 use serde_json::{Value, json};
 
 const REGION: &str = "us-east-1";
-
-fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// A CloudFormation (query API) call; returns the status and the XML answer.
 async fn cfn(moto_url: &str, params: &[(&str, &str)]) -> (u16, String) {
@@ -54,15 +45,6 @@ async fn cfn(moto_url: &str, params: &[(&str, &str)]) -> (u16, String) {
     let text = String::from_utf8_lossy(&response.into_body().collect().await.unwrap().to_bytes())
         .into_owned();
     (status, text)
-}
-
-/// The text of every `<tag>` element, in order.
-fn xml_all(xml: &str, tag: &str) -> Vec<String> {
-    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
-    xml.split(&open)
-        .skip(1)
-        .filter_map(|part| part.split(&close).next().map(str::to_owned))
-        .collect()
 }
 
 async fn call(cloud: &SharedCloud, host: &str, path: &str) -> Response<Bytes> {

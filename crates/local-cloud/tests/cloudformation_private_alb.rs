@@ -7,6 +7,8 @@
 
 mod support;
 
+use support::{form_encode, xml_all};
+
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use bytes::Bytes;
@@ -19,17 +21,6 @@ use serde_json::{Value, json};
 const REGION: &str = "us-east-1";
 const BUCKET: &str = "cfn-code";
 const KEY: &str = "fidelity/bootstrap.zip";
-
-fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// One call to moto, routed by the `service` of the credential scope (moto does not check signatures).
 async fn moto_call(
@@ -84,15 +75,6 @@ async fn query(moto_url: &str, service: &str, params: &[(&str, &str)]) -> String
     .await;
     assert_eq!(status, 200, "{service} {params:?}: {xml}");
     xml
-}
-
-/// The text of every `<tag>` element, in order.
-fn xml_all(xml: &str, tag: &str) -> Vec<String> {
-    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
-    xml.split(&open)
-        .skip(1)
-        .filter_map(|part| part.split(&close).next().map(str::to_owned))
-        .collect()
 }
 
 /// Creates `name` from `template`; returns its outputs after checking it completed with every resource.

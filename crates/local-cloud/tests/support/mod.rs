@@ -128,3 +128,24 @@ pub async fn start_moto(prefix: &str) -> (local_cloud::moto::Moto, local_cloud::
     };
     (moto, config)
 }
+
+/// Percent-encodes a form value (AWS query APIs).
+pub fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The text of every `<tag>` element, in order.
+pub fn xml_all(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|part| part.split(&close).next().map(str::to_owned))
+        .collect()
+}
