@@ -5,7 +5,7 @@ Run by the `local-cloud` daemon (crates/local-cloud/src/moto.rs); not meant to b
     python3 moto_launcher.py --port 5000 --edge-url http://127.0.0.1:4566
 
 What it adds to a plain `python3 -m moto.server`:
-  * `GET /_local/health`                              -> 200 {"moto_version": ...}
+  * `GET /_local/health`                              -> 200 {"moto_version": ..., "pid": ...}
   * `GET /_local/lambda/functions/<name-or-arn>/code` -> the function's deployment zip, header `x-code-sha256`
   * Lambda invocations that moto makes itself (SNS, S3 notifications, EventBridge targets, SQS and DynamoDB
     event source mappings, Step Functions, moto's own Invoke API) are POSTed to the edge at
@@ -68,7 +68,7 @@ def check_moto_version() -> str:
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True, help="port moto listens on")
+    p.add_argument("--port", type=int, required=True, help="port moto listens on; 0: a free one, printed at start-up")
     p.add_argument("--edge-url", required=True, help="the local cloud's edge, which runs Lambda functions")
     p.add_argument("--region", default="us-east-1", help="region of functions named without an ARN")
     p.add_argument("--exit-on-stdin-eof", action="store_true")
@@ -1106,7 +1106,7 @@ class LocalRoutes:
         if not path.startswith("/_local/"):
             return self.app(environ, start_response)
         if environ["REQUEST_METHOD"] == "GET" and path == "/_local/health":
-            return self.json(start_response, "200 OK", {"moto_version": self.moto_version})
+            return self.json(start_response, "200 OK", {"moto_version": self.moto_version, "pid": os.getpid()})
         m = self.CODE.match(path)
         if environ["REQUEST_METHOD"] == "GET" and m:
             return self.function_code(environ, start_response, urllib.parse.unquote(m["fn"]))
@@ -1144,7 +1144,6 @@ def main() -> None:
     args = parse_args()
     # Read by moto when its modules load (IAM) or when it calls itself (Step Functions' boto clients).
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
-    os.environ["MOTO_PORT"] = str(args.port)
 
     from werkzeug.serving import make_server
     from moto.core.config import default_user_config
@@ -1158,7 +1157,9 @@ def main() -> None:
     patch_cloudformation(args.edge_url, PINNED_MOTO)
 
     app = LocalRoutes(DomainDispatcherApplication(create_backend_app), moto_version, args.region)
+    # Port 0: the OS picks a free one, which the start-up line below reports (race-free, unlike picking first).
     server = make_server(args.host, args.port, app, threaded=True)
+    os.environ["MOTO_PORT"] = str(server.port)  # read when moto builds URLs (SQS queue URLs, its own clients)
 
     def stop(*_):
         raise SystemExit(0)
@@ -1172,7 +1173,7 @@ def main() -> None:
 
         threading.Thread(target=watch_stdin, daemon=True).start()
 
-    print(f"moto {moto_version} on http://{args.host}:{args.port}, Lambda invocations to {args.edge_url}", flush=True)
+    print(f"moto {moto_version} on http://{args.host}:{server.port}, Lambda invocations to {args.edge_url}", flush=True)
     try:
         server.serve_forever()
     finally:

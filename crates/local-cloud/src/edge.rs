@@ -132,7 +132,7 @@ impl Edge {
     async fn status(&self) -> Response<Bytes> {
         let config = &self.cloud.config;
         let moto = match crate::moto::health(&config.moto_url()).await {
-            Ok(version) => serde_json::json!({"healthy": true, "version": version}),
+            Ok(health) => serde_json::json!({"healthy": true, "version": health.version}),
             Err(e) => serde_json::json!({"healthy": false, "error": format!("{e:#}")}),
         };
         let extras = self

@@ -85,13 +85,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("creating {}", args.state_dir.display()))?;
     let state_dir = args.state_dir.canonicalize()?;
     let listener = edge::bind(args.port).await?;
-    let moto_port = match args.moto_port {
-        Some(p) => p,
-        None => free_port()?,
-    };
-    let config = Config {
+    let mut config = Config {
         edge_port: args.port,
-        moto_port,
+        // Without --moto-port, moto binds any free port and reports it (set below).
+        moto_port: args.moto_port.unwrap_or(0),
         state_dir: state_dir.clone(),
         region: args.region,
     };
@@ -100,12 +97,13 @@ async fn serve(args: ServeArgs) -> Result<()> {
 
     let mut moto = Moto::start(&MotoOptions {
         python: args.python,
-        port: moto_port,
+        port: config.moto_port,
         edge_url: config.edge_url(),
         region: config.region.clone(),
         state_dir: state_dir.clone(),
     })
     .await?;
+    config.moto_port = moto.port();
     let aws = Clients::new(&config.moto_url(), &config.region).await;
     let lambda = LambdaService::new(&config, aws.clone());
     let cloud = Arc::new(Cloud {
@@ -119,7 +117,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let ready = serde_json::json!({
         "pid": std::process::id(),
         "edge_port": args.port,
-        "moto_port": moto_port,
+        "moto_port": moto.port(),
         "moto_pid": moto.pid(),
         "moto_version": moto.version(),
         "started_at": started_at,
@@ -166,12 +164,6 @@ async fn wait_for_signal(moto: &mut Moto) -> Result<&'static str> {
 }
 
 /// A port on 127.0.0.1 that is free right now.
-fn free_port() -> Result<u16> {
-    let l =
-        std::net::TcpListener::bind(("127.0.0.1", 0)).context("finding a free port for moto")?;
-    Ok(l.local_addr()?.port())
-}
-
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;

@@ -26,6 +26,8 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct MotoOptions {
     /// A python3 that has moto 5.2.1 (the project venv's, or `python3`).
     pub python: String,
+    /// The port moto listens on; 0 lets the OS pick a free one, which `Moto::port` then reports. Prefer 0: a
+    /// port found free beforehand may be taken by another process before moto binds it.
     pub port: u16,
     /// Where the launcher sends the Lambda invocations moto makes.
     pub edge_url: String,
@@ -126,8 +128,24 @@ impl Moto {
                     log_tail(&self.log, 20)
                 );
             }
-            if let Ok(version) = health(&self.url()).await {
-                return Ok(version);
+            if self.port == 0 {
+                // Asked for any free port: the launcher announces the one it bound.
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                self.port = announced_port(&log).unwrap_or(0);
+            }
+            // Only our own launcher's answer counts: a port picked free beforehand may have been taken by another
+            // moto since, whose answer would mix two clouds' state.
+            if self.port != 0
+                && let Ok(h) = health(&self.url()).await
+            {
+                if h.pid == self.pid {
+                    return Ok(h.version);
+                }
+                tracing::warn!(
+                    port = self.port,
+                    other_pid = h.pid,
+                    "another moto answers on our port; waiting for ours to fail or bind"
+                );
             }
             if started.elapsed() > timeout {
                 bail!(
@@ -142,8 +160,31 @@ impl Moto {
     }
 }
 
-/// moto's version, from the launcher's `/_local/health` at `moto_url`.
-pub async fn health(moto_url: &str) -> Result<String> {
+/// The port in the launcher's start-up line `moto 5.2.1 on http://127.0.0.1:<port>, Lambda invocations to ...`.
+fn announced_port(log: &str) -> Option<u16> {
+    log.lines().find_map(|line| {
+        let rest = line.strip_prefix("moto ")?;
+        let (_, url) = rest.split_once(" on http://")?;
+        let (addr, _) = url.split_once(',')?;
+        addr.rsplit_once(':')?
+            .1
+            .parse()
+            .ok()
+            .filter(|port| *port != 0)
+    })
+}
+
+/// What the launcher's `/_local/health` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// moto's version.
+    pub version: String,
+    /// The launcher's process id: tells our moto from another one on the same port.
+    pub pid: u32,
+}
+
+/// The launcher's health at `moto_url`.
+pub async fn health(moto_url: &str) -> Result<Health> {
     let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
     let uri: http::Uri = format!("{moto_url}/_local/health").parse()?;
     let resp = tokio::time::timeout(Duration::from_secs(2), client.get(uri))
@@ -155,7 +196,15 @@ pub async fn health(moto_url: &str) -> Result<String> {
         bail!("{moto_url}/_local/health answered {status}");
     }
     let v: serde_json::Value = serde_json::from_slice(&body)?;
-    Ok(v["moto_version"].as_str().unwrap_or_default().to_owned())
+    Ok(Health {
+        version: v["moto_version"].as_str().unwrap_or_default().to_owned(),
+        pid: v["pid"]
+            .as_u64()
+            .and_then(|pid| u32::try_from(pid).ok())
+            .with_context(|| {
+                format!("{moto_url}/_local/health answered no pid: not our launcher")
+            })?,
+    })
 }
 
 /// The interpreter's real path (`sys.executable`): a pyenv shim would otherwise stand between us and
@@ -181,5 +230,27 @@ pub fn log_tail(path: &Path, n: usize) -> String {
             lines[lines.len().saturating_sub(n)..].join("\n")
         }
         Err(e) => format!("(cannot read {}: {e})", path.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::announced_port;
+
+    #[test]
+    fn the_port_comes_from_the_launchers_start_up_line() {
+        let log = "WARNING: This is a development server.\n\
+                   moto 5.2.1 on http://127.0.0.1:40123, Lambda invocations to http://127.0.0.1:4566\n";
+        assert_eq!(announced_port(log), Some(40123));
+    }
+
+    #[test]
+    fn no_start_up_line_yet_is_no_port() {
+        assert_eq!(announced_port(""), None);
+        assert_eq!(announced_port("Traceback (most recent call last):\n"), None);
+        assert_eq!(
+            announced_port("moto 5.2.1 on http://127.0.0.1:0, Lambda invocations to x"),
+            None
+        );
     }
 }

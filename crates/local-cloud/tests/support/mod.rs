@@ -106,14 +106,9 @@ pub fn python() -> String {
 pub async fn start_moto(prefix: &str) -> (local_cloud::moto::Moto, local_cloud::config::Config) {
     const REGION: &str = "us-east-1";
     let state_dir = temp_dir(prefix);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let moto = local_cloud::moto::Moto::start(&local_cloud::moto::MotoOptions {
         python: python(),
-        port,
+        port: 0,
         edge_url: "http://127.0.0.1:9".into(),
         region: REGION.into(),
         state_dir: state_dir.clone(),
@@ -122,7 +117,7 @@ pub async fn start_moto(prefix: &str) -> (local_cloud::moto::Moto, local_cloud::
     .expect("moto (python3 with moto 5.2.1) must start for this test");
     let config = local_cloud::config::Config {
         edge_port: 4566,
-        moto_port: port,
+        moto_port: moto.port(),
         state_dir,
         region: REGION.into(),
     };

@@ -1,9 +1,9 @@
-//! A private moto server for one test: started on a free port, stopped when the guard is dropped (also when the
-//! test panics). Uses the repository's `.venv/bin/python` when there is one (`cargo xtask setup`), else `python3`.
+//! A private moto server for one test: it picks its own free port (`-p 0`, read back from its log, so two tests
+//! starting at once cannot meet on one port), stopped when the guard is dropped (also when the test panics). Uses the repository's `.venv/bin/python` when there is one (`cargo xtask setup`), else `python3`.
 
 use std::{
     fs::{self, File},
-    net::{SocketAddr, TcpListener, TcpStream},
+    net::{SocketAddr, TcpStream},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     thread,
@@ -22,7 +22,7 @@ const HINT: &str = "the store tests need moto's server: run `cargo xtask setup` 
 /// A running moto server; dropping it kills the process.
 pub struct Moto {
     child: Child,
-    addr: SocketAddr,
+    addr: Option<SocketAddr>,
     log: PathBuf,
 }
 
@@ -31,27 +31,29 @@ impl Moto {
     /// cannot start.
     pub fn start() -> Moto {
         let python = python();
-        let addr = free_addr();
-        let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{}.log", addr.port()));
+        let log = tempfile_in(Path::new(env!("CARGO_TARGET_TMPDIR")));
         let out =
             File::create(&log).unwrap_or_else(|err| panic!("creating {}: {err}", log.display()));
         let err = out.try_clone().expect("duplicating the log file handle");
         let child = Command::new(&python)
-            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p"])
-            .arg(addr.port().to_string())
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", "0"])
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
             .spawn()
             .unwrap_or_else(|err| panic!("starting {}: {err}; {HINT}", python.display()));
         // From here on the guard owns the process: a panic below still kills it.
-        let mut moto = Moto { child, addr, log };
+        let mut moto = Moto {
+            child,
+            addr: None,
+            log,
+        };
         moto.wait_until_ready(&python);
         moto
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.addr.expect("moto is ready"))
     }
 
     /// A DynamoDB client for this server, with dummy credentials.
@@ -92,29 +94,47 @@ impl Moto {
         client
     }
 
+    /// Waits for werkzeug's `Running on http://127.0.0.1:<port>` line, then for the port to accept connections.
     fn wait_until_ready(&mut self, python: &Path) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
+            let output = fs::read_to_string(&self.log).unwrap_or_default();
             if let Some(status) = self.child.try_wait().expect("polling moto") {
-                let output = fs::read_to_string(&self.log).unwrap_or_default();
                 panic!(
                     "moto ({} -m moto.server) exited with {status} before serving:\n{}\n{HINT}",
                     python.display(),
                     output.trim()
                 );
             }
-            if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
+            self.addr = self.addr.or_else(|| listening_on(&output));
+            if let Some(addr) = self.addr
+                && TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+            {
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "moto did not listen on {} within 30 s; its output is in {}",
-                self.addr,
+                "moto was not serving within 30 s; its output is in {}",
                 self.log.display()
             );
-            thread::sleep(Duration::from_millis(100));
+            thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// The address in werkzeug's start-up line ` * Running on http://127.0.0.1:34769`.
+fn listening_on(output: &str) -> Option<SocketAddr> {
+    let (_, rest) = output.split_once("Running on http://")?;
+    let addr = rest.split_whitespace().next()?;
+    addr.parse().ok()
+}
+
+/// A new, empty log file path in `dir`, unique to this process and call.
+fn tempfile_in(dir: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!("moto-{}-{n}.log", std::process::id()))
 }
 
 impl Drop for Moto {
@@ -135,11 +155,4 @@ fn python() -> PathBuf {
         .map(|dir| dir.join(".venv/bin/python"))
         .find(|python| python.is_file())
         .unwrap_or_else(|| PathBuf::from("python3"))
-}
-
-/// A loopback address with a port nothing listens on right now.
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("finding a free port on 127.0.0.1")
 }
