@@ -6,7 +6,7 @@
 #
 # CI runs it (.github/workflows/template.yml); run it the same way locally, from anywhere in the repository:
 #
-#   .github/scripts/template-matrix.sh               # every combination (the full matrix, about 90 minutes here)
+#   .github/scripts/template-matrix.sh               # every combination (the full matrix, about 55 minutes here)
 #   .github/scripts/template-matrix.sh --quick       # the quick subset (what `cargo xtask ci` runs)
 #   .github/scripts/template-matrix.sh 'sqs-*' alb-sam  # the named combinations (shell patterns allowed)
 #   .github/scripts/template-matrix.sh --list [--quick]  # the names of the combinations
