@@ -116,6 +116,7 @@ fn cases(
 
 #[test]
 fn local_cloud_fails_as_aws_does() {
+    let _cloud = crate::local::TestUse::hold();
     let pattern = Pattern::load(&project_root().join("tests/fidelity")).unwrap();
     let args = DeployArgs {
         target: Target::Local,

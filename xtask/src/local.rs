@@ -574,6 +574,41 @@ fn remove_if_exists(path: &Path) -> Result<()> {
     }
 }
 
+/// For `#[test]`s that deploy to the local cloud: the cloud stays up while any test holds a [`TestUse`], and the
+/// last one to finish stops it if the tests started it, so `cargo test` leaves no daemon behind (a cloud that was
+/// already running before is left running).
+#[cfg(test)]
+pub struct TestUse(());
+
+#[cfg(test)]
+static TEST_USERS: std::sync::Mutex<(usize, bool)> = std::sync::Mutex::new((0, false));
+
+#[cfg(test)]
+impl TestUse {
+    pub fn hold() -> TestUse {
+        let mut users = TEST_USERS.lock().unwrap_or_else(|e| e.into_inner());
+        if users.0 == 0 {
+            users.1 = running().is_none();
+        }
+        users.0 += 1;
+        TestUse(())
+    }
+}
+
+#[cfg(test)]
+impl Drop for TestUse {
+    fn drop(&mut self) {
+        let mut users = TEST_USERS.lock().unwrap_or_else(|e| e.into_inner());
+        users.0 -= 1;
+        if users.0 == 0 && users.1 {
+            users.1 = false;
+            if let Err(err) = down() {
+                eprintln!("stopping the local cloud the tests started: {err:#}");
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -297,6 +297,7 @@ mod tests {
     /// stack by its name and deletes it; a second destroy finds nothing and says so. Uses the local cloud.
     #[test]
     fn destroy_finds_the_stack_by_name_without_a_work_dir() {
+        let _cloud = crate::local::TestUse::hold();
         let pattern = Pattern::load(&project_root().join("tests/sam-interrupted")).unwrap();
         let args = DeployArgs {
             target: Target::Local,
