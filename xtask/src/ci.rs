@@ -12,7 +12,10 @@ use std::{fs, path::PathBuf};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-use crate::pattern::{patterns_dir, project_root};
+use crate::{
+    new::Scratch,
+    pattern::{patterns_dir, project_root},
+};
 
 /// The template sample: a pattern generated, then deployed, verified and destroyed with no edit.
 const SAMPLE: &str = "orders-queue";
@@ -97,24 +100,22 @@ fn template_sample(sh: &Shell, xtask: &std::path::Path) -> Result<()> {
 
 /// Removes a generated pattern and restores Cargo.lock (which building it extended) when dropped.
 struct Restore {
-    dir: PathBuf,
+    _dir: Scratch,
     lock: Vec<u8>,
 }
 
 impl Restore {
     fn new(dir: PathBuf) -> Result<Restore> {
         let lock = fs::read(project_root().join("Cargo.lock")).context("reading Cargo.lock")?;
-        Ok(Restore { dir, lock })
+        Ok(Restore {
+            _dir: Scratch(dir),
+            lock,
+        })
     }
 }
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        if let Err(err) = fs::remove_dir_all(&self.dir)
-            && err.kind() != std::io::ErrorKind::NotFound
-        {
-            eprintln!("could not remove {}: {err}", self.dir.display());
-        }
         if let Err(err) = fs::write(project_root().join("Cargo.lock"), &self.lock) {
             eprintln!("could not restore Cargo.lock: {err}");
         }

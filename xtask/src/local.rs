@@ -581,16 +581,27 @@ fn remove_if_exists(path: &Path) -> Result<()> {
 pub struct TestUse(());
 
 #[cfg(test)]
-static TEST_USERS: std::sync::Mutex<(usize, bool)> = std::sync::Mutex::new((0, false));
+struct TestUsers {
+    /// Tests holding a `TestUse` now.
+    holding: usize,
+    /// No cloud was running when the first of them started: the last one stops it.
+    stop_at_end: bool,
+}
+
+#[cfg(test)]
+static TEST_USERS: std::sync::Mutex<TestUsers> = std::sync::Mutex::new(TestUsers {
+    holding: 0,
+    stop_at_end: false,
+});
 
 #[cfg(test)]
 impl TestUse {
     pub fn hold() -> TestUse {
         let mut users = TEST_USERS.lock().unwrap_or_else(|e| e.into_inner());
-        if users.0 == 0 {
-            users.1 = running().is_none();
+        if users.holding == 0 {
+            users.stop_at_end = running().is_none();
         }
-        users.0 += 1;
+        users.holding += 1;
         TestUse(())
     }
 }
@@ -599,9 +610,9 @@ impl TestUse {
 impl Drop for TestUse {
     fn drop(&mut self) {
         let mut users = TEST_USERS.lock().unwrap_or_else(|e| e.into_inner());
-        users.0 -= 1;
-        if users.0 == 0 && users.1 {
-            users.1 = false;
+        users.holding -= 1;
+        if users.holding == 0 && users.stop_at_end {
+            users.stop_at_end = false;
             if let Err(err) = down() {
                 eprintln!("stopping the local cloud the tests started: {err:#}");
             }

@@ -233,7 +233,8 @@ fn children(dir: &Path) -> Result<impl Iterator<Item = PathBuf>> {
 }
 
 /// Removes the scratch folder when dropped, whatever happened.
-struct Scratch(PathBuf);
+/// A folder removed (with what is in it) when dropped.
+pub struct Scratch(pub PathBuf);
 
 impl Drop for Scratch {
     fn drop(&mut self) {

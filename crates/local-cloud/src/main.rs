@@ -163,7 +163,6 @@ async fn wait_for_signal(moto: &mut Moto) -> Result<&'static str> {
     }
 }
 
-/// A port on 127.0.0.1 that is free right now.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;

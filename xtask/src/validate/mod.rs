@@ -84,16 +84,26 @@ pub fn check(pattern: &Pattern) -> Result<Vec<Finding>> {
 
 /// Runs the pattern-wide checks and those of the IaC flavours `iac` (what one deploy needs).
 pub fn check_flavours(pattern: &Pattern, iac: &[Iac]) -> Result<Vec<Finding>> {
+    checks(pattern, iac, true)
+}
+
+/// The pattern-wide checks and those of the flavours in `iac`; `with_tools: false` leaves out the ones that run
+/// an external tool (terraform, cfn-lint).
+fn checks(pattern: &Pattern, iac: &[Iac], with_tools: bool) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     findings.extend(metadata::check(pattern)?);
     findings.extend(readme::check(pattern)?);
     findings.extend(files::check(pattern)?);
     if pattern.has(Iac::Terraform) && iac.contains(&Iac::Terraform) {
-        findings.extend(terraform::check(pattern)?);
+        if with_tools {
+            findings.extend(terraform::check(pattern)?);
+        }
         findings.extend(rules::terraform(pattern)?);
     }
     if pattern.has(Iac::Sam) && iac.contains(&Iac::Sam) {
-        findings.extend(sam::check(pattern)?);
+        if with_tools {
+            findings.extend(sam::check(pattern)?);
+        }
         findings.extend(rules::sam(pattern)?);
     }
     Ok(findings)
@@ -103,17 +113,7 @@ pub fn check_flavours(pattern: &Pattern, iac: &[Iac]) -> Result<Vec<Finding>> {
 /// rules AWS enforces. The template's tests run them on every combination it generates.
 #[cfg(test)]
 pub fn check_without_tools(pattern: &Pattern) -> Result<Vec<Finding>> {
-    let mut findings = Vec::new();
-    findings.extend(metadata::check(pattern)?);
-    findings.extend(readme::check(pattern)?);
-    findings.extend(files::check(pattern)?);
-    if pattern.has(Iac::Terraform) {
-        findings.extend(rules::terraform(pattern)?);
-    }
-    if pattern.has(Iac::Sam) {
-        findings.extend(rules::sam(pattern)?);
-    }
-    Ok(findings)
+    checks(pattern, &pattern.manifest.iac, false)
 }
 
 /// `cargo xtask validate`: checks the patterns, prints findings, fails if any.

@@ -1,5 +1,6 @@
 //! A private moto server for one test: it picks its own free port (`-p 0`, read back from its log, so two tests
-//! starting at once cannot meet on one port), stopped when the guard is dropped (also when the test panics). Uses the repository's `.venv/bin/python` when there is one (`cargo xtask setup`), else `python3`.
+//! starting at once cannot meet on one port), stopped when the guard is dropped (also when the test panics).
+//! Uses the repository's `.venv/bin/python` when there is one (`cargo xtask setup`), else `python3`.
 
 use std::{
     fs::{self, File},
@@ -98,15 +99,17 @@ impl Moto {
     fn wait_until_ready(&mut self, python: &Path) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let output = fs::read_to_string(&self.log).unwrap_or_default();
             if let Some(status) = self.child.try_wait().expect("polling moto") {
+                let output = fs::read_to_string(&self.log).unwrap_or_default();
                 panic!(
                     "moto ({} -m moto.server) exited with {status} before serving:\n{}\n{HINT}",
                     python.display(),
                     output.trim()
                 );
             }
-            self.addr = self.addr.or_else(|| listening_on(&output));
+            if self.addr.is_none() {
+                self.addr = listening_on(&fs::read_to_string(&self.log).unwrap_or_default());
+            }
             if let Some(addr) = self.addr
                 && TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
             {
