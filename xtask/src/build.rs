@@ -1,8 +1,10 @@
 //! `cargo xtask build`: compiles each Lambda crate and packages it as a reproducible `bootstrap.zip`.
 //!
-//! Host builds use plain cargo with the size-tuned `lambda-release` profile and land in
+//! Builds for AWS use plain cargo with the size-tuned `lambda-release` profile and land in
 //! `target/lambda/<crate>/bootstrap.zip`; `--arm64` builds go through cargo-lambda into
-//! `target/lambda-arm64/<crate>/bootstrap.zip`.
+//! `target/lambda-arm64/<crate>/bootstrap.zip`. Builds for the local target use the dev profile the rest of
+//! the workspace shares (its request path optimised, see the root Cargo.toml), so a first local deploy
+//! compiles little beyond what `cargo xtask` was built with; they land in `target/lambda-local/`.
 
 use std::{
     fs,
@@ -24,7 +26,9 @@ pub const PROFILE: &str = "lambda-release";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arch {
-    /// The machine's own architecture (x86_64 here): what the local target runs.
+    /// The machine's own architecture, built with the shared dev profile: what the local target runs.
+    Local,
+    /// The machine's own architecture (x86_64 here), size-tuned for AWS.
     Host,
     /// aarch64 for AWS Graviton, cross-compiled by cargo-lambda.
     Arm64,
@@ -41,6 +45,7 @@ pub struct Artifact {
 /// Where the zip of `package` lands.
 pub fn zip_path(package: &str, arch: Arch) -> PathBuf {
     let dir = match arch {
+        Arch::Local => "lambda-local",
         Arch::Host => "lambda",
         Arch::Arm64 => "lambda-arm64",
     };
@@ -78,6 +83,24 @@ pub fn build(packages: &[String], arch: Arch) -> Result<Vec<Artifact>> {
         .flat_map(|p| ["-p".to_owned(), p.clone()])
         .collect();
     match arch {
+        Arch::Local => {
+            let binaries = crate::cargo::build(&crate::cargo::Build {
+                what: &format!("the Lambda crates ({})", packages.join(", ")),
+                packages: packages.to_vec(),
+                profile: "dev",
+                with_xtask: true,
+            })?;
+            packages
+                .iter()
+                .map(|pkg| {
+                    let binary = binaries
+                        .iter()
+                        .find(|b| &b.package == pkg)
+                        .with_context(|| format!("cargo built no binary for `{pkg}`"))?;
+                    package(&binary.path, &zip_path(pkg, arch), pkg, Compression::Fast)
+                })
+                .collect()
+        }
         Arch::Host => {
             if !cfg!(target_os = "linux") {
                 bail!(
@@ -91,7 +114,7 @@ pub fn build(packages: &[String], arch: Arch) -> Result<Vec<Artifact>> {
                 .iter()
                 .map(|pkg| {
                     let binary = target_dir().join(PROFILE).join(pkg);
-                    package(&binary, &zip_path(pkg, arch), pkg)
+                    package(&binary, &zip_path(pkg, arch), pkg, Compression::Smallest)
                 })
                 .collect()
         }
@@ -108,16 +131,23 @@ pub fn build(packages: &[String], arch: Arch) -> Result<Vec<Artifact>> {
                 .iter()
                 .map(|pkg| {
                     let binary = lambda_dir.join(pkg).join("bootstrap");
-                    package(&binary, &zip_path(pkg, arch), pkg)
+                    package(&binary, &zip_path(pkg, arch), pkg, Compression::Smallest)
                 })
                 .collect()
         }
     }
 }
 
+/// How hard to compress a zip: AWS artifacts are uploaded and stored, local ones are unpacked once.
+#[derive(Debug, Clone, Copy)]
+enum Compression {
+    Smallest,
+    Fast,
+}
+
 /// Zips `binary` as an executable `bootstrap` with fixed timestamps and modes, so equal inputs give
 /// byte-identical zips. Written to a temporary file and renamed, so a reader never sees half a zip.
-fn package(binary: &Path, zip: &Path, pkg: &str) -> Result<Artifact> {
+fn package(binary: &Path, zip: &Path, pkg: &str, compression: Compression) -> Result<Artifact> {
     let code = fs::read(binary)
         .with_context(|| format!("reading the built binary {} of `{pkg}`", binary.display()))?;
     let dir = zip.parent().unwrap();
@@ -126,7 +156,10 @@ fn package(binary: &Path, zip: &Path, pkg: &str) -> Result<Artifact> {
     let mut writer = ZipWriter::new(fs::File::create(&tmp)?);
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(9))
+        .compression_level(Some(match compression {
+            Compression::Smallest => 9,
+            Compression::Fast => 1,
+        }))
         .last_modified_time(DateTime::default())
         .unix_permissions(0o755);
     writer.start_file("bootstrap", options)?;
@@ -159,9 +192,21 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let binary = dir.join("bin");
         fs::write(&binary, b"\x7fELF not really a binary").unwrap();
-        let first = package(&binary, &dir.join("a/bootstrap.zip"), "x").unwrap();
+        let first = package(
+            &binary,
+            &dir.join("a/bootstrap.zip"),
+            "x",
+            Compression::Smallest,
+        )
+        .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1100));
-        let second = package(&binary, &dir.join("b/bootstrap.zip"), "x").unwrap();
+        let second = package(
+            &binary,
+            &dir.join("b/bootstrap.zip"),
+            "x",
+            Compression::Smallest,
+        )
+        .unwrap();
         let (a, b) = (
             fs::read(&first.zip).unwrap(),
             fs::read(&second.zip).unwrap(),

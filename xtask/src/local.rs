@@ -15,19 +15,17 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
+use local_cloud::contract::{PINNED_MOTO, READY_FILE, Ready};
 use nix::{
     sys::signal::{Signal, kill},
     unistd::Pid,
 };
-use serde::Deserialize;
 use xshell::{Shell, cmd};
 
 use crate::pattern::project_root;
 
 /// The edge port when neither `--port` nor `LOCAL_CLOUD_PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 4566;
-/// The moto release the launcher is written for (crates/local-cloud/python/moto_launcher.py).
-const PINNED_MOTO: &str = "5.2.1";
 /// How long a fresh daemon may take to be ready (moto starts in about 1 s).
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the daemon may take to stop (it drains requests, stops Lambda instances and moto).
@@ -88,27 +86,15 @@ pub struct LocalCloud {
     pub moto_pid: u32,
 }
 
-/// `{state_dir}/local-cloud.json`, as the daemon writes it once ready.
-#[derive(Debug, Clone, Deserialize)]
-struct Ready {
-    pid: u32,
-    edge_port: u16,
-    moto_port: u16,
-    moto_pid: u32,
-    #[serde(default)]
-    moto_version: String,
-    #[serde(default)]
-    started_at: String,
-}
-
-impl Ready {
-    fn cloud(&self) -> LocalCloud {
+/// A running cloud, from the ready file the daemon writes (`{state_dir}/local-cloud.json`).
+impl From<&Ready> for LocalCloud {
+    fn from(ready: &Ready) -> LocalCloud {
         LocalCloud {
-            edge_url: format!("http://127.0.0.1:{}", self.edge_port),
-            edge_port: self.edge_port,
-            moto_port: self.moto_port,
-            pid: self.pid,
-            moto_pid: self.moto_pid,
+            edge_url: format!("http://127.0.0.1:{}", ready.edge_port),
+            edge_port: ready.edge_port,
+            moto_port: ready.moto_port,
+            pid: ready.pid,
+            moto_pid: ready.moto_pid,
         }
     }
 }
@@ -127,7 +113,7 @@ pub fn state_dir() -> PathBuf {
 }
 
 fn ready_file() -> PathBuf {
-    state_dir().join("local-cloud.json")
+    state_dir().join(READY_FILE)
 }
 
 fn daemon_log() -> PathBuf {
@@ -157,7 +143,7 @@ pub fn ensure_up(port: Option<u16>) -> Result<LocalCloud> {
                     ready.edge_port
                 );
             }
-            return Ok(ready.cloud());
+            return Ok(LocalCloud::from(&ready));
         }
         Health::Degraded(ready, problem) => {
             eprintln!("local cloud is degraded ({problem}): restarting it");
@@ -174,7 +160,7 @@ pub fn ensure_up(port: Option<u16>) -> Result<LocalCloud> {
 /// The local cloud if it is running and healthy; never starts one.
 pub fn running() -> Option<LocalCloud> {
     match inspect() {
-        Health::Running(ready) => Some(ready.cloud()),
+        Health::Running(ready) => Some(LocalCloud::from(&ready)),
         Health::Stopped | Health::Degraded(..) => None,
     }
 }
@@ -275,7 +261,7 @@ fn start(port: u16) -> Result<LocalCloud> {
     std::thread::spawn(move || child.wait());
     let ready = result?;
     tracing::info!(elapsed = ?started.elapsed(), "local cloud ready");
-    Ok(ready.cloud())
+    Ok(LocalCloud::from(&ready))
 }
 
 /// The python that has moto at the pinned version (`.venv/bin/python`, else `python3`).
@@ -305,35 +291,20 @@ fn check_moto() -> Result<PathBuf> {
     }
 }
 
-/// Builds the daemon (`cargo build --release -p local-cloud`; quick when up to date) and returns its path.
+/// Builds the daemon (quick when up to date: it shares xtask's dev build, so usually it is only linked) and
+/// returns its path.
 pub fn build_daemon() -> Result<PathBuf> {
-    let binary = crate::pattern::target_dir()
-        .join("release")
-        .join("local-cloud");
-    let first = if binary.exists() {
-        ""
-    } else {
-        "; the first build takes several minutes"
-    };
-    let sh = Shell::new()?;
-    sh.change_dir(project_root());
-    let spinner = indicatif::ProgressBar::new_spinner().with_message(format!(
-        "building the local cloud daemon (cargo build --release -p local-cloud{first})"
-    ));
-    spinner.enable_steady_tick(Duration::from_millis(100));
-    let out = cmd!(sh, "cargo build --release --quiet -p local-cloud")
-        .quiet()
-        .ignore_status()
-        .output();
-    spinner.finish_and_clear();
-    let out = out.context("running cargo build --release -p local-cloud")?;
-    if !out.status.success() {
-        bail!(
-            "cargo build --release -p local-cloud failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(binary)
+    let binaries = crate::cargo::build(&crate::cargo::Build {
+        what: "the local cloud daemon",
+        packages: vec!["local-cloud".into()],
+        profile: "dev",
+        with_xtask: true,
+    })?;
+    binaries
+        .into_iter()
+        .find(|b| b.name == "local-cloud")
+        .map(|b| b.path)
+        .context("cargo built no local-cloud binary")
 }
 
 fn down() -> Result<()> {

@@ -4,6 +4,7 @@
 
 mod bench;
 mod build;
+mod cargo;
 mod cargo_generate;
 mod changed;
 mod ci;

@@ -1,11 +1,12 @@
 //! The edge: one port on 127.0.0.1 that serves execute-api traffic and the Lambda Invoke API, and forwards
 //! every other AWS API call to moto.
 //!
-//! Order per request: [`crate::apigw::handle`] (execute-api), the Lambda Invoke API ([`invoke`]), our
-//! `/_local/...` routes, internet-facing load balancers (`/_elb/...`), then [`proxy`] to moto (with [`integrations`] keeping what moto drops).
+//! Order per request: each service of [`SERVICES`] (execute-api, the Lambda Invoke API and `/_local/lambda`
+//! routes, internet-facing load balancers at `/_elb/...`), the edge's `/_local/status`, then [`proxy`] to
+//! moto (with [`integrations`] keeping what moto drops). Each write moto accepts is told to every service
+//! ([`Service::written`]), which drops what it made stale.
 
 pub mod integrations;
-pub mod invoke;
 pub mod proxy;
 
 use std::{convert::Infallible, sync::Arc, time::Duration};
@@ -18,7 +19,25 @@ use hyper::{body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
 use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 
-use crate::SharedCloud;
+use crate::{
+    SharedCloud,
+    contract::routes,
+    service::{Service, Write},
+};
+
+/// The services with a data plane on the edge, in the order they are asked.
+pub const SERVICES: &[Service] = &[
+    crate::apigw::SERVICE,
+    crate::lambda::service::SERVICE,
+    crate::elb::SERVICE,
+];
+
+/// Tells every service of a control-plane write moto accepted (the edge calls it for each one it forwards).
+pub fn written(cloud: &SharedCloud, write: &Write<'_>) {
+    for service in SERVICES {
+        (service.written)(cloud, write);
+    }
+}
 
 /// How long in-flight requests may run once shutdown starts.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -81,52 +100,29 @@ impl Edge {
         }
     }
 
-    /// One request, in the order described in the module docs.
-    async fn handle(self: Arc<Self>, req: Request<Bytes>) -> Response<Bytes> {
-        let req = match crate::apigw::handle(&self.cloud, req).await {
-            Ok(resp) => return resp,
-            Err(req) => req,
-        };
-        if let Some(target) = invoke::invoke_api_target(&req) {
-            return invoke::invoke_api(&self.cloud, &req, target).await;
-        }
-        let path = req.uri().path();
-        if let Some(arn) = path.strip_prefix("/_local/lambda/invoke/")
-            && req.method() == Method::POST
-        {
-            let arn = invoke::percent_decode(arn);
-            return invoke::local_invoke(&self.cloud, &arn, req.body().clone()).await;
-        }
-        if let Some(function) = path
-            .strip_prefix("/_local/lambda/functions/")
-            .and_then(|rest| rest.strip_suffix("/instances"))
-            && req.method() == Method::DELETE
-        {
-            // Stops the function's idle instances, so the next invocation is a cold start (`cargo xtask bench`).
-            let function = invoke::percent_decode(function);
-            return match self.cloud.lambda.stop_idle_instances(&function) {
-                Ok(stopped) => {
-                    json_response(StatusCode::OK, &serde_json::json!({ "stopped": stopped }))
-                }
-                Err(err) => json_response(
-                    StatusCode::BAD_REQUEST,
-                    &serde_json::json!({ "message": format!("{err:#}") }),
-                ),
+    /// One request: each service in [`SERVICES`] order, the edge's own status, then moto; every write moto
+    /// accepted is told to each service.
+    async fn handle(self: Arc<Self>, mut req: Request<Bytes>) -> Response<Bytes> {
+        for service in SERVICES {
+            req = match (service.handle)(&self.cloud, req).await {
+                Ok(resp) => return resp,
+                Err(req) => req,
             };
         }
-        if path == "/_local/lambda/logs/flush" && req.method() == Method::POST {
-            // Writes out the function logs still queued for CloudWatch Logs (before a stack deletes its log
-            // groups, so late lines do not create them again).
-            self.cloud.lambda.flush_logs().await;
-            return json_response(StatusCode::OK, &serde_json::json!({ "flushed": true }));
-        }
-        if path.starts_with(crate::elb::public::PREFIX) {
-            return crate::elb::public::handle(&self.cloud, req).await;
-        }
-        if path == "/_local/status" && req.method() == Method::GET {
+        if req.uri().path() == routes::STATUS && req.method() == Method::GET {
             return self.status().await;
         }
-        integrations::forward(&self.cloud, &self.proxy, req).await
+        let api = proxy::signing_service(&req).map(str::to_owned);
+        let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+        let resp = integrations::forward(&self.cloud, &self.proxy, req).await;
+        let write = Write {
+            api: api.as_deref(),
+            method: &method,
+            path: &path,
+            status: resp.status(),
+        };
+        written(&self.cloud, &write);
+        resp
     }
 
     async fn status(&self) -> Response<Bytes> {
@@ -149,7 +145,7 @@ impl Edge {
             "moto_port": config.moto_port,
             "region": config.region,
             "state_dir": config.state_dir,
-            "generation": self.cloud.state.generation(),
+            "generation": self.cloud.generation(),
             "integration_extras": extras,
             "moto": moto,
         });

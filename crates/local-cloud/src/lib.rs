@@ -1,27 +1,56 @@
 //! The local cloud: moto for the AWS APIs, plus our own data plane for what moto does not run.
 //!
-//! Layout: [`edge`] is the single port (AWS API calls forwarded to [`moto`], execute-api traffic to [`apigw`]);
-//! [`lambda`] runs function code natively; [`apigw`] is API Gateway REST; [`elb`] is ALB/NLB traffic, reached
-//! only through a VPC link; [`state`] is what the data plane knows beyond moto's APIs.
+//! Layout: [`edge`] is the single port: it asks each [`service`] in turn ([`edge::SERVICES`]) and forwards
+//! what none serves to [`moto`]. One module per service: [`apigw`] (API Gateway REST), [`elb`] (ALB/NLB,
+//! reached through a VPC link or, internet-facing ones, from the host), [`lambda`] (function code run
+//! natively, the Invoke API). [`shared`] holds the tools they share; [`contract`] is what `cargo xtask` and
+//! the daemon agree on.
 
 pub mod apigw;
 pub mod aws;
 pub mod config;
+pub mod contract;
 pub mod edge;
 pub mod elb;
 pub mod lambda;
 pub mod loadgen;
 pub mod moto;
+pub mod service;
+pub mod shared;
 pub mod state;
 
 use std::sync::Arc;
 
-/// Everything a request handler needs, shared by the edge's tasks.
+/// Everything a request handler needs, shared by the edge's tasks: configuration, SDK clients to moto and
+/// each service's state.
 pub struct Cloud {
     pub config: config::Config,
     pub aws: aws::Clients,
     pub lambda: lambda::LambdaService,
+    pub apigw: apigw::load::Snapshots,
+    pub elb: elb::load::Snapshots,
     pub state: state::State,
+}
+
+impl Cloud {
+    /// A cloud with empty snapshots (each service reads moto on first use).
+    pub fn new(config: config::Config, aws: aws::Clients, lambda: lambda::LambdaService) -> Cloud {
+        Cloud {
+            config,
+            aws,
+            lambda,
+            apigw: Default::default(),
+            elb: Default::default(),
+            state: Default::default(),
+        }
+    }
+
+    /// The sum of the services' generations of deployed state (for `/_local/status`).
+    pub fn generation(&self) -> u64 {
+        self.apigw.generation.get()
+            + self.elb.generation.get()
+            + self.lambda.policies.generation.get()
+    }
 }
 
 pub type SharedCloud = Arc<Cloud>;

@@ -16,6 +16,7 @@ use local_cloud::{
     Cloud,
     aws::Clients,
     config::{Config, DEFAULT_EDGE_PORT, DEFAULT_REGION},
+    contract::{READY_FILE, Ready},
     edge::{self, Edge, integrations},
     lambda::LambdaService,
     moto::{Moto, MotoOptions},
@@ -23,8 +24,6 @@ use local_cloud::{
 };
 use tokio::{signal::unix::SignalKind, sync::watch};
 
-/// Name of the file that says a daemon is ready, in the state directory.
-const STATE_FILE: &str = "local-cloud.json";
 /// How long moto may take to exit once asked.
 const MOTO_GRACE: Duration = Duration::from_secs(5);
 
@@ -106,26 +105,23 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.moto_port = moto.port();
     let aws = Clients::new(&config.moto_url(), &config.region).await;
     let lambda = LambdaService::new(&config, aws.clone());
-    let cloud = Arc::new(Cloud {
-        config,
-        aws,
-        lambda,
-        state,
-    });
+    let mut cloud = Cloud::new(config, aws, lambda);
+    cloud.state = state;
+    let cloud = Arc::new(cloud);
 
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let ready = serde_json::json!({
-        "pid": std::process::id(),
-        "edge_port": args.port,
-        "moto_port": moto.port(),
-        "moto_pid": moto.pid(),
-        "moto_version": moto.version(),
-        "started_at": started_at,
-    });
-    let edge = Edge::new(cloud.clone(), ready.clone());
+    let ready = Ready {
+        pid: std::process::id(),
+        edge_port: args.port,
+        moto_port: moto.port(),
+        moto_pid: moto.pid(),
+        moto_version: moto.version().to_owned(),
+        started_at,
+    };
+    let edge = Edge::new(cloud.clone(), serde_json::to_value(&ready)?);
     let (stop_tx, stop_rx) = watch::channel(false);
     let server = tokio::spawn(edge.serve(listener, stop_rx));
-    let state_file = state_dir.join(STATE_FILE);
+    let state_file = state_dir.join(READY_FILE);
     write_atomically(&state_file, &serde_json::to_vec_pretty(&ready)?)?;
     tracing::info!(
         edge = cloud.config.edge_url(),

@@ -30,7 +30,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-use local_cloud::{Cloud, SharedCloud, aws::Clients, lambda::LambdaService, state::State};
+use local_cloud::{Cloud, SharedCloud, aws::Clients, lambda::LambdaService};
 use serde_json::{Value, json};
 
 const REGION: &str = "us-east-1";
@@ -557,7 +557,7 @@ async fn deploy(moto_url: &str, aws: &Clients, zip: &[u8], cloud: &SharedCloud) 
         .await
         .unwrap();
     // The test wrote to moto directly, not through the edge, which would have bumped the generation.
-    cloud.state.bump();
+    support::state_changed(&cloud);
     Deployed {
         api_id,
         alb_tg,
@@ -612,12 +612,11 @@ async fn rest_api_vpc_link_nlb_alb_lambda_chain() {
     let state_dir = config.state_dir.clone();
     let direct = Clients::new(&moto.url(), REGION).await;
     let (proxy_url, aws_calls) = counting_proxy(moto.url()).await;
-    let cloud: SharedCloud = Arc::new(Cloud {
-        config: config.clone(),
-        aws: Clients::new(&proxy_url, REGION).await,
-        lambda: LambdaService::new(&config, direct.clone()),
-        state: State::default(),
-    });
+    let cloud: SharedCloud = Arc::new(Cloud::new(
+        config.clone(),
+        Clients::new(&proxy_url, REGION).await,
+        LambdaService::new(&config, direct.clone()),
+    ));
     let d = deploy(&moto.url(), &direct, &zip, &cloud).await;
     let host = format!("{}.execute-api.localhost:4566", d.api_id);
 
@@ -800,7 +799,7 @@ async fn rest_api_vpc_link_nlb_alb_lambda_chain() {
         .send()
         .await
         .unwrap();
-    cloud.state.bump();
+    support::state_changed(&cloud);
     let r = call(&cloud, "GET", &host, "/dev/hello").await;
     assert_eq!(r.status(), 502);
     assert_eq!(r.headers()["content-type"], "text/html");

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-use local_cloud::{Cloud, SharedCloud, aws::Clients, lambda::LambdaService, state::State};
+use local_cloud::{Cloud, SharedCloud, aws::Clients, lambda::LambdaService};
 use serde_json::{Value, json};
 
 const REGION: &str = "us-east-1";
@@ -107,12 +107,11 @@ async fn stacks_create_what_our_patterns_need_and_fail_loudly_on_the_rest() {
     let state_dir = config.state_dir.clone();
     let url = moto.url();
     let aws = Clients::new(&url, REGION).await;
-    let cloud: SharedCloud = Arc::new(Cloud {
-        config: config.clone(),
-        aws: aws.clone(),
-        lambda: LambdaService::new(&config, aws.clone()),
-        state: State::default(),
-    });
+    let cloud: SharedCloud = Arc::new(Cloud::new(
+        config.clone(),
+        aws.clone(),
+        LambdaService::new(&config, aws.clone()),
+    ));
 
     let body = template().to_string();
     let (status, xml) = cfn(

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use http::{Method, Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-use local_cloud::{Cloud, SharedCloud, aws::Clients, lambda::LambdaService, state::State};
+use local_cloud::{Cloud, SharedCloud, aws::Clients, lambda::LambdaService};
 use serde_json::{Value, json};
 
 const REGION: &str = "us-east-1";
@@ -301,12 +301,11 @@ async fn a_rest_api_reaches_a_private_alb_through_a_vpc_link_v2_made_by_cloudfor
     let state_dir = config.state_dir.clone();
     let url = moto.url();
     let aws = Clients::new(&url, REGION).await;
-    let cloud: SharedCloud = Arc::new(Cloud {
-        config: config.clone(),
-        aws: aws.clone(),
-        lambda: LambdaService::new(&config, aws.clone()),
-        state: State::default(),
-    });
+    let cloud: SharedCloud = Arc::new(Cloud::new(
+        config.clone(),
+        aws.clone(),
+        LambdaService::new(&config, aws.clone()),
+    ));
     let (status, text) =
         moto_call(&url, "s3", Method::PUT, &format!("/{BUCKET}"), Vec::new()).await;
     assert_eq!(status, 200, "{text}");
@@ -315,7 +314,7 @@ async fn a_rest_api_reaches_a_private_alb_through_a_vpc_link_v2_made_by_cloudfor
 
     let outputs = create_stack(&url, "private-alb", &template()).await;
     // The test wrote to moto directly, not through the edge, which would have bumped the generation.
-    cloud.state.bump();
+    support::state_changed(&cloud);
     let out = |key: &str| output(&outputs, key);
 
     // Fn::Cidr: the VPC's first two /24s.
@@ -518,7 +517,7 @@ async fn a_rest_api_reaches_a_private_alb_through_a_vpc_link_v2_made_by_cloudfor
     );
     resources["Deployment"]["DependsOn"] = json!(["ProxyMethod", "BrokenMethod"]);
     let outputs = create_stack(&url, "miswired", &miswired).await;
-    cloud.state.bump();
+    support::state_changed(&cloud);
     let host = format!("{}.execute-api.localhost:4566", output(&outputs, "ApiId"));
     let r = call(&cloud, &host, "/live/hello").await;
     assert_eq!(r.status(), 502, "{}", String::from_utf8_lossy(r.body()));

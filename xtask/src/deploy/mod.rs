@@ -115,12 +115,13 @@ impl<'a> Deployment<'a> {
         })
     }
 
-    /// What the functions are built for: the machine itself on the local target (our runtime runs them
-    /// natively), the pattern's `architecture` on AWS.
+    /// What the functions are built for: the machine itself with the shared dev build on the local target
+    /// (our runtime runs them natively), the pattern's `architecture` on AWS.
     pub fn build_arch(&self) -> build::Arch {
         match (self.target, self.pattern.manifest.architecture) {
+            (Target::Local, _) => build::Arch::Local,
             (Target::Aws, Architecture::Arm64) => build::Arch::Arm64,
-            _ => build::Arch::Host,
+            (Target::Aws, Architecture::X86_64) => build::Arch::Host,
         }
     }
 
@@ -351,7 +352,7 @@ mod tests {
             .build_arch()
         };
         assert_eq!(arch(&arm, Target::Aws), build::Arch::Arm64);
-        assert_eq!(arch(&arm, Target::Local), build::Arch::Host);
+        assert_eq!(arch(&arm, Target::Local), build::Arch::Local);
         assert_eq!(arch(&x86, Target::Aws), build::Arch::Host);
         assert!(
             toml::from_str::<crate::pattern::Manifest>("iac = [\"sam\"]\narchitecture = \"arm\"")

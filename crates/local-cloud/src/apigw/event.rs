@@ -16,8 +16,11 @@ use serde_json::{Map, Value};
 
 use super::{model::RestApi, routing::Route};
 use crate::{
-    config::ACCOUNT_ID, elb::matchers::wildcard, elb::rules::percent_decode,
-    elb::rules::query_pairs,
+    config::ACCOUNT_ID,
+    shared::{
+        matchers::wildcard,
+        url::{percent_decode, query_pairs},
+    },
 };
 
 /// What the event is made of, besides the HTTP request itself.

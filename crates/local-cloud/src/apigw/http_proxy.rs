@@ -6,7 +6,10 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, Uri, header};
 
 use super::{Call, errors, params, vpclink};
-use crate::elb::{self, DispatchError, http_target};
+use crate::{
+    elb::{self, DispatchError},
+    shared::http_client,
+};
 
 /// The integration request: method, absolute URI and headers.
 pub fn build_request(call: &Call<'_>) -> Result<Request<Bytes>, String> {
@@ -44,7 +47,7 @@ pub fn build_request(call: &Call<'_>) -> Result<Request<Bytes>, String> {
         Some(m) => m.parse().map_err(|_| format!("integration method {m:?}"))?,
     };
     let mut headers = call.parts.headers.clone();
-    for h in http_target::HOP_BY_HOP {
+    for h in http_client::HOP_BY_HOP {
         headers.remove(*h);
     }
     headers.insert(
@@ -83,10 +86,10 @@ pub async fn invoke(call: &Call<'_>) -> Response<Bytes> {
         }
     };
     let result = match integration.connection_type {
-        super::model::ConnectionType::Internet => http_target::send(req, integration.timeout)
+        super::model::ConnectionType::Internet => http_client::send(req, integration.timeout)
             .await
             .map_err(|e| match e {
-                http_target::ForwardError::Timeout => DispatchError::Timeout,
+                http_client::ForwardError::Timeout => DispatchError::Timeout,
                 other => DispatchError::Unreachable(other.to_string()),
             }),
         super::model::ConnectionType::VpcLink => {
@@ -118,7 +121,7 @@ pub async fn invoke(call: &Call<'_>) -> Response<Bytes> {
     };
     match result {
         Ok(mut resp) => {
-            for h in http_target::HOP_BY_HOP {
+            for h in http_client::HOP_BY_HOP {
                 resp.headers_mut().remove(*h);
             }
             resp

@@ -6,7 +6,10 @@ use bytes::Bytes;
 use http::{Response, header};
 
 use super::{Call, errors, event};
-use crate::{config::ACCOUNT_ID, elb::policy, lambda::Invocation};
+use crate::{
+    config::ACCOUNT_ID,
+    lambda::{Invocation, policy},
+};
 
 /// `arn:aws:lambda:...:function:name` from `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`.
 pub fn function_arn(uri: &str) -> Option<&str> {

@@ -20,21 +20,23 @@ use super::model::{
 };
 use crate::{
     SharedCloud,
-    elb::cache::{GenCache, PerCloud},
+    shared::cache::{GenCache, Generation},
 };
 
+/// API Gateway's view of deployed state, held on the [`Cloud`](crate::Cloud): REST APIs and VPC links as
+/// last read, valid for one generation (bumped by API Gateway and CloudFormation writes).
 #[derive(Default)]
-struct ApiCache {
+pub struct Snapshots {
+    pub generation: Generation,
     apis: GenCache<String, Option<Arc<RestApi>>>,
     links: GenCache<String, Option<Arc<VpcLink>>>,
     links_v2: GenCache<String, Option<Arc<VpcLinkV2>>>,
 }
-static CACHE: PerCloud<ApiCache> = PerCloud::new();
 
 /// The REST API `api_id` as deployed (`None` if there is none); reloaded only when deployed state changed.
 pub async fn api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Arc<RestApi>>> {
-    let cache = CACHE.get(cloud);
-    let generation = cloud.state.generation();
+    let cache = &cloud.apigw;
+    let generation = cache.generation.get();
     if let Some(hit) = cache.apis.get(generation, &api_id.to_owned()) {
         return Ok(hit);
     }
@@ -58,8 +60,8 @@ pub async fn api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Arc
 
 /// The VPC link (v1) `id` (`None` if there is none), cached like [`api`].
 pub async fn vpc_link(cloud: &SharedCloud, id: &str) -> anyhow::Result<Option<Arc<VpcLink>>> {
-    let cache = CACHE.get(cloud);
-    let generation = cloud.state.generation();
+    let cache = &cloud.apigw;
+    let generation = cache.generation.get();
     if let Some(hit) = cache.links.get(generation, &id.to_owned()) {
         return Ok(hit);
     }
@@ -93,8 +95,8 @@ pub async fn vpc_link(cloud: &SharedCloud, id: &str) -> anyhow::Result<Option<Ar
 /// The VPC link v2 `id` (`None` if there is none), cached like [`api`]. Read with moto's `apigatewayv2`
 /// REST API (`GET /v2/vpclinks/{id}`), for which the crate has no SDK.
 pub async fn vpc_link_v2(cloud: &SharedCloud, id: &str) -> anyhow::Result<Option<Arc<VpcLinkV2>>> {
-    let cache = CACHE.get(cloud);
-    let generation = cloud.state.generation();
+    let cache = &cloud.apigw;
+    let generation = cache.generation.get();
     if let Some(hit) = cache.links_v2.get(generation, &id.to_owned()) {
         return Ok(hit);
     }

@@ -34,9 +34,26 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::{HeaderValue, Request, Response, header, request::Parts};
 
-use crate::SharedCloud;
+use crate::{
+    SharedCloud,
+    service::{Handled, Service, Write},
+};
 use model::{Integration, IntegrationType, RestApi, Stage};
 use routing::Route;
+
+/// API Gateway as the edge sees it: execute-api traffic; its snapshots are stale after API Gateway writes
+/// (REST and v2 share the `apigateway` signing name: VPC links v2 are read too).
+pub const SERVICE: Service = Service {
+    name: "apigateway",
+    handle: |cloud, req| -> Handled<'_> { Box::pin(handle(cloud, req)) },
+    written,
+};
+
+fn written(cloud: &SharedCloud, write: &Write<'_>) {
+    if write.touches(&["apigateway"]) {
+        cloud.apigw.generation.bump();
+    }
+}
 
 /// Serves `req` if it is execute-api traffic (either URL form); otherwise gives it back.
 ///

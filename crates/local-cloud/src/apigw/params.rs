@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use http::HeaderMap;
 
-use crate::elb::rules::query_pairs;
+use crate::shared::url::query_pairs;
 
 /// Replaces `${stageVariables.name}` with the stage's value (unknown names become empty, as on AWS).
 pub fn render_stage_variables(text: &str, vars: &BTreeMap<String, String>) -> String {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::model::{Method, Resource, RestApi};
-use crate::elb::rules::percent_decode;
+use crate::shared::url::percent_decode;
 
 /// One segment of a resource path template.
 #[derive(Debug, Clone, PartialEq, Eq)]

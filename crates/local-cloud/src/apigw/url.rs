@@ -2,9 +2,7 @@
 //! `http://127.0.0.1:PORT/restapis/{id}/{stage}/_user_request_/{path}` and
 //! `http://{id}.execute-api.localhost:PORT/{stage}/{path}`.
 
-/// The host suffix of the virtual-host form.
-pub const HOST_SUFFIX: &str = ".execute-api.localhost";
-const USER_REQUEST: &str = "_user_request_";
+use crate::contract::urls::{EXECUTE_API_HOST_SUFFIX as HOST_SUFFIX, USER_REQUEST};
 
 /// An execute-api request, located.
 #[derive(Debug, Clone, PartialEq, Eq)]

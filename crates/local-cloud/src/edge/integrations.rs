@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::{
     json_response,
-    proxy::{MotoProxy, changes_deployed_state, signing_service},
+    proxy::{MotoProxy, signing_service},
 };
 use crate::{SharedCloud, state::IntegrationKey};
 
@@ -80,9 +80,7 @@ pub async fn forward(
     {
         return patch_locally(cloud, proxy, req, key, &ops).await;
     }
-    let bumps = changes_deployed_state(&req);
     let body = req.body().clone();
-    let path = req.uri().path().to_owned();
     let resp = match proxy.forward(req).await {
         Ok(resp) => resp,
         Err(e) => {
@@ -92,15 +90,6 @@ pub async fn forward(
             );
         }
     };
-    if bumps {
-        changed(cloud);
-    }
-    if method == Method::DELETE
-        && resp.status().is_success()
-        && let Some(function) = deleted_function(&path)
-    {
-        cloud.lambda.forget(&function);
-    }
     match call {
         Some(call) if resp.status().is_success() => after_moto(cloud, call, &method, &body, resp),
         _ => resp,
@@ -206,23 +195,17 @@ async fn patch_locally(
         ops,
     );
     save_logged(&cloud.config.state_dir, &extras);
-    changed(cloud);
+    let write = crate::service::Write {
+        api: Some("apigateway"),
+        method: &Method::PATCH,
+        path: &format!(
+            "/restapis/{}/resources/{}/methods/{}/integration",
+            key.0, key.1, key.2
+        ),
+        status: StatusCode::OK,
+    };
+    super::written(cloud, &write);
     overlay(current, extras.get(key), None)
-}
-
-/// The function a Lambda `DeleteFunction` call (`DELETE /2015-03-31/functions/{name}`) deletes.
-fn deleted_function(path: &str) -> Option<String> {
-    let name = path
-        .strip_prefix("/2015-03-31/functions/")?
-        .trim_end_matches('/');
-    (!name.is_empty() && !name.contains('/')).then(|| super::invoke::percent_decode(name))
-}
-
-/// Deployed state changed: the data plane's caches reload (API Gateway and ELB by generation, Lambda by
-/// invalidation).
-fn changed(cloud: &SharedCloud) {
-    cloud.state.bump();
-    cloud.lambda.invalidate();
 }
 
 /// The [`EXTRA_FIELDS`] present in a PutIntegration body.

@@ -1,9 +1,9 @@
 //! Forwarding AWS API calls to moto unchanged (Host and Authorization included: SigV4 signs Host), and
-//! deciding which forwarded calls change deployed state.
+//! reading which API a call is for (its SigV4 signing name).
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
-use http::{HeaderMap, Method, Request, Response, header};
+use http::{HeaderMap, Request, Response, header};
 use http_body_util::{BodyExt, Full};
 use hyper_util::{
     client::legacy::{Client, connect::HttpConnector},
@@ -18,25 +18,6 @@ const HOP_BY_HOP: [header::HeaderName; 6] = [
     header::TRAILER,
     header::UPGRADE,
     header::EXPECT,
-];
-
-/// Services whose writes never change what the data plane reads (its caches of API Gateway, Lambda and
-/// ELBv2 state): their calls do not bump [`crate::state::State`]'s generation.
-const DATA_ONLY_SERVICES: [&str; 14] = [
-    "dynamodb",
-    "sqs",
-    "sns",
-    "s3",
-    "logs",
-    "events",
-    "states",
-    "kinesis",
-    "firehose",
-    "sts",
-    "xray",
-    "monitoring",
-    "secretsmanager",
-    "ssm",
 ];
 
 /// A client for moto's port.
@@ -93,14 +74,6 @@ fn without_hop_by_hop(mut headers: HeaderMap) -> HeaderMap {
     headers
 }
 
-/// Whether forwarding `req` may change deployed state: any write, except to a data-only service.
-pub fn changes_deployed_state(req: &Request<Bytes>) -> bool {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return false;
-    }
-    !signing_service(req).is_some_and(|s| DATA_ONLY_SERVICES.contains(&s))
-}
-
 /// The service in the SigV4 credential scope (`Credential=AKID/DATE/REGION/SERVICE/aws4_request`).
 pub fn signing_service(req: &Request<Bytes>) -> Option<&str> {
     let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -111,6 +84,7 @@ pub fn signing_service(req: &Request<Bytes>) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::Method;
 
     fn signed(method: Method, service: &str) -> Request<Bytes> {
         let auth = format!(
@@ -136,24 +110,5 @@ mod tests {
             .body(Bytes::new())
             .unwrap();
         assert_eq!(signing_service(&unsigned), None);
-    }
-
-    #[test]
-    fn control_plane_writes_change_state_and_data_writes_do_not() {
-        assert!(changes_deployed_state(&signed(Method::PUT, "apigateway")));
-        assert!(changes_deployed_state(&signed(
-            Method::POST,
-            "elasticloadbalancing"
-        )));
-        assert!(changes_deployed_state(&signed(Method::POST, "lambda")));
-        assert!(!changes_deployed_state(&signed(Method::GET, "apigateway")));
-        assert!(!changes_deployed_state(&signed(Method::POST, "dynamodb")));
-        assert!(!changes_deployed_state(&signed(Method::PUT, "s3")));
-        let reset = Request::builder()
-            .method(Method::POST)
-            .uri("/moto-api/reset")
-            .body(Bytes::new())
-            .unwrap();
-        assert!(changes_deployed_state(&reset));
     }
 }

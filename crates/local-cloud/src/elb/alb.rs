@@ -7,12 +7,13 @@ use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, Uri, request::Parts};
 
 use super::{
-    DispatchError, http_target, lambda_target,
+    DispatchError, lambda_target,
     model::{Action, LoadBalancer, TargetGroup, TargetType},
     pages,
     rules::{self, RequestFacts},
 };
 use crate::SharedCloud;
+use crate::shared::http_client;
 
 /// ALB's default idle timeout: the longest a target may take to answer.
 const TARGET_TIMEOUT: Duration = Duration::from_secs(60);
@@ -138,9 +139,9 @@ async fn forward(
                     return pages::error_page(StatusCode::BAD_GATEWAY);
                 }
             };
-            match http_target::send(req, TARGET_TIMEOUT).await {
+            match http_client::send(req, TARGET_TIMEOUT).await {
                 Ok(resp) => resp,
-                Err(http_target::ForwardError::Timeout) => {
+                Err(http_client::ForwardError::Timeout) => {
                     pages::error_page(StatusCode::GATEWAY_TIMEOUT)
                 }
                 Err(err) => {

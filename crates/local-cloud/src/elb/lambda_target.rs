@@ -13,8 +13,9 @@ use bytes::Bytes;
 use http::{HeaderMap, Response, StatusCode, request::Parts};
 use serde_json::Value;
 
-use super::{model::TargetGroup, pages, policy, rules::query_pairs};
+use super::{model::TargetGroup, pages};
 use crate::{SharedCloud, config::ACCOUNT_ID, lambda::Invocation};
+use crate::{lambda::policy, shared::url::query_pairs};
 
 /// Whether a body of this content type is sent to the function as text (otherwise base64).
 pub fn is_text(content_type: Option<&str>) -> bool {

@@ -9,25 +9,31 @@ use elbv2::types::{
     ActionTypeEnum, LoadBalancerTypeEnum, RedirectActionStatusCodeEnum, TargetTypeEnum,
 };
 
-use super::{
-    cache::{GenCache, PerCloud},
-    matchers::Cidr,
-    model::{
-        Action, Condition, ElbWorld, LbKind, Listener, LoadBalancer, Redirect, Rule, Target,
-        TargetGroup, TargetType,
+use super::model::{
+    Action, Condition, ElbWorld, LbKind, Listener, LoadBalancer, Redirect, Rule, Target,
+    TargetGroup, TargetType,
+};
+use crate::{
+    SharedCloud,
+    shared::{
+        cache::{GenCache, Generation},
+        matchers::Cidr,
     },
 };
-use crate::SharedCloud;
 
+/// The load balancers' view of deployed state, held on the [`Cloud`](crate::Cloud): the ELB world as last
+/// read, valid for one generation (bumped by ELBv2 and CloudFormation writes).
 #[derive(Default)]
-struct WorldCache(GenCache<(), Arc<ElbWorld>>);
-static WORLD: PerCloud<WorldCache> = PerCloud::new();
+pub struct Snapshots {
+    pub generation: Generation,
+    world: GenCache<(), Arc<ElbWorld>>,
+}
 
 /// The load balancers as currently deployed; reloaded only when deployed state changed.
 pub async fn world(cloud: &SharedCloud) -> anyhow::Result<Arc<ElbWorld>> {
-    let cache = WORLD.get(cloud);
-    let generation = cloud.state.generation();
-    if let Some(world) = cache.0.get(generation, &()) {
+    let cache = &cloud.elb;
+    let generation = cache.generation.get();
+    if let Some(world) = cache.world.get(generation, &()) {
         return Ok(world);
     }
     let started = std::time::Instant::now();
@@ -43,7 +49,7 @@ pub async fn world(cloud: &SharedCloud) -> anyhow::Result<Arc<ElbWorld>> {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "loaded ELB snapshot"
     );
-    cache.0.insert(generation, (), world.clone());
+    cache.world.insert(generation, (), world.clone());
     Ok(world)
 }
 

@@ -3,20 +3,16 @@
 //! only, from the host through the edge ([`public`]).
 //!
 //! [`load`] reads the deployed state into [`model`] (cached per generation); [`rules`] picks a listener
-//! rule; [`alb`] and [`nlb`] serve a request; [`lambda_target`] runs `lambda` target groups;
-//! [`http_target`] makes real HTTP calls; [`policy`] reads Lambda resource policies (also used by API
-//! Gateway).
+//! rule; [`alb`] and [`nlb`] serve a request; [`lambda_target`] runs `lambda` target groups (checking the
+//! function's resource policy, [`crate::lambda::policy`]); `ip` targets get real HTTP calls
+//! ([`crate::shared::http_client`]).
 
 pub mod alb;
-pub mod cache;
-pub mod http_target;
 pub mod lambda_target;
 pub mod load;
-pub mod matchers;
 pub mod model;
 pub mod nlb;
 pub mod pages;
-pub mod policy;
 pub mod public;
 pub mod rules;
 
@@ -25,8 +21,37 @@ use std::net::IpAddr;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
-use crate::SharedCloud;
+use crate::{
+    SharedCloud,
+    service::{Handled, Service, Write},
+};
 use model::LbKind;
+
+/// The load balancers as the edge sees them: internet-facing ones at `/_elb/...` ([`public`]); their
+/// snapshot is stale after ELBv2 writes.
+pub const SERVICE: Service = Service {
+    name: "elasticloadbalancing",
+    handle: |cloud, req| -> Handled<'_> {
+        Box::pin(async move {
+            if req
+                .uri()
+                .path()
+                .starts_with(crate::contract::urls::ELB_PREFIX)
+            {
+                Ok(public::handle(cloud, req).await)
+            } else {
+                Err(req)
+            }
+        })
+    },
+    written,
+};
+
+fn written(cloud: &SharedCloud, write: &Write<'_>) {
+    if write.touches(&["elasticloadbalancing"]) {
+        cloud.elb.generation.bump();
+    }
+}
 
 /// Why a load balancer could not produce an HTTP response (the connection-level failures).
 #[derive(Debug)]

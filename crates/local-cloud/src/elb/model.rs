@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::matchers::Cidr;
+use crate::shared::matchers::Cidr;
 
 /// Every load balancer and target group of the account.
 #[derive(Debug, Default, Clone)]

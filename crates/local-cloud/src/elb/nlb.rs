@@ -8,11 +8,12 @@ use bytes::Bytes;
 use http::{Request, Response};
 
 use super::{
-    DispatchError, alb, http_target,
+    DispatchError, alb,
     model::{Action, ElbWorld, LbKind, LoadBalancer, TargetType},
     rules,
 };
 use crate::SharedCloud;
+use crate::shared::http_client;
 
 /// How long an `ip` target may take; callers (API Gateway) apply their own, shorter, limits.
 const TARGET_TIMEOUT: Duration = Duration::from_secs(350);
@@ -75,10 +76,10 @@ pub async fn serve(
             let (parts, body) = req.into_parts();
             let req = alb::with_authority(parts, body, &target.id, target_port)
                 .map_err(|e| DispatchError::Unreachable(format!("target {}: {e}", target.id)))?;
-            http_target::send(req, TARGET_TIMEOUT)
+            http_client::send(req, TARGET_TIMEOUT)
                 .await
                 .map_err(|e| match e {
-                    http_target::ForwardError::Timeout => DispatchError::Timeout,
+                    http_client::ForwardError::Timeout => DispatchError::Timeout,
                     other => DispatchError::Unreachable(format!(
                         "target {}:{target_port}: {other}",
                         target.id

@@ -10,8 +10,7 @@ use http::{Request, Response, StatusCode, Uri, header::HOST};
 use super::{DispatchError, load, pages};
 use crate::{SharedCloud, edge::json_response};
 
-/// The path prefix of the edge route.
-pub const PREFIX: &str = "/_elb/";
+use crate::contract::urls::ELB_PREFIX as PREFIX;
 
 /// `/_elb/{dns}:{port}/{rest}` -> (dns, port, `/{rest}`); the port defaults to 80.
 pub fn parse(path: &str) -> Option<(&str, u16, String)> {

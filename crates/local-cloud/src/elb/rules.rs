@@ -8,9 +8,10 @@ use std::{
 
 use http::HeaderMap;
 
-use super::{
+use super::model::{Condition, Listener, Redirect, Rule};
+use crate::shared::{
     matchers::wildcard,
-    model::{Condition, Listener, Redirect, Rule},
+    url::{percent_decode, query_pairs},
 };
 
 /// What rule conditions look at.
@@ -54,38 +55,6 @@ fn strip_port(host: &str) -> &str {
             host
         }
     })
-}
-
-/// Decodes `%XX` escapes (invalid escapes are kept as they are).
-pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
-}
-
-/// `a=1&b=2&a` as (key, value) pairs, neither decoded.
-pub fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').unwrap_or((p, "")))
 }
 
 impl Condition {
@@ -186,9 +155,9 @@ pub fn next_roll() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::elb::{
-        matchers::Cidr,
-        model::{Action, Condition as C},
+    use crate::{
+        elb::model::{Action, Condition as C},
+        shared::matchers::Cidr,
     };
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
@@ -394,13 +363,8 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(percent_decode("a%20b%2Fc%zz%4"), "a b/c%zz%4");
         assert_eq!(strip_port("example.com:80"), "example.com");
         assert_eq!(strip_port("[::1]:80"), "[::1]");
         assert_eq!(strip_port("example.com"), "example.com");
-        assert_eq!(
-            query_pairs("a=1&&b&c=x=y").collect::<Vec<_>>(),
-            vec![("a", "1"), ("b", ""), ("c", "x=y")]
-        );
     }
 }

@@ -6,7 +6,7 @@
 //! function's output ([`capture`], [`logs`]) go to its log group in moto off the response path ([`cloudwatch`]).
 //!
 //! Configuration cache: GetFunction is called on the first invocation of a function, then again only when
-//! [`LambdaService::invalidate`] was called since (the edge calls it on every control-plane write it forwards)
+//! [`LambdaService::invalidate`] was called since (on every Lambda or CloudFormation write, see [`service`])
 //! or when the entry is older than [`LambdaOptions::config_ttl`] (a safety net for writes that bypass the edge).
 //! A re-read that finds the same configuration keeps the warm instances; a changed one (code, environment,
 //! timeout, memory, ...) starts a new pool and retires the old one.
@@ -16,9 +16,12 @@ pub mod cloudwatch;
 pub mod code;
 pub mod function;
 pub mod instance;
+pub mod invoke;
 pub mod logs;
+pub mod policy;
 pub mod pool;
 pub mod runtime_api;
+pub mod service;
 
 use std::{
     collections::HashMap,
@@ -109,6 +112,8 @@ pub struct LambdaService {
     functions: Mutex<HashMap<String, Arc<Slot>>>,
     /// Bumped by [`LambdaService::invalidate`]; cached entries of an older epoch are re-read.
     epoch: AtomicU64,
+    /// Resource policies as last read ([`policy`]).
+    pub policies: policy::Policies,
     shutting_down: AtomicBool,
 }
 
@@ -149,6 +154,7 @@ impl LambdaService {
             }),
             functions: Mutex::new(HashMap::new()),
             epoch: AtomicU64::new(0),
+            policies: policy::Policies::default(),
             shutting_down: AtomicBool::new(false),
         }
     }

@@ -40,10 +40,10 @@ pub fn invoke_api_target(req: &Request<Bytes>) -> Option<InvokeTarget> {
         .flat_map(|q| q.split('&'))
         .find_map(|kv| {
             let (k, v) = kv.split_once('=')?;
-            (k == "Qualifier").then(|| percent_decode(v))
+            (k == "Qualifier").then(|| crate::shared::url::percent_decode(v))
         });
     Some(InvokeTarget {
-        function: percent_decode(name),
+        function: crate::shared::url::percent_decode(name),
         qualifier,
     })
 }
@@ -286,29 +286,6 @@ fn header<'a>(req: &'a Request<Bytes>, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Decodes `%XX` escapes (function names in paths may be URL-encoded ARNs); other bytes pass through.
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).and_then(|&b| hex(b)),
-                bytes.get(i + 2).and_then(|&b| hex(b)),
-            )
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,11 +345,5 @@ mod tests {
             "a JSON array is refused"
         );
         assert_eq!(decode_client_context("not base64!"), None);
-    }
-
-    #[test]
-    fn percent_decoding_keeps_malformed_escapes() {
-        assert_eq!(percent_decode("a%3Ab%2"), "a:b%2");
-        assert_eq!(percent_decode("%zz"), "%zz");
     }
 }

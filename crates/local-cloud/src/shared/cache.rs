@@ -1,47 +1,29 @@
-//! Caches of deployed state kept per [`Cloud`](crate::Cloud) and per generation of that state, so warm
-//! requests make no AWS API calls and any control-plane write (which bumps the generation) is seen next time.
+//! Caches of deployed state, valid for one generation of it: warm requests make no AWS API calls, and any
+//! control-plane write that a service declares stale-making (which bumps the generation) is seen next time.
 
 use std::{
     collections::HashMap,
     hash::Hash,
-    sync::{Arc, Mutex, PoisonError, Weak},
+    sync::{
+        Mutex, PoisonError,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
-use crate::{Cloud, SharedCloud};
+/// A service's generation of deployed state: bumped by the control-plane writes that make its view stale
+/// (see [`crate::service::Service::written`]).
+#[derive(Debug, Default)]
+pub struct Generation(AtomicU64);
 
-/// One `T` per live [`Cloud`], without a field on `Cloud` itself. Holding a `Weak` keeps the `Cloud`'s
-/// allocation (not the `Cloud`) alive, so its address cannot be reused while its slot exists; slots of
-/// dropped clouds are removed on the next lookup.
-pub struct PerCloud<T> {
-    slots: Mutex<Vec<(Weak<Cloud>, Arc<T>)>>,
-}
-
-impl<T: Default> PerCloud<T> {
-    pub const fn new() -> Self {
-        PerCloud {
-            slots: Mutex::new(Vec::new()),
-        }
+impl Generation {
+    /// The current generation.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
     }
 
-    /// The value for `cloud`, created on first use.
-    pub fn get(&self, cloud: &SharedCloud) -> Arc<T> {
-        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-        slots.retain(|(cloud, _)| cloud.strong_count() > 0);
-        if let Some((_, value)) = slots
-            .iter()
-            .find(|(c, _)| std::ptr::eq(c.as_ptr(), Arc::as_ptr(cloud)))
-        {
-            return value.clone();
-        }
-        let value = Arc::new(T::default());
-        slots.push((Arc::downgrade(cloud), value.clone()));
-        value
-    }
-}
-
-impl<T: Default> Default for PerCloud<T> {
-    fn default() -> Self {
-        Self::new()
+    /// Marks the service's view of deployed state as stale.
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
     }
 }
 

@@ -6,11 +6,13 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use serde_json::Value;
 
-use super::{
-    cache::{GenCache, PerCloud},
-    matchers::wildcard,
+use crate::{
+    SharedCloud,
+    shared::{
+        cache::{GenCache, Generation},
+        matchers::wildcard,
+    },
 };
-use crate::SharedCloud;
 
 /// The principal API Gateway invokes as.
 pub const APIGATEWAY: &str = "apigateway.amazonaws.com";
@@ -145,18 +147,22 @@ pub fn allows(statements: &[Statement], caller: &Caller<'_>) -> bool {
     !applicable.iter().any(|s| !s.allow) && applicable.iter().any(|s| s.allow)
 }
 
+/// The resource policies as last read, held by the [`LambdaService`](super::LambdaService): valid for one
+/// generation (bumped by Lambda and CloudFormation writes).
 #[derive(Default)]
-struct Policies(GenCache<String, Arc<Vec<Statement>>>);
-static POLICIES: PerCloud<Policies> = PerCloud::new();
+pub struct Policies {
+    pub generation: Generation,
+    statements: GenCache<String, Arc<Vec<Statement>>>,
+}
 
 /// The statements of `function`'s resource policy (empty if it has none), cached per generation.
 pub async fn statements(
     cloud: &SharedCloud,
     function: &str,
 ) -> anyhow::Result<Arc<Vec<Statement>>> {
-    let cache = POLICIES.get(cloud);
-    let generation = cloud.state.generation();
-    if let Some(hit) = cache.0.get(generation, &function.to_owned()) {
+    let cache = &cloud.lambda.policies;
+    let generation = cache.generation.get();
+    if let Some(hit) = cache.statements.get(generation, &function.to_owned()) {
         return Ok(hit);
     }
     let out = cloud
@@ -182,7 +188,7 @@ pub async fn statements(
     };
     let statements = Arc::new(statements);
     cache
-        .0
+        .statements
         .insert(generation, function.to_owned(), statements.clone());
     Ok(statements)
 }

@@ -1,0 +1,135 @@
+//! The contract between `cargo xtask` and the daemon, defined once and used by both: the moto version the
+//! launcher is written for, the ready file, the edge's `/_local/...` routes and the local URL forms of
+//! execute-api and internet-facing load balancers.
+
+use serde::{Deserialize, Serialize};
+
+/// The moto release the launcher (`python/local_moto`) is written for; `requirements.txt` pins the same
+/// (checked by a test below).
+pub const PINNED_MOTO: &str = "5.2.1";
+
+/// The file in the state directory that says a daemon is ready (written once it serves, removed when it
+/// stops).
+pub const READY_FILE: &str = "local-cloud.json";
+
+/// What [`READY_FILE`] holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ready {
+    pub pid: u32,
+    pub edge_port: u16,
+    pub moto_port: u16,
+    pub moto_pid: u32,
+    #[serde(default)]
+    pub moto_version: String,
+    /// RFC 3339, seconds.
+    #[serde(default)]
+    pub started_at: String,
+}
+
+/// The edge's own routes (everything else is AWS traffic).
+pub mod routes {
+    /// `GET`: the daemon's status (JSON): ports, moto's health, the services' generations.
+    pub const STATUS: &str = "/_local/status";
+    /// `POST`: writes out the function logs still queued for CloudWatch Logs.
+    pub const LAMBDA_LOGS_FLUSH: &str = "/_local/lambda/logs/flush";
+    /// `POST {INVOKE}{function arn}`: an invocation moto makes (SNS, S3, EventBridge, ...), run by our runtime.
+    pub const LAMBDA_INVOKE: &str = "/_local/lambda/invoke/";
+    const FUNCTIONS: &str = "/_local/lambda/functions/";
+    const INSTANCES: &str = "/instances";
+
+    /// `DELETE`: stops a function's idle instances, so the next invocation is a cold start.
+    pub fn lambda_instances(function: &str) -> String {
+        format!("{FUNCTIONS}{function}{INSTANCES}")
+    }
+
+    /// The function of a [`lambda_instances`] path (still percent-encoded).
+    pub fn parse_lambda_instances(path: &str) -> Option<&str> {
+        path.strip_prefix(FUNCTIONS)?
+            .strip_suffix(INSTANCES)
+            .filter(|f| !f.is_empty())
+    }
+
+    /// The function ARN of a [`LAMBDA_INVOKE`] path (still percent-encoded).
+    pub fn parse_lambda_invoke(path: &str) -> Option<&str> {
+        path.strip_prefix(LAMBDA_INVOKE).filter(|a| !a.is_empty())
+    }
+}
+
+/// The local URL forms of what AWS serves on its own domains.
+pub mod urls {
+    /// The host suffix of execute-api's virtual-host form: `http://{api_id}.execute-api.localhost:{port}/{stage}/...`.
+    pub const EXECUTE_API_HOST_SUFFIX: &str = ".execute-api.localhost";
+    /// The marker of execute-api's path form: `http://127.0.0.1:{port}/restapis/{api_id}/{stage}/_user_request_/...`.
+    pub const USER_REQUEST: &str = "_user_request_";
+    /// The edge's route to internet-facing load balancers: `/_elb/{dns_name}:{port}/{path}`.
+    pub const ELB_PREFIX: &str = "/_elb/";
+
+    /// `http://{api_id}.execute-api.localhost:{port}{path}` (`path` empty or starting with `/`).
+    pub fn execute_api(api_id: &str, port: impl std::fmt::Display, path: &str) -> String {
+        format!("http://{api_id}{EXECUTE_API_HOST_SUFFIX}:{port}{path}")
+    }
+
+    /// The path form of the same request on 127.0.0.1, for clients that cannot resolve `*.localhost`.
+    pub fn execute_api_path_form(
+        port: impl std::fmt::Display,
+        api_id: &str,
+        stage: &str,
+        rest: &str,
+    ) -> String {
+        format!("http://127.0.0.1:{port}/restapis/{api_id}/{stage}/{USER_REQUEST}/{rest}")
+    }
+
+    /// `{edge}/_elb/{dns}:{port}/{path}` (`path` without its leading `/`).
+    pub fn elb(edge_url: &str, dns: &str, port: impl std::fmt::Display, path: &str) -> String {
+        format!(
+            "{}{ELB_PREFIX}{dns}:{port}/{path}",
+            edge_url.trim_end_matches('/')
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirements_pin_the_moto_the_launcher_is_written_for() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let requirements = std::fs::read_to_string(root.join("requirements.txt")).unwrap();
+        assert!(
+            requirements
+                .lines()
+                .any(|l| l.trim() == format!("moto[server]=={PINNED_MOTO}")),
+            "requirements.txt must pin moto[server]=={PINNED_MOTO} (crates/local-cloud/src/contract.rs)"
+        );
+    }
+
+    #[test]
+    fn routes_round_trip() {
+        let path = routes::lambda_instances("fn%3A1");
+        assert_eq!(routes::parse_lambda_instances(&path), Some("fn%3A1"));
+        assert_eq!(
+            routes::parse_lambda_instances("/_local/lambda/functions//instances"),
+            None
+        );
+        let invoke = format!("{}arn%3Aaws", routes::LAMBDA_INVOKE);
+        assert_eq!(routes::parse_lambda_invoke(&invoke), Some("arn%3Aaws"));
+        assert_eq!(routes::parse_lambda_invoke(routes::LAMBDA_INVOKE), None);
+    }
+
+    #[test]
+    fn url_forms() {
+        assert_eq!(
+            urls::execute_api("abc", 4566, "/prod"),
+            "http://abc.execute-api.localhost:4566/prod"
+        );
+        assert_eq!(
+            urls::execute_api_path_form(4566, "abc", "prod", "hello?x=1"),
+            "http://127.0.0.1:4566/restapis/abc/prod/_user_request_/hello?x=1"
+        );
+        assert_eq!(
+            urls::elb("http://127.0.0.1:4566/", "a.elb.amazonaws.com", 80, "x"),
+            "http://127.0.0.1:4566/_elb/a.elb.amazonaws.com:80/x"
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! Tools every service's data plane uses: generation-keyed caches of deployed state, URL and query helpers,
+//! wildcard and CIDR matchers, and the outbound HTTP client.
+
+pub mod cache;
+pub mod http_client;
+pub mod matchers;
+pub mod url;
