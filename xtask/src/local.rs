@@ -2,8 +2,8 @@
 //! as its child), with its state and logs in `.work/local/`. `deploy` calls [`ensure_up`].
 //!
 //! Files in `.work/local/`: `local-cloud.json` (written by the daemon once ready: pids and ports, removed when
-//! it stops), `local-cloud.log` (the daemon's stderr), `moto.log`, `integrations.json`, `lock` (serialises
-//! `up`/`down` between xtask processes).
+//! it stops), `local-cloud.log` (the daemon's stderr), `moto.log`, `launcher/` (the moto launcher package the
+//! daemon writes at start), `integrations.json`, `lock` (serialises `up`/`down` between xtask processes).
 
 use std::{
     fs,
@@ -26,8 +26,10 @@ use crate::pattern::project_root;
 
 /// The edge port when neither `--port` nor `LOCAL_CLOUD_PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 4566;
-/// The moto release the launcher is written for (crates/local-cloud/python/moto_launcher.py).
+/// The moto release the launcher is written for (crates/local-cloud/python/local_moto/).
 const PINNED_MOTO: &str = "5.2.1";
+/// What moto's command line holds: the daemon runs it as `python -m local_moto ...`.
+const MOTO_LAUNCHER: &str = "local_moto";
 /// How long a fresh daemon may take to be ready (moto starts in about 1 s).
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the daemon may take to stop (it drains requests, stops Lambda instances and moto).
@@ -357,8 +359,8 @@ fn stop(ready: &Ready) -> Result<()> {
     if alive(ready.pid, "local-cloud") {
         terminate(ready.pid, "local-cloud", STOP_TIMEOUT)?;
     }
-    if alive(ready.moto_pid, "moto_launcher") {
-        terminate(ready.moto_pid, "moto_launcher", Duration::from_secs(5))?;
+    if alive(ready.moto_pid, MOTO_LAUNCHER) {
+        terminate(ready.moto_pid, MOTO_LAUNCHER, Duration::from_secs(5))?;
     }
     Ok(())
 }
@@ -441,7 +443,7 @@ fn inspect() -> Health {
         );
         return Health::Degraded(Some(ready), problem);
     }
-    if !alive(ready.moto_pid, "moto_launcher") {
+    if !alive(ready.moto_pid, MOTO_LAUNCHER) {
         let problem = format!("moto (pid {}) is not running", ready.moto_pid);
         return Health::Degraded(Some(ready), problem);
     }
@@ -641,7 +643,7 @@ mod tests {
         let name = exe.file_name().unwrap().to_str().unwrap();
         assert!(alive(me, name));
         assert!(
-            !alive(me, "moto_launcher"),
+            !alive(me, MOTO_LAUNCHER),
             "a reused pid running another program is not ours"
         );
         assert!(!alive(0, name));
