@@ -3,7 +3,6 @@
 and GetResources; CloudFormation RestApis (OpenAPI `Body`), Deployments, Stages and Methods."""
 
 import gc
-import json
 
 import pytest
 from moto.cloudformation import parsing

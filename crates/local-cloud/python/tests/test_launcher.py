@@ -107,6 +107,13 @@ def test_every_service_module_is_wired_and_cloudformation_comes_last():
         assert callable(module.patch), name
 
 
+def test_the_daemon_embeds_every_module_of_the_package():
+    # The same check as moto.rs's own test, for whoever changes the package without building the daemon.
+    moto_rs = (PYTHON_DIR.parent / "src" / "moto.rs").read_text()
+    embedded = re.findall(r'launcher_module!\("([^"]+)"\)', moto_rs)
+    assert sorted(embedded) == sorted(p.name for p in (PYTHON_DIR / "local_moto").glob("*.py"))
+
+
 def test_every_python_file_opens_with_a_docstring():
     for path in sorted((PYTHON_DIR / "local_moto").glob("*.py")) + sorted(pathlib.Path(__file__).parent.glob("*.py")):
         assert path.read_text().startswith('"""'), path
