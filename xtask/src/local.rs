@@ -2,8 +2,8 @@
 //! as its child), with its state and logs in `.work/local/`. `deploy` calls [`ensure_up`].
 //!
 //! Files in `.work/local/`: `local-cloud.json` (written by the daemon once ready: pids and ports, removed when
-//! it stops), `local-cloud.log` (the daemon's stderr), `moto.log`, `integrations.json`, `lock` (serialises
-//! `up`/`down` between xtask processes).
+//! it stops), `local-cloud.log` (the daemon's stderr), `moto.log`, `launcher/` (the moto launcher package the
+//! daemon writes at start), `integrations.json`, `lock` (serialises `up`/`down` between xtask processes).
 
 use std::{
     fs,
@@ -15,7 +15,7 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-use local_cloud::contract::{PINNED_MOTO, READY_FILE, Ready};
+use local_cloud::contract::{MOTO_LAUNCHER, PINNED_MOTO, READY_FILE, Ready};
 use nix::{
     sys::signal::{Signal, kill},
     unistd::Pid,
@@ -328,8 +328,8 @@ fn stop(ready: &Ready) -> Result<()> {
     if alive(ready.pid, "local-cloud") {
         terminate(ready.pid, "local-cloud", STOP_TIMEOUT)?;
     }
-    if alive(ready.moto_pid, "moto_launcher") {
-        terminate(ready.moto_pid, "moto_launcher", Duration::from_secs(5))?;
+    if alive(ready.moto_pid, MOTO_LAUNCHER) {
+        terminate(ready.moto_pid, MOTO_LAUNCHER, Duration::from_secs(5))?;
     }
     Ok(())
 }
@@ -412,7 +412,7 @@ fn inspect() -> Health {
         );
         return Health::Degraded(Some(ready), problem);
     }
-    if !alive(ready.moto_pid, "moto_launcher") {
+    if !alive(ready.moto_pid, MOTO_LAUNCHER) {
         let problem = format!("moto (pid {}) is not running", ready.moto_pid);
         return Health::Degraded(Some(ready), problem);
     }
@@ -612,7 +612,7 @@ mod tests {
         let name = exe.file_name().unwrap().to_str().unwrap();
         assert!(alive(me, name));
         assert!(
-            !alive(me, "moto_launcher"),
+            !alive(me, MOTO_LAUNCHER),
             "a reused pid running another program is not ours"
         );
         assert!(!alive(0, name));

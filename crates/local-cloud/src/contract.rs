@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 /// (checked by a test below).
 pub const PINNED_MOTO: &str = "5.2.1";
 
+/// The Python module moto runs as (`python -m local_moto ...`): what its command line holds.
+pub const MOTO_LAUNCHER: &str = "local_moto";
+
 /// The file in the state directory that says a daemon is ready (written once it serves, removed when it
 /// stops).
 pub const READY_FILE: &str = "local-cloud.json";
@@ -101,6 +104,20 @@ mod tests {
                 .lines()
                 .any(|l| l.trim() == format!("moto[server]=={PINNED_MOTO}")),
             "requirements.txt must pin moto[server]=={PINNED_MOTO} (crates/local-cloud/src/contract.rs)"
+        );
+    }
+
+    #[test]
+    fn the_launcher_refuses_every_moto_but_the_pinned_one() {
+        let launcher = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("python")
+            .join(MOTO_LAUNCHER)
+            .join("launcher.py");
+        let source = std::fs::read_to_string(&launcher).unwrap();
+        assert!(
+            source.contains(&format!("PINNED_MOTO = \"{PINNED_MOTO}\"")),
+            "{} must pin moto {PINNED_MOTO}, as crates/local-cloud/src/contract.rs does",
+            launcher.display()
         );
     }
 

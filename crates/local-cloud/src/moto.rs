@@ -1,8 +1,10 @@
-//! moto as a child process, started through our launcher (`python/moto_launcher.py`).
+//! moto as a child process, started through our launcher: the Python package `local_moto`
+//! (`python/local_moto/`, one module per AWS service whose additions moto needs).
 //!
-//! The launcher is compiled into the daemon and written to the state directory at start, so the binary
-//! needs nothing from the source tree. Stopping closes the launcher's stdin (it exits at EOF, which also
-//! means moto never outlives a daemon that was killed outright), then SIGKILLs it after a grace period.
+//! The package is compiled into the daemon ([`LAUNCHER`]) and written to `<state_dir>/launcher/local_moto/`
+//! at start, so the binary needs nothing from the source tree; it runs as `python -m local_moto` with
+//! `<state_dir>/launcher` first on `PYTHONPATH`. Stopping closes the launcher's stdin (it exits at EOF, which
+//! also means moto never outlives a daemon that was killed outright), then SIGKILLs it after a grace period.
 
 use std::{
     path::{Path, PathBuf},
@@ -16,8 +18,35 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use tokio::process::{Child, ChildStdin, Command};
 
-/// The launcher's source, pinned to the moto version it was written for.
-pub const LAUNCHER: &str = include_str!("../python/moto_launcher.py");
+/// `(file name, source)` of a module of `python/local_moto/`, compiled in.
+macro_rules! launcher_module {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../python/local_moto/", $name)))
+    };
+}
+
+/// The launcher package's files (name, source), pinned to the moto version it was written for. Every `.py`
+/// file of `python/local_moto/` is listed (a test checks it).
+pub const LAUNCHER: &[(&str, &str)] = &[
+    launcher_module!("__init__.py"),
+    launcher_module!("__main__.py"),
+    launcher_module!("launcher.py"),
+    launcher_module!("common.py"),
+    launcher_module!("stepfunctions.py"),
+    launcher_module!("awslambda.py"),
+    launcher_module!("s3.py"),
+    launcher_module!("events.py"),
+    launcher_module!("elbv2.py"),
+    launcher_module!("apigateway.py"),
+    launcher_module!("apigateway_openapi.py"),
+    launcher_module!("apigatewayv2.py"),
+    launcher_module!("ec2.py"),
+    launcher_module!("cloudformation.py"),
+];
+/// The launcher's package, run as `python -m local_moto`.
+pub use crate::contract::MOTO_LAUNCHER as LAUNCHER_PACKAGE;
+/// The directory under the state directory that receives the package and goes on `PYTHONPATH`.
+pub const LAUNCHER_DIR: &str = "launcher";
 /// How long moto may take to answer `/_local/health` after it is spawned.
 pub const START_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -32,7 +61,7 @@ pub struct MotoOptions {
     /// Where the launcher sends the Lambda invocations moto makes.
     pub edge_url: String,
     pub region: String,
-    /// Receives `moto_launcher.py` and `moto.log`.
+    /// Receives the launcher package (`launcher/local_moto/`) and `moto.log`.
     pub state_dir: PathBuf,
 }
 
@@ -50,26 +79,26 @@ pub struct Moto {
 impl Moto {
     /// Spawns the launcher and waits until moto answers `/_local/health`.
     pub async fn start(opts: &MotoOptions) -> Result<Moto> {
-        let launcher = opts.state_dir.join("moto_launcher.py");
-        std::fs::write(&launcher, LAUNCHER)
-            .with_context(|| format!("writing {}", launcher.display()))?;
+        let launcher = opts.state_dir.join(LAUNCHER_DIR);
+        write_launcher(&launcher)?;
         let python = real_python(&opts.python).await?;
         let log = opts.state_dir.join("moto.log");
         let out =
             std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let err = out.try_clone()?;
         let mut child = Command::new(&python)
-            .arg(&launcher)
+            .args(["-m", LAUNCHER_PACKAGE])
             .args(["--host", "127.0.0.1", "--port", &opts.port.to_string()])
             .args(["--edge-url", &opts.edge_url, "--region", &opts.region])
             .arg("--exit-on-stdin-eof")
+            .env("PYTHONPATH", python_path(&launcher)?)
             .env("PYTHONUNBUFFERED", "1")
             .stdin(Stdio::piped())
             .stdout(out)
             .stderr(err)
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("starting {python} {}", launcher.display()))?;
+            .with_context(|| format!("starting {python} -m {LAUNCHER_PACKAGE}"))?;
         let pid = child.id().context("moto exited at once")?;
         tracing::info!(pid, port = opts.port, python, "moto launcher started");
         let stdin = child.stdin.take();
@@ -160,6 +189,33 @@ impl Moto {
     }
 }
 
+/// Writes the launcher package to `<dir>/local_moto/`, replacing whatever an earlier daemon wrote there (a
+/// module since removed from the package must not linger).
+fn write_launcher(dir: &Path) -> Result<()> {
+    let package = dir.join(LAUNCHER_PACKAGE);
+    match std::fs::remove_dir_all(&package) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("removing {}", package.display())),
+    }
+    std::fs::create_dir_all(&package).with_context(|| format!("creating {}", package.display()))?;
+    for (name, source) in LAUNCHER {
+        let path = package.join(name);
+        std::fs::write(&path, source).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// `PYTHONPATH` for the launcher: `dir` first, then whatever the daemon's environment had there.
+fn python_path(dir: &Path) -> Result<std::ffi::OsString> {
+    let mut paths = vec![dir.to_path_buf()];
+    if let Some(inherited) = std::env::var_os("PYTHONPATH") {
+        paths.extend(std::env::split_paths(&inherited).filter(|p| !p.as_os_str().is_empty()));
+    }
+    std::env::join_paths(paths)
+        .with_context(|| format!("{} cannot go on PYTHONPATH", dir.display()))
+}
+
 /// The port in the launcher's start-up line `moto 5.2.1 on http://127.0.0.1:<port>, Lambda invocations to ...`.
 fn announced_port(log: &str) -> Option<u16> {
     log.lines().find_map(|line| {
@@ -235,7 +291,34 @@ pub fn log_tail(path: &Path, n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::announced_port;
+    use std::path::Path;
+
+    use super::{LAUNCHER, LAUNCHER_PACKAGE, announced_port};
+
+    #[test]
+    fn the_embedded_launcher_has_every_module_of_the_package() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("python")
+            .join(LAUNCHER_PACKAGE);
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".py"))
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = LAUNCHER
+            .iter()
+            .map(|(name, _)| (*name).to_owned())
+            .collect();
+        embedded.sort();
+        assert_eq!(
+            embedded,
+            on_disk,
+            "moto::LAUNCHER must list every .py file of {} (a module left out would be missing from the \
+             daemon's copy of the package)",
+            dir.display()
+        );
+    }
 
     #[test]
     fn the_port_comes_from_the_launchers_start_up_line() {

@@ -181,7 +181,7 @@ impl Drop for Daemon {
         if let Some(pid) = self.ready["moto_pid"].as_u64()
             && process_alive(pid as u32)
             && std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| c.contains("moto_launcher"))
+                .is_ok_and(|c| c.contains("local_moto"))
         {
             let _ = Command::new("kill")
                 .args(["-KILL", &pid.to_string()])
@@ -501,10 +501,12 @@ fn moto_does_not_outlive_a_killed_daemon() {
 
 #[test]
 fn launcher_refuses_an_unexpected_moto_version() {
-    let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/moto_launcher.py");
+    // As the daemon runs it: `python -m local_moto` with the package's directory on PYTHONPATH.
+    let package_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
     let out = Command::new(python())
-        .arg(&launcher)
+        .args(["-m", "local_moto"])
         .args(["--port", "1", "--edge-url", "http://127.0.0.1:1"])
+        .env("PYTHONPATH", &package_dir)
         .env("MOTO_LAUNCHER_EXPECT", "0.0.0")
         .output()
         .expect("running python3: install it, e.g. with `cargo xtask setup`");

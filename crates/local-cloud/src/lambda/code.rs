@@ -77,7 +77,7 @@ impl CodeStore {
         }
         let uri: http::Uri = url.parse().with_context(|| format!("bad code URL {url}"))?;
         let response = self.http.get(uri).await.with_context(|| {
-            format!("GET {url} (is moto running through local-cloud's moto_launcher.py?)")
+            format!("GET {url} (is moto running through local-cloud's launcher, local_moto?)")
         })?;
         let status = response.status();
         let body = response
@@ -89,7 +89,7 @@ impl CodeStore {
         if !status.is_success() {
             bail!(
                 "GET {url} returned {status}: {} (the moto launcher serves deployed code there; is moto running \
-                 through local-cloud's moto_launcher.py?)",
+                 through local-cloud's launcher, local_moto?)",
                 String::from_utf8_lossy(&body[..body.len().min(300)])
             );
         }

@@ -1,0 +1,28 @@
+"""local_moto: moto 5.2.1 started the way the local cloud needs it (`python -m local_moto`).
+
+Run by the `local-cloud` daemon (crates/local-cloud/src/moto.rs), which writes this package to
+`<state_dir>/launcher/local_moto/` and starts it with `PYTHONPATH=<state_dir>/launcher`; not meant to be run by
+hand, though it can be (`PYTHONPATH=crates/local-cloud/python python3 -m local_moto --port 0 --edge-url URL`).
+
+`launcher` only wires: it checks moto's version, reads the arguments, applies each service module's additions in
+order (`launcher.SERVICES`), and serves moto behind our `/_local/...` routes. Each service module holds what we
+add to that service of moto, CloudFormation support of its resource types included, and exposes one
+`patch(ctx)`:
+
+  * `stepfunctions`: executions really run, so their Lambda tasks reach the edge.
+  * `awslambda`: every invocation moto makes (SNS, S3, EventBridge, SQS and DynamoDB event source mappings, Step
+    Functions, its own Invoke API) is POSTed to the edge at `{edge}/_local/lambda/invoke/<function-arn>` (our
+    native Lambda runtime) instead of Docker; functions keep `LoggingConfig`; CloudFormation functions and
+    permissions.
+  * `s3`: notification records as AWS sends them; buckets' notifications, public access block and ownership
+    controls in CloudFormation.
+  * `events`: EventBridge rules get Lambda targets; `Ref` of an event bus is its name.
+  * `elbv2`: a load balancer created without `Scheme` is internet-facing; CloudFormation load balancers, target
+    groups, listeners and rules.
+  * `apigateway`: integrations keep `connectionId`, `integrationTarget` and `cacheKeyParameters`, and
+    UpdateIntegration works; CloudFormation RestApi (OpenAPI `Body`), Deployment, Stage and Method.
+  * `apigatewayv2`: AWS::ApiGatewayV2::VpcLink.
+  * `ec2`: security groups' egress rules and deletable internet routing in CloudFormation.
+  * `cloudformation`: stacks fail like AWS's (a `*_FAILED` event naming the resource), `Fn::Cidr`, and moto's
+    model map rebuilt with the models the modules above define.
+"""

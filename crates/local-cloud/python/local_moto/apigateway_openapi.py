@@ -1,0 +1,102 @@
+"""The OpenAPI/Swagger importer behind CloudFormation's AWS::ApiGateway::RestApi `Body` (used by `apigateway`):
+moto 5.2.1's own `put_rest_api` breaks on path-level `parameters` and on the root path, and drops fields."""
+
+# Methods of an OpenAPI path item (the other keys are parameters, summaries, extensions).
+OPENAPI_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"}
+
+
+def openapi_body(props: dict):
+    """The RestApi's `Body` as a dict (a YAML or JSON string parsed); `BodyS3Location` is refused."""
+    if "BodyS3Location" in props:
+        raise NotImplementedError("BodyS3Location is not supported by the local cloud: inline the definition as Body")
+    body = props.get("Body")
+    if isinstance(body, str):
+        import yaml
+
+        body = yaml.safe_load(body)
+    return body
+
+
+def openapi_security(doc: dict, op: dict) -> tuple[str, bool]:
+    """(authorizationType, apiKeyRequired) of an operation: IAM (`x-amazon-apigateway-authtype: awsSigv4`) and
+    API keys are modelled by the local data plane; an authorizer is refused rather than silently left open."""
+    schemes = (doc.get("components") or {}).get("securitySchemes") or doc.get("securityDefinitions") or {}
+    auth, api_key = "NONE", False
+    for requirement in op.get("security", doc.get("security")) or []:
+        for name in requirement:
+            scheme = schemes.get(name) or {}
+            if scheme.get("x-amazon-apigateway-authorizer") or scheme.get("x-amazon-apigateway-authtype") not in (
+                None, "awsSigv4"
+            ):
+                raise NotImplementedError(
+                    f"security scheme `{name}` is an authorizer; the local cloud does not run authorizers yet"
+                )
+            if scheme.get("x-amazon-apigateway-authtype") == "awsSigv4":
+                auth = "AWS_IAM"
+            elif scheme.get("type") == "apiKey":
+                api_key = True
+            else:
+                raise NotImplementedError(f"security scheme `{name}` is not supported by the local cloud")
+    return auth, api_key
+
+
+def resource_for_path(backend, api, path: str):
+    """The API's resource for `path`, creating it and its missing ancestors."""
+    resource = api.get_resource_for_path("/")
+    current = ""
+    for part in [p for p in path.split("/") if p]:
+        current += "/" + part
+        found = api.get_resource_for_path(current)
+        resource = found or backend.create_resource(api.id, resource.id, part)
+    return resource
+
+
+def import_openapi(backend, api, doc: dict) -> None:
+    """Imports an OpenAPI/Swagger `Body` into `api` the way API Gateway does: resources, methods (with IAM or API
+    key requirements), integrations (uppercased types; `connectionId`, `integrationTarget` and
+    `cacheKeyParameters` kept, as PutIntegration keeps them), integration and method responses, binary media types and gateway responses."""
+    for path in sorted(doc.get("paths") or {}):
+        item = doc["paths"][path] or {}
+        resource = resource_for_path(backend, api, path)
+        shared_params = item.get("parameters") or []
+        for key, op in item.items():
+            if key.lower() not in OPENAPI_METHODS or not isinstance(op, dict):
+                continue
+            verb = "ANY" if key.lower() == "x-amazon-apigateway-any-method" else key.upper()
+            auth, api_key = openapi_security(doc, op)
+            request_params = {
+                f"method.request.{'querystring' if p['in'] == 'query' else p['in']}.{p['name']}": bool(p.get("required"))
+                for p in shared_params + (op.get("parameters") or [])
+                if isinstance(p, dict) and p.get("in") in ("path", "query", "header") and p.get("name")
+            }
+            backend.put_method(api.id, resource.id, verb, auth, api_key_required=api_key,
+                               request_parameters=request_params or None)
+            for code in op.get("responses") or {}:
+                backend.put_method_response(api.id, resource.id, verb, str(code), None, None)
+            integ = op.get("x-amazon-apigateway-integration")
+            if not integ:
+                continue
+            args = backend._build_integration_args(integ)
+            args = {k: v for k, v in args.items() if v is not None}
+            args["integration_type"] = str(args.get("integration_type", "")).upper()
+            if "connection_type" in args:
+                args["connection_type"] = str(args["connection_type"]).upper()
+            backend.put_integration(
+                function_id=api.id, resource_id=resource.id, method_type=verb,
+                uri=args.pop("uri", None), integration_method=args.pop("integration_method", None),
+                connection_id=integ.get("connectionId"), integration_target=integ.get("integrationTarget"),
+                cache_key_parameters=integ.get("cacheKeyParameters"), **args,
+            )
+            for response in backend._build_integration_responses_args(integ):
+                backend.put_integration_response(
+                    function_id=api.id, resource_id=resource.id, method_type=verb,
+                    **{k: v for k, v in response.items() if v is not None},
+                )
+    for media_type in doc.get("x-amazon-apigateway-binary-media-types") or []:
+        if media_type not in api.binaryMediaTypes:
+            api.binaryMediaTypes.append(media_type)
+    for response_type, response in (doc.get("x-amazon-apigateway-gateway-responses") or {}).items():
+        backend.put_gateway_response(
+            api.id, response_type, response.get("statusCode"), response.get("responseParameters"),
+            response.get("responseTemplates"),
+        )

@@ -1,0 +1,215 @@
+"""CloudFormation's generic stack machinery: stacks fail like AWS's (a `*_FAILED` event naming the resource instead
+of a silent skip or an HTTP 500), every resource gets its `*_COMPLETE` event, `Fn::Cidr` is evaluated, and moto's
+model map is rebuilt with the models the service modules define. What a service's resources need is in that
+service's module, as moto puts `create_from_cloudformation_json` on the service's model; this one runs last."""
+
+import ipaddress
+import sys
+
+from moto.cloudformation import models as cfn, parsing
+
+from local_moto.common import Context
+
+
+def patch(ctx: Context) -> None:
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()  # the map is built from CloudFormationModel's subclasses: include ours
+    patch_functions()
+    patch_failures(ctx.pinned)
+
+
+class ResourceFailed(Exception):
+    """One resource of a stack could not be created, updated or deleted: becomes a *_FAILED stack event."""
+
+    def __init__(self, logical_id: str, resource_type: str, action: str, reason: str):
+        super().__init__(f"{logical_id} ({resource_type}): {reason}")
+        self.logical_id, self.resource_type, self.action, self.reason = logical_id, resource_type, action, reason
+
+
+def reason_of(error: Exception) -> str:
+    """A readable reason for an exception raised by moto (its API errors carry a message)."""
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    return f"{type(error).__name__}: {message}"
+
+
+def cidr_blocks(ip_block: str, count, cidr_bits) -> list[str]:
+    """`Fn::Cidr`: the first `count` subnets of `ip_block` with `cidr_bits` host bits, as CloudFormation computes
+    them (IPv4 and IPv6 alike)."""
+    network = ipaddress.ip_network(ip_block, strict=False)
+    count, cidr_bits = int(count), int(cidr_bits)
+    new_prefix = network.max_prefixlen - cidr_bits
+    if not 1 <= count <= 256 or new_prefix < network.prefixlen:
+        raise ValueError(f"Fn::Cidr cannot cut {count} blocks of {cidr_bits} host bits from {ip_block}")
+    blocks = []
+    for subnet in network.subnets(new_prefix=new_prefix):
+        blocks.append(str(subnet))
+        if len(blocks) == count:
+            return blocks
+    raise ValueError(f"Fn::Cidr: {ip_block} holds fewer than {count} blocks of {cidr_bits} host bits")
+
+
+def patch_functions() -> None:
+    """Intrinsic functions moto 5.2.1 leaves unevaluated: `Fn::Cidr` (moto passes the object on, and the
+    `Fn::Select` around it fails with KeyError)."""
+    original = parsing.clean_json
+
+    def clean_json(resource_json, resources_map):
+        if isinstance(resource_json, dict) and "Fn::Cidr" in resource_json:
+            ip_block, count, cidr_bits = (clean_json(arg, resources_map) for arg in resource_json["Fn::Cidr"])
+            return cidr_blocks(ip_block, count, cidr_bits)
+        return original(resource_json, resources_map)
+
+    parsing.clean_json = clean_json  # moto's own recursion looks the name up in the module, so it reaches ours
+
+
+def patch_failures(pinned: str) -> None:
+    """Stacks fail like AWS's: an unmodelled type or a raising resource is a *_FAILED event naming the resource
+    and a CREATE_FAILED / UPDATE_FAILED / DELETE_FAILED stack (moto skips the first silently and answers the
+    second with HTTP 500, leaving a half-made stack); each resource created gets a CREATE_COMPLETE event. Types
+    whose update moto cannot do in place are replaced when stateless, else the update fails."""
+    replaceable = {"AWS::Lambda::Permission", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Method",
+                   "AWS::Logs::LogGroup"}
+
+    def stack_of(resources_map):
+        backend = cfn.cloudformation_backends[resources_map._account_id][resources_map._region_name]
+        return backend.stacks.get(resources_map.stack_id)
+
+    def add_event(stack, logical_id, resource_type, status, reason=None, physical_id=""):
+        if stack is None:
+            return
+        stack.events.append(cfn.Event(
+            stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+            physical_resource_id=physical_id or "", resource_type=resource_type, resource_status=status,
+            resource_status_reason=reason, resource_properties=None,
+        ))
+
+    def unsupported(resource_type: str) -> bool:
+        return (resource_type not in parsing.NULL_MODELS and not resource_type.startswith("Custom::")
+                and resource_type not in parsing.get_model_map())
+
+    original_create = parsing.parse_and_create_resource
+    original_update = parsing.parse_and_update_resource
+
+    def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        resource_type = resource_json.get("Type", "")
+        condition = resource_json.get("Condition")
+        if condition and not resources_map.lazy_condition_map[condition]:
+            return None
+        if unsupported(resource_type):
+            raise ResourceFailed(logical_id, resource_type, "CREATE",
+                                 f"{resource_type} is not supported by the local cloud (moto {pinned}'s "
+                                 "CloudFormation does not model it); see docs/local-cloud.md")
+        try:
+            resource = original_create(logical_id, resource_json, resources_map, account_id, region_name)
+        except ResourceFailed:
+            raise
+        except Exception as e:
+            raise ResourceFailed(logical_id, resource_type, "CREATE", reason_of(e)) from e
+        add_event(stack_of(resources_map), logical_id, resource_type, "CREATE_COMPLETE",
+                  physical_id=getattr(resource, "physical_resource_id", ""))
+        return resource
+
+    def parse_and_update_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        resource_type = resource_json.get("Type", "")
+        cls = parsing.resource_class_from_type(resource_type)
+        try:
+            if cls is not None and hasattr(cls.update_from_cloudformation_json, "__isabstractmethod__"):
+                if resource_type not in replaceable:
+                    raise ResourceFailed(logical_id, resource_type, "UPDATE",
+                                         f"updating {resource_type} is not supported by the local cloud: destroy "
+                                         "the deployment and deploy again")
+                old = resources_map._parsed_resources.pop(logical_id, None)
+                if old is not None:
+                    resources_map._delete_resource(old, resources_map._resource_json_map.get(logical_id, resource_json))
+                resources_map._resource_json_map[logical_id] = resource_json
+                resource = original_create(logical_id, resource_json, resources_map, account_id, region_name)
+            else:
+                resource = original_update(logical_id, resource_json, resources_map, account_id, region_name)
+        except ResourceFailed:
+            raise
+        except Exception as e:
+            raise ResourceFailed(logical_id, resource_type, "UPDATE", reason_of(e)) from e
+        add_event(stack_of(resources_map), logical_id, resource_type, "UPDATE_COMPLETE",
+                  physical_id=getattr(resource, "physical_resource_id", ""))
+        return resource
+
+    parsing.parse_and_create_resource = parse_and_create_resource
+    parsing.parse_and_update_resource = parse_and_update_resource
+
+    original_delete_resource = parsing.ResourceMap._delete_resource
+
+    def _delete_resource(self, parsed_resource, resource_json):
+        try:
+            original_delete_resource(self, parsed_resource, resource_json)
+        except Exception as e:
+            raise ResourceFailed(getattr(parsed_resource, "logical_resource_id", "?"), resource_json.get("Type", ""),
+                                 "DELETE", reason_of(e)) from e
+
+    parsing.ResourceMap._delete_resource = _delete_resource
+
+    original_validate_outputs = parsing.ResourceMap.validate_outputs
+
+    def validate_outputs(self):
+        try:
+            original_validate_outputs(self)
+        except AttributeError:
+            pass  # an output reads an attribute of a type moto does not model: that resource fails the stack
+
+    parsing.ResourceMap.validate_outputs = validate_outputs
+
+    def fail(stack, failed: ResourceFailed, stack_status: str):
+        add_event(stack, failed.logical_id, failed.resource_type, f"{failed.action}_FAILED", failed.reason)
+        stack.status = stack_status
+        stack._add_stack_event(stack_status, resource_status_reason=(
+            f"The following resource(s) failed to {failed.action.lower()}: [{failed.logical_id}]."))
+        print(f"stack {stack.name}: {failed}", file=sys.stderr, flush=True)
+
+    original_create_resources = cfn.Stack.create_resources
+    original_stack_update = cfn.Stack.update
+
+    def create_resources(self):
+        try:
+            original_create_resources(self)
+        except ResourceFailed as failed:
+            fail(self, failed, "CREATE_FAILED")
+
+    def update(self, template, role_arn=None, parameters=None, tags=None):
+        try:
+            original_stack_update(self, template, role_arn, parameters, tags)
+        except ResourceFailed as failed:
+            fail(self, failed, "UPDATE_FAILED")
+
+    cfn.Stack.create_resources = create_resources
+    cfn.Stack.update = update
+
+    # Listing a stack's resources or outputs must not create the resources a failed stack never reached (moto's
+    # resource map creates what it is asked for, lazily).
+    def stack_resources(self):
+        rm = self.resource_map
+        return [r for k, r in rm._parsed_resources.items()
+                if k in rm._resource_json_map and r is not None and not isinstance(r, (str, int, float, list, dict))]
+
+    original_outputs = cfn.Stack.outputs.fget
+
+    def outputs(self):
+        if not self.status.endswith("_COMPLETE") or self.status.startswith("DELETE"):
+            return None
+        return original_outputs(self)
+
+    cfn.Stack.stack_resources = property(stack_resources)
+    cfn.Stack.outputs = property(outputs)
+
+    original_delete_stack = cfn.CloudFormationBackend.delete_stack
+
+    def delete_stack(self, name_or_stack_id):
+        stack = self.stacks.get(name_or_stack_id) or next(
+            (s for s in self.stacks.values() if s.name == name_or_stack_id), None)
+        try:
+            original_delete_stack(self, name_or_stack_id)
+        except ResourceFailed as failed:
+            # moto already took the stack out of its list: put it back, failed, as AWS keeps a DELETE_FAILED stack
+            if stack is not None:
+                self.stacks[stack.stack_id] = stack
+                fail(stack, failed, "DELETE_FAILED")
+
+    cfn.CloudFormationBackend.delete_stack = delete_stack

@@ -1,0 +1,88 @@
+"""S3: event notifications reach Lambda in the background with records as AWS writes them, and CloudFormation
+buckets keep their notifications, public access block and ownership controls."""
+
+import datetime
+import functools
+import os
+import time
+
+from moto.s3 import notifications as s3_notifications
+from moto.s3.models import FakeBucket, s3_backends
+from moto.utilities.utils import get_partition
+
+from local_moto.common import Context, in_background
+
+
+def patch(ctx: Context) -> None:
+    # The invocation itself goes through LambdaFunction.invoke, which `awslambda` sends to the edge.
+    s3_notifications._invoke_awslambda = in_background(s3_notifications._invoke_awslambda)
+    s3_notifications._get_s3_event = s3_event_as_aws_sends_it(s3_notifications._get_s3_event)
+    patch_bucket_cloudformation()
+
+
+def aws_time_now() -> str:
+    """Now as AWS writes event times: ISO 8601 in UTC with milliseconds and `Z` (`2026-01-22T10:15:58.456Z`)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def s3_event_as_aws_sends_it(original):
+    """moto 5.2.1's S3 notification records lack what AWS always sends (`userIdentity`, `requestParameters`,
+    `responseElements`, the bucket's `ownerIdentity`, the object's `sequencer`) and write `eventTime` without a zone
+    (`...T10:15:58.456789`); typed event parsers (aws_lambda_events) refuse such a record. Fill them in as AWS
+    writes them (`...T10:15:58.456Z`)."""
+
+    @functools.wraps(original)
+    def s3_event(*args, **kwargs):
+        event = original(*args, **kwargs)
+        for record in event.get("Records", []):
+            record["eventTime"] = aws_time_now()
+            record.setdefault("userIdentity", {"principalId": "AWS:AIDAJDPLRKLG7UEXAMPLE"})
+            record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+            record.setdefault("responseElements", {
+                "x-amz-request-id": os.urandom(8).hex().upper(),
+                "x-amz-id-2": os.urandom(24).hex(),
+            })
+            s3 = record.get("s3", {})
+            s3.get("bucket", {}).setdefault("ownerIdentity", {"principalId": "A3NL1KOZZKExample"})
+            # Increasing per key, as S3's: the time in nanoseconds, in hex.
+            s3.get("object", {}).setdefault("sequencer", f"{time.time_ns():018X}")
+        return event
+
+    return s3_event
+
+
+def patch_bucket_cloudformation() -> None:
+    """AWS::S3::Bucket keeps `NotificationConfiguration` (Lambda, SQS and SNS targets; a SAM `S3` event becomes
+    one), `PublicAccessBlockConfiguration` and `OwnershipControls`: moto 5.2.1 ignores the three, so a bucket made
+    by a stack notified nothing and was not private."""
+    original = FakeBucket.create_from_cloudformation_json.__func__
+    targets = (  # CloudFormation list, its target property, moto's (API) list and target key
+        ("LambdaConfigurations", "Function", "CloudFunctionConfiguration", "CloudFunction"),
+        ("QueueConfigurations", "Queue", "QueueConfiguration", "Queue"),
+        ("TopicConfigurations", "Topic", "TopicConfiguration", "Topic"),
+    )
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        bucket = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        props = cloudformation_json.get("Properties", {})
+        backend = s3_backends[account_id][get_partition(region_name)]
+        notifications = props.get("NotificationConfiguration") or {}
+        config = {}
+        for cfn_list, cfn_target, api_list, api_target in targets:
+            for entry in notifications.get(cfn_list, []):
+                item = {api_target: entry[cfn_target], "Event": [entry["Event"]]}
+                rules = (entry.get("Filter") or {}).get("S3Key", {}).get("Rules")
+                if rules:
+                    item["Filter"] = {"S3Key": {"FilterRule": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
+                config.setdefault(api_list, []).append(item)
+        if config:
+            backend.put_bucket_notification_configuration(bucket.name, config)
+        if props.get("PublicAccessBlockConfiguration"):
+            backend.put_public_access_block(bucket.name, props["PublicAccessBlockConfiguration"])
+        rules = (props.get("OwnershipControls") or {}).get("Rules") or []
+        if rules:
+            backend.put_bucket_ownership_controls(bucket.name, rules[0]["ObjectOwnership"])
+        return bucket
+
+    FakeBucket.create_from_cloudformation_json = classmethod(create)

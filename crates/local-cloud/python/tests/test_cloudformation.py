@@ -1,0 +1,96 @@
+"""Tests of local_moto.cloudformation: stacks fail like AWS's (an unmodelled type or a raising resource is a
+`*_FAILED` event naming it), each resource gets its `CREATE_COMPLETE` event, a failed stack has no outputs,
+non-replaceable updates fail, and `Fn::Cidr` is evaluated."""
+
+import json
+
+import pytest
+
+from conftest import describe
+from local_moto.cloudformation import cidr_blocks
+
+
+def failed_events(stack: dict) -> list[tuple[str, str, str]]:
+    return [(e["LogicalResourceId"], e["ResourceType"], e["ResourceStatus"]) for e in stack["events"]
+            if e["ResourceStatus"].endswith("_FAILED")]
+
+
+def test_an_unsupported_resource_type_fails_the_stack_naming_it(stack):
+    created = stack({"Resources": {
+        "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/cfn/unsupported"}},
+        "Broker": {"Type": "AWS::AmazonMQ::Broker", "DependsOn": "Logs", "Properties": {}},
+    }, "Outputs": {"Endpoint": {"Value": {"Fn::GetAtt": ["Broker", "AmqpEndpoints"]}}}})
+    assert created["StackStatus"] == "CREATE_FAILED"
+    assert failed_events(created) == [("Broker", "AWS::AmazonMQ::Broker", "CREATE_FAILED"),
+                                      (created["StackName"], "AWS::CloudFormation::Stack", "CREATE_FAILED")]
+    reasons = {e["LogicalResourceId"]: e.get("ResourceStatusReason") for e in created["events"]}
+    assert reasons["Broker"] == ("AWS::AmazonMQ::Broker is not supported by the local cloud (moto 5.2.1's "
+                                 "CloudFormation does not model it); see docs/local-cloud.md")
+    assert reasons[created["StackName"]] == "The following resource(s) failed to create: [Broker]."
+    assert "Outputs" not in created  # a failed stack answers no outputs
+    completed = [e["LogicalResourceId"] for e in created["events"] if e["ResourceStatus"] == "CREATE_COMPLETE"]
+    assert completed == ["Logs"]
+
+
+def test_a_resource_whose_creation_raises_fails_the_stack_naming_it(stack):
+    created = stack({"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {
+        "BodyS3Location": {"Bucket": "specs", "Key": "api.yaml"}}}}})
+    assert created["StackStatus"] == "CREATE_FAILED"
+    assert failed_events(created)[0] == ("Api", "AWS::ApiGateway::RestApi", "CREATE_FAILED")
+    reason = next(e["ResourceStatusReason"] for e in created["events"] if e["LogicalResourceId"] == "Api")
+    assert reason.startswith("NotImplementedError: BodyS3Location is not supported by the local cloud")
+
+
+def test_every_created_resource_gets_its_complete_event(stack):
+    created = stack({"Resources": {
+        "One": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/cfn/one"}},
+        "Two": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/cfn/two"}},
+    }})
+    assert created["StackStatus"] == "CREATE_COMPLETE"
+    complete = {e["LogicalResourceId"]: e["PhysicalResourceId"] for e in created["events"]
+                if e["ResourceStatus"] == "CREATE_COMPLETE" and e["ResourceType"] == "AWS::Logs::LogGroup"}
+    assert complete == {"One": "/cfn/one", "Two": "/cfn/two"}
+
+
+def test_an_update_moto_cannot_make_in_place_replaces_a_stateless_resource_or_fails_the_stack(aws, stack):
+    template = {"Resources": {
+        "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/cfn/replaced"}},
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.70.0.0/16"}},
+    }}
+    cfn = aws("cloudformation")
+    created = stack(template)
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    template["Resources"]["Logs"]["Properties"]["RetentionInDays"] = 7  # a log group is replaced
+    cfn.update_stack(StackName=created["StackName"], TemplateBody=json.dumps(template))
+    assert describe(cfn, created["StackName"])["StackStatus"] == "UPDATE_COMPLETE"
+    groups = aws("logs").describe_log_groups(logGroupNamePrefix="/cfn/replaced")["logGroups"]
+    assert [g.get("retentionInDays") for g in groups] == [7]
+
+    template["Resources"]["Vpc"]["Properties"]["CidrBlock"] = "10.71.0.0/16"  # a VPC is not
+    cfn.update_stack(StackName=created["StackName"], TemplateBody=json.dumps(template))
+    updated = describe(cfn, created["StackName"])
+    assert updated["StackStatus"] == "UPDATE_FAILED"
+    reason = next(e["ResourceStatusReason"] for e in reversed(updated["events"])
+                  if e["LogicalResourceId"] == "Vpc" and e["ResourceStatus"] == "UPDATE_FAILED")
+    assert reason.startswith("updating AWS::EC2::VPC is not supported by the local cloud")
+
+
+def test_fn_cidr_cuts_subnets(aws, stack):
+    created = stack({"Resources": {
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.60.0.0/16"}},
+        "Second": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": {
+            "Fn::Select": [1, {"Fn::Cidr": [{"Fn::GetAtt": ["Vpc", "CidrBlock"]}, 4, 8]}]}}},
+    }})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    subnet = aws("ec2").describe_subnets(SubnetIds=[created["resources"]["Second"]])["Subnets"][0]
+    assert subnet["CidrBlock"] == "10.60.1.0/24"
+
+
+def test_cidr_blocks_as_cloudformation_computes_them():
+    assert cidr_blocks("10.0.0.0/16", 3, 8) == ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"]
+    assert cidr_blocks("192.168.0.0/24", "2", "6") == ["192.168.0.0/26", "192.168.0.64/26"]
+    assert cidr_blocks("2001:db8::/56", 2, 64) == ["2001:db8::/64", "2001:db8:0:1::/64"]
+    with pytest.raises(ValueError, match="cannot cut"):
+        cidr_blocks("10.0.0.0/24", 1, 16)
+    with pytest.raises(ValueError, match="holds fewer than 8"):
+        cidr_blocks("10.0.0.0/24", 8, 6)

@@ -1,0 +1,51 @@
+"""Tests of local_moto.s3: notification records reach Lambda (on the edge) as AWS writes them, and CloudFormation
+buckets keep their notifications, public access block and ownership controls."""
+
+import json
+import re
+import urllib.parse
+
+from conftest import unique
+
+
+def test_a_notification_reaches_the_function_as_aws_writes_it(aws, function, edge):
+    arn = function()["FunctionArn"]
+    bucket = unique("notified")
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    s3.put_object(Bucket=bucket, Key="order.json", Body=b"{}")
+    event = json.loads(edge.wait_for("POST", f"/_local/lambda/invoke/{urllib.parse.quote(arn, safe='')}")["body"])
+    record = event["Records"][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record["eventTime"]), record["eventTime"]
+    assert record["userIdentity"]["principalId"]
+    assert record["requestParameters"] == {"sourceIPAddress": "127.0.0.1"}
+    assert set(record["responseElements"]) == {"x-amz-request-id", "x-amz-id-2"}
+    assert record["s3"]["bucket"]["name"] == bucket
+    assert record["s3"]["bucket"]["ownerIdentity"]["principalId"]
+    assert record["s3"]["object"]["key"] == "order.json"
+    assert re.fullmatch(r"[0-9A-F]{18,}", record["s3"]["object"]["sequencer"])
+
+
+def test_cloudformation_buckets_keep_notifications_public_access_block_and_ownership(aws, function, stack):
+    arn = function()["FunctionArn"]
+    bucket = unique("cfn-bucket")
+    created = stack({"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {
+        "BucketName": bucket,
+        "NotificationConfiguration": {"LambdaConfigurations": [{
+            "Event": "s3:ObjectCreated:*", "Function": arn,
+            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "in/"}]}}}]},
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+    }}}})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    s3 = aws("s3")
+    notifications = s3.get_bucket_notification_configuration(Bucket=bucket)["LambdaFunctionConfigurations"]
+    assert [(n["LambdaFunctionArn"], n["Events"]) for n in notifications] == [(arn, ["s3:ObjectCreated:*"])]
+    assert notifications[0]["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": "in/"}]
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
