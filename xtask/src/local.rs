@@ -3,7 +3,7 @@
 //!
 //! Files in `.work/local/`: `local-cloud.json` (written by the daemon once ready: pids and ports, removed when
 //! it stops), `local-cloud.log` (the daemon's stderr), `moto.log`, `launcher/` (the moto launcher package the
-//! daemon writes at start), `integrations.json`, `lock` (serialises `up`/`down` between xtask processes).
+//! daemon writes at start), `lock` (serialises `up`/`down` between xtask processes).
 
 use std::{
     fs,

@@ -3,10 +3,9 @@
 //!
 //! Order per request: each service of [`SERVICES`] (execute-api, the Lambda Invoke API and `/_local/lambda`
 //! routes, internet-facing load balancers at `/_elb/...`), the edge's `/_local/status`, then [`proxy`] to
-//! moto (with [`integrations`] keeping what moto drops). Each write moto accepts is told to every service
-//! ([`Service::written`]), which drops what it made stale.
+//! moto. Each write moto accepts is told to every service ([`Service::written`]), which drops what it made
+//! stale. What moto lacks is added to moto itself (`python/local_moto`), never recorded on the side here.
 
-pub mod integrations;
 pub mod proxy;
 
 use std::{convert::Infallible, sync::Arc, time::Duration};
@@ -114,7 +113,15 @@ impl Edge {
         }
         let api = proxy::signing_service(&req).map(str::to_owned);
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-        let resp = integrations::forward(&self.cloud, &self.proxy, req).await;
+        let resp = match self.proxy.forward(req).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                return json_response(
+                    StatusCode::BAD_GATEWAY,
+                    &serde_json::json!({"message": format!("{e:#}")}),
+                );
+            }
+        };
         let write = Write {
             api: api.as_deref(),
             method: &method,
@@ -131,13 +138,6 @@ impl Edge {
             Ok(health) => serde_json::json!({"healthy": true, "version": health.version}),
             Err(e) => serde_json::json!({"healthy": false, "error": format!("{e:#}")}),
         };
-        let extras = self
-            .cloud
-            .state
-            .integration_extras
-            .lock()
-            .map(|m| m.len())
-            .unwrap_or(0);
         let mut body = serde_json::json!({
             "edge_url": config.edge_url(),
             "edge_port": config.edge_port,
@@ -146,7 +146,6 @@ impl Edge {
             "region": config.region,
             "state_dir": config.state_dir,
             "generation": self.cloud.generation(),
-            "integration_extras": extras,
             "moto": moto,
         });
         if let (Some(body), Some(info)) = (body.as_object_mut(), self.info.as_object()) {

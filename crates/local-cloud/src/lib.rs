@@ -17,7 +17,6 @@ pub mod loadgen;
 pub mod moto;
 pub mod service;
 pub mod shared;
-pub mod state;
 
 use std::sync::Arc;
 
@@ -29,7 +28,6 @@ pub struct Cloud {
     pub lambda: lambda::LambdaService,
     pub apigw: apigw::load::Snapshots,
     pub elb: elb::load::Snapshots,
-    pub state: state::State,
 }
 
 impl Cloud {
@@ -41,7 +39,6 @@ impl Cloud {
             lambda,
             apigw: Default::default(),
             elb: Default::default(),
-            state: Default::default(),
         }
     }
 

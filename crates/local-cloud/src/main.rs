@@ -17,10 +17,9 @@ use local_cloud::{
     aws::Clients,
     config::{Config, DEFAULT_EDGE_PORT, DEFAULT_REGION},
     contract::{READY_FILE, Ready},
-    edge::{self, Edge, integrations},
+    edge::{self, Edge},
     lambda::LambdaService,
     moto::{Moto, MotoOptions},
-    state::State,
 };
 use tokio::{signal::unix::SignalKind, sync::watch};
 
@@ -47,7 +46,7 @@ struct ServeArgs {
     /// The edge port on 127.0.0.1.
     #[arg(long, default_value_t = DEFAULT_EDGE_PORT)]
     port: u16,
-    /// Holds local-cloud.json, moto.log, integrations.json and unpacked Lambda code.
+    /// Holds local-cloud.json, moto.log, the launcher package and unpacked Lambda code.
     #[arg(long)]
     state_dir: PathBuf,
     /// moto's port (default: a free one).
@@ -91,8 +90,6 @@ async fn serve(args: ServeArgs) -> Result<()> {
         state_dir: state_dir.clone(),
         region: args.region,
     };
-    let state = State::default();
-    *state.integration_extras.lock().expect("fresh lock") = integrations::load(&state_dir)?;
 
     let mut moto = Moto::start(&MotoOptions {
         python: args.python,
@@ -105,9 +102,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.moto_port = moto.port();
     let aws = Clients::new(&config.moto_url(), &config.region).await;
     let lambda = LambdaService::new(&config, aws.clone());
-    let mut cloud = Cloud::new(config, aws, lambda);
-    cloud.state = state;
-    let cloud = Arc::new(cloud);
+    let cloud = Arc::new(Cloud::new(config, aws, lambda));
 
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let ready = Ready {

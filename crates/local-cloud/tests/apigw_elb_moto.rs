@@ -544,11 +544,6 @@ async fn deploy(moto_url: &str, aws: &Clients, zip: &[u8], cloud: &SharedCloud) 
         .send()
         .await
         .unwrap();
-    // What the edge records from the PutIntegration body (moto drops connectionId).
-    cloud.state.integration_extras.lock().unwrap().insert(
-        (api_id.clone(), proxy.clone(), "ANY".to_owned()),
-        json!({"connectionType": "VPC_LINK", "connectionId": "${stageVariables.vpcLinkId}", "timeoutInMillis": 10000}),
-    );
     gw.create_deployment()
         .rest_api_id(&api_id)
         .stage_name("dev")

@@ -1,12 +1,10 @@
 //! Reads a deployed REST API (resources with their methods and integrations, stages, gateway responses) and
 //! VPC links (v1 and v2) from moto's API Gateway API into the plain [`model`](super::model), once per
 //! generation of deployed state.
-//! Integration fields moto drops (`connectionId`, `integrationTarget`, ...) come from the PutIntegration
-//! bodies the edge recorded in [`State::integration_extras`](crate::state::State).
 
 use std::{
     collections::{BTreeMap, HashMap},
-    sync::{Arc, PoisonError},
+    sync::Arc,
     time::Duration,
 };
 
@@ -182,12 +180,6 @@ async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Re
         }
         Err(err) => return Err(anyhow::Error::new(err).context("GetRestApi")),
     };
-    let extras = cloud
-        .state
-        .integration_extras
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
     let mut resources = Vec::new();
     let mut position: Option<String> = None;
     let mut previous: Option<String> = None;
@@ -202,7 +194,7 @@ async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Re
             .await
             .context("GetResources")?;
         for r in out.items() {
-            resources.push(resource(api_id, r, &extras));
+            resources.push(resource(r));
         }
         // Stop at the last page (and never ask for the same page twice).
         match out.position() {
@@ -264,21 +256,13 @@ async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Re
     }))
 }
 
-type Extras = HashMap<crate::state::IntegrationKey, Value>;
-
-fn resource(api_id: &str, r: &apigw::types::Resource, extras: &Extras) -> Resource {
+fn resource(r: &apigw::types::Resource) -> Resource {
     let id = r.id().unwrap_or_default().to_owned();
     let methods = r
         .resource_methods()
         .map(|m| {
             m.iter()
-                .map(|(verb, method)| {
-                    let key = (api_id.to_owned(), id.clone(), verb.to_ascii_uppercase());
-                    (
-                        verb.to_ascii_uppercase(),
-                        self::method(verb, method, extras.get(&key)),
-                    )
-                })
+                .map(|(verb, method)| (verb.to_ascii_uppercase(), self::method(verb, method)))
                 .collect()
         })
         .unwrap_or_default();
@@ -289,12 +273,12 @@ fn resource(api_id: &str, r: &apigw::types::Resource, extras: &Extras) -> Resour
     }
 }
 
-fn method(verb: &str, m: &apigw::types::Method, extras: Option<&Value>) -> Method {
+fn method(verb: &str, m: &apigw::types::Method) -> Method {
     Method {
         http_method: m.http_method().unwrap_or(verb).to_ascii_uppercase(),
         authorization_type: m.authorization_type().unwrap_or("NONE").to_owned(),
         api_key_required: m.api_key_required().unwrap_or(false),
-        integration: m.method_integration().map(|i| integration(i, extras)),
+        integration: m.method_integration().map(integration),
     }
 }
 
@@ -303,17 +287,9 @@ fn map(m: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// The integration as deployed: moto's fields, completed with the recorded PutIntegration body (`extras`)
-/// for what moto does not keep.
-pub fn integration(i: &apigw::types::Integration, extras: Option<&Value>) -> Integration {
-    let extra = |key: &str| extras.and_then(|e| e.get(key));
-    let extra_str = |key: &str| extra(key).and_then(Value::as_str).map(str::to_owned);
-    let kind = match i
-        .r#type()
-        .map(|t| t.as_str().to_owned())
-        .or_else(|| extra_str("type"))
-        .as_deref()
-    {
+/// The integration as deployed (moto keeps every field, connection fields included: `python/local_moto`).
+pub fn integration(i: &apigw::types::Integration) -> Integration {
+    let kind = match i.r#type().map(|t| t.as_str()) {
         Some("AWS") => IntegrationType::Aws,
         Some("AWS_PROXY") => IntegrationType::AwsProxy,
         Some("HTTP") => IntegrationType::Http,
@@ -321,15 +297,10 @@ pub fn integration(i: &apigw::types::Integration, extras: Option<&Value>) -> Int
         Some("MOCK") => IntegrationType::Mock,
         other => IntegrationType::Other(other.unwrap_or_default().to_owned()),
     };
-    // For the fields moto drops or serves stale (after a PATCH the edge answered), the recorded value wins.
-    let connection_type =
-        extra_str("connectionType").or_else(|| i.connection_type().map(|c| c.as_str().to_owned()));
-    let timeout_ms = extra("timeoutInMillis")
-        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
-        .or(match i.timeout_in_millis() {
-            ms if ms > 0 => Some(ms as u64),
-            _ => None,
-        });
+    let timeout_ms = match i.timeout_in_millis() {
+        ms if ms > 0 => Some(ms as u64),
+        _ => None,
+    };
     let responses = i
         .integration_responses()
         .map(|rs| {
@@ -351,28 +322,15 @@ pub fn integration(i: &apigw::types::Integration, extras: Option<&Value>) -> Int
         .unwrap_or_default();
     Integration {
         kind,
-        http_method: i
-            .http_method()
-            .map(str::to_owned)
-            .or_else(|| extra_str("httpMethod")),
-        uri: i.uri().map(str::to_owned).or_else(|| extra_str("uri")),
-        connection_type: if connection_type.as_deref() == Some("VPC_LINK") {
-            ConnectionType::VpcLink
-        } else {
-            ConnectionType::Internet
+        http_method: i.http_method().map(str::to_owned),
+        uri: i.uri().map(str::to_owned),
+        connection_type: match i.connection_type() {
+            Some(apigw::types::ConnectionType::VpcLink) => ConnectionType::VpcLink,
+            _ => ConnectionType::Internet,
         },
-        connection_id: i
-            .connection_id()
-            .map(str::to_owned)
-            .or_else(|| extra_str("connectionId")),
-        integration_target: i
-            .integration_target()
-            .map(str::to_owned)
-            .or_else(|| extra_str("integrationTarget")),
-        credentials: i
-            .credentials()
-            .map(str::to_owned)
-            .or_else(|| extra_str("credentials")),
+        connection_id: i.connection_id().map(str::to_owned),
+        integration_target: i.integration_target().map(str::to_owned),
+        credentials: i.credentials().map(str::to_owned),
         timeout: timeout_ms.map_or(DEFAULT_TIMEOUT, Duration::from_millis),
         request_parameters: map(i.request_parameters()),
         request_templates: map(i.request_templates()),
@@ -403,23 +361,23 @@ mod tests {
     }
 
     #[test]
-    fn extras_fill_what_moto_drops() {
+    fn moto_integrations_become_the_model() {
         let moto = t::Integration::builder()
             .r#type(t::IntegrationType::HttpProxy)
             .http_method("ANY")
             .uri("http://nlb-1.elb.amazonaws.com/{proxy}")
             .connection_type(t::ConnectionType::VpcLink)
+            .connection_id("abc123")
+            .integration_target(
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb/1",
+            )
+            .timeout_in_millis(5000)
             .request_parameters(
                 "integration.request.path.proxy",
                 "method.request.path.proxy",
             )
             .build();
-        let extras = serde_json::json!({
-            "type": "HTTP_PROXY", "connectionType": "VPC_LINK", "connectionId": "abc123",
-            "integrationTarget": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb/1",
-            "timeoutInMillis": 5000
-        });
-        let i = integration(&moto, Some(&extras));
+        let i = integration(&moto);
         assert_eq!(i.kind, IntegrationType::HttpProxy);
         assert_eq!(i.connection_type, ConnectionType::VpcLink);
         assert_eq!(i.connection_id.as_deref(), Some("abc123"));
@@ -439,7 +397,6 @@ mod tests {
             &t::Integration::builder()
                 .r#type(t::IntegrationType::Mock)
                 .build(),
-            None,
         );
         assert_eq!(
             (plain.kind, plain.connection_type, plain.timeout),
