@@ -1,6 +1,8 @@
 //! `cargo xtask ci`: the project's test command, exactly what `.ci/run` and the README run.
 //!
-//! fmt, clippy, the workspace tests (including the fidelity tests against the local cloud), pattern
+//! First it installs what the tests need (`cargo xtask setup`, idempotent, quick when everything is there), so
+//! a fresh machine needs nothing run before it. Then fmt, clippy, the workspace tests (including the fidelity
+//! tests against the local cloud), the moto launcher's own tests (pytest, per service module), pattern
 //! validation, and a full local deploy+verify+destroy of the flagship in both its flavours (Terraform, SAM) and
 //! of a SAM-only pattern; then the cargo-generate template: the sample of CONTRIBUTING.md (`cargo xtask new
 //! orders-queue --iac sam --trigger sqs`, then `cargo xtask test orders-queue`) and the quick subset of
@@ -29,9 +31,12 @@ const LIFECYCLE: [(&str, &str); 3] = [
 ];
 
 pub fn run() -> Result<()> {
+    println!("==> set-up: what the tests need (cargo xtask setup)");
+    crate::setup::run().context("ci step `set-up` failed")?;
     let sh = Shell::new()?;
     sh.change_dir(project_root());
     let xtask = std::env::current_exe()?;
+    let python = crate::setup::python();
     let mut steps: Vec<(&str, xshell::Cmd<'_>)> = vec![
         ("format", cmd!(sh, "cargo fmt --all --check")),
         (
@@ -44,6 +49,10 @@ pub fn run() -> Result<()> {
         (
             "unit, integration and fidelity tests",
             cmd!(sh, "cargo test --workspace --locked"),
+        ),
+        (
+            "moto launcher tests (one pytest file per service module)",
+            cmd!(sh, "{python} -m pytest crates/local-cloud/python/tests -q"),
         ),
         ("pattern validation", cmd!(sh, "{xtask} validate --all")),
     ];

@@ -20,6 +20,8 @@ mod validate;
 mod verify;
 
 #[cfg(test)]
+mod feature_pins;
+#[cfg(test)]
 mod fidelity;
 #[cfg(test)]
 mod template_tests;

@@ -1,0 +1,62 @@
+//! Repository test: xtask's dependency tree carries every feature the workspace turns on in the crates it shares
+//! (the feature pins in xtask/Cargo.toml), so one dev build serves `cargo xtask`, the daemon, the tests and
+//! local Lambda builds (xtask/src/cargo.rs) instead of compiling the AWS SDK tree again per feature set.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use xshell::{Shell, cmd};
+
+use crate::pattern::project_root;
+
+/// `name version` -> enabled features, as `cargo tree` resolves them for `selection`.
+fn features(selection: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
+    let sh = Shell::new().unwrap();
+    sh.change_dir(project_root());
+    let format = "{p}|{f}";
+    let out = cmd!(
+        sh,
+        "cargo tree --locked --offline --prefix none --format {format} {selection...}"
+    )
+    .quiet()
+    .read()
+    .expect("cargo tree");
+    let mut map: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in out.lines() {
+        let Some((package, feats)) = line.split_once('|') else {
+            continue;
+        };
+        let key = package
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let entry = map.entry(key).or_default();
+        entry.extend(
+            feats
+                .split(',')
+                .map(|f| f.trim().trim_end_matches(" (*)").to_owned())
+                .filter(|f| !f.is_empty() && f != "(*)"),
+        );
+    }
+    map
+}
+
+#[test]
+fn xtask_features_cover_the_whole_workspace() {
+    let xtask = features(&["-p", "xtask", "-e", "normal,build"]);
+    let workspace = features(&["--workspace", "-e", "normal,build,dev"]);
+    let missing: Vec<String> = workspace
+        .iter()
+        .filter_map(|(package, feats)| {
+            let extra: Vec<&String> = feats.difference(xtask.get(package)?).collect();
+            (!extra.is_empty()).then(|| format!("  {package}: {extra:?}"))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the workspace turns on features that xtask's dependency tree lacks, so `cargo test` and local \
+         Lambda builds would compile these crates (and every crate above them) again; fix: add them to the \
+         feature pins in xtask/Cargo.toml:\n{}",
+        missing.join("\n")
+    );
+}
