@@ -10,6 +10,7 @@ pub mod apigw;
 pub mod aws;
 pub mod config;
 pub mod contract;
+pub mod daemon;
 pub mod edge;
 pub mod elb;
 pub mod lambda;
