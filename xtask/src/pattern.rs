@@ -172,8 +172,10 @@ impl Pattern {
             );
         }
         let mut lambdas = Vec::new();
+        let members = workspace_members()?;
         for rel in &manifest.lambdas {
-            let crate_dir = dir.join(rel);
+            // `.` (the upstream collection's layout: the crate at the pattern root) or a folder below it.
+            let crate_dir = normalize(&dir.join(rel));
             let cargo_toml = crate_dir.join("Cargo.toml");
             let text = fs::read_to_string(&cargo_toml).with_context(|| {
                 format!(
@@ -190,6 +192,17 @@ impl Pattern {
                 .and_then(|n| n.as_str())
                 .with_context(|| format!("{}: no `package.name`", cargo_toml.display()))?
                 .to_owned();
+            let in_root = crate_dir.strip_prefix(project_root()).unwrap_or(&crate_dir);
+            if !members.iter().any(|m| member_matches(m, in_root)) {
+                bail!(
+                    "{}: field `lambdas` names `{rel}` ({}), a crate that is not a member of the workspace, so it \
+                     cannot be built; fix: add \"{}\" to `members` in Cargo.toml (crates under a pattern's \
+                     `functions/` are members already)",
+                    manifest_path.display(),
+                    in_root.display(),
+                    in_root.display()
+                );
+            }
             lambdas.push(LambdaCrate {
                 package,
                 dir: crate_dir,
@@ -202,6 +215,57 @@ impl Pattern {
             lambdas,
         })
     }
+}
+
+/// `workspace.members` of the root Cargo.toml (paths and globs).
+fn workspace_members() -> Result<Vec<String>> {
+    let path = project_root().join("Cargo.toml");
+    let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let root: toml::Table =
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    Ok(root
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(|m| m.as_array())
+        .map(|m| {
+            m.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Whether the member entry `member` (`*` matches one path segment, as cargo's globs do here) names `path`.
+fn member_matches(member: &str, path: &Path) -> bool {
+    let want: Vec<&str> = member.trim_end_matches('/').split('/').collect();
+    let have: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    want.len() == have.len()
+        && want.iter().zip(&have).all(|(w, h)| {
+            *w == "*"
+                || w == h
+                || (w.contains('*') && local_cloud::shared::matchers::wildcard(w, h, false))
+        })
+}
+
+/// Lexically resolves `.` and `..` and drops a trailing separator (the path need not exist).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// The repository root (the parent of `xtask/`).
@@ -271,4 +335,48 @@ pub fn find(patterns: &[Pattern], name: &str) -> Result<Pattern> {
         "unknown pattern `{name}`; did you mean: {}?",
         close.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_globs_match_one_segment_per_star() {
+        let p = Path::new("patterns/a/functions/hello");
+        assert!(member_matches("patterns/*/functions/*", p));
+        assert!(!member_matches("patterns/*", p));
+        assert!(member_matches(
+            "tests/upstream-layout",
+            Path::new("tests/upstream-layout")
+        ));
+        assert!(!member_matches(
+            "patterns/*/functions/*",
+            Path::new("patterns/a")
+        ));
+    }
+
+    #[test]
+    fn a_lambda_crate_outside_the_workspace_is_refused_with_the_fix() {
+        let dir = std::env::temp_dir().join(format!("xtask-root-crate-{}", std::process::id()));
+        fs::create_dir_all(dir.join("src")).unwrap();
+        fs::write(
+            dir.join("pattern.toml"),
+            "iac = [\"sam\"]\nlambdas = [\".\"]\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"outside\"\nversion = \"0.1.0\"\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", Pattern::load(&dir).unwrap_err());
+        fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            err.contains("pattern.toml: field `lambdas` names `.`")
+                && err.contains("not a member of the workspace")
+                && err.contains("to `members` in Cargo.toml"),
+            "{err}"
+        );
+    }
 }
