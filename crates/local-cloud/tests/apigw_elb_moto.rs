@@ -552,7 +552,7 @@ async fn deploy(moto_url: &str, aws: &Clients, zip: &[u8], cloud: &SharedCloud) 
         .await
         .unwrap();
     // The test wrote to moto directly, not through the edge, which would have bumped the generation.
-    support::state_changed(&cloud);
+    support::state_changed(cloud);
     Deployed {
         api_id,
         alb_tg,
@@ -794,7 +794,7 @@ async fn rest_api_vpc_link_nlb_alb_lambda_chain() {
         .send()
         .await
         .unwrap();
-    support::state_changed(&cloud);
+    support::state_changed(cloud);
     let r = call(&cloud, "GET", &host, "/dev/hello").await;
     assert_eq!(r.status(), 502);
     assert_eq!(r.headers()["content-type"], "text/html");
