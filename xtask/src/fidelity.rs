@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use crate::{
-    deploy::{self, DeployArgs, Deployment, Options, Outputs, Target},
+    deploy::{self, Deployment, Options, Outputs},
+    destroy::destroy,
+    flags::{DeployArgs, Target},
     pattern::{Pattern, project_root},
 };
 
@@ -133,7 +135,7 @@ fn local_cloud_fails_as_aws_does() {
         Ok(outputs) => cases(&pattern, &dep, outputs),
         Err(err) => vec![("deploy", Err(format!("{err:#}")))],
     };
-    let destroyed = deploy::destroy(&dep);
+    let destroyed = destroy(&dep);
     let failures: Vec<String> = results
         .iter()
         .filter_map(|(name, r)| r.as_ref().err().map(|e| format!("{name}: {e}")))

@@ -12,24 +12,7 @@ use std::{
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-/// The IaC flavours a pattern can ship.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Iac {
-    Terraform,
-    Sam,
-}
-
-impl Iac {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Iac::Terraform => "terraform",
-            Iac::Sam => "sam",
-        }
-    }
-}
+use crate::flags::{Iac, Selection};
 
 /// The instruction set a pattern's functions run on in AWS.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -238,14 +221,19 @@ pub fn discover() -> Result<Vec<Pattern>> {
 }
 
 /// Resolves the patterns a command acts on: one by name, or all of them.
-pub fn select(name: Option<&str>, all: bool) -> Result<Vec<Pattern>> {
+pub fn select(selection: &Selection) -> Result<Vec<Pattern>> {
     let patterns = discover()?;
-    match (name, all) {
+    match (selection.pattern.as_deref(), selection.all) {
         (Some(_), true) => bail!("give a pattern name or --all, not both"),
         (None, false) => bail!("give a pattern name or --all (see `cargo xtask list`)"),
         (None, true) => Ok(patterns),
         (Some(name), false) => Ok(vec![find(&patterns, name)?]),
     }
+}
+
+/// The pattern named `name`, or an error listing the closest names.
+pub fn one(name: &str) -> Result<Pattern> {
+    find(&discover()?, name)
 }
 
 /// Finds a pattern by name; an unknown name is an error listing the closest names.

@@ -23,7 +23,8 @@ use std::{collections::BTreeMap, fs, path::PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use super::{Deployment, Outputs, Target, terraform::PATTERN_TAG};
+use super::{Deployment, Outputs, terraform::PATTERN_TAG};
+use crate::flags::Target;
 use aws::Aws;
 use stack::{Operation, Request, Template};
 use template::{CfnTemplate, S3Location};
@@ -289,7 +290,9 @@ fn sha256_hex(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::{
-        deploy::{DeployArgs, Options, deploy_with, destroy},
+        deploy::{Options, deploy_with},
+        destroy::destroy,
+        flags::DeployArgs,
         pattern::{Pattern, project_root},
     };
 

@@ -16,8 +16,11 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use xshell::{Shell, cmd};
 
-use super::{Deployment, Outputs, Target};
-use crate::tools::{self, Tool};
+use super::{Deployment, Outputs};
+use crate::{
+    flags::Target,
+    tools::{self, Tool},
+};
 
 /// The tag the local override puts on every taggable resource, so destroy can prove nothing is left.
 pub const PATTERN_TAG: &str = "serverless-rust-patterns:pattern";

@@ -20,7 +20,7 @@ use super::{
     Finding, cfn_template,
     tf_config::{self, TfFile, TfModule},
 };
-use crate::pattern::{Iac, Pattern};
+use crate::{flags::Iac, pattern::Pattern};
 
 /// Terraform functions whose first argument is a path that must exist.
 const FILE_FUNCTIONS: [&str; 8] = [

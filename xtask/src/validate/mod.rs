@@ -17,7 +17,10 @@ use std::{fmt, path::PathBuf};
 
 use anyhow::{Result, bail};
 
-use crate::pattern::{Iac, Pattern};
+use crate::{
+    flags::{Iac, Selection},
+    pattern::{self, Pattern},
+};
 
 /// One problem found in a pattern.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -63,7 +66,7 @@ impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let file = self
             .file
-            .strip_prefix(crate::pattern::project_root())
+            .strip_prefix(pattern::project_root())
             .unwrap_or(&self.file);
         write!(f, "error[{}]: {}", self.rule, file.display())?;
         if let Some(line) = self.line {
@@ -116,10 +119,11 @@ pub fn check_without_tools(pattern: &Pattern) -> Result<Vec<Finding>> {
     checks(pattern, &pattern.manifest.iac, false)
 }
 
-/// `cargo xtask validate`: checks the patterns, prints findings, fails if any.
-pub fn run(patterns: &[Pattern], json: bool) -> Result<()> {
+/// `cargo xtask validate`: checks the selected patterns, prints findings, fails if any.
+pub fn run(selection: &Selection, json: bool) -> Result<()> {
+    let patterns = pattern::select(selection)?;
     let mut all = Vec::new();
-    for pattern in patterns {
+    for pattern in &patterns {
         let findings = check(pattern)?;
         if !json {
             if findings.is_empty() {

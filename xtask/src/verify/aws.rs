@@ -256,7 +256,7 @@ fn value_json(v: &AttributeValue) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::{Outputs, Target};
+    use crate::{deploy::Outputs, flags::Target};
 
     fn check(name: &str, toml_text: &str) -> Check {
         let check: Check = toml::from_str(&format!("name = \"{name}\"\n{toml_text}")).unwrap();
