@@ -1,7 +1,8 @@
 //! `cargo xtask`: builds, validates, deploys, verifies and destroys the patterns of this repository.
 //!
 //! One binary, plain subcommands; see `cargo xtask --help` and CONTRIBUTING.md. The command line is in
-//! [`flags`]; each command is the module named after it, and this file only dispatches.
+//! [`flags`]; each command is the module named after it, the repository's own tests are in `repo_tests/`, and
+//! this file only dispatches.
 
 mod bench;
 mod build;
@@ -16,20 +17,13 @@ mod local;
 mod new;
 mod outputs;
 mod pattern;
+#[cfg(test)]
+mod repo_tests;
 mod setup;
 mod test;
 mod tools;
 mod validate;
 mod verify;
-
-#[cfg(test)]
-mod fidelity;
-#[cfg(test)]
-mod template_tests;
-#[cfg(test)]
-mod tidy;
-#[cfg(test)]
-mod workflows_lint;
 
 use clap::Parser;
 
