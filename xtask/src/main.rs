@@ -4,6 +4,7 @@
 //! [`flags`]; each command is the module named after it, the repository's own tests are in `repo_tests/`, and
 //! this file only dispatches.
 
+mod aws;
 mod bench;
 mod build;
 mod cargo_generate;

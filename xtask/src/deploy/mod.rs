@@ -5,11 +5,9 @@
 //! one deployment, for every command that acts on one (`destroy`, `outputs`, `verify`, `test`, `bench`); the
 //! drivers ([`terraform`], [`sam`]) and the work directory's [`lock`] are here too.
 
-pub mod aws_json;
 pub mod local_urls;
 pub mod lock;
 pub mod sam;
-pub mod sdk;
 pub mod terraform;
 
 use std::{collections::BTreeMap, fs, path::PathBuf};

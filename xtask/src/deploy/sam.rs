@@ -256,7 +256,7 @@ impl<'a> Driver<'a> {
         artifacts::delete_prefix(&self.aws, &bucket, &format!("{}/", self.dep.pattern.name))?;
         if let Some(edge) = &self.endpoint {
             let tagged =
-                super::aws_json::tagged_resources(edge, PATTERN_TAG, &self.dep.pattern.name)?;
+                crate::aws::json::tagged_resources(edge, PATTERN_TAG, &self.dep.pattern.name)?;
             if !tagged.is_empty() {
                 bail!(
                     "the local cloud still holds resources of `{}` after destroy:\n{}",

@@ -203,7 +203,7 @@ impl<'a> Driver<'a> {
             bail!("terraform state still lists resources after destroy:\n{left}");
         }
         let tagged =
-            super::aws_json::tagged_resources(edge_url, PATTERN_TAG, &self.dep.pattern.name)?;
+            crate::aws::json::tagged_resources(edge_url, PATTERN_TAG, &self.dep.pattern.name)?;
         if !tagged.is_empty() {
             bail!(
                 "the local cloud still holds resources of `{}` after destroy:\n{}",

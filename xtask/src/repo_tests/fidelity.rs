@@ -74,7 +74,7 @@ fn cases(
         let deadline = Instant::now() + Duration::from_secs(15);
         let wanted = "Task timed out after 2.00 seconds";
         outcome = loop {
-            let messages = deploy::aws_json::log_messages(&edge, "/aws/lambda/fidelity-slow")
+            let messages = crate::aws::json::log_messages(&edge, "/aws/lambda/fidelity-slow")
                 .unwrap_or_default();
             if messages.iter().any(|m| m.contains(wanted)) {
                 break Ok(());
