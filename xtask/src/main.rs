@@ -8,6 +8,7 @@ mod aws;
 mod bench;
 mod build;
 mod cargo_generate;
+mod cfn;
 mod changed;
 mod ci;
 mod deploy;

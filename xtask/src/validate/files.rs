@@ -17,7 +17,7 @@ use hcl::edit::{
 use serde_yaml::Value;
 
 use super::{
-    Finding, cfn_template,
+    Finding, read_template,
     tf_config::{self, TfFile, TfModule},
 };
 use crate::{flags::Iac, pattern::Pattern};
@@ -277,7 +277,7 @@ fn sam_findings(p: &Pattern) -> Result<Vec<Finding>> {
         )]);
     }
     // A template that does not parse is reported by rules.rs (`sam-parse`) and by cfn-lint.
-    let Ok(template) = cfn_template::load(&path)? else {
+    let Ok(template) = read_template(&path)? else {
         return Ok(Vec::new());
     };
     let mut findings = Vec::new();

@@ -2,7 +2,6 @@
 //!
 //! Each check module returns [`Finding`]s; a finding names the file, the field or line, the rule and the fix.
 
-mod cfn_template;
 mod files;
 mod metadata;
 mod readme;
@@ -13,11 +12,15 @@ mod terraform;
 mod test_support;
 mod tf_config;
 
-use std::{fmt, path::PathBuf};
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+};
 
 use anyhow::{Result, bail};
 
 use crate::{
+    cfn,
     flags::{Iac, Selection},
     pattern::{self, Pattern},
 };
@@ -78,6 +81,21 @@ impl fmt::Display for Finding {
             self.location, self.message, self.fix
         )
     }
+}
+
+/// Reads a SAM/CloudFormation template. A template that is not YAML comes back as a `sam-parse` finding.
+fn read_template(path: &Path) -> Result<Result<cfn::Template, Finding>> {
+    Ok(cfn::Template::read(path)?.map_err(|err| {
+        let line = err.location().map(|l| l.line());
+        Finding::new(
+            path,
+            line.map_or_else(|| "template".to_owned(), |l| format!("line {l}")),
+            "sam-parse",
+            format!("not valid YAML, so the AWS rules were not checked: {err}"),
+            "fix the YAML syntax (cfn-lint reports the same place)",
+        )
+        .at_line(line)
+    }))
 }
 
 /// Runs every check on one pattern.
