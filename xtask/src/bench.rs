@@ -14,27 +14,13 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use crate::{
-    deploy::{self, DeployArgs, Deployment, Target},
+    deploy::{self, Deployment},
+    destroy::destroy,
+    flags::{BenchArgs, DeployArgs, Target},
     pattern::{self, project_root},
 };
 
 const FLAGSHIP: &str = "apigw-rest-vpclink-pvt-alb";
-
-#[derive(Debug, clap::Args)]
-pub struct BenchArgs {
-    /// Requests per measured series.
-    #[arg(long, default_value_t = 5000)]
-    pub requests: usize,
-    /// Concurrent clients for the throughput series.
-    #[arg(long, default_value_t = 4)]
-    pub concurrency: usize,
-    /// Cold starts to measure.
-    #[arg(long, default_value_t = 20)]
-    pub cold_starts: usize,
-    /// Print the results as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
 
 #[derive(Debug, Serialize)]
 pub struct Series {
@@ -116,6 +102,7 @@ fn still_deployed(outputs: &deploy::Outputs) -> bool {
         .is_ok_and(|r| r.status() == 200)
 }
 
+/// `cargo xtask bench`: measures the flagship on the local cloud (deployed here unless it still is).
 pub fn run(args: &BenchArgs) -> Result<()> {
     let patterns = pattern::discover()?;
     let flagship = pattern::find(&patterns, FLAGSHIP)?;
@@ -130,13 +117,13 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let (outputs, deployed_here) = match live {
         Some(outputs) => (outputs, false),
         None => {
-            deploy::destroy(&dep)?;
+            destroy(&dep)?;
             (deploy::deploy(&dep, false)?, true)
         }
     };
     let result = measure(args, &outputs);
     if deployed_here {
-        deploy::destroy(&dep)?;
+        destroy(&dep)?;
     }
     let results = result?;
     let dir = project_root().join("target/bench");

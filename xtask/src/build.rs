@@ -17,7 +17,8 @@ use xshell::{Shell, cmd};
 use zip::{DateTime, ZipWriter, write::SimpleFileOptions};
 
 use crate::{
-    pattern::{Pattern, project_root, target_dir},
+    flags::Selection,
+    pattern::{self, project_root, target_dir},
     tools::{self, Tool},
 };
 
@@ -52,12 +53,15 @@ pub fn zip_path(package: &str, arch: Arch) -> PathBuf {
     target_dir().join(dir).join(package).join("bootstrap.zip")
 }
 
-/// Builds every Lambda of `patterns`; prints and returns the artifacts.
-pub fn run(patterns: &[Pattern], arch: Arch) -> Result<Vec<Artifact>> {
-    let packages: Vec<String> = patterns
-        .iter()
-        .flat_map(|p| p.lambdas.iter().map(|l| l.package.clone()))
-        .collect();
+/// `cargo xtask build`: builds every Lambda of the selected patterns (for AWS Graviton with `arm64`); prints the
+/// artifacts.
+pub fn run(selection: &Selection, arm64: bool) -> Result<()> {
+    let arch = if arm64 { Arch::Arm64 } else { Arch::Host };
+    let patterns = pattern::select(selection)?;
+    let mut packages = Vec::new();
+    for p in &patterns {
+        packages.extend(p.packages()?);
+    }
     let artifacts = build(&packages, arch)?;
     for a in &artifacts {
         let rel = a.zip.strip_prefix(project_root()).unwrap_or(&a.zip);
@@ -68,7 +72,7 @@ pub fn run(patterns: &[Pattern], arch: Arch) -> Result<Vec<Artifact>> {
             rel.display()
         );
     }
-    Ok(artifacts)
+    Ok(())
 }
 
 /// Builds and packages `packages`.

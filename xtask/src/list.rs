@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::pattern::{self, Iac};
+use crate::{flags::Iac, pattern};
 
 #[derive(Serialize)]
 struct Entry {

@@ -22,7 +22,7 @@ use nix::{
 };
 use xshell::{Shell, cmd};
 
-use crate::pattern::project_root;
+use crate::{flags::LocalCmd, pattern::project_root};
 
 /// The edge port when neither `--port` nor `LOCAL_CLOUD_PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 4566;
@@ -31,33 +31,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the daemon may take to stop (it drains requests, stops Lambda instances and moto).
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
-#[derive(clap::Subcommand)]
-pub enum LocalCmd {
-    /// Start the local cloud on 127.0.0.1 (does nothing if it is already running and healthy).
-    Up {
-        /// The edge port [default: $LOCAL_CLOUD_PORT, else 4566].
-        #[arg(long)]
-        port: Option<u16>,
-    },
-    /// Stop the local cloud (the daemon and moto).
-    Down,
-    /// Say whether the local cloud is running, stopped or degraded.
-    Status {
-        /// Print one JSON object.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Print the ends of the daemon's and moto's logs.
-    Logs {
-        /// Keep printing what is appended (Ctrl-C to stop).
-        #[arg(long, short)]
-        follow: bool,
-        /// Lines of each log to print.
-        #[arg(long, short = 'n', default_value_t = 50)]
-        lines: usize,
-    },
-}
-
+/// `cargo xtask local <cmd>`.
 pub fn run(cmd: LocalCmd) -> Result<()> {
     match cmd {
         LocalCmd::Up { port } => {

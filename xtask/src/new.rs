@@ -15,67 +15,9 @@ use xshell::{Shell, cmd};
 
 use crate::{
     cargo_generate,
+    flags::{Architecture, IacChoice, NewArgs, Trigger},
     pattern::{patterns_dir, project_root},
 };
-
-/// The IaC of the new pattern.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum IacChoice {
-    Terraform,
-    Sam,
-    /// Terraform and SAM, deploying the same resources (one pattern.toml lists both).
-    Both,
-}
-
-/// What invokes the new pattern's function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Trigger {
-    /// An API Gateway REST API (POST /items, Lambda proxy integration).
-    RestApi,
-    /// An internet-facing Application Load Balancer (POST /items, target group of type lambda).
-    Alb,
-    /// An SQS queue with a dead-letter queue (event source mapping, partial batch failures).
-    Sqs,
-    /// A rule on a custom EventBridge bus.
-    Eventbridge,
-    /// Object-created notifications of a private S3 bucket.
-    S3,
-}
-
-/// The Lambda architecture of the new pattern.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Architecture {
-    #[value(name = "x86_64")]
-    X86_64,
-    Arm64,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct NewArgs {
-    /// The pattern's name and folder under patterns/: kebab-case, 3 to 40 characters (e.g. orders-queue).
-    pub name: String,
-    /// The infrastructure as code.
-    #[arg(long, value_enum, default_value = "terraform")]
-    pub iac: IacChoice,
-    /// What invokes the function.
-    #[arg(long, value_enum, default_value = "rest-api")]
-    pub trigger: Trigger,
-    /// The function records each item it processed in a DynamoDB table (PutItem only).
-    #[arg(long)]
-    pub dynamodb: bool,
-    /// The function's architecture (local deploys always run a build for this machine).
-    #[arg(long, value_enum, default_value = "x86_64")]
-    pub arch: Architecture,
-    /// The function's memory in MB, 128 to 10240.
-    #[arg(long, default_value_t = 128)]
-    pub memory: u32,
-    /// One sentence for example-pattern.json and README.md (at most 150 characters; default: from the trigger).
-    #[arg(long, default_value = "")]
-    pub description: String,
-    /// The author shown in example-pattern.json.
-    #[arg(long, default_value = "serverless-rust-patterns contributors")]
-    pub author: String,
-}
 
 /// Longest pattern name; with an ALB, load balancer and target group names (`<name>-alb`, at most 32) allow 28.
 const MAX_NAME: usize = 40;

@@ -12,24 +12,7 @@ use std::{
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-/// The IaC flavours a pattern can ship.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Iac {
-    Terraform,
-    Sam,
-}
-
-impl Iac {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Iac::Terraform => "terraform",
-            Iac::Sam => "sam",
-        }
-    }
-}
+use crate::flags::{Iac, Selection};
 
 /// The instruction set a pattern's functions run on in AWS.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -114,6 +97,8 @@ pub struct LambdaCrate {
     pub package: String,
     /// Crate folder.
     pub dir: PathBuf,
+    /// The folder as `pattern.toml` names it (`.` or `functions/hello`).
+    pub named: String,
 }
 
 /// A discovered pattern.
@@ -172,7 +157,6 @@ impl Pattern {
             );
         }
         let mut lambdas = Vec::new();
-        let members = workspace_members()?;
         for rel in &manifest.lambdas {
             // `.` (the upstream collection's layout: the crate at the pattern root) or a folder below it.
             let crate_dir = normalize(&dir.join(rel));
@@ -192,20 +176,10 @@ impl Pattern {
                 .and_then(|n| n.as_str())
                 .with_context(|| format!("{}: no `package.name`", cargo_toml.display()))?
                 .to_owned();
-            let in_root = crate_dir.strip_prefix(project_root()).unwrap_or(&crate_dir);
-            if !members.iter().any(|m| member_matches(m, in_root)) {
-                bail!(
-                    "{}: field `lambdas` names `{rel}` ({}), a crate that is not a member of the workspace, so it \
-                     cannot be built; fix: add \"{}\" to `members` in Cargo.toml (crates under a pattern's \
-                     `functions/` are members already)",
-                    manifest_path.display(),
-                    in_root.display(),
-                    in_root.display()
-                );
-            }
             lambdas.push(LambdaCrate {
                 package,
                 dir: crate_dir,
+                named: rel.clone(),
             });
         }
         Ok(Pattern {
@@ -214,6 +188,31 @@ impl Pattern {
             manifest,
             lambdas,
         })
+    }
+
+    /// The Cargo packages of the pattern's Lambdas, to build; each must be a workspace member, or cargo cannot build
+    /// it (checked here, where a build needs it, not at load: a pattern is listed and validated wherever it is).
+    pub fn packages(&self) -> Result<Vec<String>> {
+        let members = workspace_members()?;
+        let manifest_path = self.dir.join("pattern.toml");
+        self.lambdas
+            .iter()
+            .map(|lambda| {
+                let in_root = lambda.dir.strip_prefix(project_root()).unwrap_or(&lambda.dir);
+                if !members.iter().any(|m| member_matches(m, in_root)) {
+                    bail!(
+                        "{}: field `lambdas` names `{}` ({}), a crate that is not a member of the workspace, so it \
+                         cannot be built; fix: add \"{}\" to `members` in Cargo.toml (crates under a pattern's \
+                         `functions/` are members already)",
+                        manifest_path.display(),
+                        lambda.named,
+                        in_root.display(),
+                        in_root.display()
+                    );
+                }
+                Ok(lambda.package.clone())
+            })
+            .collect()
     }
 }
 
@@ -302,14 +301,19 @@ pub fn discover() -> Result<Vec<Pattern>> {
 }
 
 /// Resolves the patterns a command acts on: one by name, or all of them.
-pub fn select(name: Option<&str>, all: bool) -> Result<Vec<Pattern>> {
+pub fn select(selection: &Selection) -> Result<Vec<Pattern>> {
     let patterns = discover()?;
-    match (name, all) {
+    match (selection.pattern.as_deref(), selection.all) {
         (Some(_), true) => bail!("give a pattern name or --all, not both"),
         (None, false) => bail!("give a pattern name or --all (see `cargo xtask list`)"),
         (None, true) => Ok(patterns),
         (Some(name), false) => Ok(vec![find(&patterns, name)?]),
     }
+}
+
+/// The pattern named `name`, or an error listing the closest names.
+pub fn one(name: &str) -> Result<Pattern> {
+    find(&discover()?, name)
 }
 
 /// Finds a pattern by name; an unknown name is an error listing the closest names.
@@ -370,7 +374,7 @@ mod tests {
             "[package]\nname = \"outside\"\nversion = \"0.1.0\"\n",
         )
         .unwrap();
-        let err = format!("{:#}", Pattern::load(&dir).unwrap_err());
+        let err = format!("{:#}", Pattern::load(&dir).unwrap().packages().unwrap_err());
         fs::remove_dir_all(&dir).unwrap();
         assert!(
             err.contains("pattern.toml: field `lambdas` names `.`")

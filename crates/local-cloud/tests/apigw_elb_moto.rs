@@ -794,7 +794,7 @@ async fn rest_api_vpc_link_nlb_alb_lambda_chain() {
         .send()
         .await
         .unwrap();
-    support::state_changed(cloud);
+    support::state_changed(&cloud);
     let r = call(&cloud, "GET", &host, "/dev/hello").await;
     assert_eq!(r.status(), 502);
     assert_eq!(r.headers()["content-type"], "text/html");

@@ -1,58 +1,30 @@
-//! `cargo xtask deploy | destroy | outputs`: applies a pattern's own IaC to a target and records its outputs.
+//! `cargo xtask deploy`: applies a pattern's own IaC to a target and records its outputs.
 //!
 //! Each pattern, target and IaC flavour gets a work directory `.work/<pattern>/<target>-<iac>/` holding the
-//! state, generated configuration and `outputs.json`; the pattern's files are never edited.
+//! state, generated configuration and `outputs.json`; the pattern's files are never edited. [`Deployment`] is that
+//! one deployment, for every command that acts on one (`destroy`, `outputs`, `verify`, `test`, `bench`); the
+//! drivers ([`terraform`], [`sam`]) and the work directory's [`lock`] are here too.
 
-pub mod aws_json;
 pub mod local_urls;
-mod lock;
-mod sam;
-pub mod sdk;
-mod terraform;
+pub mod lock;
+pub mod sam;
+pub mod terraform;
 
-use std::{
-    collections::BTreeMap,
-    fs,
-    path::{Path, PathBuf},
-};
+use std::{collections::BTreeMap, fs, path::PathBuf};
 
 use anyhow::{Context, Result, bail};
 
 use crate::{
     build,
-    pattern::{Architecture, Iac, Pattern, project_root},
+    flags::{DeployArgs, Iac, Target},
+    outputs,
+    pattern::{self, Architecture, Pattern, project_root},
 };
 
-/// Where a pattern is deployed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Target {
-    /// The local cloud (moto + the local data plane) on 127.0.0.1.
-    Local,
-    /// The AWS account of the current credentials (AWS_PROFILE / AWS_REGION as usual).
-    Aws,
-}
-
-impl Target {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Target::Local => "local",
-            Target::Aws => "aws",
-        }
-    }
-}
-
-/// Options shared by deploy, destroy, verify and test.
-#[derive(Debug, Clone, clap::Args)]
-pub struct DeployArgs {
-    /// Where to deploy.
-    #[arg(long, value_enum, default_value = "local")]
-    pub target: Target,
-    /// Which IaC flavour, where a pattern has several (default: the first in its pattern.toml; `test`: each).
-    #[arg(long, value_enum)]
-    pub iac: Option<Iac>,
-    /// Keep what was created after a failure (and, for `test`, after the run).
-    #[arg(long)]
-    pub keep: bool,
+/// `cargo xtask deploy`: builds, validates and deploys the pattern named `name`, then prints its outputs.
+pub fn run(name: &str, args: &DeployArgs) -> Result<()> {
+    let pattern = pattern::one(name)?;
+    deploy(&Deployment::new(&pattern, args)?, args.keep).map(drop)
 }
 
 /// `SRP_SUFFIX` (e.g. a CI run id): appended to stack names and Terraform's `name_prefix`, so concurrent
@@ -186,14 +158,7 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
     // First use installs the pinned Python tools (moto, cfn-lint, aws-sam-translator) that validation and the
     // local cloud need.
     crate::setup::python_tools(true)?;
-    let artifacts = build::build(
-        &dep.pattern
-            .lambdas
-            .iter()
-            .map(|l| l.package.clone())
-            .collect::<Vec<_>>(),
-        dep.build_arch(),
-    )?;
+    let artifacts = build::build(&dep.pattern.packages()?, dep.build_arch())?;
     let findings = if options.skip_validation {
         Vec::new()
     } else {
@@ -240,90 +205,8 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
         _ => raw,
     };
     dep.save_outputs(&outputs)?;
-    print_outputs(&outputs);
+    outputs::print(&outputs);
     Ok(outputs)
-}
-
-/// Destroys the deployment and cleans its work directory.
-///
-/// A SAM deployment is found by its stack name even when the work directory is gone (a deploy interrupted
-/// before it was written, or a fresh checkout): CloudFormation holds its state. A Terraform deployment's state
-/// lives in the work directory, so without it there is nothing to destroy.
-pub fn destroy(dep: &Deployment<'_>) -> Result<()> {
-    let work_dir = dep.work_dir();
-    let had_work_dir = work_dir.exists();
-    let nothing = |why: &str| {
-        println!(
-            "{}: nothing deployed on the {} target{why}",
-            dep.pattern.name,
-            dep.target.as_str()
-        );
-    };
-    if !had_work_dir && dep.iac == Iac::Terraform {
-        nothing("");
-        return Ok(());
-    }
-    let endpoint = match dep.target {
-        // moto keeps its state in memory: a local cloud that is not running holds no stack.
-        Target::Local if !had_work_dir => match crate::local::running() {
-            Some(cloud) => Some(cloud.edge_url),
-            None => {
-                nothing(" (the local cloud is not running)");
-                return Ok(());
-            }
-        },
-        Target::Local => Some(crate::local::ensure_up(None)?.edge_url),
-        Target::Aws => None,
-    };
-    let _lock = lock::acquire(&work_dir)?;
-    let zips: BTreeMap<String, PathBuf> = dep
-        .pattern
-        .lambdas
-        .iter()
-        .map(|l| {
-            (
-                l.package.clone(),
-                build::zip_path(&l.package, dep.build_arch()),
-            )
-        })
-        .collect();
-    let found = match dep.iac {
-        Iac::Terraform => {
-            let tf = terraform::Driver::new(dep, endpoint.as_deref())?;
-            tf.destroy(&zips)?;
-            if let Some(edge) = endpoint.as_deref() {
-                tf.check_nothing_left(edge)?;
-            }
-            true
-        }
-        Iac::Sam => sam::Driver::new(dep, endpoint.as_deref())?.destroy()?,
-    };
-    drop(_lock);
-    remove_work_dir(&work_dir)?;
-    if found || had_work_dir {
-        println!("{}: destroyed", dep.pattern.name);
-    } else {
-        nothing("");
-    }
-    Ok(())
-}
-
-fn remove_work_dir(dir: &Path) -> Result<()> {
-    fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
-    if let Some(parent) = dir.parent() {
-        let _ = fs::remove_dir(parent); // only succeeds when no other target's work dir remains
-    }
-    Ok(())
-}
-
-pub fn print_outputs(outputs: &Outputs) {
-    let width = outputs.keys().map(String::len).max().unwrap_or(0);
-    for (name, value) in outputs {
-        match value.as_str() {
-            Some(s) => println!("{name:width$} = {s}"),
-            None => println!("{name:width$} = {value}"),
-        }
-    }
 }
 
 #[cfg(test)]

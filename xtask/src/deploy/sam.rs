@@ -2,7 +2,7 @@
 //! way on the local cloud and on AWS.
 //!
 //! Deploy: the Lambda zips are uploaded to the artifacts bucket ([`artifacts`]); the template's local `CodeUri`s
-//! are matched to the pattern's crates ([`template`]) and replaced by their S3 locations in a copy in the work
+//! are matched to the pattern's crates ([`code_uris`]) and replaced by their S3 locations in a copy in the work
 //! directory, which aws-sam-translator transforms offline into `template.cfn.json` ([`transform`]);
 //! CreateStack or UpdateStack runs with a progress bar ([`stack`]). A stack that fails shows its failed events
 //! and is deleted (unless `--keep`). A complete stack must list every logical resource of the template (a
@@ -14,19 +14,21 @@
 
 mod artifacts;
 mod aws;
+mod code_uris;
 mod leftovers;
 mod stack;
-mod template;
 mod transform;
 
 use std::{collections::BTreeMap, fs, path::PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use super::{Deployment, Outputs, Target, terraform::PATTERN_TAG};
+use super::{Deployment, Outputs, terraform::PATTERN_TAG};
+use crate::cfn;
+use crate::flags::Target;
 use aws::Aws;
+use code_uris::S3Location;
 use stack::{Operation, Request, Template};
-use template::{CfnTemplate, S3Location};
 
 pub struct Driver<'a> {
     dep: &'a Deployment<'a>,
@@ -74,10 +76,10 @@ impl<'a> Driver<'a> {
         keep: bool,
     ) -> Result<Outputs> {
         let started = std::time::Instant::now();
-        let cfn = self.prepare(zips)?;
+        let transformed = self.prepare(zips)?;
         tracing::info!(elapsed = ?started.elapsed(), "artifacts uploaded, template transformed");
         let name = self.stack_name();
-        let body = serde_json::to_string(&cfn.doc)?;
+        let body = serde_json::to_string(&transformed.doc)?;
         let template = if body.len() > stack::MAX_TEMPLATE_BODY {
             let bucket = artifacts::bucket_name(&self.aws);
             let key = format!(
@@ -106,7 +108,7 @@ impl<'a> Driver<'a> {
         };
         let (operation, stack_id) =
             stack::create_or_update(&self.aws, &name, &request, &self.destroy_hint())?;
-        let result = self.finish(&cfn, operation, &stack_id);
+        let result = self.finish(&transformed, operation, &stack_id);
         tracing::info!(elapsed = ?started.elapsed(), ?operation, ok = result.is_ok(), "stack settled");
         match result {
             Ok(outputs) => Ok(outputs),
@@ -116,7 +118,8 @@ impl<'a> Driver<'a> {
             ))),
             Err(err) => {
                 eprintln!("deploy failed; deleting stack {name} (use --keep to keep it)");
-                let bar = stack::progress(cfn.resource_count(), &format!("deleting {name}"));
+                let bar =
+                    stack::progress(transformed.resource_count(), &format!("deleting {name}"));
                 let cleanup = stack::delete(&self.aws, &stack_id, &bar);
                 bar.finish_and_clear();
                 if let Err(cleanup) = cleanup {
@@ -129,7 +132,7 @@ impl<'a> Driver<'a> {
 
     /// Uploads the zips and writes `template.sam.json` (CodeUris replaced) and `template.cfn.json`
     /// (transformed) into the work directory.
-    fn prepare(&self, zips: &BTreeMap<String, PathBuf>) -> Result<CfnTemplate> {
+    fn prepare(&self, zips: &BTreeMap<String, PathBuf>) -> Result<cfn::Template> {
         let pattern = self.dep.pattern;
         let bucket = artifacts::bucket_name(&self.aws);
         artifacts::ensure_bucket(&self.aws, &bucket)?;
@@ -145,7 +148,7 @@ impl<'a> Driver<'a> {
             );
             artifacts::upload(&self.aws, &bucket, &key, zip)?;
             crates.insert(
-                template::normalize(&lambda.dir),
+                crate::pattern::normalize(&lambda.dir),
                 S3Location {
                     bucket: bucket.clone(),
                     key,
@@ -155,21 +158,24 @@ impl<'a> Driver<'a> {
         let source = pattern.sam_template();
         let text =
             fs::read_to_string(&source).with_context(|| format!("reading {}", source.display()))?;
-        let code_uris = template::code_uris(
-            &text,
-            &template::normalize(&source),
-            &crates,
-            &pattern.manifest_path(),
-        )?;
+        let normalized = crate::pattern::normalize(&source);
+        let sam = cfn::Template::from_yaml(&normalized, text)
+            .with_context(|| format!("{} is not valid YAML", normalized.display()))?;
+        let code_uris = code_uris::code_uris(&sam, &crates, &pattern.manifest_path())?;
         transform::run(&source, &code_uris, &self.work_dir, &self.aws.region)?;
         let out = self.work_dir.join(transform::TRANSFORMED);
         let text =
             fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))?;
-        CfnTemplate::parse(&text, &out)
+        cfn::Template::from_json(&out, text)
     }
 
     /// Waits for the stack, then checks it holds what the template declares; returns the outputs.
-    fn finish(&self, cfn: &CfnTemplate, operation: Operation, stack_id: &str) -> Result<Outputs> {
+    fn finish(
+        &self,
+        transformed: &cfn::Template,
+        operation: Operation,
+        stack_id: &str,
+    ) -> Result<Outputs> {
         let name = self.stack_name();
         let final_stack = if operation == Operation::Unchanged {
             stack::describe(&self.aws, stack_id)?
@@ -179,7 +185,7 @@ impl<'a> Driver<'a> {
             } else {
                 "updating"
             };
-            let bar = stack::progress(cfn.resource_count(), &format!("{verb} {name}"));
+            let bar = stack::progress(transformed.resource_count(), &format!("{verb} {name}"));
             let waited = stack::wait(&self.aws, stack_id, &bar, false);
             bar.finish_and_clear();
             waited?
@@ -201,7 +207,7 @@ impl<'a> Driver<'a> {
             .into_iter()
             .map(|r| r.logical_id)
             .collect();
-        let missing = template::missing_resources(cfn, &listed);
+        let missing = cfn::missing_resources(transformed, &listed);
         if !missing.is_empty() {
             bail!(
                 "stack {name} is {} but lacks resources of its template (the target's CloudFormation skipped \
@@ -211,7 +217,7 @@ impl<'a> Driver<'a> {
             );
         }
         let outputs = stack::outputs(&final_stack);
-        let unresolved = template::missing_outputs(cfn, &outputs);
+        let unresolved = cfn::missing_outputs(transformed, &outputs);
         if !unresolved.is_empty() {
             bail!(
                 "stack {name} has no value for the declared output(s) {} (an output that refers to something the \
@@ -255,7 +261,7 @@ impl<'a> Driver<'a> {
         artifacts::delete_prefix(&self.aws, &bucket, &format!("{}/", self.dep.pattern.name))?;
         if let Some(edge) = &self.endpoint {
             let tagged =
-                super::aws_json::tagged_resources(edge, PATTERN_TAG, &self.dep.pattern.name)?;
+                crate::aws::json::tagged_resources(edge, PATTERN_TAG, &self.dep.pattern.name)?;
             if !tagged.is_empty() {
                 bail!(
                     "the local cloud still holds resources of `{}` after destroy:\n{}",
@@ -289,7 +295,9 @@ fn sha256_hex(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::{
-        deploy::{DeployArgs, Options, deploy_with, destroy},
+        deploy::{Options, deploy_with},
+        destroy::destroy,
+        flags::DeployArgs,
         pattern::{Pattern, project_root},
     };
 

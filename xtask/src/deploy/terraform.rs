@@ -16,8 +16,11 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use xshell::{Shell, cmd};
 
-use super::{Deployment, Outputs, Target};
-use crate::tools::{self, Tool};
+use super::{Deployment, Outputs};
+use crate::{
+    flags::Target,
+    tools::{self, Tool},
+};
 
 /// The tag the local override puts on every taggable resource, so destroy can prove nothing is left.
 pub const PATTERN_TAG: &str = "serverless-rust-patterns:pattern";
@@ -200,7 +203,7 @@ impl<'a> Driver<'a> {
             bail!("terraform state still lists resources after destroy:\n{left}");
         }
         let tagged =
-            super::aws_json::tagged_resources(edge_url, PATTERN_TAG, &self.dep.pattern.name)?;
+            crate::aws::json::tagged_resources(edge_url, PATTERN_TAG, &self.dep.pattern.name)?;
         if !tagged.is_empty() {
             bail!(
                 "the local cloud still holds resources of `{}` after destroy:\n{}",

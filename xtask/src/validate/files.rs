@@ -17,10 +17,10 @@ use hcl::edit::{
 use serde_yaml::Value;
 
 use super::{
-    Finding, cfn_template,
+    Finding, read_template,
     tf_config::{self, TfFile, TfModule},
 };
-use crate::pattern::{Iac, Pattern};
+use crate::{flags::Iac, pattern::Pattern};
 
 /// Terraform functions whose first argument is a path that must exist.
 const FILE_FUNCTIONS: [&str; 8] = [
@@ -277,7 +277,7 @@ fn sam_findings(p: &Pattern) -> Result<Vec<Finding>> {
         )]);
     }
     // A template that does not parse is reported by rules.rs (`sam-parse`) and by cfn-lint.
-    let Ok(template) = cfn_template::load(&path)? else {
+    let Ok(template) = read_template(&path)? else {
         return Ok(Vec::new());
     };
     let mut findings = Vec::new();

@@ -8,7 +8,7 @@ use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use super::Finding;
-use crate::pattern::{Iac, Pattern};
+use crate::{flags::Iac, pattern::Pattern};
 
 pub const FILE: &str = "example-pattern.json";
 const SCHEMA_PATH: &str = "schemas/example-pattern.schema.json";

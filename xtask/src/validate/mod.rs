@@ -2,7 +2,6 @@
 //!
 //! Each check module returns [`Finding`]s; a finding names the file, the field or line, the rule and the fix.
 
-mod cfn_template;
 mod files;
 mod metadata;
 mod readme;
@@ -13,11 +12,18 @@ mod terraform;
 mod test_support;
 mod tf_config;
 
-use std::{fmt, path::PathBuf};
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+};
 
 use anyhow::{Result, bail};
 
-use crate::pattern::{Iac, Pattern};
+use crate::{
+    cfn,
+    flags::{Iac, Selection},
+    pattern::{self, Pattern},
+};
 
 /// One problem found in a pattern.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -63,7 +69,7 @@ impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let file = self
             .file
-            .strip_prefix(crate::pattern::project_root())
+            .strip_prefix(pattern::project_root())
             .unwrap_or(&self.file);
         write!(f, "error[{}]: {}", self.rule, file.display())?;
         if let Some(line) = self.line {
@@ -75,6 +81,21 @@ impl fmt::Display for Finding {
             self.location, self.message, self.fix
         )
     }
+}
+
+/// Reads a SAM/CloudFormation template. A template that is not YAML comes back as a `sam-parse` finding.
+fn read_template(path: &Path) -> Result<Result<cfn::Template, Finding>> {
+    Ok(cfn::Template::read(path)?.map_err(|err| {
+        let line = err.location().map(|l| l.line());
+        Finding::new(
+            path,
+            line.map_or_else(|| "template".to_owned(), |l| format!("line {l}")),
+            "sam-parse",
+            format!("not valid YAML, so the AWS rules were not checked: {err}"),
+            "fix the YAML syntax (cfn-lint reports the same place)",
+        )
+        .at_line(line)
+    }))
 }
 
 /// Runs every check on one pattern.
@@ -116,10 +137,11 @@ pub fn check_without_tools(pattern: &Pattern) -> Result<Vec<Finding>> {
     checks(pattern, &pattern.manifest.iac, false)
 }
 
-/// `cargo xtask validate`: checks the patterns, prints findings, fails if any.
-pub fn run(patterns: &[Pattern], json: bool) -> Result<()> {
+/// `cargo xtask validate`: checks the selected patterns, prints findings, fails if any.
+pub fn run(selection: &Selection, json: bool) -> Result<()> {
+    let patterns = pattern::select(selection)?;
     let mut all = Vec::new();
-    for pattern in patterns {
+    for pattern in &patterns {
         let findings = check(pattern)?;
         if !json {
             if findings.is_empty() {

@@ -12,11 +12,10 @@ mod vpc_link_v2;
 use anyhow::Result;
 
 use super::{
-    Finding,
-    cfn_template::{self, CfnTemplate},
+    Finding, read_template,
     tf_config::{self, TfModule},
 };
-use crate::pattern::Pattern;
+use crate::{cfn::Template, pattern::Pattern};
 
 /// The rules on every module of the pattern's Terraform configuration.
 pub fn terraform(p: &Pattern) -> Result<Vec<Finding>> {
@@ -48,13 +47,13 @@ pub fn sam(p: &Pattern) -> Result<Vec<Finding>> {
         // files.rs reports the missing template (`file-missing` on `sam.template`).
         return Ok(Vec::new());
     }
-    Ok(match cfn_template::load(&path)? {
+    Ok(match read_template(&path)? {
         Ok(template) => sam_template(&template),
         Err(parse_error) => vec![parse_error],
     })
 }
 
-fn sam_template(template: &CfnTemplate) -> Vec<Finding> {
+fn sam_template(template: &Template) -> Vec<Finding> {
     let mut findings = vpc_link::cfn(template);
     findings.extend(vpc_link_v2::cfn(template));
     findings.extend(runtime::cfn(template));

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use xshell::{Shell, cmd};
 
 use super::Finding;
+use crate::pattern::normalize;
 use crate::{
     pattern::{Pattern, project_root},
     tools::{self, Tool},
@@ -316,10 +317,6 @@ fn run_validate(sh: &Shell, module: &Path) -> Result<Vec<Diagnostic>> {
         )
     })?;
     Ok(parsed.diagnostics)
-}
-
-fn normalize(path: &Path) -> PathBuf {
-    super::tf_config::normalize(path)
 }
 
 /// Makes `dst` mirror `src`: the folder at `copy` (relative) is copied file by file, every other entry on the

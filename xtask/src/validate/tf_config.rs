@@ -17,6 +17,7 @@ use hcl::edit::{
 };
 
 use super::Finding;
+pub use crate::pattern::normalize;
 
 /// One `.tf` file.
 pub struct TfFile {
@@ -185,24 +186,6 @@ fn load_module(dir: &Path, findings: &mut Vec<Finding>) -> Result<TfModule> {
         dir: dir.to_owned(),
         files,
     })
-}
-
-/// Lexically resolves `.` and `..` (the path need not exist).
-pub fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// A string with no interpolation: `"x"`, or a template made only of literals.

@@ -22,8 +22,8 @@ pub struct Clients {
 impl Clients {
     /// Clients for the local cloud at `endpoint`, or for AWS when `None`.
     pub fn connect(endpoint: Option<&str>) -> Result<Clients> {
-        let rt = crate::deploy::sdk::runtime()?;
-        let config = rt.block_on(crate::deploy::sdk::config(endpoint));
+        let rt = crate::aws::sdk::runtime()?;
+        let config = rt.block_on(crate::aws::sdk::config(endpoint));
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&config)
                 .force_path_style(endpoint.is_some())
@@ -256,7 +256,7 @@ fn value_json(v: &AttributeValue) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::{Outputs, Target};
+    use crate::{deploy::Outputs, flags::Target};
 
     fn check(name: &str, toml_text: &str) -> Check {
         let check: Check = toml::from_str(&format!("name = \"{name}\"\n{toml_text}")).unwrap();

@@ -6,7 +6,7 @@ use std::{net::ToSocketAddrs, time::Duration};
 use anyhow::{Context, Result, bail};
 
 use super::{Check, Run, contains, placeholders};
-use crate::deploy::Target;
+use crate::flags::Target;
 
 pub fn run(check: &Check, run: &mut Run) -> Result<String> {
     let request = check.request.as_deref().context("not a request check")?;

@@ -12,7 +12,11 @@ mod placeholders;
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::deploy::{Outputs, Target};
+use crate::{
+    deploy::{Deployment, Outputs},
+    flags::{DeployArgs, Target},
+    pattern::{self, Pattern},
+};
 pub use check::Check;
 pub(crate) use http::local_form;
 pub use placeholders::expand;
@@ -60,7 +64,7 @@ impl Run {
 }
 
 /// Parses the `[[verify]]` tables of a pattern, checking each one's shape.
-pub fn checks(pattern: &crate::pattern::Pattern) -> Result<Vec<Check>> {
+pub fn checks(pattern: &Pattern) -> Result<Vec<Check>> {
     let file = pattern.manifest_path();
     pattern
         .manifest
@@ -80,13 +84,15 @@ pub fn checks(pattern: &crate::pattern::Pattern) -> Result<Vec<Check>> {
         .collect()
 }
 
+/// `cargo xtask verify`: runs the checks of the pattern named `name` against the outputs its deploy saved.
+pub fn run(name: &str, args: &DeployArgs, json: bool) -> Result<()> {
+    let pattern = pattern::one(name)?;
+    let outputs = Deployment::new(&pattern, args)?.saved_outputs()?;
+    run_checks(&pattern, &outputs, args.target, json)
+}
+
 /// Runs every check in order; prints each result; fails if any failed.
-pub fn run(
-    pattern: &crate::pattern::Pattern,
-    outputs: &Outputs,
-    target: Target,
-    json: bool,
-) -> Result<()> {
+pub fn run_checks(pattern: &Pattern, outputs: &Outputs, target: Target, json: bool) -> Result<()> {
     let checks = checks(pattern)?;
     if checks.is_empty() {
         bail!(

@@ -17,8 +17,8 @@ pub struct Aws {
 impl Aws {
     /// Clients for the local cloud at `endpoint`, or for AWS when `endpoint` is `None`.
     pub fn connect(endpoint: Option<&str>) -> Result<Aws> {
-        let rt = crate::deploy::sdk::runtime()?;
-        let config = rt.block_on(crate::deploy::sdk::config(endpoint));
+        let rt = crate::aws::sdk::runtime()?;
+        let config = rt.block_on(crate::aws::sdk::config(endpoint));
         let account = match endpoint {
             Some(_) => None,
             None => {

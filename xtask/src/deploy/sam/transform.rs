@@ -7,7 +7,7 @@ use std::{fs, path::Path};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-use super::template::CodeUris;
+use super::code_uris::CodeUris;
 
 /// The script, compiled in and written into the work directory, so it never runs from a stale copy.
 const SCRIPT: &str = include_str!("../sam_transform.py");
@@ -65,7 +65,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::deploy::sam::template::S3Location;
+    use crate::deploy::sam::code_uris::S3Location;
 
     /// Runs the real script (needs the project's Python with aws-sam-translator: `cargo xtask setup`).
     #[test]

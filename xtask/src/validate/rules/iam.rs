@@ -14,9 +14,9 @@ use hcl::edit::{
 };
 use serde_yaml::Value;
 
+use crate::cfn::{Template, strings};
 use crate::validate::{
     Finding,
-    cfn_template::{self, CfnTemplate},
     tf_config::{self, TfFile, TfModule},
 };
 
@@ -271,7 +271,7 @@ fn wildcard(file: &std::path::Path, location: &str, action: &str, line: Option<u
     .at_line(line)
 }
 
-pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
+pub fn cfn(template: &Template) -> Vec<Finding> {
     let mut findings = Vec::new();
     for resource in template.resources() {
         let start = template.line(&["Resources", resource.id]).unwrap_or(1);
@@ -311,10 +311,7 @@ fn cfn_walk(value: &Value, path: &mut Vec<String>, found: &mut Vec<(Vec<String>,
                             let Some(actions) = statement.get(action_key) else {
                                 continue;
                             };
-                            for action in cfn_template::strings(actions)
-                                .into_iter()
-                                .filter(|a| a.contains('*'))
-                            {
+                            for action in strings(actions).into_iter().filter(|a| a.contains('*')) {
                                 let mut at = path.clone();
                                 at.push(format!("{i}"));
                                 at.push(action_key.to_owned());
@@ -469,7 +466,7 @@ Resources:
 
     #[test]
     fn cfn_exact_actions_pass() {
-        assert!(cfn(&CfnTemplate::parse(CFN)).is_empty());
+        assert!(cfn(&Template::parse(CFN)).is_empty());
     }
 
     #[test]
@@ -477,7 +474,7 @@ Resources:
         let text = CFN
             .replace("Action: s3:GetObject", "Action: s3:*")
             .replace("- sqs:SendMessage", "- !Sub '${Svc}:*'");
-        let findings = cfn(&CfnTemplate::parse(&text));
+        let findings = cfn(&Template::parse(&text));
         let locations: Vec<&str> = findings.iter().map(|f| f.location.as_str()).collect();
         assert_eq!(
             locations,

@@ -10,9 +10,9 @@ use hcl::edit::expr::{Expression, ObjectKey};
 use serde_yaml::Value;
 
 use super::{vpc_link, vpc_link_v2};
+use crate::cfn::{Resource, Template, ref_target, strings};
 use crate::validate::{
     Finding,
-    cfn_template::{self, CfnResource, CfnTemplate},
     tf_config::{self, TfBlock, TfModule},
 };
 
@@ -140,7 +140,7 @@ fn object_value<'e>(expr: &'e Expression, key: &str) -> Option<&'e Expression> {
     }
 }
 
-pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
+pub fn cfn(template: &Template) -> Vec<Finding> {
     let resources = template.resources();
     let mut reasons: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for lb in resources.iter().filter(|r| r.rtype == ELB) {
@@ -177,10 +177,7 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
             .and_then(Value::as_sequence)
             .into_iter()
             .flatten();
-        for id in targets
-            .filter_map(|t| t.get("Id"))
-            .filter_map(cfn_template::ref_target)
-        {
+        for id in targets.filter_map(|t| t.get("Id")).filter_map(ref_target) {
             reasons.entry(id).or_default().push(format!(
                 "it is the target of the alb-type target group {}",
                 group.id
@@ -217,10 +214,10 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
     findings
 }
 
-fn cfn_names(lb: &CfnResource<'_>) -> Vec<(&'static str, String)> {
+fn cfn_names(lb: &Resource<'_>) -> Vec<(&'static str, String)> {
     let mut names = vec![("logical id", lb.id.to_owned())];
     if let Some(name) = lb.prop("Name") {
-        names.extend(cfn_template::strings(name).into_iter().map(|n| ("Name", n)));
+        names.extend(strings(name).into_iter().map(|n| ("Name", n)));
     }
     let tags = lb
         .prop("Tags")
@@ -229,11 +226,7 @@ fn cfn_names(lb: &CfnResource<'_>) -> Vec<(&'static str, String)> {
         .flatten();
     for tag in tags.filter(|t| t.get("Key").and_then(Value::as_str) == Some("Name")) {
         if let Some(value) = tag.get("Value") {
-            names.extend(
-                cfn_template::strings(value)
-                    .into_iter()
-                    .map(|n| ("Name tag", n)),
-            );
+            names.extend(strings(value).into_iter().map(|n| ("Name tag", n)));
         }
     }
     names
@@ -354,7 +347,7 @@ Resources:
         ConnectionId: !Ref Link
         IntegrationTarget: !Ref Web
 ";
-        let findings = cfn(&CfnTemplate::parse(cfn_text));
+        let findings = cfn(&Template::parse(cfn_text));
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].location, "Resources.Web.Properties.Scheme");
         assert!(
@@ -365,7 +358,7 @@ Resources:
             findings[0].message
         );
         assert!(
-            cfn(&CfnTemplate::parse(
+            cfn(&Template::parse(
                 &cfn_text.replace("internet-facing", "internal")
             ))
             .is_empty()
@@ -391,7 +384,7 @@ Resources:
 
     #[test]
     fn cfn_internal_lbs_pass() {
-        assert!(cfn(&CfnTemplate::parse(CFN)).is_empty());
+        assert!(cfn(&Template::parse(CFN)).is_empty());
     }
 
     #[test]
@@ -405,7 +398,7 @@ Resources:
                 "      Type: network\n      Scheme: internal\n",
                 "      Type: network\n",
             );
-        let findings = cfn(&CfnTemplate::parse(&text));
+        let findings = cfn(&Template::parse(&text));
         let locations: Vec<&str> = findings.iter().map(|f| f.location.as_str()).collect();
         assert_eq!(
             locations,

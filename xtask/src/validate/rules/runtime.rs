@@ -3,9 +3,9 @@
 
 use serde_yaml::Value;
 
+use crate::cfn::{Resource, Template};
 use crate::validate::{
     Finding,
-    cfn_template::{CfnResource, CfnTemplate},
     tf_config::{self, TfModule},
 };
 
@@ -44,7 +44,7 @@ pub fn terraform(module: &TfModule) -> Vec<Finding> {
     findings
 }
 
-pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
+pub fn cfn(template: &Template) -> Vec<Finding> {
     let mut findings = Vec::new();
     let global = template.global_function("Runtime");
     if let Some(value) = global
@@ -87,7 +87,7 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
     findings
 }
 
-fn is_image(function: &CfnResource<'_>) -> bool {
+fn is_image(function: &Resource<'_>) -> bool {
     function.prop("PackageType").and_then(Value::as_str) == Some("Image")
 }
 
@@ -102,7 +102,7 @@ fn runtime_problem(owner: &str, value: &Value) -> Option<String> {
     }
 }
 
-fn finding(template: &CfnTemplate, location: String, keys: &[&str], problem: String) -> Finding {
+fn finding(template: &Template, location: String, keys: &[&str], problem: String) -> Finding {
     Finding::new(
         &template.path,
         location,
@@ -180,7 +180,7 @@ Resources:
 
     #[test]
     fn cfn_runtimes_pass() {
-        assert!(cfn(&CfnTemplate::parse(CFN)).is_empty());
+        assert!(cfn(&Template::parse(CFN)).is_empty());
     }
 
     #[test]
@@ -191,7 +191,7 @@ Resources:
                 "      Runtime: provided.al2023\n",
                 "      Handler: bootstrap\n",
             );
-        let findings = cfn(&CfnTemplate::parse(&text));
+        let findings = cfn(&Template::parse(&text));
         let locations: Vec<&str> = findings.iter().map(|f| f.location.as_str()).collect();
         assert_eq!(
             locations,
@@ -210,7 +210,7 @@ Resources:
             "Handler: bootstrap\n  Plain",
             "Handler: bootstrap\n      Runtime: !Ref Rt\n  Plain",
         );
-        let findings = cfn(&CfnTemplate::parse(&text));
+        let findings = cfn(&Template::parse(&text));
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].location, "Resources.Hello.Properties.Runtime");
         assert!(findings[0].message.contains("not the literal"));

@@ -5,9 +5,9 @@
 use hcl::edit::expr::Expression;
 use serde_yaml::Value;
 
+use crate::cfn::{Template, ref_target};
 use crate::validate::{
     Finding,
-    cfn_template::{self, CfnTemplate},
     tf_config::{self, TfBlock, TfModule},
 };
 
@@ -136,18 +136,18 @@ fn lb_type(lb: &TfBlock<'_>) -> LbType {
 }
 
 /// The logical ids a template's VPC links target (as written; may name non-load-balancers).
-pub fn cfn_targets(template: &CfnTemplate) -> Vec<String> {
+pub fn cfn_targets(template: &Template) -> Vec<String> {
     template
         .resources()
         .iter()
         .filter(|r| r.rtype == "AWS::ApiGateway::VpcLink")
         .filter_map(|r| r.prop("TargetArns")?.as_sequence())
         .flatten()
-        .filter_map(cfn_template::ref_target)
+        .filter_map(ref_target)
         .collect()
 }
 
-pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
+pub fn cfn(template: &Template) -> Vec<Finding> {
     let mut findings = Vec::new();
     for link in template
         .resources()
@@ -176,7 +176,7 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
             continue;
         };
         for item in items {
-            let Some(id) = cfn_template::ref_target(item) else {
+            let Some(id) = ref_target(item) else {
                 findings.push(finding(format!(
                     "{} targets {}, which is not a !Ref to a load balancer of this template",
                     link.id,
@@ -295,7 +295,7 @@ Resources:
 
     #[test]
     fn cfn_link_to_an_nlb_passes() {
-        assert!(cfn(&CfnTemplate::parse(CFN)).is_empty());
+        assert!(cfn(&Template::parse(CFN)).is_empty());
     }
 
     #[test]
@@ -304,7 +304,7 @@ Resources:
             "- !Ref Nlb",
             "- !Ref Nlb\n        - !GetAtt Alb.LoadBalancerArn",
         );
-        let findings = cfn(&CfnTemplate::parse(&text));
+        let findings = cfn(&Template::parse(&text));
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(findings[0].location, "Resources.Link.Properties.TargetArns");
         assert_eq!(findings[0].line, Some(line_of(&text, "TargetArns")));

@@ -5,9 +5,9 @@
 
 use serde_yaml::Value;
 
+use crate::cfn::{Resource, Template, ref_target};
 use crate::validate::{
     Finding,
-    cfn_template::{self, CfnResource, CfnTemplate},
     tf_config::{self, TfBlock, TfModule},
 };
 
@@ -114,20 +114,20 @@ fn tf_target_problem(
 }
 
 /// Each CloudFormation method integration that names a load balancer resource: (method id, load balancer id).
-pub fn cfn_targets(template: &CfnTemplate) -> Vec<(String, String)> {
+pub fn cfn_targets(template: &Template) -> Vec<(String, String)> {
     template
         .resources()
         .into_iter()
         .filter(|r| r.rtype == "AWS::ApiGateway::Method")
         .filter_map(|method| {
             let target = method.prop("Integration")?.get("IntegrationTarget")?;
-            let id = cfn_template::ref_target(target)?;
+            let id = ref_target(target)?;
             (template.resource(&id)?.rtype == ELB).then(|| (method.id.to_owned(), id))
         })
         .collect()
 }
 
-pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
+pub fn cfn(template: &Template) -> Vec<Finding> {
     let mut findings = Vec::new();
     for method in template
         .resources()
@@ -137,10 +137,7 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
         let Some(integration) = method.prop("Integration") else {
             continue;
         };
-        let Some(link_id) = integration
-            .get("ConnectionId")
-            .and_then(cfn_template::ref_target)
-        else {
+        let Some(link_id) = integration.get("ConnectionId").and_then(ref_target) else {
             continue; // a literal id or a stage variable: its version cannot be told from the template
         };
         let Some(link) = template.resource(&link_id) else {
@@ -191,11 +188,11 @@ pub fn cfn(template: &CfnTemplate) -> Vec<Finding> {
 }
 
 fn cfn_target_problem(
-    template: &CfnTemplate,
-    method: &CfnResource<'_>,
+    template: &Template,
+    method: &Resource<'_>,
     target: &Value,
 ) -> Option<String> {
-    let Some(id) = cfn_template::ref_target(target) else {
+    let Some(id) = ref_target(target) else {
         return Some(format!(
             "{} has IntegrationTarget {}, which is not a !Ref to a load balancer of this template",
             method.id,
@@ -275,7 +272,7 @@ Resources:
 
     #[test]
     fn cfn_v2_with_a_load_balancer_target_and_v1_without_pass() {
-        let t = CfnTemplate::parse(CFN);
+        let t = Template::parse(CFN);
         assert!(cfn(&t).is_empty(), "{:#?}", cfn(&t));
         assert_eq!(cfn_targets(&t), [("ToAlb".to_owned(), "Alb".to_owned())]);
     }
@@ -283,7 +280,7 @@ Resources:
     #[test]
     fn cfn_v2_without_a_target_is_a_finding_on_the_connection() {
         let text = CFN.replace("        IntegrationTarget: !Ref Alb\n", "");
-        let findings = cfn(&CfnTemplate::parse(&text));
+        let findings = cfn(&Template::parse(&text));
         assert_eq!(findings.len(), 1, "{findings:#?}");
         let f = &findings[0];
         assert_eq!(f.rule, RULE);
@@ -301,7 +298,7 @@ Resources:
             "IntegrationTarget: !Ref Alb",
             "IntegrationTarget: !Ref Listener",
         );
-        let findings = cfn(&CfnTemplate::parse(&text));
+        let findings = cfn(&Template::parse(&text));
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(
             findings[0].location,
@@ -317,7 +314,7 @@ Resources:
             "IntegrationTarget: !Ref Alb",
             "IntegrationTarget: arn:aws:x",
         );
-        let findings = cfn(&CfnTemplate::parse(&text));
+        let findings = cfn(&Template::parse(&text));
         assert!(
             findings[0]
                 .message
@@ -332,7 +329,7 @@ Resources:
             "        ConnectionId: !Ref LinkV1\n",
             "        ConnectionId: !Ref LinkV1\n        IntegrationTarget: !Ref Nlb\n",
         );
-        let findings = cfn(&CfnTemplate::parse(&text));
+        let findings = cfn(&Template::parse(&text));
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(
             findings[0].location,

@@ -1,15 +1,16 @@
-//! The SAM template before and after the transform: which local `CodeUri`s become which uploaded zips (the
-//! pattern's file is never edited: `sam_transform.py` writes the rewritten copy into the work directory), and
-//! the facts read back from the transformed CloudFormation template (logical resources, declared outputs) to
-//! check the stack against.
+//! Which local `CodeUri`s of the SAM template become which uploaded zips (the pattern's file is never edited:
+//! `sam_transform.py` writes the rewritten copy into the work directory).
 
 use std::{
     collections::BTreeMap,
-    path::{Component, Path, PathBuf},
+    path::{Path, PathBuf},
 };
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde_yaml::Value;
+
+use crate::cfn::Template;
+use crate::pattern::normalize;
 
 /// Where a crate's zip was uploaded (a SAM `CodeUri` object).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -40,19 +41,17 @@ pub struct CodeUris {
     pub functions: BTreeMap<String, S3Location>,
 }
 
-/// Finds the local `CodeUri`s of the SAM template `text` (read from `template_path`): every function
-/// `CodeUri` and `Globals.Function.CodeUri` that is a local folder must be one of `crates` (crate folder ->
-/// where its zip is). The template is only read here: `sam_transform.py` applies the replacements on the
-/// template as SAM itself parses it (YAML 1.1, short-form tags).
+/// Finds the local `CodeUri`s of the SAM `template`: every function `CodeUri` and `Globals.Function.CodeUri`
+/// that is a local folder must be one of `crates` (crate folder -> where its zip is). The template is only read
+/// here: `sam_transform.py` applies the replacements on the template as SAM itself parses it (YAML 1.1,
+/// short-form tags).
 pub fn code_uris(
-    text: &str,
-    template_path: &Path,
+    template: &Template,
     crates: &BTreeMap<PathBuf, S3Location>,
     manifest: &Path,
 ) -> Result<CodeUris> {
-    let doc: Value = serde_yaml::from_str(text)
-        .with_context(|| format!("{} is not valid YAML", template_path.display()))?;
-    let base = template_path.parent().unwrap_or(Path::new("."));
+    let (doc, template_path) = (&template.doc, &template.path);
+    let base = template.dir();
     let locate = |value: Option<&Value>, location: &str| -> Result<Option<S3Location>> {
         let Some(Value::String(uri)) = value else {
             return Ok(None); // absent, already {Bucket, Key}, or an intrinsic function
@@ -79,9 +78,7 @@ pub fn code_uris(
     };
     let mut out = CodeUris {
         globals: locate(
-            doc.get("Globals")
-                .and_then(|g| g.get("Function"))
-                .and_then(|f| f.get("CodeUri")),
+            template.global_function("CodeUri"),
             "Globals.Function.CodeUri",
         )?,
         functions: BTreeMap::new(),
@@ -122,87 +119,6 @@ pub fn code_uris(
         }
     }
     Ok(out)
-}
-
-/// Lexically resolves `.` and `..` and drops a trailing separator (the path need not exist).
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-/// A transformed (CloudFormation, JSON) template.
-pub struct CfnTemplate {
-    pub doc: serde_json::Value,
-}
-
-impl CfnTemplate {
-    pub fn parse(text: &str, path: &Path) -> Result<CfnTemplate> {
-        let doc: serde_json::Value = serde_json::from_str(text)
-            .with_context(|| format!("{} is not the JSON the transform writes", path.display()))?;
-        Ok(CfnTemplate { doc })
-    }
-
-    /// Logical id -> type of every resource that is always created (resources with a `Condition` may
-    /// legitimately be absent, so they are left out).
-    pub fn unconditional_resources(&self) -> BTreeMap<String, String> {
-        self.doc["Resources"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(_, r)| r.get("Condition").is_none())
-            .map(|(id, r)| (id.clone(), r["Type"].as_str().unwrap_or("?").to_owned()))
-            .collect()
-    }
-
-    /// How many logical resources the template declares.
-    pub fn resource_count(&self) -> usize {
-        self.doc["Resources"].as_object().map_or(0, |r| r.len())
-    }
-
-    /// Names of the outputs that must have a value (those without a `Condition`).
-    pub fn unconditional_outputs(&self) -> Vec<String> {
-        self.doc["Outputs"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(_, o)| o.get("Condition").is_none())
-            .map(|(name, _)| name.clone())
-            .collect()
-    }
-}
-
-/// The template's resources that the stack does not list (`listed`: logical ids from ListStackResources),
-/// as `Id (Type)`. A CloudFormation that skips a type it does not model (moto) shows up here.
-pub fn missing_resources(template: &CfnTemplate, listed: &[String]) -> Vec<String> {
-    template
-        .unconditional_resources()
-        .into_iter()
-        .filter(|(id, _)| !listed.iter().any(|l| l == id))
-        .map(|(id, rtype)| format!("{id} ({rtype})"))
-        .collect()
-}
-
-/// The declared outputs missing from the stack's outputs (`got`: output name -> value).
-pub fn missing_outputs(
-    template: &CfnTemplate,
-    got: &BTreeMap<String, serde_json::Value>,
-) -> Vec<String> {
-    template
-        .unconditional_outputs()
-        .into_iter()
-        .filter(|name| !got.contains_key(name))
-        .collect()
 }
 
 #[cfg(test)]
@@ -252,12 +168,8 @@ Outputs:
     }
 
     fn find(text: &str) -> Result<CodeUris> {
-        code_uris(
-            text,
-            Path::new("/p/pat/template.yaml"),
-            &crates(),
-            Path::new("/p/pat/pattern.toml"),
-        )
+        let template = Template::from_yaml(Path::new("/p/pat/template.yaml"), text.to_owned())?;
+        code_uris(&template, &crates(), Path::new("/p/pat/pattern.toml"))
     }
 
     #[test]
@@ -310,35 +222,5 @@ Outputs:
             err.contains("Resources.Api.Properties.DefinitionUri"),
             "{err}"
         );
-    }
-
-    const CFN: &str = r#"{
-      "Resources": {
-        "Api": {"Type": "AWS::ApiGateway::RestApi"},
-        "Link": {"Type": "AWS::ApiGateway::VpcLink"},
-        "Maybe": {"Type": "AWS::SQS::Queue", "Condition": "IsProd"}
-      },
-      "Outputs": {
-        "ApiUrl": {"Value": "x"},
-        "LinkId": {"Value": {"Ref": "Link"}},
-        "QueueUrl": {"Value": "y", "Condition": "IsProd"}
-      }
-    }"#;
-
-    #[test]
-    fn resources_the_stack_does_not_list_are_named_with_their_type() {
-        let t = CfnTemplate::parse(CFN, Path::new("t.json")).unwrap();
-        assert_eq!(t.resource_count(), 3);
-        // A CloudFormation that silently skips the VPC link (moto) lists only the API.
-        let missing = missing_resources(&t, &["Api".to_owned()]);
-        assert_eq!(missing, vec!["Link (AWS::ApiGateway::VpcLink)".to_owned()]);
-        assert!(missing_resources(&t, &["Api".to_owned(), "Link".to_owned()]).is_empty());
-    }
-
-    #[test]
-    fn declared_outputs_without_a_value_are_reported() {
-        let t = CfnTemplate::parse(CFN, Path::new("t.json")).unwrap();
-        let got = BTreeMap::from([("ApiUrl".to_owned(), serde_json::json!("https://x"))]);
-        assert_eq!(missing_outputs(&t, &got), vec!["LinkId".to_owned()]);
     }
 }

@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use crate::{
-    deploy::{self, DeployArgs, Deployment, Options, Outputs, Target},
+    deploy::{self, Deployment, Options, Outputs},
+    destroy::destroy,
+    flags::{DeployArgs, Target},
     pattern::{Pattern, project_root},
 };
 
@@ -72,7 +74,7 @@ fn cases(
         let deadline = Instant::now() + Duration::from_secs(15);
         let wanted = "Task timed out after 2.00 seconds";
         outcome = loop {
-            let messages = deploy::aws_json::log_messages(&edge, "/aws/lambda/fidelity-slow")
+            let messages = crate::aws::json::log_messages(&edge, "/aws/lambda/fidelity-slow")
                 .unwrap_or_default();
             if messages.iter().any(|m| m.contains(wanted)) {
                 break Ok(());
@@ -133,7 +135,7 @@ fn local_cloud_fails_as_aws_does() {
         Ok(outputs) => cases(&pattern, &dep, outputs),
         Err(err) => vec![("deploy", Err(format!("{err:#}")))],
     };
-    let destroyed = deploy::destroy(&dep);
+    let destroyed = destroy(&dep);
     let failures: Vec<String> = results
         .iter()
         .filter_map(|(name, r)| r.as_ref().err().map(|e| format!("{name}: {e}")))

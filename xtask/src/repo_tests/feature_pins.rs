@@ -15,7 +15,7 @@ fn features(selection: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
     let format = "{p}|{f}";
     let out = cmd!(
         sh,
-        "cargo tree --locked --offline --prefix none --format {format} {selection...}"
+        "cargo tree --locked --prefix none --format {format} {selection...}"
     )
     .quiet()
     .read()

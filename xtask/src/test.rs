@@ -9,8 +9,10 @@ use std::sync::{
 use anyhow::{Result, bail};
 
 use crate::{
-    deploy::{self, DeployArgs, Deployment},
-    pattern::Pattern,
+    deploy::{self, Deployment},
+    destroy,
+    flags::{DeployArgs, Selection},
+    pattern::{self, Pattern},
     verify,
 };
 
@@ -26,10 +28,13 @@ fn interrupt_flag() -> Arc<AtomicBool> {
     flag
 }
 
-pub fn test(patterns: &[Pattern], args: &DeployArgs) -> Result<()> {
+/// `cargo xtask test`: tests each selected pattern, every flavour in turn (or the one `--iac` names); fails naming
+/// the ones that failed.
+pub fn run(selection: &Selection, args: &DeployArgs) -> Result<()> {
+    let patterns = pattern::select(selection)?;
     let interrupted = interrupt_flag();
     let mut failed = Vec::new();
-    for pattern in patterns {
+    for pattern in &patterns {
         let flavours = match args.iac {
             Some(iac) => vec![iac],
             None => pattern.manifest.iac.clone(),
@@ -71,7 +76,7 @@ fn test_one(
         if interrupted.load(Ordering::SeqCst) {
             bail!("interrupted");
         }
-        verify::run(pattern, &outputs, args.target, false)
+        verify::run_checks(pattern, &outputs, args.target, false)
     });
     let mut passed = true;
     if args.keep {
@@ -83,7 +88,7 @@ fn test_one(
             "kept the deployment of {label} (--keep): `cargo xtask destroy {}{iac}` removes it",
             pattern.name
         );
-    } else if let Err(err) = deploy::destroy(&dep) {
+    } else if let Err(err) = destroy::destroy(&dep) {
         eprintln!("destroy of {label} failed: {err:#}");
         passed = false;
     }

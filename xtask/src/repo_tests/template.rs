@@ -16,8 +16,9 @@ use xshell::{Shell, cmd};
 
 use crate::{
     cargo_generate,
-    new::{self, Architecture, IacChoice, NewArgs, Trigger},
-    pattern::{Iac, Pattern},
+    flags::{Architecture, Iac, IacChoice, NewArgs, Trigger},
+    new,
+    pattern::Pattern,
 };
 
 const TRIGGERS: [Trigger; 5] = [

@@ -1,7 +1,10 @@
-//! A SAM/CloudFormation template parsed as YAML (short-form tags such as `!Ref` kept as tagged values):
-//! resources, `Globals`, references between resources, and the line of a key path for findings.
+//! CloudFormation and SAM templates, for `validate` and `deploy`: one [`Template`] type, read from a pattern's YAML
+//! (short-form tags such as `!Ref` kept as tagged values) or from the JSON the SAM transform writes. Resources,
+//! `Globals`, references between resources, the line of a key path for findings, and what a deployed stack must
+//! hold (its unconditional resources and outputs).
 
 use std::{
+    collections::BTreeMap,
     fs,
     path::{Path, PathBuf},
 };
@@ -9,9 +12,8 @@ use std::{
 use anyhow::{Context, Result};
 use serde_yaml::Value;
 
-use super::Finding;
-
-pub struct CfnTemplate {
+/// A template: its file, its text, and the parsed document.
+pub struct Template {
     pub path: PathBuf,
     pub text: String,
     pub doc: Value,
@@ -19,7 +21,7 @@ pub struct CfnTemplate {
 
 /// One entry of `Resources`.
 #[derive(Clone, Copy)]
-pub struct CfnResource<'a> {
+pub struct Resource<'a> {
     pub id: &'a str,
     pub rtype: &'a str,
     /// `Properties`, or `Null` when absent.
@@ -28,7 +30,7 @@ pub struct CfnResource<'a> {
 
 static NULL: Value = Value::Null;
 
-impl<'a> CfnResource<'a> {
+impl<'a> Resource<'a> {
     pub fn prop(&self, key: &str) -> Option<&'a Value> {
         self.props.get(key)
     }
@@ -44,47 +46,53 @@ impl<'a> CfnResource<'a> {
     }
 }
 
-/// Loads a template. A template that is not YAML comes back as a `sam-parse` finding.
-pub fn load(path: &Path) -> Result<Result<CfnTemplate, Finding>> {
-    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    match serde_yaml::from_str::<Value>(&text) {
-        Ok(doc) => Ok(Ok(CfnTemplate {
+impl Template {
+    /// Reads a YAML (or JSON) template written by hand; `Ok(Err(..))` when the file is not YAML.
+    pub fn read(path: &Path) -> Result<Result<Template, serde_yaml::Error>> {
+        let text =
+            fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Ok(Template::from_yaml(path, text))
+    }
+
+    /// A template from its YAML text (`path`: where it was read, for messages and relative paths).
+    pub fn from_yaml(path: &Path, text: String) -> Result<Template, serde_yaml::Error> {
+        let doc = serde_yaml::from_str::<Value>(&text)?;
+        Ok(Template {
             path: path.to_owned(),
             text,
             doc,
-        })),
-        Err(err) => {
-            let line = err.location().map(|l| l.line());
-            Ok(Err(Finding::new(
-                path,
-                line.map_or_else(|| "template".to_owned(), |l| format!("line {l}")),
-                "sam-parse",
-                format!("not valid YAML, so the AWS rules were not checked: {err}"),
-                "fix the YAML syntax (cfn-lint reports the same place)",
-            )
-            .at_line(line)))
-        }
+        })
     }
-}
 
-impl CfnTemplate {
+    /// A transformed (CloudFormation, JSON) template, as `sam_transform.py` writes it.
+    pub fn from_json(path: &Path, text: String) -> Result<Template> {
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not the JSON the transform writes", path.display()))?;
+        // JSON holds no tags, so the conversion keeps every key (in order), string, number and literal.
+        let doc = serde_yaml::to_value(json)
+            .with_context(|| format!("reading the JSON of {}", path.display()))?;
+        Ok(Template {
+            path: path.to_owned(),
+            text,
+            doc,
+        })
+    }
+
+    /// A YAML template from `text`, for tests.
     #[cfg(test)]
-    pub fn parse(text: &str) -> CfnTemplate {
-        CfnTemplate {
-            path: PathBuf::from("template.yaml"),
-            text: text.to_owned(),
-            doc: serde_yaml::from_str(text).unwrap(),
-        }
+    pub fn parse(text: &str) -> Template {
+        Template::from_yaml(Path::new("template.yaml"), text.to_owned()).unwrap()
     }
 
-    pub fn resources(&self) -> Vec<CfnResource<'_>> {
+    /// The entries of `Resources`, in the template's order.
+    pub fn resources(&self) -> Vec<Resource<'_>> {
         let Some(Value::Mapping(resources)) = self.doc.get("Resources") else {
             return Vec::new();
         };
         resources
             .iter()
             .filter_map(|(id, body)| {
-                Some(CfnResource {
+                Some(Resource {
                     id: id.as_str()?,
                     rtype: body.get("Type").and_then(Value::as_str).unwrap_or(""),
                     props: body.get("Properties").unwrap_or(&NULL),
@@ -93,7 +101,7 @@ impl CfnTemplate {
             .collect()
     }
 
-    pub fn resource(&self, id: &str) -> Option<CfnResource<'_>> {
+    pub fn resource(&self, id: &str) -> Option<Resource<'_>> {
         self.resources().into_iter().find(|r| r.id == id)
     }
 
@@ -155,6 +163,42 @@ impl CfnTemplate {
         }
         found
     }
+
+    /// Logical id -> type of every resource that is always created (resources with a `Condition` may
+    /// legitimately be absent, so they are left out).
+    pub fn unconditional_resources(&self) -> BTreeMap<String, String> {
+        self.doc
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter(|(_, r)| r.get("Condition").is_none())
+            .filter_map(|(id, r)| {
+                let rtype = r.get("Type").and_then(Value::as_str).unwrap_or("?");
+                Some((id.as_str()?.to_owned(), rtype.to_owned()))
+            })
+            .collect()
+    }
+
+    /// How many logical resources the template declares.
+    pub fn resource_count(&self) -> usize {
+        self.doc
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .map_or(0, |r| r.len())
+    }
+
+    /// Names of the outputs that must have a value (those without a `Condition`).
+    pub fn unconditional_outputs(&self) -> Vec<String> {
+        self.doc
+            .get("Outputs")
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter(|(_, o)| o.get("Condition").is_none())
+            .filter_map(|(name, _)| name.as_str().map(str::to_owned))
+            .collect()
+    }
 }
 
 /// The logical id a value refers to: `!Ref X`, `!GetAtt X.Attr`, `!GetAtt [X, Attr]`, `{Ref: X}`, `{Fn::GetAtt: ...}`.
@@ -206,6 +250,29 @@ pub fn strings(value: &Value) -> Vec<String> {
     }
 }
 
+/// The template's resources that the stack does not list (`listed`: logical ids from ListStackResources),
+/// as `Id (Type)`. A CloudFormation that skips a type it does not model (moto) shows up here.
+pub fn missing_resources(template: &Template, listed: &[String]) -> Vec<String> {
+    template
+        .unconditional_resources()
+        .into_iter()
+        .filter(|(id, _)| !listed.iter().any(|l| l == id))
+        .map(|(id, rtype)| format!("{id} ({rtype})"))
+        .collect()
+}
+
+/// The declared outputs missing from the stack's outputs (`got`: output name -> value).
+pub fn missing_outputs(
+    template: &Template,
+    got: &BTreeMap<String, serde_json::Value>,
+) -> Vec<String> {
+    template
+        .unconditional_outputs()
+        .into_iter()
+        .filter(|name| !got.contains_key(name))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,7 +299,7 @@ Resources:
 
     #[test]
     fn resources_refs_and_lines() {
-        let t = CfnTemplate::parse(TEMPLATE);
+        let t = Template::parse(TEMPLATE);
         let link = t.resource("Link").unwrap();
         assert_eq!(link.rtype, "AWS::ApiGateway::VpcLink");
         let targets: Vec<_> = link
@@ -273,6 +340,56 @@ Resources:
         assert_eq!(
             strings(&v),
             vec!["s3:GetObject".to_owned(), "${Svc}:*".to_owned()]
+        );
+    }
+
+    const CFN: &str = r#"{
+      "Resources": {
+        "Api": {"Type": "AWS::ApiGateway::RestApi"},
+        "Link": {"Type": "AWS::ApiGateway::VpcLink"},
+        "Maybe": {"Type": "AWS::SQS::Queue", "Condition": "IsProd"}
+      },
+      "Outputs": {
+        "ApiUrl": {"Value": "x"},
+        "LinkId": {"Value": {"Ref": "Link"}},
+        "QueueUrl": {"Value": "y", "Condition": "IsProd"}
+      }
+    }"#;
+
+    #[test]
+    fn resources_the_stack_does_not_list_are_named_with_their_type() {
+        let t = Template::from_json(Path::new("t.json"), CFN.to_owned()).unwrap();
+        assert_eq!(t.resource_count(), 3);
+        // A CloudFormation that silently skips the VPC link (moto) lists only the API.
+        let missing = missing_resources(&t, &["Api".to_owned()]);
+        assert_eq!(missing, vec!["Link (AWS::ApiGateway::VpcLink)".to_owned()]);
+        assert!(missing_resources(&t, &["Api".to_owned(), "Link".to_owned()]).is_empty());
+    }
+
+    #[test]
+    fn declared_outputs_without_a_value_are_reported() {
+        let t = Template::from_json(Path::new("t.json"), CFN.to_owned()).unwrap();
+        let got = BTreeMap::from([("ApiUrl".to_owned(), serde_json::json!("https://x"))]);
+        assert_eq!(missing_outputs(&t, &got), vec!["LinkId".to_owned()]);
+    }
+
+    #[test]
+    fn the_stack_body_is_the_json_the_transform_wrote() {
+        let text = r#"{"Resources": {"B": {"Type": "T", "Properties": {"Size": 1.5, "N": -3, "Big": 18446744073709551615,
+            "On": true, "Off": null, "List": [1, "two", {"x": "\u00e9\n\"q\""}], "Zero": 0.0, "Exp": 1e300}},
+            "A": {"Type": "U"}}, "Outputs": {}}"#;
+        let t = Template::from_json(Path::new("t.json"), text.to_owned()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            serde_json::to_string(&t.doc).unwrap(),
+            serde_json::to_string(&json).unwrap()
+        );
+        let err = Template::from_json(Path::new("t.json"), "Resources: {}".to_owned())
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "t.json is not the JSON the transform writes"
         );
     }
 }

@@ -1,0 +1,5 @@
+//! The AWS plumbing every command shares: the SDK configuration for the local cloud or AWS ([`sdk`]), and the
+//! few direct calls to the local cloud's AWS JSON APIs ([`json`]).
+
+pub mod json;
+pub mod sdk;

@@ -1,0 +1,268 @@
+//! The command line of `cargo xtask`: every subcommand, option and value it accepts, in one place.
+//!
+//! Only types here; each command module (`list.rs`, `deploy/`, `test.rs`, ...) takes the ones it needs and
+//! `main.rs` dispatches to it.
+
+use clap::{Parser, Subcommand};
+use serde::{Deserialize, Serialize};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Build, validate, deploy and test the serverless patterns"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// List the patterns with their title, IaC flavours and Lambda crates.
+    List {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build each Lambda of the patterns into target/lambda/<crate>/bootstrap.zip.
+    Build {
+        #[command(flatten)]
+        selection: Selection,
+        /// Build for AWS Graviton (aarch64) through cargo-lambda instead of the host.
+        #[arg(long)]
+        arm64: bool,
+    },
+    /// Check metadata, README, references, IaC formatting and the rules AWS enforces.
+    Validate {
+        #[command(flatten)]
+        selection: Selection,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build, validate and deploy a pattern (to the local cloud unless --target aws); prints its outputs.
+    Deploy {
+        pattern: String,
+        #[command(flatten)]
+        args: DeployArgs,
+    },
+    /// Run a deployed pattern's checks (pattern.toml `[[verify]]`) against its outputs.
+    Verify {
+        pattern: String,
+        #[command(flatten)]
+        args: DeployArgs,
+        /// Print the results as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Destroy a deployed pattern and clean its work directory.
+    Destroy {
+        pattern: String,
+        #[command(flatten)]
+        args: DeployArgs,
+    },
+    /// Print the saved outputs of a deployment.
+    Outputs {
+        pattern: String,
+        #[command(flatten)]
+        args: DeployArgs,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deploy, verify and destroy each IaC flavour (or the one --iac names); destroy always runs unless --keep.
+    Test {
+        #[command(flatten)]
+        selection: Selection,
+        #[command(flatten)]
+        args: DeployArgs,
+    },
+    /// Measure cold start, warm latency and throughput of the local cloud (see docs/benchmarks.md).
+    Bench(BenchArgs),
+    /// A new pattern in patterns/<name> from the cargo-generate template (template/), without questions.
+    New(NewArgs),
+    /// Install the project's tools that are missing (Python tools into .venv, cargo-generate), idempotently.
+    Setup,
+    /// Run the project's test command: fmt, clippy, tests, validation.
+    Ci,
+    /// The patterns changed since the merge-base of a git ref and HEAD, uncommitted work included (CI's matrix).
+    Changed {
+        /// The ref to compare with, e.g. `origin/main` or `HEAD~1`.
+        #[arg(long)]
+        base: String,
+        /// Print `{"patterns": [...], "all": bool, "reason": "..."}` on one line instead of one name a line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the local cloud (moto + the local data plane).
+    Local {
+        #[command(subcommand)]
+        cmd: LocalCmd,
+    },
+}
+
+/// Which patterns a command acts on (`build`, `validate`, `test`): one by name, or `--all`.
+#[derive(clap::Args)]
+pub struct Selection {
+    /// A pattern name (folder under patterns/).
+    pub pattern: Option<String>,
+    /// Every pattern.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Where a pattern is deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// The local cloud (moto + the local data plane) on 127.0.0.1.
+    Local,
+    /// The AWS account of the current credentials (AWS_PROFILE / AWS_REGION as usual).
+    Aws,
+}
+
+impl Target {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Local => "local",
+            Target::Aws => "aws",
+        }
+    }
+}
+
+/// The IaC flavours a pattern can ship: `--iac`, and the `iac` list of `pattern.toml` (same spelling).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Iac {
+    Terraform,
+    Sam,
+}
+
+impl Iac {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Iac::Terraform => "terraform",
+            Iac::Sam => "sam",
+        }
+    }
+}
+
+/// Options shared by deploy, destroy, verify and test.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeployArgs {
+    /// Where to deploy.
+    #[arg(long, value_enum, default_value = "local")]
+    pub target: Target,
+    /// Which IaC flavour, where a pattern has several (default: the first in its pattern.toml; `test`: each).
+    #[arg(long, value_enum)]
+    pub iac: Option<Iac>,
+    /// Keep what was created after a failure (and, for `test`, after the run).
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// `cargo xtask bench`: how much to measure.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Requests per measured series.
+    #[arg(long, default_value_t = 5000)]
+    pub requests: usize,
+    /// Concurrent clients for the throughput series.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Cold starts to measure.
+    #[arg(long, default_value_t = 20)]
+    pub cold_starts: usize,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cargo xtask new`: the values the template asks for, all given up front.
+#[derive(Debug, clap::Args)]
+pub struct NewArgs {
+    /// The pattern's name and folder under patterns/: kebab-case, 3 to 40 characters (e.g. orders-queue).
+    pub name: String,
+    /// The infrastructure as code.
+    #[arg(long, value_enum, default_value = "terraform")]
+    pub iac: IacChoice,
+    /// What invokes the function.
+    #[arg(long, value_enum, default_value = "rest-api")]
+    pub trigger: Trigger,
+    /// The function records each item it processed in a DynamoDB table (PutItem only).
+    #[arg(long)]
+    pub dynamodb: bool,
+    /// The function's architecture (local deploys always run a build for this machine).
+    #[arg(long, value_enum, default_value = "x86_64")]
+    pub arch: Architecture,
+    /// The function's memory in MB, 128 to 10240.
+    #[arg(long, default_value_t = 128)]
+    pub memory: u32,
+    /// One sentence for example-pattern.json and README.md (at most 150 characters; default: from the trigger).
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// The author shown in example-pattern.json.
+    #[arg(long, default_value = "serverless-rust-patterns contributors")]
+    pub author: String,
+}
+
+/// The IaC of the new pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IacChoice {
+    Terraform,
+    Sam,
+    /// Terraform and SAM, deploying the same resources (one pattern.toml lists both).
+    Both,
+}
+
+/// What invokes the new pattern's function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Trigger {
+    /// An API Gateway REST API (POST /items, Lambda proxy integration).
+    RestApi,
+    /// An internet-facing Application Load Balancer (POST /items, target group of type lambda).
+    Alb,
+    /// An SQS queue with a dead-letter queue (event source mapping, partial batch failures).
+    Sqs,
+    /// A rule on a custom EventBridge bus.
+    Eventbridge,
+    /// Object-created notifications of a private S3 bucket.
+    S3,
+}
+
+/// The Lambda architecture of the new pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Architecture {
+    #[value(name = "x86_64")]
+    X86_64,
+    Arm64,
+}
+
+/// `cargo xtask local ...`: the local cloud's lifecycle.
+#[derive(clap::Subcommand)]
+pub enum LocalCmd {
+    /// Start the local cloud on 127.0.0.1 (does nothing if it is already running and healthy).
+    Up {
+        /// The edge port [default: $LOCAL_CLOUD_PORT, else 4566].
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Stop the local cloud (the daemon and moto).
+    Down,
+    /// Say whether the local cloud is running, stopped or degraded.
+    Status {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the ends of the daemon's and moto's logs.
+    Logs {
+        /// Keep printing what is appended (Ctrl-C to stop).
+        #[arg(long, short)]
+        follow: bool,
+        /// Lines of each log to print.
+        #[arg(long, short = 'n', default_value_t = 50)]
+        lines: usize,
+    },
+}
