@@ -2,6 +2,7 @@
 //!
 //! The change is the working tree (committed, staged, unstaged and untracked-but-not-ignored files) against the
 //! merge-base of `<ref>` and `HEAD`: what a pull request would bring, plus what is not committed yet.
+//! Over 400 lines: about half is its unit tests, one per kind of changed path.
 
 use std::{
     collections::BTreeSet,

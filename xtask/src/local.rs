@@ -4,6 +4,7 @@
 //! Files in `.work/local/`: `local-cloud.json` (written by the daemon once ready: pids and ports, removed when
 //! it stops), `local-cloud.log` (the daemon's stderr), `moto.log`, `launcher/` (the moto launcher package the
 //! daemon writes at start), `lock` (serialises `up`/`down` between xtask processes).
+//! Over 400 lines: the `local` command's subcommands share the daemon's process control; its unit tests sit beside it.
 
 use std::{
     fs,

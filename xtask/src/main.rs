@@ -41,6 +41,9 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .without_time()
         .init();
+    // ureq's TLS uses the crypto provider the AWS SDK builds anyway (xtask/Cargo.toml); `Err` only means one
+    // is installed already.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let result = match flags::Cli::parse().command {
         Command::List { json } => list::run(json),
         Command::Build { selection, arm64 } => build::run(&selection, arm64),

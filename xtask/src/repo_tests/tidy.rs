@@ -1,5 +1,6 @@
 //! Repository hygiene, as tests: patterns stay copyable, the README lists every pattern, every Rust file
-//! says what it is for, and the docs name only files that exist.
+//! says what it is for, long files say why, and the docs name only files that exist.
+//! Over 400 lines: each hygiene rule with the test of its checker.
 
 use std::{
     fs,
@@ -172,6 +173,56 @@ fn every_rust_file_says_what_it_is_for() {
         "these files do not open with a `//!` line saying what they are for:\n{}",
         missing.join("\n")
     );
+}
+
+/// Past this many lines a source file says why at its top (a line with [`LONG_FILE_MARK`]), or is split.
+const LONG_FILE_LINES: usize = 400;
+const LONG_FILE_MARK: &str = "Over 400 lines:";
+
+/// The Rust and Python files over [`LONG_FILE_LINES`] lines that do not say why in their opening comment (first 15 lines).
+fn unexplained_long_files(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in ["xtask", "crates", "patterns", "template", "tests"] {
+        if !root.join(dir).is_dir() {
+            continue;
+        }
+        for file in files(&root.join(dir), &|p| {
+            p.extension().is_some_and(|e| e == "rs" || e == "py")
+        }) {
+            let text = fs::read_to_string(&file).unwrap();
+            let lines = text.lines().count();
+            if lines > LONG_FILE_LINES && !text.lines().take(15).any(|l| l.contains(LONG_FILE_MARK)) {
+                let name = file.strip_prefix(root).unwrap().display();
+                out.push(format!("  {name} ({lines} lines)"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn long_files_say_why() {
+    let long = unexplained_long_files(&project_root());
+    assert!(
+        long.is_empty(),
+        "these source files are over {LONG_FILE_LINES} lines; fix: split them by what they do, or say why they \
+         are not in a comment line containing `{LONG_FILE_MARK} <reason>` in their opening comment (the first 15 lines):\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn long_file_check_reads_the_reason_line() {
+    let dir = std::env::temp_dir().join(format!("xtask-long-files-{}", std::process::id()));
+    let body = "fn f() {}\n".repeat(LONG_FILE_LINES);
+    for (name, head) in [("quiet", "//! A file.\n"), ("explained", "//! A file.\n//! Over 400 lines: tests beside it.\n")] {
+        let file = dir.join("xtask").join(format!("{name}.rs"));
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::write(&file, format!("{head}{body}")).unwrap();
+    }
+    let long = unexplained_long_files(&dir);
+    fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(long, [format!("  {} ({} lines)", Path::new("xtask/quiet.rs").display(), LONG_FILE_LINES + 1)]);
 }
 
 /// Top-level folders of the repository: a backticked path in a doc that starts with one of them names a file here.

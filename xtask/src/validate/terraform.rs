@@ -4,6 +4,7 @@
 //! The work directory holds a mirror of the pattern: the Terraform folder copied, everything else linked, so
 //! `${path.module}/../...` references resolve as they do in the pattern. `terraform init` runs once and is
 //! reused; it runs again when `terraform validate` says the configuration needs it.
+//! Over 400 lines: its unit tests sit beside the checks they exercise.
 
 use std::{
     fs,

@@ -1,5 +1,6 @@
 //! Reads the deployed load balancers from moto's ELBv2 API into the plain [`model`](super::model), once per
 //! generation of deployed state.
+//! Over 400 lines: its unit tests sit beside the loader they check.
 
 use std::sync::Arc;
 

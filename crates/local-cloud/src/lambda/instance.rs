@@ -1,5 +1,6 @@
 //! One execution environment: a function's `bootstrap` running as its own process group, its Runtime API
 //! listener and its captured output. Start it ([`Instance::start`]), invoke it one event at a time, drop it to kill it.
+//! Over 400 lines: one instance's whole life (spawn, the Runtime API exchange, timeouts, crashes and their error documents) reads best in one place.
 
 use std::{
     collections::HashMap,

@@ -10,6 +10,7 @@
 //! or when the entry is older than [`LambdaOptions::config_ttl`] (a safety net for writes that bypass the edge).
 //! A re-read that finds the same configuration keeps the warm instances; a changed one (code, environment,
 //! timeout, memory, ...) starts a new pool and retires the old one.
+//! Over 400 lines: the invoke path (resolve, pool, concurrency, scaling down) reads best in one place.
 
 pub mod capture;
 pub mod cloudwatch;

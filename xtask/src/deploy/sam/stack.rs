@@ -2,6 +2,7 @@
 //! that cannot be updated), polling DescribeStacks with a progress bar over the template's logical resources,
 //! the failed events when it fails, ListStackResources, the outputs, and DeleteStack until it is gone. The same
 //! calls serve the local cloud (moto) and AWS.
+//! Over 400 lines: its unit tests sit beside the stack operations they check.
 
 use std::{
     collections::BTreeMap,

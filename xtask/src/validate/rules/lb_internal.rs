@@ -3,6 +3,7 @@
 //! targets (a v1 link's `target_arns`, or an integration's target over a VPC link v2), or one that is the target
 //! of an `alb`-type target group. An internet-facing load balancer there
 //! works on moto and on AWS alike, but exposes what the pattern claims is private.
+//! Over 400 lines: its unit tests, one per template shape, sit beside the rule.
 
 use std::collections::BTreeMap;
 

@@ -2,6 +2,7 @@
 //! balancer in `integrationTarget` (the ARN of an ALB or NLB of the same IaC), and one over a VPC link v1 sets
 //! none (the v1 link's NLB is the target). AWS refuses both mismatches; moto accepts them, so a pattern could
 //! deploy locally and fail on AWS.
+//! Over 400 lines: its unit tests, one per template shape, sit beside the rule.
 
 use serde_yaml::Value;
 
