@@ -104,8 +104,7 @@ fn still_deployed(outputs: &deploy::Outputs) -> bool {
 
 /// `cargo xtask bench`: measures the flagship on the local cloud (deployed here unless it still is).
 pub fn run(args: &BenchArgs) -> Result<()> {
-    let patterns = pattern::discover()?;
-    let flagship = pattern::find(&patterns, FLAGSHIP)?;
+    let flagship = pattern::one(FLAGSHIP)?;
     let dep_args = DeployArgs {
         target: Target::Local,
         iac: None,

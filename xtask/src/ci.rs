@@ -163,7 +163,7 @@ mod tests {
     fn every_lifecycle_run_is_a_flavour_its_pattern_has() {
         let patterns = pattern::discover().unwrap();
         for (name, iac) in LIFECYCLE {
-            let p = pattern::find(&patterns, name).unwrap();
+            let p = patterns.find(name).unwrap();
             assert!(
                 p.manifest.iac.iter().any(|i| i.as_str() == iac),
                 "{name} has no {iac} flavour: fix LIFECYCLE or its pattern.toml"

@@ -19,36 +19,40 @@ use crate::{
 /// `cargo xtask destroy`: destroys the deployment of the pattern named `name`.
 pub fn run(name: &str, args: &DeployArgs) -> Result<()> {
     let pattern = pattern::one(name)?;
-    destroy(&Deployment::new(&pattern, args)?)
+    destroy(&Deployment::new(&pattern, args)?).map(drop)
 }
 
 /// Destroys the deployment and cleans its work directory.
 ///
 /// A SAM deployment is found by its stack name even when the work directory is gone (a deploy interrupted
 /// before it was written, or a fresh checkout): CloudFormation holds its state. A Terraform deployment's state
-/// lives in the work directory, so without it there is nothing to destroy.
-pub fn destroy(dep: &Deployment<'_>) -> Result<()> {
+/// lives in the work directory, so without a state file there is nothing to destroy (a work directory without
+/// one is removed). Returns whether something was deployed: only then does it say "destroyed".
+pub fn destroy(dep: &Deployment<'_>) -> Result<bool> {
     let work_dir = dep.work_dir();
     let had_work_dir = work_dir.exists();
     let nothing = |why: &str| {
         println!(
-            "{}: nothing deployed on the {} target{why}",
+            "nothing to destroy: {} is not deployed ({}, {}){why}",
             dep.pattern.name,
-            dep.target.as_str()
+            dep.target.as_str(),
+            dep.iac.as_str()
         );
+        Ok(false)
     };
-    if !had_work_dir && dep.iac == Iac::Terraform {
-        nothing("");
-        return Ok(());
+    let tf_state = work_dir.join("terraform.tfstate");
+    if dep.iac == Iac::Terraform && !tf_state.exists() {
+        if had_work_dir {
+            let _lock = lock::acquire(&work_dir)?;
+            remove_work_dir(&work_dir)?;
+        }
+        return nothing("");
     }
     let endpoint = match dep.target {
         // moto keeps its state in memory: a local cloud that is not running holds no stack.
         Target::Local if !had_work_dir => match crate::local::running() {
             Some(cloud) => Some(cloud.edge_url),
-            None => {
-                nothing(" (the local cloud is not running)");
-                return Ok(());
-            }
+            None => return nothing(": the local cloud is not running"),
         },
         Target::Local => Some(crate::local::ensure_up(None)?.edge_url),
         Target::Aws => None,
@@ -67,23 +71,23 @@ pub fn destroy(dep: &Deployment<'_>) -> Result<()> {
         .collect();
     let found = match dep.iac {
         Iac::Terraform => {
+            let had_resources = terraform::state_has_resources(&tf_state);
             let tf = terraform::Driver::new(dep, endpoint.as_deref())?;
             tf.destroy(&zips)?;
             if let Some(edge) = endpoint.as_deref() {
                 tf.check_nothing_left(edge)?;
             }
-            true
+            had_resources
         }
         Iac::Sam => sam::Driver::new(dep, endpoint.as_deref())?.destroy()?,
     };
     drop(_lock);
     remove_work_dir(&work_dir)?;
-    if found || had_work_dir {
-        println!("{}: destroyed", dep.pattern.name);
-    } else {
-        nothing("");
+    if !found {
+        return nothing("");
     }
-    Ok(())
+    println!("{}: destroyed", dep.pattern.name);
+    Ok(true)
 }
 
 fn remove_work_dir(dir: &Path) -> Result<()> {
@@ -92,4 +96,41 @@ fn remove_work_dir(dir: &Path) -> Result<()> {
         let _ = fs::remove_dir(parent); // only succeeds when no other target's work dir remains
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::test_support::Scratch;
+
+    fn deployment(pattern: &pattern::Pattern, iac: Iac) -> Deployment<'_> {
+        Deployment {
+            pattern,
+            target: Target::Local,
+            iac,
+        }
+    }
+
+    /// A pattern never deployed with Terraform (no work directory, or one without a state, as a deploy that
+    /// failed before applying left it): nothing is destroyed, nothing is created, and it does not say "destroyed".
+    #[test]
+    fn a_never_deployed_terraform_pattern_has_nothing_to_destroy() {
+        let scratch = Scratch::from_fixture("good", "destroy-never-deployed");
+        let pattern = scratch.pattern();
+        let dep = deployment(&pattern, Iac::Terraform);
+        let work_dir = dep.work_dir();
+        let _ = fs::remove_dir_all(work_dir.parent().unwrap());
+        assert!(!destroy(&dep).unwrap(), "nothing was deployed");
+        assert!(!work_dir.exists(), "destroy creates no work directory");
+
+        fs::create_dir_all(work_dir.join("src")).unwrap();
+        let destroyed = destroy(&dep);
+        let left = work_dir.exists();
+        let _ = fs::remove_dir_all(work_dir.parent().unwrap());
+        assert!(
+            !destroyed.unwrap(),
+            "a work directory without a state is no deployment"
+        );
+        assert!(!left, "the stale work directory is removed");
+    }
 }

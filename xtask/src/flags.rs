@@ -244,8 +244,8 @@ pub enum Architecture {
 pub enum LocalCmd {
     /// Start the local cloud on 127.0.0.1 (does nothing if it is already running and healthy).
     Up {
-        /// The edge port [default: $LOCAL_CLOUD_PORT, else 4566].
-        #[arg(long)]
+        /// The edge port, 1-65535 [default: $LOCAL_CLOUD_PORT, else 4566].
+        #[arg(long, value_parser = edge_port)]
         port: Option<u16>,
     },
     /// Stop the local cloud (the daemon and moto).
@@ -265,4 +265,39 @@ pub enum LocalCmd {
         #[arg(long, short = 'n', default_value_t = 50)]
         lines: usize,
     },
+}
+
+/// `local up --port`: 1-65535. Port 0 would have the system choose a port, which nobody could then reach.
+fn edge_port(value: &str) -> Result<u16, String> {
+    match value.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(format!(
+            "`{value}` is not a port for the local cloud (1-65535; 0 would let the system choose one nobody \
+             knows); fix: give a free port such as 4566, or leave --port out"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_up_refuses_port_zero_naming_the_flag_and_the_fix() {
+        let parse =
+            |port: &str| Cli::try_parse_from(["cargo xtask", "local", "up", "--port", port]);
+        for bad in ["0", "65536", "http"] {
+            let err = parse(bad).err().expect("refused").to_string();
+            assert!(
+                err.contains("'--port <PORT>'") && err.contains("fix: give a free port"),
+                "{bad}: {err}"
+            );
+        }
+        match parse("4620").unwrap().command {
+            Command::Local {
+                cmd: LocalCmd::Up { port },
+            } => assert_eq!(port, Some(4620)),
+            _ => panic!("not `local up`"),
+        }
+    }
 }

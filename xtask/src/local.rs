@@ -1,6 +1,9 @@
 //! `cargo xtask local up|down|status|logs`: one local cloud at a time (the `local-cloud` daemon, which runs moto
 //! as its child), with its state and logs in `.work/local/`. `deploy` calls [`ensure_up`].
 //!
+//! Over 400 lines: the local cloud's whole lifecycle (start, inspect, stop, status, logs) and the tests' hold on
+//! it share the ready file and the process checks, so they stay together.
+//!
 //! Files in `.work/local/`: `local-cloud.json` (written by the daemon once ready: pids and ports, removed when
 //! it stops), `local-cloud.log` (the daemon's stderr), `moto.log`, `launcher/` (the moto launcher package the
 //! daemon writes at start), `lock` (serialises `up`/`down` between xtask processes).
@@ -105,6 +108,10 @@ fn moto_log() -> PathBuf {
 /// running on another port than the one asked for is an error, not silently replaced.
 pub fn ensure_up(port: Option<u16>) -> Result<LocalCloud> {
     let wanted = match port {
+        Some(0) => bail!(
+            "port 0 is not a port for the local cloud (the system would choose one nobody knows); fix: give \
+             `--port` a free port such as 4566, or leave it out"
+        ),
         Some(p) => Some(p),
         None => env_port()?,
     };
@@ -142,13 +149,21 @@ pub fn running() -> Option<LocalCloud> {
 
 /// `LOCAL_CLOUD_PORT`, if set.
 fn env_port() -> Result<Option<u16>> {
-    match std::env::var("LOCAL_CLOUD_PORT") {
-        Ok(v) if v.trim().is_empty() => Ok(None),
-        Ok(v) => match v.trim().parse::<u16>() {
+    parse_env_port(std::env::var("LOCAL_CLOUD_PORT").ok())
+}
+
+/// `LOCAL_CLOUD_PORT`'s value: 1-65535 (0 would let the system choose a port nobody knows), or unset/empty.
+fn parse_env_port(value: Option<String>) -> Result<Option<u16>> {
+    match value {
+        Some(v) if v.trim().is_empty() => Ok(None),
+        Some(v) => match v.trim().parse::<u16>() {
             Ok(p) if p > 0 => Ok(Some(p)),
-            _ => bail!("LOCAL_CLOUD_PORT={v:?} is not a port number (1-65535): fix it or unset it"),
+            _ => bail!(
+                "LOCAL_CLOUD_PORT={v:?} is not a port number (1-65535); fix: set it to a free port such as \
+                 4566, or unset it"
+            ),
         },
-        Err(_) => Ok(None),
+        None => Ok(None),
     }
 }
 
@@ -422,8 +437,29 @@ fn edge_status(port: u16) -> Result<serde_json::Value> {
     Ok(serde_json::from_str(&resp.body_mut().read_to_string()?)?)
 }
 
+/// `local status`: prints the state (also with `--json`); fails unless the cloud is running, so scripts can
+/// test it (`cargo xtask local status || cargo xtask local up`).
 fn status(json: bool) -> Result<()> {
-    let (state, ready, problem) = match inspect() {
+    let (report, state) = status_report(inspect(), json)?;
+    println!("{report}");
+    state_result(state)
+}
+
+/// `status`'s exit: success only for `running`.
+fn state_result(state: &str) -> Result<()> {
+    match state {
+        "running" => Ok(()),
+        "degraded" => bail!(
+            "the local cloud is degraded; fix: `cargo xtask local up` restarts it (deployments are lost with \
+             moto's memory: redeploy them)"
+        ),
+        _ => bail!("the local cloud is stopped; fix: `cargo xtask local up` starts it"),
+    }
+}
+
+/// What `status` prints for `health`, and the state: `running`, `degraded` or `stopped`.
+fn status_report(health: Health, json: bool) -> Result<(String, &'static str)> {
+    let (state, ready, problem) = match health {
         Health::Stopped => ("stopped", None, None),
         Health::Running(ready) => ("running", Some(ready), None),
         Health::Degraded(ready, problem) => ("degraded", ready, Some(problem)),
@@ -444,22 +480,19 @@ fn status(json: bool) -> Result<()> {
             out["moto_version"] = r.moto_version.clone().into();
             out["started_at"] = r.started_at.clone().into();
         }
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+        return Ok((serde_json::to_string_pretty(&out)?, state));
     }
-    match (state, ready, problem) {
-        ("running", Some(r), _) => println!(
+    let text = match (state, ready, problem) {
+        ("running", Some(r), _) => format!(
             "running: edge http://127.0.0.1:{} (daemon pid {}), moto {} on port {} (pid {}), since {}",
             r.edge_port, r.pid, r.moto_version, r.moto_port, r.moto_pid, r.started_at
         ),
-        ("degraded", _, Some(problem)) => {
-            println!(
-                "degraded: {problem}; `cargo xtask local up` restarts it, `cargo xtask local logs` shows why"
-            )
-        }
-        _ => println!("stopped"),
-    }
-    Ok(())
+        ("degraded", _, Some(problem)) => format!(
+            "degraded: {problem}; `cargo xtask local up` restarts it, `cargo xtask local logs` shows why"
+        ),
+        _ => "stopped".to_owned(),
+    };
+    Ok((text, state))
 }
 
 fn logs(follow: bool, lines: usize) -> Result<()> {
@@ -569,6 +602,61 @@ impl Drop for TestUse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_reports_each_state_and_only_running_is_success() {
+        let ready = Ready {
+            pid: 1,
+            edge_port: 4566,
+            moto_port: 5000,
+            moto_pid: 2,
+            moto_version: PINNED_MOTO.into(),
+            started_at: "2025-01-01T00:00:00Z".into(),
+        };
+        let (json, state) = status_report(
+            Health::Degraded(Some(ready.clone()), "moto (pid 2) is not running".into()),
+            true,
+        )
+        .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            (json["state"].as_str(), state),
+            (Some("degraded"), "degraded")
+        );
+        assert_eq!(json["problem"], "moto (pid 2) is not running");
+        let (text, state) = status_report(Health::Stopped, false).unwrap();
+        assert_eq!((text.as_str(), state), ("stopped", "stopped"));
+        let (text, state) = status_report(Health::Running(ready), false).unwrap();
+        assert!(
+            text.starts_with("running: edge http://127.0.0.1:4566"),
+            "{text}"
+        );
+        assert_eq!(state, "running");
+        assert!(state_result("running").is_ok());
+        for state in ["degraded", "stopped"] {
+            let err = state_result(state).unwrap_err().to_string();
+            assert!(
+                err.contains(state) && err.contains("fix: `cargo xtask local up`"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn port_zero_is_refused_from_the_environment_and_the_caller() {
+        assert_eq!(parse_env_port(Some("4620".into())).unwrap(), Some(4620));
+        assert_eq!(parse_env_port(Some(" ".into())).unwrap(), None);
+        assert_eq!(parse_env_port(None).unwrap(), None);
+        for bad in ["0", "65536", "x"] {
+            let err = parse_env_port(Some(bad.into())).unwrap_err().to_string();
+            assert!(
+                err.contains("LOCAL_CLOUD_PORT=") && err.contains("fix:"),
+                "{err}"
+            );
+        }
+        let err = ensure_up(Some(0)).unwrap_err().to_string();
+        assert!(err.contains("`--port`") && err.contains("fix:"), "{err}");
+    }
 
     #[test]
     fn tail_keeps_the_last_lines() {

@@ -113,14 +113,29 @@ impl<'a> Deployment<'a> {
         let path = self.outputs_path();
         let text = fs::read_to_string(&path).with_context(|| {
             format!(
-                "no outputs for `{}` on the {} target ({} is missing); fix: `cargo xtask deploy {}` first",
+                "no outputs for `{}` on the {} target with {} ({} is missing); fix: `{}` first",
                 self.pattern.name,
                 self.target.as_str(),
+                self.iac.as_str(),
                 path.display(),
-                self.pattern.name
+                self.command("deploy")
             )
         })?;
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+
+    /// `cargo xtask <verb> <pattern>` for this deployment, with `--target aws` on AWS and `--iac` when the
+    /// pattern has several flavours (or this is not its default one), so the command acts on this deployment.
+    pub fn command(&self, verb: &str) -> String {
+        let mut line = format!("cargo xtask {verb} {}", self.pattern.name);
+        if self.target == Target::Aws {
+            line.push_str(" --target aws");
+        }
+        let flavours = &self.pattern.manifest.iac;
+        if flavours.len() > 1 || flavours.first() != Some(&self.iac) {
+            line.push_str(&format!(" --iac {}", self.iac.as_str()));
+        }
+        line
     }
 
     fn save_outputs(&self, outputs: &Outputs) -> Result<()> {
@@ -141,7 +156,7 @@ pub struct Options {
     pub extra_vars: Vec<(String, String)>,
 }
 
-/// Builds, validates and applies; on failure destroys what was created unless `keep`.
+/// Validates, builds and applies; on failure destroys what was created unless `keep`.
 pub fn deploy(dep: &Deployment<'_>, keep: bool) -> Result<Outputs> {
     deploy_with(
         dep,
@@ -152,13 +167,13 @@ pub fn deploy(dep: &Deployment<'_>, keep: bool) -> Result<Outputs> {
     )
 }
 
+/// Nothing is created before it is needed: the cheap checks (validation, no build) come first, then the build,
+/// and the work directory only when the deployment really starts (its lock creates it).
 pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
     let keep = options.keep;
-    let _lock = lock::acquire(&dep.work_dir())?;
     // First use installs the pinned Python tools (moto, cfn-lint, aws-sam-translator) that validation and the
     // local cloud need.
     crate::setup::python_tools(true)?;
-    let artifacts = build::build(&dep.pattern.packages()?, dep.build_arch())?;
     let findings = if options.skip_validation {
         Vec::new()
     } else {
@@ -173,10 +188,12 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
             dep.pattern.name
         );
     }
+    let artifacts = build::build(&dep.pattern.packages()?, dep.build_arch())?;
     let endpoint = match dep.target {
         Target::Local => Some(crate::local::ensure_up(None)?.edge_url),
         Target::Aws => None,
     };
+    let _lock = lock::acquire(&dep.work_dir())?;
     let zips: BTreeMap<String, PathBuf> =
         artifacts.into_iter().map(|a| (a.package, a.zip)).collect();
     let raw = match dep.iac {
@@ -245,6 +262,32 @@ mod tests {
     }
 
     #[test]
+    fn the_deploy_first_hint_names_the_flavour_where_there_is_a_choice() {
+        let both = pattern("iac = [\"terraform\", \"sam\"]");
+        let sam_only = pattern("iac = [\"sam\"]");
+        let hint = |p, iac, target| {
+            let dep = Deployment {
+                pattern: p,
+                target,
+                iac,
+            };
+            format!("{:#}", dep.saved_outputs().unwrap_err())
+        };
+        let err = hint(&both, Iac::Sam, Target::Local);
+        assert!(
+            err.contains("fix: `cargo xtask deploy p --iac sam` first"),
+            "{err}"
+        );
+        let err = hint(&both, Iac::Terraform, Target::Aws);
+        assert!(
+            err.contains("fix: `cargo xtask deploy p --target aws --iac terraform` first"),
+            "{err}"
+        );
+        let err = hint(&sam_only, Iac::Sam, Target::Local);
+        assert!(err.contains("fix: `cargo xtask deploy p` first"), "{err}");
+    }
+
+    #[test]
     fn name_suffixes_are_short_lowercase_names() {
         assert_eq!(check_suffix("12345678".into()).unwrap(), "12345678");
         assert_eq!(check_suffix("pr-42".into()).unwrap(), "pr-42");
@@ -255,5 +298,32 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    /// A deploy that does not validate stops before the build (the fixture's crate is not even a workspace
+    /// member, so building it would fail differently) and leaves no work directory behind.
+    #[test]
+    fn a_deploy_that_does_not_validate_builds_and_creates_nothing() {
+        let scratch =
+            crate::validate::test_support::Scratch::from_fixture("good", "deploy-invalid-metadata");
+        scratch.write("example-pattern.json", "{not json");
+        let pattern = scratch.pattern();
+        let dep = Deployment {
+            pattern: &pattern,
+            target: Target::Local,
+            iac: Iac::Sam,
+        };
+        let _ = fs::remove_dir_all(dep.work_dir().parent().unwrap());
+        let err = format!("{:#}", deploy(&dep, false).unwrap_err());
+        let created = dep.work_dir().parent().unwrap().exists();
+        let _ = fs::remove_dir_all(dep.work_dir().parent().unwrap());
+        assert!(
+            err.contains("`deploy-invalid-metadata` does not validate: nothing was deployed"),
+            "{err}"
+        );
+        assert!(
+            !created,
+            "a deploy that never started creates no work directory"
+        );
     }
 }

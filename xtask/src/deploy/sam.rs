@@ -60,11 +60,7 @@ impl<'a> Driver<'a> {
     }
 
     fn destroy_hint(&self) -> String {
-        let target = match self.dep.target {
-            Target::Local => String::new(),
-            Target::Aws => " --target aws".to_owned(),
-        };
-        format!("cargo xtask destroy {}{target}", self.dep.pattern.name)
+        self.dep.command("destroy")
     }
 
     /// Uploads the zips, transforms the template and creates or updates the stack; returns its outputs.

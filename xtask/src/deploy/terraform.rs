@@ -22,6 +22,18 @@ use crate::{
     tools::{self, Tool},
 };
 
+/// Whether the Terraform state at `path` records any resource (no file: none; a file that does not parse counts
+/// as one: `terraform destroy` judges it).
+pub fn state_has_resources(path: &Path) -> bool {
+    let Ok(text) = fs::read_to_string(path) else {
+        return false;
+    };
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|state| state.get("resources")?.as_array().map(|r| !r.is_empty()))
+        .unwrap_or(true)
+}
+
 /// The tag the local override puts on every taggable resource, so destroy can prove nothing is left.
 pub const PATTERN_TAG: &str = "serverless-rust-patterns:pattern";
 

@@ -75,7 +75,7 @@ fn copyability_problems(manifest: &Path, pattern_dir: &Path) -> Vec<String> {
 #[test]
 fn pattern_crates_are_copyable() {
     let mut problems = Vec::new();
-    for pattern in discover().unwrap() {
+    for pattern in discover().unwrap().all().unwrap() {
         for manifest in files(&pattern.dir, &|p| p.ends_with("Cargo.toml")) {
             for problem in copyability_problems(&manifest, &pattern.dir) {
                 problems.push(format!("{}: {problem}", manifest.display()));
@@ -116,7 +116,7 @@ fn copyability_check_catches_inheritance_and_outside_paths() {
 /// The pattern table README.md carries between its markers, generated from `patterns/`.
 fn pattern_table() -> String {
     let mut out = String::from("| Pattern | What it shows | IaC |\n| --- | --- | --- |\n");
-    for p in discover().unwrap() {
+    for p in discover().unwrap().all().unwrap() {
         let iac: Vec<&str> = p.manifest.iac.iter().map(|i| i.as_str()).collect();
         out.push_str(&format!(
             "| [{0}](patterns/{0}) | {1} | {2} |\n",
@@ -245,7 +245,7 @@ fn docs(root: &Path) -> Vec<PathBuf> {
     out.extend(files(&root.join("docs"), &|p| {
         p.extension().is_some_and(|e| e == "md")
     }));
-    for pattern in discover().unwrap() {
+    for pattern in discover().unwrap().all().unwrap() {
         out.push(pattern.dir.join("README.md"));
     }
     out.push(root.join("template/README.md"));

@@ -9,8 +9,9 @@ mod rules;
 mod sam;
 mod terraform;
 #[cfg(test)]
-mod test_support;
+pub mod test_support;
 mod tf_config;
+mod verify_checks;
 
 use std::{
     fmt,
@@ -83,6 +84,31 @@ impl fmt::Display for Finding {
     }
 }
 
+/// A pattern whose `pattern.toml` does not load, as a finding (its error names the line, the field and the fix).
+fn broken_finding(broken: &pattern::discover::Broken) -> Finding {
+    let file = broken.dir.join("pattern.toml");
+    let error = broken.error.as_str();
+    // The error starts with the file's path (and line), which the finding prints itself.
+    let error = error
+        .strip_prefix(&file.display().to_string())
+        .map_or(error, |rest| rest.trim_start_matches(':'));
+    let (line, error) = match error.split_once(": ") {
+        Some((n, rest)) if n.parse::<usize>().is_ok() => (n.parse().ok(), rest),
+        _ => (None, error.trim_start()),
+    };
+    let (field, error) = match error
+        .strip_prefix("field `")
+        .and_then(|rest| rest.split_once("`: "))
+    {
+        Some((field, rest)) => (field, rest),
+        None => ("pattern.toml", error),
+    };
+    let (message, fix) = error
+        .split_once("; fix: ")
+        .unwrap_or((error, "see CONTRIBUTING.md"));
+    Finding::new(&file, field, "pattern-toml", message, fix).at_line(line)
+}
+
 /// Reads a SAM/CloudFormation template. A template that is not YAML comes back as a `sam-parse` finding.
 fn read_template(path: &Path) -> Result<Result<cfn::Template, Finding>> {
     Ok(cfn::Template::read(path)?.map_err(|err| {
@@ -115,6 +141,7 @@ fn checks(pattern: &Pattern, iac: &[Iac], with_tools: bool) -> Result<Vec<Findin
     findings.extend(metadata::check(pattern)?);
     findings.extend(readme::check(pattern)?);
     findings.extend(files::check(pattern)?);
+    findings.extend(verify_checks::check(pattern, iac)?);
     if pattern.has(Iac::Terraform) && iac.contains(&Iac::Terraform) {
         if with_tools {
             findings.extend(terraform::check(pattern)?);
@@ -137,10 +164,23 @@ pub fn check_without_tools(pattern: &Pattern) -> Result<Vec<Finding>> {
     checks(pattern, &pattern.manifest.iac, false)
 }
 
-/// `cargo xtask validate`: checks the selected patterns, prints findings, fails if any.
+/// `cargo xtask validate`: checks the selected patterns, prints findings, fails if any. With `--all`, a pattern
+/// whose `pattern.toml` does not load is a finding and the others are still checked.
 pub fn run(selection: &Selection, json: bool) -> Result<()> {
-    let patterns = pattern::select(selection)?;
+    let found = pattern::discover()?;
     let mut all = Vec::new();
+    let patterns = if selection.all && selection.pattern.is_none() {
+        for broken in &found.broken {
+            let finding = broken_finding(broken);
+            if !json {
+                eprintln!("{finding}");
+            }
+            all.push(finding);
+        }
+        found.patterns
+    } else {
+        found.select(selection)?
+    };
     for pattern in &patterns {
         let findings = check(pattern)?;
         if !json {
@@ -161,4 +201,25 @@ pub fn run(selection: &Selection, json: bool) -> Result<()> {
         bail!("validation failed: {} finding(s)", all.len());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_pattern_toml_is_a_finding_naming_line_field_and_fix() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/discover/patterns");
+        let found = pattern::discover::discover_in(&dir).unwrap();
+        let finding = broken_finding(&found.broken[0]);
+        assert_eq!(
+            (finding.line, finding.location.as_str(), finding.rule),
+            (Some(3), "lambdaz", "pattern-toml")
+        );
+        assert!(
+            finding.message.starts_with("unknown field `lambdaz`")
+                && finding.fix.starts_with("correct it (CONTRIBUTING.md"),
+            "{finding:#?}"
+        );
+    }
 }

@@ -8,7 +8,7 @@
 mod aws;
 mod check;
 mod http;
-mod placeholders;
+pub mod placeholders;
 
 use anyhow::{Result, anyhow, bail};
 
@@ -63,7 +63,7 @@ impl Run {
     }
 }
 
-/// Parses the `[[verify]]` tables of a pattern, checking each one's shape.
+/// Parses the `[[verify]]` tables of a pattern, checking each one's shape (see [`parse`]).
 pub fn checks(pattern: &Pattern) -> Result<Vec<Check>> {
     let file = pattern.manifest_path();
     pattern
@@ -72,16 +72,34 @@ pub fn checks(pattern: &Pattern) -> Result<Vec<Check>> {
         .iter()
         .enumerate()
         .map(|(i, raw)| {
-            let check: Check = raw
-                .clone()
-                .try_into()
-                .map_err(|e| anyhow!("{}: `verify[{i}]`: {e}", file.display()))?;
-            check
-                .validate()
-                .map_err(|e| anyhow!("{}: `verify[{i}]` ({}): {e}", file.display(), check.name))?;
-            Ok(check)
+            parse(raw).map_err(|e| match e {
+                ShapeError::Fields(e) => anyhow!("{}: `verify[{i}]`: {e}", file.display()),
+                ShapeError::Combination(name, e) => {
+                    anyhow!("{}: `verify[{i}]` ({name}): {e}", file.display())
+                }
+            })
         })
         .collect()
+}
+
+/// Why a `[[verify]]` table is not a check.
+pub enum ShapeError {
+    /// A field is unknown, missing or of the wrong type (serde's message).
+    Fields(String),
+    /// The check (named) has fields that do not go together; the message says the fix.
+    Combination(String, anyhow::Error),
+}
+
+/// One `[[verify]]` table as a check: its fields, then which go together. `verify` and `validate` both use it.
+pub fn parse(raw: &toml::Value) -> Result<Check, ShapeError> {
+    let check: Check = raw
+        .clone()
+        .try_into()
+        .map_err(|e: toml::de::Error| ShapeError::Fields(e.to_string().trim_end().to_owned()))?;
+    match check.validate() {
+        Ok(()) => Ok(check),
+        Err(e) => Err(ShapeError::Combination(check.name, e)),
+    }
 }
 
 /// `cargo xtask verify`: runs the checks of the pattern named `name` against the outputs its deploy saved.
@@ -118,19 +136,40 @@ pub fn run_checks(pattern: &Pattern, outputs: &Outputs, target: Target, json: bo
         }
         results.push(result);
     }
-    if json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
-    }
-    let failed = results.iter().filter(|r| !r.passed).count();
-    println!(
-        "{}: {} passed, {failed} failed",
-        pattern.name,
-        results.len() - failed
-    );
+    let failed = report(
+        &pattern.name,
+        &results,
+        json,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    )?;
     if failed > 0 {
         bail!("{failed} verify check(s) of `{}` failed", pattern.name);
     }
     Ok(())
+}
+
+/// The end of a run: with `--json` the results as one JSON array on `out` and the summary line on `err` (so
+/// `verify --json | jq` reads JSON only), else the summary on `out`. Returns how many checks failed.
+fn report(
+    pattern: &str,
+    results: &[CheckResult],
+    json: bool,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> Result<usize> {
+    let failed = results.iter().filter(|r| !r.passed).count();
+    let summary = format!(
+        "{pattern}: {} passed, {failed} failed",
+        results.len() - failed
+    );
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(results)?)?;
+        writeln!(err, "{summary}")?;
+    } else {
+        writeln!(out, "{summary}")?;
+    }
+    Ok(failed)
 }
 
 fn run_check(check: &Check, run: &mut Run) -> Result<String> {
@@ -172,6 +211,32 @@ pub fn contains(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_json_only_json_goes_to_stdout() {
+        let results = [
+            CheckResult {
+                name: "a".into(),
+                passed: true,
+                detail: "200".into(),
+            },
+            CheckResult {
+                name: "b".into(),
+                passed: false,
+                detail: "500".into(),
+            },
+        ];
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(report("p", &results, true, &mut out, &mut err).unwrap(), 1);
+        let parsed: serde_json::Value =
+            serde_json::from_slice(&out).expect("stdout is one JSON document");
+        assert_eq!(parsed[1]["name"], "b");
+        assert_eq!(String::from_utf8(err).unwrap(), "p: 1 passed, 1 failed\n");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        report("p", &results, false, &mut out, &mut err).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "p: 1 passed, 1 failed\n");
+        assert!(err.is_empty());
+    }
 
     #[test]
     fn json_subset_matching_reports_the_differing_path() {

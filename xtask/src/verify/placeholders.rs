@@ -9,35 +9,57 @@ use crate::deploy::Outputs;
 /// The output a placeholder names. Names match ignoring case and `_`, so one check serves a Terraform output
 /// `api_url` and a CloudFormation output `ApiUrl` (whose names must be alphanumeric).
 pub fn output<'a>(outputs: &'a Outputs, name: &str) -> Option<&'a Value> {
-    let key = |s: &str| s.replace('_', "").to_ascii_lowercase();
     outputs.get(name).or_else(|| {
         outputs
             .iter()
-            .find(|(k, _)| key(k) == key(name))
+            .find(|(k, _)| same_name(k, name))
             .map(|(_, v)| v)
     })
+}
+
+/// Whether an output named `output` serves the placeholder `{name}`: equal ignoring case and `_`.
+pub fn same_name(output: &str, name: &str) -> bool {
+    let key = |s: &str| s.replace('_', "").to_ascii_lowercase();
+    key(output) == key(name)
 }
 
 fn is_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The `{name}` placeholders of `template` in order, each with its byte range (`{` to `}`, inclusive).
+fn scan(template: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let mut found = Vec::new();
+    let mut pos = 0;
+    while let Some(offset) = template[pos..].find('{') {
+        let start = pos + offset;
+        let after = &template[start + 1..];
+        match after
+            .find('}')
+            .map(|end| &after[..end])
+            .filter(|n| is_name(n))
+        {
+            Some(name) => {
+                pos = start + name.len() + 2;
+                found.push((start..pos, name));
+            }
+            None => pos = start + 1,
+        }
+    }
+    found
+}
+
+/// The names of the `{name}` placeholders in `template` (what [`expand`] replaces), in order.
+pub fn names(template: &str) -> Vec<&str> {
+    scan(template).into_iter().map(|(_, name)| name).collect()
+}
+
 /// Replaces each `{name}` with the value `name` (see [`output`]); an unknown name is an error listing the known.
 pub fn expand(template: &str, values: &Outputs) -> Result<String> {
     let mut out = String::new();
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        let name = after
-            .find('}')
-            .map(|end| &after[..end])
-            .filter(|n| is_name(n));
-        let Some(name) = name else {
-            out.push('{');
-            rest = after;
-            continue;
-        };
+    let mut last = 0;
+    for (range, name) in scan(template) {
+        out.push_str(&template[last..range.start]);
         let value = output(values, name).with_context(|| {
             format!(
                 "`{{{name}}}` is not an output of the deployment nor a captured value; known: {}",
@@ -48,9 +70,9 @@ pub fn expand(template: &str, values: &Outputs) -> Result<String> {
             Some(s) => out.push_str(s),
             None => out.push_str(&value.to_string()),
         }
-        rest = &after[name.len() + 1..];
+        last = range.end;
     }
-    out.push_str(rest);
+    out.push_str(&template[last..]);
     Ok(out)
 }
 
@@ -123,6 +145,11 @@ mod tests {
             r#"{"id":"a-1","n":{"m":{}}}"#
         );
         assert_eq!(expand("{ unclosed", &outputs).unwrap(), "{ unclosed");
+        assert_eq!(expand("{{id}}", &outputs).unwrap(), "{a-1}");
+        assert_eq!(
+            names(r#"{"id":"{id}","n":{"m":{}}} {run_id}"#),
+            ["id", "run_id"]
+        );
         let expected = serde_json::json!({"id": "{id}", "list": ["{id}", 1]});
         assert_eq!(
             expand_json(&expected, &outputs).unwrap(),

@@ -2,6 +2,9 @@
 //!
 //! `pattern.toml` is the one place that declares what xtask needs to know about a pattern: its IaC
 //! flavours, its Lambda crates, the Terraform variables that receive build artifacts, and its verify checks.
+//! Finding the patterns (and the ones whose `pattern.toml` does not load) is [`discover`]'s.
+
+pub mod discover;
 
 use std::{
     collections::BTreeMap,
@@ -12,7 +15,9 @@ use std::{
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::flags::{Iac, Selection};
+pub use discover::{Discovery, discover, one, select};
+
+use crate::flags::Iac;
 
 /// The instruction set a pattern's functions run on in AWS.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -143,13 +148,8 @@ impl Pattern {
         let manifest_path = dir.join("pattern.toml");
         let text = fs::read_to_string(&manifest_path)
             .with_context(|| format!("reading {}", manifest_path.display()))?;
-        let manifest: Manifest = toml::from_str(&text).map_err(|err| {
-            anyhow::anyhow!(
-                "{}: {}",
-                manifest_path.display(),
-                err.to_string().trim_end()
-            )
-        })?;
+        let manifest: Manifest = toml::from_str(&text)
+            .map_err(|err| anyhow::anyhow!(manifest_error(&manifest_path, &text, &err)))?;
         if manifest.iac.is_empty() {
             bail!(
                 "{}: field `iac` is empty; fix: list at least one of \"terraform\", \"sam\"",
@@ -214,6 +214,37 @@ impl Pattern {
             })
             .collect()
     }
+}
+
+/// A `pattern.toml` that does not parse or does not fit [`Manifest`], as one line naming the file, the line, the
+/// field (the key or `[table]` of that line) and the fix.
+fn manifest_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
+    let span = err.span();
+    let line_no = span
+        .as_ref()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let field = line_no
+        .and_then(|n| text.lines().nth(n - 1))
+        .and_then(|line| {
+            let line = line.trim();
+            match line.strip_prefix('[') {
+                Some(table) => Some(table.trim_matches(|c| c == '[' || c == ']').trim()),
+                None => line.split_once('=').map(|(key, _)| key.trim()),
+            }
+        })
+        .filter(|f| !f.is_empty() && !err.message().starts_with("missing field"));
+    let mut out = path.display().to_string();
+    if let Some(n) = line_no {
+        out.push_str(&format!(":{n}"));
+    }
+    if let Some(field) = field {
+        out.push_str(&format!(": field `{field}`"));
+    }
+    let message = err.message().trim_end().replace('\n', " ");
+    out.push_str(&format!(
+        ": {message}; fix: correct it (CONTRIBUTING.md, section `pattern.toml`, lists every field)"
+    ));
+    out
 }
 
 /// `workspace.members` of the root Cargo.toml (paths and globs).
@@ -284,61 +315,6 @@ pub fn target_dir() -> PathBuf {
 
 pub fn patterns_dir() -> PathBuf {
     project_root().join("patterns")
-}
-
-/// Every pattern, sorted by name.
-pub fn discover() -> Result<Vec<Pattern>> {
-    let mut patterns = Vec::new();
-    let dir = patterns_dir();
-    for entry in fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry?.path();
-        if path.join("pattern.toml").is_file() {
-            patterns.push(Pattern::load(&path)?);
-        }
-    }
-    patterns.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(patterns)
-}
-
-/// Resolves the patterns a command acts on: one by name, or all of them.
-pub fn select(selection: &Selection) -> Result<Vec<Pattern>> {
-    let patterns = discover()?;
-    match (selection.pattern.as_deref(), selection.all) {
-        (Some(_), true) => bail!("give a pattern name or --all, not both"),
-        (None, false) => bail!("give a pattern name or --all (see `cargo xtask list`)"),
-        (None, true) => Ok(patterns),
-        (Some(name), false) => Ok(vec![find(&patterns, name)?]),
-    }
-}
-
-/// The pattern named `name`, or an error listing the closest names.
-pub fn one(name: &str) -> Result<Pattern> {
-    find(&discover()?, name)
-}
-
-/// Finds a pattern by name; an unknown name is an error listing the closest names.
-pub fn find(patterns: &[Pattern], name: &str) -> Result<Pattern> {
-    if let Some(p) = patterns.iter().find(|p| p.name == name) {
-        return Ok(p.clone());
-    }
-    let mut scored: Vec<(f64, &str)> = patterns
-        .iter()
-        .map(|p| (strsim::jaro_winkler(name, &p.name), p.name.as_str()))
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let close: Vec<&str> = scored
-        .iter()
-        .filter(|(s, _)| *s > 0.7)
-        .take(3)
-        .map(|(_, n)| *n)
-        .collect();
-    if close.is_empty() {
-        bail!("unknown pattern `{name}`; `cargo xtask list` shows the patterns")
-    }
-    bail!(
-        "unknown pattern `{name}`; did you mean: {}?",
-        close.join(", ")
-    )
 }
 
 #[cfg(test)]
