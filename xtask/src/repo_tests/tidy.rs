@@ -191,7 +191,8 @@ fn unexplained_long_files(root: &Path) -> Vec<String> {
         }) {
             let text = fs::read_to_string(&file).unwrap();
             let lines = text.lines().count();
-            if lines > LONG_FILE_LINES && !text.lines().take(15).any(|l| l.contains(LONG_FILE_MARK)) {
+            if lines > LONG_FILE_LINES && !text.lines().take(15).any(|l| l.contains(LONG_FILE_MARK))
+            {
                 let name = file.strip_prefix(root).unwrap().display();
                 out.push(format!("  {name} ({lines} lines)"));
             }
@@ -215,14 +216,27 @@ fn long_files_say_why() {
 fn long_file_check_reads_the_reason_line() {
     let dir = std::env::temp_dir().join(format!("xtask-long-files-{}", std::process::id()));
     let body = "fn f() {}\n".repeat(LONG_FILE_LINES);
-    for (name, head) in [("quiet", "//! A file.\n"), ("explained", "//! A file.\n//! Over 400 lines: tests beside it.\n")] {
+    for (name, head) in [
+        ("quiet", "//! A file.\n"),
+        (
+            "explained",
+            "//! A file.\n//! Over 400 lines: tests beside it.\n",
+        ),
+    ] {
         let file = dir.join("xtask").join(format!("{name}.rs"));
         fs::create_dir_all(file.parent().unwrap()).unwrap();
         fs::write(&file, format!("{head}{body}")).unwrap();
     }
     let long = unexplained_long_files(&dir);
     fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(long, [format!("  {} ({} lines)", Path::new("xtask/quiet.rs").display(), LONG_FILE_LINES + 1)]);
+    assert_eq!(
+        long,
+        [format!(
+            "  {} ({} lines)",
+            Path::new("xtask/quiet.rs").display(),
+            LONG_FILE_LINES + 1
+        )]
+    );
 }
 
 /// Top-level folders of the repository: a backticked path in a doc that starts with one of them names a file here.
