@@ -11,9 +11,9 @@ use anyhow::{Context, Result};
 
 use crate::{
     build,
-    deploy::{Deployment, lock, sam, terraform},
+    deploy::{Deployment, lock, sam, sweep, terraform},
     flags::{DeployArgs, Iac, Target},
-    pattern,
+    interrupt, pattern,
 };
 
 /// `cargo xtask destroy`: destroys the deployment of the pattern named `name`.
@@ -46,6 +46,14 @@ pub fn destroy(dep: &Deployment<'_>) -> Result<bool> {
             let _lock = lock::acquire(&work_dir)?;
             remove_work_dir(&work_dir)?;
         }
+        // No state, but a terraform killed before it wrote one may have left tagged resources.
+        if dep.target == Target::Local
+            && let Some(cloud) = crate::local::running()
+            && sweep_leftovers(dep, &cloud.edge_url)?
+        {
+            println!("{}: destroyed", dep.pattern.name);
+            return Ok(true);
+        }
         return nothing("");
     }
     let endpoint = match dep.target {
@@ -58,6 +66,11 @@ pub fn destroy(dep: &Deployment<'_>) -> Result<bool> {
         Target::Aws => None,
     };
     let _lock = lock::acquire(&work_dir)?;
+    interrupt::set_leftover_hint(Some(format!(
+        "`{}` may be partly destroyed; `{}` removes the rest",
+        dep.pattern.name,
+        dep.command("destroy")
+    )));
     let zips: BTreeMap<String, PathBuf> = dep
         .pattern
         .lambdas
@@ -74,20 +87,43 @@ pub fn destroy(dep: &Deployment<'_>) -> Result<bool> {
             let had_resources = terraform::state_has_resources(&tf_state);
             let tf = terraform::Driver::new(dep, endpoint.as_deref())?;
             tf.destroy(&zips)?;
+            let mut swept = false;
             if let Some(edge) = endpoint.as_deref() {
+                swept = sweep_leftovers(dep, edge)?;
                 tf.check_nothing_left(edge)?;
             }
-            had_resources
+            had_resources || swept
         }
         Iac::Sam => sam::Driver::new(dep, endpoint.as_deref())?.destroy()?,
     };
     drop(_lock);
+    interrupt::set_leftover_hint(None);
     remove_work_dir(&work_dir)?;
     if !found {
         return nothing("");
     }
     println!("{}: destroyed", dep.pattern.name);
     Ok(true)
+}
+
+/// Deletes what the local cloud holds of the pattern that no state knows (see [`sweep`]), naming each;
+/// returns whether there was anything.
+pub fn sweep_leftovers(dep: &Deployment<'_>, edge: &str) -> Result<bool> {
+    let deleted = sweep::sweep(edge, &dep.pattern.name).with_context(|| {
+        format!(
+            "removing the resources of `{}` that its state does not know",
+            dep.pattern.name
+        )
+    })?;
+    if !deleted.is_empty() {
+        println!(
+            "removed {} resource(s) of `{}` that no state knew (left by an interrupted deploy):\n  {}",
+            deleted.len(),
+            dep.pattern.name,
+            deleted.join("\n  ")
+        );
+    }
+    Ok(!deleted.is_empty())
 }
 
 fn remove_work_dir(dir: &Path) -> Result<()> {

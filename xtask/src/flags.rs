@@ -101,6 +101,23 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Commands that create or remove things: they handle Ctrl-C and SIGTERM by cleaning up
+    /// (xtask/src/interrupt.rs); the others stop at once as any program does.
+    pub fn changes_state(&self) -> bool {
+        matches!(
+            self,
+            Command::Deploy { .. }
+                | Command::Destroy { .. }
+                | Command::Test { .. }
+                | Command::Bench(_)
+                | Command::Local {
+                    cmd: LocalCmd::Up { .. } | LocalCmd::Down
+                }
+        )
+    }
+}
+
 /// Which patterns a command acts on (`build`, `validate`, `test`): one by name, or `--all`.
 #[derive(clap::Args)]
 pub struct Selection {

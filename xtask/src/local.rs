@@ -219,6 +219,8 @@ fn start(port: u16) -> Result<LocalCloud> {
         .spawn()
         .with_context(|| format!("starting {}", daemon.display()))?;
 
+    // A hard stop (second Ctrl-C) kills it with its moto; a first one stops the start below.
+    let group = crate::interrupt::track_group(child.id(), crate::interrupt::Forward::No);
     let spinner = indicatif::ProgressBar::new_spinner()
         .with_message(format!("starting the local cloud on 127.0.0.1:{port}"));
     spinner.enable_steady_tick(Duration::from_millis(100));
@@ -236,6 +238,12 @@ fn start(port: u16) -> Result<LocalCloud> {
         {
             break Ok(ready);
         }
+        if crate::interrupt::requested() {
+            let _ = kill(pid(child.id()), Signal::SIGTERM);
+            let _ = child.wait();
+            break Err(anyhow::Error::new(crate::interrupt::Interrupted)
+                .context("stopped the local cloud it was starting"));
+        }
         if started.elapsed() > READY_TIMEOUT {
             let _ = kill(pid(child.id()), Signal::SIGTERM);
             break Err(anyhow::anyhow!(
@@ -247,6 +255,7 @@ fn start(port: u16) -> Result<LocalCloud> {
         std::thread::sleep(Duration::from_millis(100));
     };
     spinner.finish_and_clear();
+    drop(group);
     // Reap the daemon if it exits while this process still runs (no zombie for `down` to wait on).
     std::thread::spawn(move || child.wait());
     let ready = result?;

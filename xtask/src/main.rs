@@ -15,6 +15,7 @@ mod ci;
 mod deploy;
 mod destroy;
 mod flags;
+mod interrupt;
 mod list;
 mod local;
 mod new;
@@ -44,7 +45,11 @@ fn main() -> std::process::ExitCode {
     // ureq's TLS uses the crypto provider the AWS SDK builds anyway (xtask/Cargo.toml); `Err` only means one
     // is installed already.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let result = match flags::Cli::parse().command {
+    let command = flags::Cli::parse().command;
+    if command.changes_state() {
+        interrupt::install();
+    }
+    let result = match command {
         Command::List { json } => list::run(json),
         Command::Build { selection, arm64 } => build::run(&selection, arm64),
         Command::Validate { selection, json } => validate::run(&selection, json),
@@ -70,6 +75,10 @@ fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) if interrupt::requested() || interrupt::is_interrupt(&err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::from(130)
+        }
         Err(err) => {
             // The chain of contexts, without a backtrace: errors here are for users, not for debugging.
             eprintln!("error: {err:#}");

@@ -1,10 +1,5 @@
 //! `cargo xtask test`: deploy, verify, destroy, with destroy guaranteed (after a failure or Ctrl-C too)
-//! unless `--keep`; every IaC flavour of a pattern unless `--iac` names one.
-
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
-};
+//! unless `--keep` (Ctrl-C: xtask/src/interrupt.rs); every IaC flavour of a pattern unless `--iac` names one.
 
 use anyhow::{Result, bail};
 
@@ -12,27 +7,15 @@ use crate::{
     deploy::{self, Deployment},
     destroy,
     flags::{DeployArgs, Selection},
+    interrupt,
     pattern::{self, Pattern},
     verify,
 };
-
-/// Set by Ctrl-C: the running step's subprocesses get the signal and stop; destroy still runs.
-fn interrupt_flag() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let handler_flag = flag.clone();
-    // Ignore the error of a second registration (one process tests several patterns).
-    let _ = ctrlc::set_handler(move || {
-        eprintln!("\ninterrupted: finishing the current step, then destroying");
-        handler_flag.store(true, Ordering::SeqCst);
-    });
-    flag
-}
 
 /// `cargo xtask test`: tests each selected pattern, every flavour in turn (or the one `--iac` names); fails naming
 /// the ones that failed.
 pub fn run(selection: &Selection, args: &DeployArgs) -> Result<()> {
     let patterns = pattern::select(selection)?;
-    let interrupted = interrupt_flag();
     let mut failed = Vec::new();
     for pattern in &patterns {
         let flavours = match args.iac {
@@ -40,9 +23,7 @@ pub fn run(selection: &Selection, args: &DeployArgs) -> Result<()> {
             None => pattern.manifest.iac.clone(),
         };
         for iac in flavours {
-            if interrupted.load(Ordering::SeqCst) {
-                bail!("interrupted");
-            }
+            interrupt::check()?;
             let args = DeployArgs {
                 iac: Some(iac),
                 ..args.clone()
@@ -52,7 +33,7 @@ pub fn run(selection: &Selection, args: &DeployArgs) -> Result<()> {
             } else {
                 pattern.name.clone()
             };
-            if !test_one(pattern, &args, &label, &interrupted)? {
+            if !test_one(pattern, &args, &label)? {
                 failed.push(label);
             }
         }
@@ -64,18 +45,11 @@ pub fn run(selection: &Selection, args: &DeployArgs) -> Result<()> {
 }
 
 /// Deploys, verifies and destroys one flavour of a pattern; `Ok(false)` when it failed (reported here).
-fn test_one(
-    pattern: &Pattern,
-    args: &DeployArgs,
-    label: &str,
-    interrupted: &AtomicBool,
-) -> Result<bool> {
+fn test_one(pattern: &Pattern, args: &DeployArgs, label: &str) -> Result<bool> {
     let dep = Deployment::new(pattern, args)?;
     let started = std::time::Instant::now();
     let result = deploy::deploy(&dep, args.keep).and_then(|outputs| {
-        if interrupted.load(Ordering::SeqCst) {
-            bail!("interrupted");
-        }
+        interrupt::check()?;
         verify::run_checks(pattern, &outputs, args.target, false)
     });
     let mut passed = true;
@@ -102,8 +76,6 @@ fn test_one(
             passed = false;
         }
     }
-    if interrupted.load(Ordering::SeqCst) {
-        bail!("interrupted");
-    }
+    interrupt::check()?;
     Ok(passed)
 }

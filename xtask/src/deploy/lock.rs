@@ -1,4 +1,5 @@
-//! One deploy or destroy at a time per work directory: a lock file naming its holder.
+//! One deploy or destroy at a time per work directory: a lock file naming its holder; stale locks (ours of a
+//! dead process, terraform's of a killed terraform) are broken with a note.
 
 use std::{
     fs,
@@ -16,6 +17,7 @@ pub struct Lock {
 impl Drop for Lock {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
+        crate::interrupt::untrack_lock(&self.path);
     }
 }
 
@@ -36,6 +38,8 @@ pub fn acquire(work_dir: &Path) -> Result<Lock> {
         {
             Ok(mut file) => {
                 file.write_all(holder.as_bytes())?;
+                crate::interrupt::track_lock(path.clone());
+                break_terraform_lock(work_dir);
                 return Ok(Lock { path });
             }
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -49,13 +53,32 @@ pub fn acquire(work_dir: &Path) -> Result<Lock> {
                          wait for it or stop it",
                         work_dir.display()
                     ),
-                    _ => fs::remove_file(&path).ok(),
+                    _ => {
+                        eprintln!(
+                            "note: broke the stale lock {} ({}, no longer running)",
+                            path.display(),
+                            current.trim()
+                        );
+                        fs::remove_file(&path).ok()
+                    }
                 };
             }
             Err(err) => return Err(err).with_context(|| format!("creating {}", path.display())),
         }
     }
     bail!("could not take the lock {}", path.display())
+}
+
+/// Terraform's own lock beside the state: whoever holds this process's lock on the work directory is the only
+/// one running terraform there, so a terraform lock found now was left by a terraform that was killed.
+fn break_terraform_lock(work_dir: &Path) {
+    let stale = work_dir.join(".terraform.tfstate.lock.info");
+    if stale.exists() && fs::remove_file(&stale).is_ok() {
+        eprintln!(
+            "note: broke terraform's stale state lock {} (left by a terraform that was killed)",
+            stale.display()
+        );
+    }
 }
 
 #[cfg(test)]
@@ -78,6 +101,13 @@ mod tests {
         fs::write(dir.join("lock"), "pid 4000000000 (dead)").unwrap();
         let again = acquire(&dir).expect("stale lock is taken over");
         drop(again);
+        fs::write(dir.join(".terraform.tfstate.lock.info"), "{}").unwrap();
+        let third = acquire(&dir).unwrap();
+        assert!(
+            !dir.join(".terraform.tfstate.lock.info").exists(),
+            "terraform's lock is stale once ours is taken"
+        );
+        drop(third);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -8,6 +8,7 @@
 pub mod local_urls;
 pub mod lock;
 pub mod sam;
+pub mod sweep;
 pub mod terraform;
 
 use std::{collections::BTreeMap, fs, path::PathBuf};
@@ -17,7 +18,7 @@ use anyhow::{Context, Result, bail};
 use crate::{
     build,
     flags::{DeployArgs, Iac, Target},
-    outputs,
+    interrupt, outputs,
     pattern::{self, Architecture, Pattern, project_root},
 };
 
@@ -188,26 +189,58 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
             dep.pattern.name
         );
     }
-    let artifacts = build::build(&dep.pattern.packages()?, dep.build_arch())?;
+    let artifacts = build::build(&dep.pattern.packages()?, dep.build_arch()).map_err(|err| {
+        // cargo got the terminal's Ctrl-C too: its failure is the interrupt, not a compile error.
+        if interrupt::requested() {
+            anyhow::Error::new(interrupt::Interrupted)
+                .context("stopped during the build: nothing was deployed")
+        } else {
+            err
+        }
+    })?;
+    interrupt::check().context("stopped after the build: nothing was deployed")?;
     let endpoint = match dep.target {
         Target::Local => Some(crate::local::ensure_up(None)?.edge_url),
         Target::Aws => None,
     };
+    interrupt::check().context("stopped before deploying anything")?;
     let _lock = lock::acquire(&dep.work_dir())?;
+    interrupt::set_leftover_hint(Some(format!(
+        "`{}` may be partly deployed; `{}` removes it",
+        dep.pattern.name,
+        dep.command("destroy")
+    )));
     let zips: BTreeMap<String, PathBuf> =
         artifacts.into_iter().map(|a| (a.package, a.zip)).collect();
     let raw = match dep.iac {
         Iac::Terraform => {
             let tf = terraform::Driver::new(dep, endpoint.as_deref())?;
-            match tf.apply(&zips, &options.extra_vars) {
+            // A fresh deploy (no resource in the state) first removes what an interrupted one left untracked, so
+            // it does not collide with it.
+            if let Some(edge) = endpoint.as_deref()
+                && !terraform::state_has_resources(&dep.work_dir().join("terraform.tfstate"))
+            {
+                crate::destroy::sweep_leftovers(dep, edge)?;
+            }
+            // An interrupt that came during the apply's last moments still undoes it.
+            let applied = tf
+                .apply(&zips, &options.extra_vars)
+                .and_then(|outputs| Ok(interrupt::check().map(|()| outputs)?));
+            match applied {
                 Ok(outputs) => outputs,
                 Err(err) if keep => {
-                    return Err(err.context("deploy failed (kept because of --keep)"));
+                    return Err(err.context(format!(
+                        "deploy failed; kept what it created because of --keep (`{}` removes it)",
+                        dep.command("destroy")
+                    )));
                 }
                 Err(err) => {
-                    eprintln!("deploy failed; destroying what was created (use --keep to keep it)");
-                    if let Err(cleanup) = tf.destroy(&zips) {
-                        eprintln!("cleanup after the failed deploy also failed: {cleanup:#}");
+                    eprintln!("{}", cleanup_notice(&err));
+                    match tf.destroy(&zips) {
+                        Ok(()) => report_cleaned(dep, &err),
+                        Err(cleanup) => {
+                            eprintln!("cleanup after the failed deploy also failed: {cleanup:#}")
+                        }
                     }
                     return Err(err);
                 }
@@ -224,6 +257,25 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
     dep.save_outputs(&outputs)?;
     outputs::print(&outputs);
     Ok(outputs)
+}
+
+/// What a deploy that failed (or was interrupted) says before it removes what it created.
+pub(crate) fn cleanup_notice(err: &anyhow::Error) -> &'static str {
+    if interrupt::is_interrupt(err) {
+        "interrupted: removing what this deploy created (--keep keeps it)"
+    } else {
+        "deploy failed; destroying what was created (use --keep to keep it)"
+    }
+}
+
+/// After the cleanup of an interrupted deploy: says nothing is left.
+pub(crate) fn report_cleaned(dep: &Deployment<'_>, err: &anyhow::Error) {
+    if interrupt::is_interrupt(err) {
+        eprintln!(
+            "interrupted: removed what this deploy of `{}` created; nothing is left",
+            dep.pattern.name
+        );
+    }
 }
 
 #[cfg(test)]

@@ -73,6 +73,7 @@ impl<'a> Driver<'a> {
     ) -> Result<Outputs> {
         let started = std::time::Instant::now();
         let transformed = self.prepare(zips)?;
+        crate::interrupt::check()?;
         tracing::info!(elapsed = ?started.elapsed(), "artifacts uploaded, template transformed");
         let name = self.stack_name();
         let body = serde_json::to_string(&transformed.doc)?;
@@ -113,13 +114,16 @@ impl<'a> Driver<'a> {
                 self.destroy_hint()
             ))),
             Err(err) => {
-                eprintln!("deploy failed; deleting stack {name} (use --keep to keep it)");
+                eprintln!("{} (stack {name})", super::cleanup_notice(&err));
                 let bar =
                     stack::progress(transformed.resource_count(), &format!("deleting {name}"));
                 let cleanup = stack::delete(&self.aws, &stack_id, &bar);
                 bar.finish_and_clear();
-                if let Err(cleanup) = cleanup {
-                    eprintln!("deleting the failed stack also failed: {cleanup:#}");
+                match cleanup {
+                    Ok(_) => super::report_cleaned(self.dep, &err),
+                    Err(cleanup) => {
+                        eprintln!("deleting the failed stack also failed: {cleanup:#}")
+                    }
                 }
                 Err(err)
             }
@@ -186,6 +190,8 @@ impl<'a> Driver<'a> {
             bar.finish_and_clear();
             waited?
         };
+        // CloudFormation has settled (a consistent point): an interrupt now removes the stack.
+        crate::interrupt::check()?;
         let final_stack = final_stack.with_context(|| format!("stack {name} disappeared"))?;
         if !stack::succeeded(&final_stack) && operation != Operation::Unchanged {
             let failures = stack::failures(&self.aws, stack_id)?;

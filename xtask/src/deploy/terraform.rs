@@ -8,6 +8,7 @@ use std::{
     collections::BTreeMap,
     fs,
     io::{BufRead, BufReader},
+    os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::Stdio,
 };
@@ -19,6 +20,7 @@ use xshell::{Shell, cmd};
 use super::{Deployment, Outputs};
 use crate::{
     flags::Target,
+    interrupt::{self, Forward},
     tools::{self, Tool},
 };
 
@@ -168,7 +170,11 @@ impl<'a> Driver<'a> {
             self.sh,
             "terraform -chdir={dir} apply -auto-approve -input=false -json {vars...}"
         );
-        stream_json(cmd, &format!("deploying {}", self.dep.pattern.name))?;
+        stream_json(
+            cmd,
+            &format!("deploying {}", self.dep.pattern.name),
+            Forward::Yes,
+        )?;
         self.outputs()
     }
 
@@ -201,7 +207,11 @@ impl<'a> Driver<'a> {
             self.sh,
             "terraform -chdir={dir} destroy -auto-approve -input=false -json {vars...}"
         );
-        stream_json(cmd, &format!("destroying {}", self.dep.pattern.name))
+        stream_json(
+            cmd,
+            &format!("destroying {}", self.dep.pattern.name),
+            Forward::No,
+        )
     }
 
     /// After destroy on the local target: the state is empty and the local cloud holds nothing tagged
@@ -214,8 +224,7 @@ impl<'a> Driver<'a> {
         if !left.trim().is_empty() {
             bail!("terraform state still lists resources after destroy:\n{left}");
         }
-        let tagged =
-            crate::aws::json::tagged_resources(edge_url, PATTERN_TAG, &self.dep.pattern.name)?;
+        let tagged = super::sweep::list(edge_url, &self.dep.pattern.name)?;
         if !tagged.is_empty() {
             bail!(
                 "the local cloud still holds resources of `{}` after destroy:\n{}",
@@ -229,10 +238,19 @@ impl<'a> Driver<'a> {
 
 /// Runs a `terraform ... -json` command, drawing a progress bar from its machine-readable log, and turns its
 /// error diagnostics (with the failing resource's address) into the error.
-fn stream_json(cmd: xshell::Cmd<'_>, what: &str) -> Result<()> {
+///
+/// Terraform runs in its own process group, so a terminal's Ctrl-C reaches it only through
+/// [`crate::interrupt`]: once, for its graceful stop (`Forward::Yes`: it finishes the calls in flight and
+/// writes its state), or not at all for a cleanup step; a second Ctrl-C kills the group, provider plugins too.
+fn stream_json(cmd: xshell::Cmd<'_>, what: &str, forward: Forward) -> Result<()> {
     let mut command = std::process::Command::from(cmd);
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
     let mut child = command.spawn().context("starting terraform")?;
+    let _group = interrupt::track_group(child.id(), forward);
     let bar = ProgressBar::new(0).with_message(what.to_owned());
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} resources {elapsed}")
@@ -274,6 +292,10 @@ fn stream_json(cmd: xshell::Cmd<'_>, what: &str) -> Result<()> {
     let status = child.wait()?;
     bar.finish_and_clear();
     if !status.success() {
+        if forward == Forward::Yes && interrupt::requested() {
+            return Err(anyhow::Error::new(interrupt::Interrupted))
+                .with_context(|| format!("{what}: terraform stopped at a consistent point"));
+        }
         let detail = if errors.is_empty() {
             stderr
         } else {

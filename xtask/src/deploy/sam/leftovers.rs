@@ -2,11 +2,10 @@
 //! deletion still exist (moto's CloudFormation silently skips deleting types it cannot delete). Only the types
 //! our patterns use are checked; each check is one cheap API call.
 
-use std::time::Duration;
-
 use anyhow::{Context, Result, bail};
 
 use super::stack::StackResource;
+use crate::aws::raw::{get, json, percent_encode, query};
 
 /// What the local cloud answers about one resource.
 enum Found {
@@ -134,66 +133,6 @@ fn exists(edge: &str, r: &StackResource) -> Result<Found> {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
-
-/// moto routes a request by the service in the SigV4 credential scope and does not check signatures.
-fn authorization(service: &str) -> String {
-    format!(
-        "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
-    )
-}
-
-fn get(edge: &str, service: &str, path: &str) -> Result<(u16, String)> {
-    let mut resp = agent()
-        .get(&format!("{edge}{path}"))
-        .header("Authorization", &authorization(service))
-        .call()?;
-    Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))
-}
-
-fn json(
-    edge: &str,
-    service: &str,
-    target: &str,
-    content_type: &str,
-    body: &serde_json::Value,
-) -> Result<(u16, String)> {
-    let mut resp = agent()
-        .post(edge)
-        .header("Authorization", &authorization(service))
-        .header("X-Amz-Target", target)
-        .header("Content-Type", content_type)
-        .send(serde_json::to_vec(body)?.as_slice())?;
-    Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))
-}
-
-fn query(edge: &str, service: &str, form: &str) -> Result<(u16, String)> {
-    let mut resp = agent()
-        .post(edge)
-        .header("Authorization", &authorization(service))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .send(form.as_bytes())?;
-    Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))
-}
-
-/// Percent-encodes everything but unreserved characters (for a path segment or a form value).
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use std::{
@@ -311,11 +250,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("Res (AWS::DynamoDB::Table)"), "{err}");
-    }
-
-    #[test]
-    fn encodes_arns_and_urls_for_paths_and_forms() {
-        assert_eq!(percent_encode("a-b_c.d~"), "a-b_c.d~");
-        assert_eq!(percent_encode("arn:aws:x/y z"), "arn%3Aaws%3Ax%2Fy%20z");
     }
 }

@@ -1,0 +1,412 @@
+//! Removes from the local cloud what a pattern left that no state knows (a terraform killed mid-apply, a lost
+//! state file): every resource carrying the pattern's tag, deleted in dependency order.
+//!
+//! moto's tagging API lists most types; IAM roles, API Gateway APIs and VPC links it does not, so they are
+//! listed from their own APIs. A tagged type this module cannot delete is an error naming it.
+
+use anyhow::{Context, Result, bail};
+use serde_json::json;
+
+use super::terraform::PATTERN_TAG;
+use crate::aws::raw::{self, percent_encode as enc, xml_texts};
+
+/// One resource found by its tag: its ARN (or, for API Gateway, its path) and its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Leftover {
+    kind: Kind,
+    id: String,
+}
+
+/// Kinds in the order they are deleted: users of a thing before the thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    RestApi,
+    VpcLink,
+    EventSource,
+    LoadBalancer,
+    TargetGroup,
+    Function,
+    Queue,
+    Topic,
+    Table,
+    LogGroup,
+    Bucket,
+    EventBus,
+    SecurityGroup,
+    Subnet,
+    RouteTable,
+    InternetGateway,
+    Vpc,
+    Role,
+}
+
+/// Deletes every resource of `pattern` in the local cloud at `edge`; returns what it deleted, one line each.
+pub fn sweep(edge: &str, pattern: &str) -> Result<Vec<String>> {
+    let mut found = tagged(edge, pattern)?;
+    found.sort_by_key(|l| l.kind);
+    let mut deleted = Vec::new();
+    for leftover in found {
+        delete(edge, &leftover).with_context(|| format!("deleting {}", leftover.id))?;
+        deleted.push(leftover.id);
+    }
+    Ok(deleted)
+}
+
+/// What the local cloud holds of `pattern`, one id each (ARNs, API Gateway paths, role names).
+pub fn list(edge: &str, pattern: &str) -> Result<Vec<String>> {
+    Ok(tagged(edge, pattern)?.into_iter().map(|l| l.id).collect())
+}
+
+/// What carries the pattern's tag.
+fn tagged(edge: &str, pattern: &str) -> Result<Vec<Leftover>> {
+    let mut found = Vec::new();
+    for arn in crate::aws::json::tagged_resources(edge, PATTERN_TAG, pattern)? {
+        let Some(kind) = kind_of(&arn) else {
+            bail!(
+                "{arn} carries the tag `{PATTERN_TAG} = {pattern}` but xtask cannot delete its type; fix: delete it \
+                 with the AWS CLI (`aws --endpoint-url {edge} ...`) or restart the local cloud (`cargo xtask local \
+                 down`), which forgets everything"
+            );
+        };
+        found.push(Leftover { kind, id: arn });
+    }
+    let ours = |tags: &serde_json::Value| tags[PATTERN_TAG] == pattern;
+    let apis = ok_json(raw::get(edge, "apigateway", "/restapis")?, "GetRestApis")?;
+    for api in apis["item"].as_array().into_iter().flatten() {
+        if ours(&api["tags"]) {
+            found.push(Leftover {
+                kind: Kind::RestApi,
+                id: format!("/restapis/{}", api["id"].as_str().unwrap_or_default()),
+            });
+        }
+    }
+    // VPC links of REST APIs (`/vpclinks`, to an NLB) and of HTTP APIs (`/v2/vpclinks`).
+    for (path, id_field) in [("/vpclinks", "id"), ("/v2/vpclinks", "vpcLinkId")] {
+        let links = ok_json(raw::get(edge, "apigateway", path)?, "GetVpcLinks")?;
+        let items = links.get("item").or(links.get("items"));
+        for link in items.and_then(|i| i.as_array()).into_iter().flatten() {
+            if ours(&link["tags"]) {
+                found.push(Leftover {
+                    kind: Kind::VpcLink,
+                    id: format!("{path}/{}", link[id_field].as_str().unwrap_or_default()),
+                });
+            }
+        }
+    }
+    let roles = ok_xml(
+        raw::query(
+            edge,
+            "iam",
+            "Action=ListRoles&Version=2010-05-08&MaxItems=1000",
+        )?,
+        "ListRoles",
+    )?;
+    for role in xml_texts(&roles, "RoleName") {
+        let tags = ok_xml(
+            raw::query(
+                edge,
+                "iam",
+                &format!(
+                    "Action=ListRoleTags&Version=2010-05-08&RoleName={}",
+                    enc(&role)
+                ),
+            )?,
+            "ListRoleTags",
+        )?;
+        let keys = xml_texts(&tags, "Key");
+        let values = xml_texts(&tags, "Value");
+        if keys
+            .iter()
+            .zip(&values)
+            .any(|(k, v)| k == PATTERN_TAG && v == pattern)
+        {
+            found.push(Leftover {
+                kind: Kind::Role,
+                id: role,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// The kind of a tagged ARN that this module deletes.
+fn kind_of(arn: &str) -> Option<Kind> {
+    let mut parts = arn.splitn(6, ':');
+    let service = parts.nth(2)?;
+    let resource = parts.nth(2)?;
+    let kind = match (service, resource.split(['/', ':']).next()?) {
+        ("lambda", "function") => Kind::Function,
+        ("lambda", "event-source-mapping") => Kind::EventSource,
+        ("logs", "log-group") => Kind::LogGroup,
+        ("elasticloadbalancing", "loadbalancer") => Kind::LoadBalancer,
+        ("elasticloadbalancing", "targetgroup") => Kind::TargetGroup,
+        ("ec2", "vpc") => Kind::Vpc,
+        ("ec2", "subnet") => Kind::Subnet,
+        ("ec2", "security-group") => Kind::SecurityGroup,
+        ("ec2", "route-table") => Kind::RouteTable,
+        ("ec2", "internet-gateway") => Kind::InternetGateway,
+        ("dynamodb", "table") => Kind::Table,
+        ("sqs", _) => Kind::Queue,
+        ("sns", _) => Kind::Topic,
+        ("s3", _) => Kind::Bucket,
+        ("events", "event-bus") => Kind::EventBus,
+        _ => return None,
+    };
+    Some(kind)
+}
+
+/// The last part of an ARN's resource (`function:name` -> `name`, `vpc/vpc-1` -> `vpc-1`).
+fn last_part(arn: &str) -> &str {
+    arn.rsplit(['/', ':']).next().unwrap_or(arn)
+}
+
+fn delete(edge: &str, l: &Leftover) -> Result<()> {
+    let arn = l.id.as_str();
+    let name = last_part(arn);
+    let ec2 = |action: &str, param: &str, id: &str| {
+        raw::query(
+            edge,
+            "ec2",
+            &format!("Action={action}&Version=2016-11-15&{param}={}", enc(id)),
+        )
+    };
+    let elb = |action: &str, param: &str| {
+        raw::query(
+            edge,
+            "elasticloadbalancing",
+            &format!("Action={action}&Version=2015-12-01&{param}={}", enc(arn)),
+        )
+    };
+    let answer = match l.kind {
+        Kind::RestApi | Kind::VpcLink => raw::rest(edge, "DELETE", "apigateway", arn)?,
+        Kind::EventSource => raw::rest(
+            edge,
+            "DELETE",
+            "lambda",
+            &format!("/2015-03-31/event-source-mappings/{}", enc(name)),
+        )?,
+        Kind::Function => raw::rest(
+            edge,
+            "DELETE",
+            "lambda",
+            &format!("/2015-03-31/functions/{}", enc(name)),
+        )?,
+        Kind::LoadBalancer => elb("DeleteLoadBalancer", "LoadBalancerArn")?,
+        Kind::TargetGroup => elb("DeleteTargetGroup", "TargetGroupArn")?,
+        Kind::LogGroup => {
+            let group = arn
+                .split_once(":log-group:")
+                .map(|(_, g)| g.trim_end_matches(":*"))
+                .unwrap_or(name);
+            raw::json(
+                edge,
+                "logs",
+                "Logs_20140328.DeleteLogGroup",
+                "application/x-amz-json-1.1",
+                &json!({ "logGroupName": group }),
+            )?
+        }
+        Kind::Table => raw::json(
+            edge,
+            "dynamodb",
+            "DynamoDB_20120810.DeleteTable",
+            "application/x-amz-json-1.0",
+            &json!({ "TableName": name }),
+        )?,
+        Kind::Queue => {
+            let account = arn.split(':').nth(4).unwrap_or_default();
+            let url = format!("{edge}/{account}/{name}");
+            raw::query(
+                edge,
+                "sqs",
+                &format!("Action=DeleteQueue&QueueUrl={}", enc(&url)),
+            )?
+        }
+        Kind::Topic => raw::query(
+            edge,
+            "sns",
+            &format!("Action=DeleteTopic&TopicArn={}", enc(arn)),
+        )?,
+        Kind::Bucket => {
+            empty_bucket(edge, name)?;
+            raw::rest(edge, "DELETE", "s3", &format!("/{name}"))?
+        }
+        Kind::EventBus => raw::json(
+            edge,
+            "events",
+            "AWSEvents.DeleteEventBus",
+            "application/x-amz-json-1.1",
+            &json!({ "Name": name }),
+        )?,
+        Kind::SecurityGroup => ec2("DeleteSecurityGroup", "GroupId", name)?,
+        Kind::Subnet => ec2("DeleteSubnet", "SubnetId", name)?,
+        Kind::RouteTable => ec2("DeleteRouteTable", "RouteTableId", name)?,
+        Kind::InternetGateway => {
+            let described = ok_xml(
+                ec2("DescribeInternetGateways", "InternetGatewayId.1", name)?,
+                "DescribeInternetGateways",
+            )?;
+            for vpc in xml_texts(&described, "vpcId") {
+                ok_xml(
+                    raw::query(
+                        edge,
+                        "ec2",
+                        &format!(
+                            "Action=DetachInternetGateway&Version=2016-11-15&InternetGatewayId={}&VpcId={}",
+                            enc(name),
+                            enc(&vpc)
+                        ),
+                    )?,
+                    "DetachInternetGateway",
+                )?;
+            }
+            ec2("DeleteInternetGateway", "InternetGatewayId", name)?
+        }
+        Kind::Vpc => ec2("DeleteVpc", "VpcId", name)?,
+        Kind::Role => return delete_role(edge, arn),
+    };
+    ok_or_gone(answer)
+}
+
+/// Inline policies and attached managed policies first: IAM refuses to delete a role that has them.
+fn delete_role(edge: &str, role: &str) -> Result<()> {
+    let iam = |action: &str, extra: &str| {
+        raw::query(
+            edge,
+            "iam",
+            &format!(
+                "Action={action}&Version=2010-05-08&RoleName={}{extra}",
+                enc(role)
+            ),
+        )
+    };
+    let inline = ok_xml(iam("ListRolePolicies", "")?, "ListRolePolicies")?;
+    for policy in xml_texts(&inline, "member") {
+        ok_or_gone(iam(
+            "DeleteRolePolicy",
+            &format!("&PolicyName={}", enc(&policy)),
+        )?)?;
+    }
+    let attached = ok_xml(
+        iam("ListAttachedRolePolicies", "")?,
+        "ListAttachedRolePolicies",
+    )?;
+    for policy in xml_texts(&attached, "PolicyArn") {
+        ok_or_gone(iam(
+            "DetachRolePolicy",
+            &format!("&PolicyArn={}", enc(&policy)),
+        )?)?;
+    }
+    ok_or_gone(iam("DeleteRole", "")?)
+}
+
+/// Deletes every object of `bucket` (S3 refuses to delete a bucket that holds any).
+fn empty_bucket(edge: &str, bucket: &str) -> Result<()> {
+    loop {
+        let listing = ok_xml(
+            raw::get(edge, "s3", &format!("/{bucket}?list-type=2"))?,
+            "ListObjectsV2",
+        )?;
+        let keys = xml_texts(&listing, "Key");
+        if keys.is_empty() {
+            return Ok(());
+        }
+        for key in keys {
+            let path = key.split('/').map(enc).collect::<Vec<_>>().join("/");
+            ok_or_gone(raw::rest(
+                edge,
+                "DELETE",
+                "s3",
+                &format!("/{bucket}/{path}"),
+            )?)?;
+        }
+    }
+}
+
+/// A success, or an answer saying the resource is already gone.
+fn ok_or_gone((status, body): (u16, String)) -> Result<()> {
+    let gone = matches!(status, 400 | 404)
+        && ["NotFound", "NoSuch", "does not exist", "not found"]
+            .iter()
+            .any(|m| body.contains(m));
+    if (200..300).contains(&status) || gone {
+        Ok(())
+    } else {
+        bail!(
+            "the local cloud answered {status}: {}",
+            body.chars().take(300).collect::<String>()
+        )
+    }
+}
+
+fn ok_json((status, body): (u16, String), what: &str) -> Result<serde_json::Value> {
+    if !(200..300).contains(&status) {
+        bail!(
+            "{what} answered {status}: {}",
+            body.chars().take(300).collect::<String>()
+        );
+    }
+    serde_json::from_str(&body).with_context(|| format!("parsing the answer of {what}"))
+}
+
+fn ok_xml((status, body): (u16, String), what: &str) -> Result<String> {
+    if !(200..300).contains(&status) {
+        bail!(
+            "{what} answered {status}: {}",
+            body.chars().take(300).collect::<String>()
+        );
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tagged_arns_are_known_by_service_and_type() {
+        let cases = [
+            ("arn:aws:lambda:us-east-1:1:function:f", Kind::Function),
+            (
+                "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f",
+                Kind::LogGroup,
+            ),
+            ("arn:aws:ec2:us-east-1:1:vpc/vpc-1", Kind::Vpc),
+            (
+                "arn:aws:ec2:us-east-1:1:security-group/sg-1",
+                Kind::SecurityGroup,
+            ),
+            (
+                "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/t/abc",
+                Kind::TargetGroup,
+            ),
+            ("arn:aws:sqs:us-east-1:1:q", Kind::Queue),
+            ("arn:aws:s3:::bucket", Kind::Bucket),
+        ];
+        for (arn, kind) in cases {
+            assert_eq!(kind_of(arn), Some(kind), "{arn}");
+        }
+        assert_eq!(kind_of("arn:aws:kms:us-east-1:1:key/k"), None);
+        assert_eq!(last_part("arn:aws:lambda:us-east-1:1:function:f"), "f");
+        assert_eq!(
+            last_part("arn:aws:ec2:us-east-1:1:subnet/subnet-9"),
+            "subnet-9"
+        );
+    }
+
+    #[test]
+    fn users_are_deleted_before_what_they_use() {
+        assert!(Kind::RestApi < Kind::VpcLink && Kind::VpcLink < Kind::LoadBalancer);
+        assert!(Kind::LoadBalancer < Kind::TargetGroup && Kind::TargetGroup < Kind::Function);
+        assert!(Kind::Subnet < Kind::Vpc && Kind::InternetGateway < Kind::Vpc);
+        assert!(Kind::Function < Kind::Role);
+    }
+
+    #[test]
+    fn a_resource_already_gone_is_no_error_but_a_refusal_is() {
+        assert!(ok_or_gone((200, String::new())).is_ok());
+        assert!(ok_or_gone((404, r#"{"__type":"ResourceNotFoundException"}"#.into())).is_ok());
+        let err = ok_or_gone((400, "<Code>DependencyViolation</Code>".into())).unwrap_err();
+        assert!(err.to_string().contains("DependencyViolation"), "{err}");
+    }
+}
