@@ -237,7 +237,7 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
                 Err(err) => {
                     eprintln!("{}", cleanup_notice(&err));
                     match tf.destroy(&zips) {
-                        Ok(()) => report_cleaned(dep, &err),
+                        Ok(()) => cleaned_up(dep, &err),
                         Err(cleanup) => {
                             eprintln!("cleanup after the failed deploy also failed: {cleanup:#}")
                         }
@@ -268,8 +268,13 @@ pub(crate) fn cleanup_notice(err: &anyhow::Error) -> &'static str {
     }
 }
 
-/// After the cleanup of an interrupted deploy: says nothing is left.
-pub(crate) fn report_cleaned(dep: &Deployment<'_>, err: &anyhow::Error) {
+/// After a failed or interrupted deploy removed what it created: nothing is deployed, so no work directory stays
+/// (a later `destroy` finds nothing); an interrupt says so.
+pub(crate) fn cleaned_up(dep: &Deployment<'_>, err: &anyhow::Error) {
+    let _ = fs::remove_dir_all(dep.work_dir());
+    if let Some(parent) = dep.work_dir().parent() {
+        let _ = fs::remove_dir(parent); // only when no other flavour's work directory is there
+    }
     if interrupt::is_interrupt(err) {
         eprintln!(
             "interrupted: removed what this deploy of `{}` created; nothing is left",

@@ -73,7 +73,7 @@ impl<'a> Driver<'a> {
     ) -> Result<Outputs> {
         let started = std::time::Instant::now();
         let transformed = self.prepare(zips)?;
-        crate::interrupt::check()?;
+        crate::interrupt::check().context("stopped before the stack was created")?;
         tracing::info!(elapsed = ?started.elapsed(), "artifacts uploaded, template transformed");
         let name = self.stack_name();
         let body = serde_json::to_string(&transformed.doc)?;
@@ -120,7 +120,7 @@ impl<'a> Driver<'a> {
                 let cleanup = stack::delete(&self.aws, &stack_id, &bar);
                 bar.finish_and_clear();
                 match cleanup {
-                    Ok(_) => super::report_cleaned(self.dep, &err),
+                    Ok(_) => super::cleaned_up(self.dep, &err),
                     Err(cleanup) => {
                         eprintln!("deleting the failed stack also failed: {cleanup:#}")
                     }
@@ -191,7 +191,7 @@ impl<'a> Driver<'a> {
             waited?
         };
         // CloudFormation has settled (a consistent point): an interrupt now removes the stack.
-        crate::interrupt::check()?;
+        crate::interrupt::check().with_context(|| format!("deploying stack {name}"))?;
         let final_stack = final_stack.with_context(|| format!("stack {name} disappeared"))?;
         if !stack::succeeded(&final_stack) && operation != Operation::Unchanged {
             let failures = stack::failures(&self.aws, stack_id)?;
