@@ -479,6 +479,7 @@ fn status_report(health: Health, json: bool) -> Result<(String, &'static str)> {
             out["moto_pid"] = r.moto_pid.into();
             out["moto_version"] = r.moto_version.clone().into();
             out["started_at"] = r.started_at.clone().into();
+            out["instance"] = r.instance.clone().into();
         }
         return Ok((serde_json::to_string_pretty(&out)?, state));
     }
@@ -612,6 +613,7 @@ mod tests {
             moto_pid: 2,
             moto_version: PINNED_MOTO.into(),
             started_at: "2025-01-01T00:00:00Z".into(),
+            instance: "a1".into(),
         };
         let (json, state) = status_report(
             Health::Degraded(Some(ready.clone()), "moto (pid 2) is not running".into()),
@@ -624,6 +626,7 @@ mod tests {
             (Some("degraded"), "degraded")
         );
         assert_eq!(json["problem"], "moto (pid 2) is not running");
+        assert_eq!(json["instance"], "a1", "the run deployments record");
         let (text, state) = status_report(Health::Stopped, false).unwrap();
         assert_eq!((text.as_str(), state), ("stopped", "stopped"));
         let (text, state) = status_report(Health::Running(ready), false).unwrap();
