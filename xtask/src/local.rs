@@ -62,6 +62,8 @@ pub struct LocalCloud {
     /// The daemon's pid.
     pub pid: u32,
     pub moto_pid: u32,
+    /// This run of the daemon and its moto ([`Ready::instance`]): deployments record it (`cloud.json`).
+    pub instance: String,
 }
 
 /// A running cloud, from the ready file the daemon writes (`{state_dir}/local-cloud.json`).
@@ -73,6 +75,7 @@ impl From<&Ready> for LocalCloud {
             moto_port: ready.moto_port,
             pid: ready.pid,
             moto_pid: ready.moto_pid,
+            instance: ready.instance.clone(),
         }
     }
 }

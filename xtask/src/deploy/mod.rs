@@ -3,11 +3,13 @@
 //! Each pattern, target and IaC flavour gets a work directory `.work/<pattern>/<target>-<iac>/` holding the
 //! state, generated configuration and `outputs.json`; the pattern's files are never edited. [`Deployment`] is that
 //! one deployment, for every command that acts on one (`destroy`, `outputs`, `verify`, `test`, `bench`); the
-//! drivers ([`terraform`], [`sam`]) and the work directory's [`lock`] are here too.
+//! drivers ([`terraform`], [`sam`]), the work directory's [`lock`] and the check that a local deployment's
+//! cloud still runs ([`stale`]) are here too.
 
 pub mod local_urls;
 pub mod lock;
 pub mod sam;
+pub mod stale;
 pub mod terraform;
 
 use std::{collections::BTreeMap, fs, path::PathBuf};
@@ -108,8 +110,12 @@ impl<'a> Deployment<'a> {
         self.work_dir().join("outputs.json")
     }
 
-    /// The outputs saved by the last successful deploy.
+    /// The outputs saved by the last successful deploy, unless the local cloud it was made in has restarted or
+    /// stopped since (the deployment is gone with moto's memory).
     pub fn saved_outputs(&self) -> Result<Outputs> {
+        if let Some(stale) = self.stale()? {
+            return Err(self.stale_error(stale));
+        }
         let path = self.outputs_path();
         let text = fs::read_to_string(&path).with_context(|| {
             format!(
@@ -189,11 +195,15 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
         );
     }
     let artifacts = build::build(&dep.pattern.packages()?, dep.build_arch())?;
-    let endpoint = match dep.target {
-        Target::Local => Some(crate::local::ensure_up(None)?.edge_url),
+    let cloud = match dep.target {
+        Target::Local => Some(crate::local::ensure_up(None)?),
         Target::Aws => None,
     };
+    let endpoint = cloud.as_ref().map(|cloud| cloud.edge_url.clone());
     let _lock = lock::acquire(&dep.work_dir())?;
+    if let Some(cloud) = &cloud {
+        dep.record_run(cloud)?;
+    }
     let zips: BTreeMap<String, PathBuf> =
         artifacts.into_iter().map(|a| (a.package, a.zip)).collect();
     let raw = match dep.iac {
