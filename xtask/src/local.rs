@@ -559,9 +559,12 @@ fn remove_if_exists(path: &Path) -> Result<()> {
 
 /// For `#[test]`s that deploy to the local cloud: the cloud stays up while any test holds a [`TestUse`], and the
 /// last one to finish stops it if the tests started it, so `cargo test` leaves no daemon behind (a cloud that was
-/// already running before is left running).
+/// already running before is left running). A test that restarts the cloud holds it alone ([`TestUse::alone`]).
 #[cfg(test)]
-pub struct TestUse(());
+pub struct TestUse {
+    _shared: Option<std::sync::RwLockReadGuard<'static, ()>>,
+    _alone: Option<std::sync::RwLockWriteGuard<'static, ()>>,
+}
 
 #[cfg(test)]
 struct TestUsers {
@@ -577,15 +580,36 @@ static TEST_USERS: std::sync::Mutex<TestUsers> = std::sync::Mutex::new(TestUsers
     stop_at_end: false,
 });
 
+/// Shared by the tests that use the local cloud as it is, taken alone by those that restart it.
+#[cfg(test)]
+static TEST_CLOUD: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 #[cfg(test)]
 impl TestUse {
     pub fn hold() -> TestUse {
+        let shared = TEST_CLOUD.read().unwrap_or_else(|e| e.into_inner());
+        TestUse::count(TestUse {
+            _shared: Some(shared),
+            _alone: None,
+        })
+    }
+
+    /// Waits until no other test uses the local cloud, and keeps them out until dropped.
+    pub fn alone() -> TestUse {
+        let alone = TEST_CLOUD.write().unwrap_or_else(|e| e.into_inner());
+        TestUse::count(TestUse {
+            _shared: None,
+            _alone: Some(alone),
+        })
+    }
+
+    fn count(this: TestUse) -> TestUse {
         let mut users = TEST_USERS.lock().unwrap_or_else(|e| e.into_inner());
         if users.holding == 0 {
             users.stop_at_end = running().is_none();
         }
         users.holding += 1;
-        TestUse(())
+        this
     }
 }
 
@@ -601,6 +625,18 @@ impl Drop for TestUse {
             }
         }
     }
+}
+
+/// Kills the running local cloud's moto as a crash would (SIGKILL) and waits until it is gone; the daemon stays,
+/// degraded, until [`ensure_up`] restarts it. Hold a [`TestUse::alone`].
+#[cfg(test)]
+pub fn kill_moto() -> Result<()> {
+    let cloud = running().context("no local cloud is running")?;
+    kill(pid(cloud.moto_pid), Signal::SIGKILL)?;
+    if !wait_gone(cloud.moto_pid, MOTO_LAUNCHER, Duration::from_secs(5)) {
+        bail!("moto (pid {}) survived SIGKILL", cloud.moto_pid);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -145,7 +145,12 @@ fn discard(work_dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{deploy::lock, flags::Iac, pattern::Pattern};
+    use crate::{
+        deploy::{Options, deploy_with, lock},
+        destroy::destroy,
+        flags::{DeployArgs, Iac},
+        pattern::{Pattern, project_root},
+    };
 
     #[test]
     fn a_deployment_is_stale_once_its_run_of_the_local_cloud_is_over() {
@@ -225,5 +230,54 @@ mod tests {
             ..dep
         };
         assert_eq!(on_aws.stale().unwrap(), None, "AWS keeps its state");
+    }
+
+    /// A restart of the local cloud (moto killed, then `ensure_up`, as after a crash) loses a Terraform
+    /// deployment: its saved outputs (what `outputs` and `verify` read) say to redeploy, a redeploy works first
+    /// time, and after another restart `destroy` has nothing to destroy and leaves no work directory. Uses the
+    /// local cloud, alone (it restarts it).
+    #[test]
+    fn a_restart_of_the_local_cloud_makes_its_deployments_stale() {
+        let _cloud = crate::local::TestUse::alone();
+        let pattern = Pattern::load(&project_root().join("tests/moto-restart")).unwrap();
+        let args = DeployArgs {
+            target: Target::Local,
+            iac: None,
+            keep: false,
+        };
+        let dep = Deployment::new(&pattern, &args).unwrap();
+        let options = Options {
+            skip_validation: true, // a fixture, without the README and metadata of a pattern
+            ..Options::default()
+        };
+        let _ = fs::remove_dir_all(dep.work_dir());
+        let restart = || {
+            let before = crate::local::ensure_up(None).unwrap().instance;
+            crate::local::kill_moto().unwrap();
+            let after = crate::local::ensure_up(None).unwrap().instance;
+            assert_ne!(before, after, "a restarted local cloud is a new run");
+        };
+
+        deploy_with(&dep, &options).expect("first deploy");
+        dep.saved_outputs().expect("outputs of a live deployment");
+        restart();
+        let err = format!("{:#}", dep.saved_outputs().unwrap_err());
+        assert!(
+            err.contains("`moto-restart` (local, terraform) was deployed to a local cloud that has since restarted")
+                && err.ends_with("fix: `cargo xtask deploy moto-restart`"),
+            "{err}"
+        );
+
+        let redeployed = deploy_with(&dep, &options).expect("redeploy after the restart");
+        assert_eq!(dep.stale().unwrap(), None);
+        assert_eq!(dep.saved_outputs().unwrap(), redeployed);
+
+        restart();
+        let destroyed = destroy(&dep).expect("destroy of a stale deployment");
+        assert!(!destroyed, "nothing was left to destroy");
+        assert!(
+            !dep.work_dir().exists(),
+            "the stale work directory is removed"
+        );
     }
 }
