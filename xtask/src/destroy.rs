@@ -27,7 +27,9 @@ pub fn run(name: &str, args: &DeployArgs) -> Result<()> {
 /// A SAM deployment is found by its stack name even when the work directory is gone (a deploy interrupted
 /// before it was written, or a fresh checkout): CloudFormation holds its state. A Terraform deployment's state
 /// lives in the work directory, so without a state file there is nothing to destroy (a work directory without
-/// one is removed). Returns whether something was deployed: only then does it say "destroyed".
+/// one is removed). A local deployment made in an earlier run of the local cloud is gone with moto's memory: its
+/// work directory is removed, nothing else. Returns whether something was deployed: only then does it say
+/// "destroyed".
 pub fn destroy(dep: &Deployment<'_>) -> Result<bool> {
     let work_dir = dep.work_dir();
     let had_work_dir = work_dir.exists();
@@ -40,6 +42,15 @@ pub fn destroy(dep: &Deployment<'_>) -> Result<bool> {
         );
         Ok(false)
     };
+    // moto keeps its state in memory: a deployment made in an earlier run of the local cloud is gone with it.
+    if let Some(stale) = dep.stale()? {
+        let _lock = lock::acquire(&work_dir)?;
+        remove_work_dir(&work_dir)?;
+        return nothing(&format!(
+            ": the local cloud {} since it was deployed (moto's state lives in memory)",
+            stale.happened()
+        ));
+    }
     let tf_state = work_dir.join("terraform.tfstate");
     if dep.iac == Iac::Terraform && !tf_state.exists() {
         if had_work_dir {

@@ -7,7 +7,6 @@
 //! Files in `.work/local/`: `local-cloud.json` (written by the daemon once ready: pids and ports, removed when
 //! it stops), `local-cloud.log` (the daemon's stderr), `moto.log`, `launcher/` (the moto launcher package the
 //! daemon writes at start), `lock` (serialises `up`/`down` between xtask processes).
-//! Over 400 lines: the `local` command's subcommands share the daemon's process control; its unit tests sit beside it.
 
 use std::{
     fs,
@@ -62,6 +61,8 @@ pub struct LocalCloud {
     /// The daemon's pid.
     pub pid: u32,
     pub moto_pid: u32,
+    /// This run of the daemon and its moto ([`Ready::instance`]): deployments record it (`cloud.json`).
+    pub instance: String,
 }
 
 /// A running cloud, from the ready file the daemon writes (`{state_dir}/local-cloud.json`).
@@ -73,6 +74,7 @@ impl From<&Ready> for LocalCloud {
             moto_port: ready.moto_port,
             pid: ready.pid,
             moto_pid: ready.moto_pid,
+            instance: ready.instance.clone(),
         }
     }
 }
@@ -488,6 +490,7 @@ fn status_report(health: Health, json: bool) -> Result<(String, &'static str)> {
             out["moto_pid"] = r.moto_pid.into();
             out["moto_version"] = r.moto_version.clone().into();
             out["started_at"] = r.started_at.clone().into();
+            out["instance"] = r.instance.clone().into();
         }
         return Ok((serde_json::to_string_pretty(&out)?, state));
     }
@@ -564,9 +567,12 @@ fn remove_if_exists(path: &Path) -> Result<()> {
 
 /// For `#[test]`s that deploy to the local cloud: the cloud stays up while any test holds a [`TestUse`], and the
 /// last one to finish stops it if the tests started it, so `cargo test` leaves no daemon behind (a cloud that was
-/// already running before is left running).
+/// already running before is left running). A test that restarts the cloud holds it alone ([`TestUse::alone`]).
 #[cfg(test)]
-pub struct TestUse(());
+pub struct TestUse {
+    _shared: Option<std::sync::RwLockReadGuard<'static, ()>>,
+    _alone: Option<std::sync::RwLockWriteGuard<'static, ()>>,
+}
 
 #[cfg(test)]
 struct TestUsers {
@@ -582,15 +588,36 @@ static TEST_USERS: std::sync::Mutex<TestUsers> = std::sync::Mutex::new(TestUsers
     stop_at_end: false,
 });
 
+/// Shared by the tests that use the local cloud as it is, taken alone by those that restart it.
+#[cfg(test)]
+static TEST_CLOUD: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 #[cfg(test)]
 impl TestUse {
     pub fn hold() -> TestUse {
+        let shared = TEST_CLOUD.read().unwrap_or_else(|e| e.into_inner());
+        TestUse::count(TestUse {
+            _shared: Some(shared),
+            _alone: None,
+        })
+    }
+
+    /// Waits until no other test uses the local cloud, and keeps them out until dropped.
+    pub fn alone() -> TestUse {
+        let alone = TEST_CLOUD.write().unwrap_or_else(|e| e.into_inner());
+        TestUse::count(TestUse {
+            _shared: None,
+            _alone: Some(alone),
+        })
+    }
+
+    fn count(this: TestUse) -> TestUse {
         let mut users = TEST_USERS.lock().unwrap_or_else(|e| e.into_inner());
         if users.holding == 0 {
             users.stop_at_end = running().is_none();
         }
         users.holding += 1;
-        TestUse(())
+        this
     }
 }
 
@@ -608,6 +635,18 @@ impl Drop for TestUse {
     }
 }
 
+/// Kills the running local cloud's moto as a crash would (SIGKILL) and waits until it is gone; the daemon stays,
+/// degraded, until [`ensure_up`] restarts it. Hold a [`TestUse::alone`].
+#[cfg(test)]
+pub fn kill_moto() -> Result<()> {
+    let cloud = running().context("no local cloud is running")?;
+    kill(pid(cloud.moto_pid), Signal::SIGKILL)?;
+    if !wait_gone(cloud.moto_pid, MOTO_LAUNCHER, Duration::from_secs(5)) {
+        bail!("moto (pid {}) survived SIGKILL", cloud.moto_pid);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -621,6 +660,7 @@ mod tests {
             moto_pid: 2,
             moto_version: PINNED_MOTO.into(),
             started_at: "2025-01-01T00:00:00Z".into(),
+            instance: "a1".into(),
         };
         let (json, state) = status_report(
             Health::Degraded(Some(ready.clone()), "moto (pid 2) is not running".into()),
@@ -633,6 +673,7 @@ mod tests {
             (Some("degraded"), "degraded")
         );
         assert_eq!(json["problem"], "moto (pid 2) is not running");
+        assert_eq!(json["instance"], "a1", "the run deployments record");
         let (text, state) = status_report(Health::Stopped, false).unwrap();
         assert_eq!((text.as_str(), state), ("stopped", "stopped"));
         let (text, state) = status_report(Health::Running(ready), false).unwrap();

@@ -27,6 +27,10 @@ pub struct Ready {
     /// RFC 3339, seconds.
     #[serde(default)]
     pub started_at: String,
+    /// A random id of this run of the daemon and its moto, new at every start: deployments record it, so one made
+    /// in an earlier run (which moto's memory lost with it) is known stale.
+    #[serde(default)]
+    pub instance: String,
 }
 
 /// The edge's own routes (everything else is AWS traffic).

@@ -121,6 +121,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         moto_pid: moto.pid(),
         moto_version: moto.version().to_owned(),
         started_at,
+        instance: uuid::Uuid::new_v4().simple().to_string(),
     };
     let edge = Edge::new(cloud.clone(), serde_json::to_value(&ready)?);
     let (stop_tx, stop_rx) = watch::channel(false);

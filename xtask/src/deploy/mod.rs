@@ -3,11 +3,13 @@
 //! Each pattern, target and IaC flavour gets a work directory `.work/<pattern>/<target>-<iac>/` holding the
 //! state, generated configuration and `outputs.json`; the pattern's files are never edited. [`Deployment`] is that
 //! one deployment, for every command that acts on one (`destroy`, `outputs`, `verify`, `test`, `bench`); the
-//! drivers ([`terraform`], [`sam`]) and the work directory's [`lock`] are here too.
+//! drivers ([`terraform`], [`sam`]), the work directory's [`lock`] and the check that a local deployment's
+//! cloud still runs ([`stale`]) are here too.
 
 pub mod local_urls;
 pub mod lock;
 pub mod sam;
+pub mod stale;
 pub mod sweep;
 pub mod terraform;
 
@@ -109,8 +111,12 @@ impl<'a> Deployment<'a> {
         self.work_dir().join("outputs.json")
     }
 
-    /// The outputs saved by the last successful deploy.
+    /// The outputs saved by the last successful deploy, unless the local cloud it was made in has restarted or
+    /// stopped since (the deployment is gone with moto's memory).
     pub fn saved_outputs(&self) -> Result<Outputs> {
+        if let Some(stale) = self.stale()? {
+            return Err(self.stale_error(stale));
+        }
         let path = self.outputs_path();
         let text = fs::read_to_string(&path).with_context(|| {
             format!(
@@ -199,12 +205,16 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
         }
     })?;
     interrupt::check().context("stopped after the build: nothing was deployed")?;
-    let endpoint = match dep.target {
-        Target::Local => Some(crate::local::ensure_up(None)?.edge_url),
+    let cloud = match dep.target {
+        Target::Local => Some(crate::local::ensure_up(None)?),
         Target::Aws => None,
     };
+    let endpoint = cloud.as_ref().map(|cloud| cloud.edge_url.clone());
     interrupt::check().context("stopped before deploying anything")?;
     let _lock = lock::acquire(&dep.work_dir())?;
+    if let Some(cloud) = &cloud {
+        dep.record_run(cloud)?;
+    }
     interrupt::set_leftover_hint(Some(format!(
         "`{}` may be partly deployed; `{}` removes it",
         dep.pattern.name,
