@@ -368,9 +368,17 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| project_root().join("target"))
 }
 
+/// The folder of patterns: `patterns/`, or the folder `XTASK_PATTERNS_DIR` names (the fault tests run xtask on
+/// scratch copies of a pattern there). Work directories stay in this repository's `.work/` either way.
 pub fn patterns_dir() -> PathBuf {
-    project_root().join("patterns")
+    match std::env::var_os(PATTERNS_DIR_VAR) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => project_root().join("patterns"),
+    }
 }
+
+/// The environment variable that points xtask at another folder of patterns.
+pub const PATTERNS_DIR_VAR: &str = "XTASK_PATTERNS_DIR";
 
 #[cfg(test)]
 mod tests {
