@@ -74,7 +74,7 @@ fn example_pattern_json_that_is_not_json(c: &Corrupt) -> Result<(), String> {
         "example-pattern.json",
         ("\"language\": \"Rust\",", "\"language\": \"Rust\""),
         &[
-            &format!("error[metadata-json]: "),
+            "error[metadata-json]: ",
             &format!("{BROKEN}/example-pattern.json:5: "),
             "not valid JSON",
             "fix: fix the JSON syntax at that place",
