@@ -1,6 +1,9 @@
 //! The instances of one function revision: an idle instance takes the next invocation, concurrent invocations
 //! start more (up to a cap), failed instances are replaced on the next invocation. Turns instance outcomes into
 //! what Lambda returns and logs.
+//!
+//! Over 400 lines: each outcome of an invocation (response, error, crash, timeout, failed init) maps to its answer,
+//! its CloudWatch lines and the daemon's line for a failure here, side by side, so they stay consistent.
 
 use std::{
     sync::{
