@@ -50,7 +50,7 @@ fn test_one(pattern: &Pattern, args: &DeployArgs, label: &str) -> Result<bool> {
     let started = std::time::Instant::now();
     let result = deploy::deploy(&dep, args.keep).and_then(|outputs| {
         interrupt::check()?;
-        verify::run_checks(pattern, &outputs, args.target, false)
+        verify::run_checks(&dep, &outputs, false)
     });
     let mut passed = true;
     if args.keep {

@@ -6,6 +6,7 @@
 //! drivers ([`terraform`], [`sam`]), the work directory's [`lock`] and the check that a local deployment's
 //! cloud still runs ([`stale`]) are here too.
 
+pub mod functions;
 pub mod local_urls;
 pub mod lock;
 pub mod sam;

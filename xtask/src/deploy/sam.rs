@@ -59,6 +59,18 @@ impl<'a> Driver<'a> {
         }
     }
 
+    /// The physical names of the stack's Lambda functions (`functions::log_groups` names their log groups).
+    pub fn functions(&self) -> Result<Vec<String>> {
+        if stack::describe(&self.aws, &self.stack_name())?.is_none() {
+            return Ok(Vec::new());
+        }
+        Ok(stack::list_resources(&self.aws, &self.stack_name())?
+            .into_iter()
+            .filter(|r| r.resource_type == "AWS::Lambda::Function" && !r.physical_id.is_empty())
+            .map(|r| r.physical_id)
+            .collect())
+    }
+
     fn destroy_hint(&self) -> String {
         self.dep.command("destroy")
     }

@@ -5,6 +5,7 @@
 //! Finding the patterns (and the ones whose `pattern.toml` does not load) is [`discover`]'s.
 
 pub mod discover;
+mod manifest_error;
 
 use std::{
     collections::BTreeMap,
@@ -149,7 +150,7 @@ impl Pattern {
         let text = fs::read_to_string(&manifest_path)
             .with_context(|| format!("reading {}", manifest_path.display()))?;
         let manifest: Manifest = toml::from_str(&text)
-            .map_err(|err| anyhow::anyhow!(manifest_error(&manifest_path, &text, &err)))?;
+            .map_err(|err| anyhow::anyhow!(manifest_error::message(&manifest_path, &text, &err)))?;
         if manifest.iac.is_empty() {
             bail!(
                 "{}: field `iac` is empty; fix: list at least one of \"terraform\", \"sam\"",
@@ -214,37 +215,6 @@ impl Pattern {
             })
             .collect()
     }
-}
-
-/// A `pattern.toml` that does not parse or does not fit [`Manifest`], as one line naming the file, the line, the
-/// field (the key or `[table]` of that line) and the fix.
-fn manifest_error(path: &Path, text: &str, err: &toml::de::Error) -> String {
-    let span = err.span();
-    let line_no = span
-        .as_ref()
-        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-    let field = line_no
-        .and_then(|n| text.lines().nth(n - 1))
-        .and_then(|line| {
-            let line = line.trim();
-            match line.strip_prefix('[') {
-                Some(table) => Some(table.trim_matches(|c| c == '[' || c == ']').trim()),
-                None => line.split_once('=').map(|(key, _)| key.trim()),
-            }
-        })
-        .filter(|f| !f.is_empty() && !err.message().starts_with("missing field"));
-    let mut out = path.display().to_string();
-    if let Some(n) = line_no {
-        out.push_str(&format!(":{n}"));
-    }
-    if let Some(field) = field {
-        out.push_str(&format!(": field `{field}`"));
-    }
-    let message = err.message().trim_end().replace('\n', " ");
-    out.push_str(&format!(
-        ": {message}; fix: correct it (CONTRIBUTING.md, section `pattern.toml`, lists every field)"
-    ));
-    out
 }
 
 /// `workspace.members` of the root Cargo.toml (paths and globs).
@@ -313,9 +283,17 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| project_root().join("target"))
 }
 
+/// The folder of patterns: `patterns/`, or the folder `XTASK_PATTERNS_DIR` names (the fault tests run xtask on
+/// scratch copies of a pattern there). Work directories stay in this repository's `.work/` either way.
 pub fn patterns_dir() -> PathBuf {
-    project_root().join("patterns")
+    match std::env::var_os(PATTERNS_DIR_VAR) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => project_root().join("patterns"),
+    }
 }
+
+/// The environment variable that points xtask at another folder of patterns.
+pub const PATTERNS_DIR_VAR: &str = "XTASK_PATTERNS_DIR";
 
 #[cfg(test)]
 mod tests {

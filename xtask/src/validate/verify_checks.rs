@@ -14,9 +14,6 @@ use crate::{
     verify::{self, ShapeError, placeholders},
 };
 
-/// Where the fields of a check are documented, for the fixes.
-const DOCS: &str = "CONTRIBUTING.md, section `Verify checks`";
-
 /// One IaC flavour's declared outputs, and the file or folder that declares them.
 struct Declared {
     iac: Iac,
@@ -43,13 +40,10 @@ pub fn check(p: &Pattern, iac: &[Iac]) -> Result<Vec<Finding>> {
         } else {
             format!("verify[{i}] ({name})")
         };
-        let line = table_line(&text, i);
+        let line = verify::table_line(&text, i);
         if let Err(err) = verify::parse(raw) {
             let (message, fix) = match err {
-                ShapeError::Fields(message) => (
-                    message,
-                    format!("use only the fields a check has, spelt as listed ({DOCS})"),
-                ),
+                ShapeError::Fields(message) => (message, verify::FIELDS_FIX.to_owned()),
                 ShapeError::Combination(_, err) => split_fix(&format!("{err:#}")),
             };
             findings
@@ -198,17 +192,8 @@ fn strings(value: &toml::Value, out: &mut Vec<String>) {
 fn split_fix(text: &str) -> (String, String) {
     match text.split_once("; fix: ") {
         Some((message, fix)) => (message.to_owned(), fix.to_owned()),
-        None => (text.to_owned(), format!("see {DOCS}")),
+        None => (text.to_owned(), format!("see {}", verify::DOCS)),
     }
-}
-
-/// The 1-based line of the `i`-th `[[verify]]` header.
-fn table_line(text: &str, i: usize) -> Option<usize> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim_start().starts_with("[[verify]]"))
-        .nth(i)
-        .map(|(n, _)| n + 1)
 }
 
 /// `api_url` -> `ApiUrl`: a CloudFormation output name (alphanumeric) the placeholder matches.

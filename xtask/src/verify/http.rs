@@ -39,6 +39,7 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
         .run(req.body(body)?)
         .with_context(|| format!("{method} {url}"))?;
     let status = response.status().as_u16();
+    run.last_status = Some(status);
     let text = response.body_mut().read_to_string().unwrap_or_default();
     let short: String = text.chars().take(300).collect();
     if let Some(expected) = check.status

@@ -36,6 +36,8 @@ pub struct Run {
     /// The local cloud's edge URL (local target only).
     pub edge_url: Option<String>,
     aws: Option<aws::Clients>,
+    /// The status of the last HTTP check's answer (a 5xx in a failed check gets the log hint).
+    last_status: Option<u16>,
 }
 
 impl Run {
@@ -51,6 +53,7 @@ impl Run {
             target,
             edge_url,
             aws: None,
+            last_status: None,
         })
     }
 
@@ -63,9 +66,22 @@ impl Run {
     }
 }
 
-/// Parses the `[[verify]]` tables of a pattern, checking each one's shape (see [`parse`]).
+/// Where the fields of a check are documented, for the fixes.
+pub const DOCS: &str = "CONTRIBUTING.md, section `Verify checks`";
+
+/// The fix of a check with a field that is unknown, missing or of the wrong type.
+pub const FIELDS_FIX: &str =
+    "use only the fields a check has, spelt as listed (CONTRIBUTING.md, section `Verify checks`)";
+
+/// Parses the `[[verify]]` tables of a pattern, checking each one's shape (see [`parse`]); an error names the
+/// file, the line of the check, the field and the fix, as `validate` does.
 pub fn checks(pattern: &Pattern) -> Result<Vec<Check>> {
     let file = pattern.manifest_path();
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let at = |i: usize| {
+        let line = table_line(&text, i).map_or_else(String::new, |n| format!(":{n}"));
+        format!("{}{line}", file.display())
+    };
     pattern
         .manifest
         .verify
@@ -73,13 +89,24 @@ pub fn checks(pattern: &Pattern) -> Result<Vec<Check>> {
         .enumerate()
         .map(|(i, raw)| {
             parse(raw).map_err(|e| match e {
-                ShapeError::Fields(e) => anyhow!("{}: `verify[{i}]`: {e}", file.display()),
+                ShapeError::Fields(e) => {
+                    anyhow!("{}: `verify[{i}]`: {e}; fix: {FIELDS_FIX}", at(i))
+                }
                 ShapeError::Combination(name, e) => {
-                    anyhow!("{}: `verify[{i}]` ({name}): {e}", file.display())
+                    anyhow!("{}: `verify[{i}]` ({name}): {e:#}", at(i))
                 }
             })
         })
         .collect()
+}
+
+/// The 1-based line of the `i`-th `[[verify]]` header of a `pattern.toml` text.
+pub fn table_line(text: &str, i: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("[[verify]]"))
+        .nth(i)
+        .map(|(n, _)| n + 1)
 }
 
 /// Why a `[[verify]]` table is not a check.
@@ -105,12 +132,15 @@ pub fn parse(raw: &toml::Value) -> Result<Check, ShapeError> {
 /// `cargo xtask verify`: runs the checks of the pattern named `name` against the outputs its deploy saved.
 pub fn run(name: &str, args: &DeployArgs, json: bool) -> Result<()> {
     let pattern = pattern::one(name)?;
-    let outputs = Deployment::new(&pattern, args)?.saved_outputs()?;
-    run_checks(&pattern, &outputs, args.target, json)
+    let dep = Deployment::new(&pattern, args)?;
+    let outputs = dep.saved_outputs()?;
+    run_checks(&dep, &outputs, json)
 }
 
-/// Runs every check in order; prints each result; fails if any failed.
-pub fn run_checks(pattern: &Pattern, outputs: &Outputs, target: Target, json: bool) -> Result<()> {
+/// Runs every check of the deployment's pattern in order; prints each result; fails if any failed (naming the
+/// functions' log groups when a failed check got a 5xx).
+pub fn run_checks(dep: &Deployment<'_>, outputs: &Outputs, json: bool) -> Result<()> {
+    let (pattern, target) = (dep.pattern, dep.target);
     let checks = checks(pattern)?;
     if checks.is_empty() {
         bail!(
@@ -120,8 +150,13 @@ pub fn run_checks(pattern: &Pattern, outputs: &Outputs, target: Target, json: bo
     }
     let mut run = Run::new(outputs, target)?;
     let mut results = Vec::new();
+    let mut server_errors = 0;
     for check in &checks {
+        run.last_status = None;
         let outcome = run_check(check, &mut run);
+        if outcome.is_err() && run.last_status.is_some_and(|s| s >= 500) {
+            server_errors += 1;
+        }
         let result = CheckResult {
             name: check.name.clone(),
             passed: outcome.is_ok(),
@@ -143,10 +178,56 @@ pub fn run_checks(pattern: &Pattern, outputs: &Outputs, target: Target, json: bo
         &mut std::io::stdout(),
         &mut std::io::stderr(),
     )?;
+    if failed > 0 && server_errors > 0 {
+        let groups = crate::deploy::functions::log_groups(dep, run.edge_url.as_deref())
+            .unwrap_or_else(|err| {
+                tracing::warn!("listing the deployment's functions: {err:#}");
+                Vec::new()
+            });
+        bail!(
+            "{failed} verify check(s) of `{}` failed; {}",
+            pattern.name,
+            server_error_hint(&groups, target, run.edge_url.as_deref())
+        );
+    }
     if failed > 0 {
         bail!("{failed} verify check(s) of `{}` failed", pattern.name);
     }
     Ok(())
+}
+
+/// Where to look when a failed check got a 5xx: the answer (API Gateway's `Internal server error`, a load
+/// balancer's error page) names no cause, but a function behind it may have failed or crashed, and its output is
+/// in its log group. `groups`: the deployment's function log groups.
+fn server_error_hint(groups: &[String], target: Target, edge_url: Option<&str>) -> String {
+    let named = if groups.is_empty() {
+        "`/aws/lambda/<function name>`".to_owned()
+    } else {
+        groups
+            .iter()
+            .map(|g| format!("`{g}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let first = groups
+        .first()
+        .map_or("/aws/lambda/<function name>", String::as_str);
+    let tail = match (target, edge_url) {
+        (Target::Local, Some(edge)) => {
+            format!("aws logs tail {first} --since 15m --endpoint-url {edge}")
+        }
+        _ => format!("aws logs tail {first} --since 15m"),
+    };
+    let local = if target == Target::Local {
+        "`cargo xtask local logs` shows the local cloud's line for each failed invocation (function, error, log \
+         group), "
+    } else {
+        ""
+    };
+    format!(
+        "a check got a 5xx answer, which names no cause: a function of the deployment may have failed or crashed. \
+         Its output is in the log group(s) {named}: {local}`{tail}` shows a group's recent events"
+    )
 }
 
 /// The end of a run: with `--json` the results as one JSON array on `out` and the summary line on `err` (so
@@ -236,6 +317,36 @@ mod tests {
         report("p", &results, false, &mut out, &mut err).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "p: 1 passed, 1 failed\n");
         assert!(err.is_empty());
+    }
+
+    #[test]
+    fn a_5xx_names_the_functions_log_groups_and_the_commands_that_show_them() {
+        let groups = [
+            "/aws/lambda/srp-p-Items-1".to_owned(),
+            "/custom/g".to_owned(),
+        ];
+        let local = server_error_hint(&groups, Target::Local, Some("http://127.0.0.1:4566"));
+        assert!(
+            local.contains("a check got a 5xx answer")
+                && local.contains("log group(s) `/aws/lambda/srp-p-Items-1`, `/custom/g`")
+                && local.contains("`cargo xtask local logs` shows the local cloud's line for each failed invocation")
+                && local.contains(
+                    "`aws logs tail /aws/lambda/srp-p-Items-1 --since 15m --endpoint-url http://127.0.0.1:4566`"
+                ),
+            "{local}"
+        );
+        let aws = server_error_hint(&groups[..1], Target::Aws, None);
+        assert!(
+            aws.contains("`aws logs tail /aws/lambda/srp-p-Items-1 --since 15m` shows")
+                && !aws.contains("local logs")
+                && !aws.contains("--endpoint-url"),
+            "{aws}"
+        );
+        let unknown = server_error_hint(&[], Target::Aws, None);
+        assert!(
+            unknown.contains("log group(s) `/aws/lambda/<function name>`"),
+            "{unknown}"
+        );
     }
 
     #[test]

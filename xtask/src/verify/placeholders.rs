@@ -62,7 +62,9 @@ pub fn expand(template: &str, values: &Outputs) -> Result<String> {
         out.push_str(&template[last..range.start]);
         let value = output(values, name).with_context(|| {
             format!(
-                "`{{{name}}}` is not an output of the deployment nor a captured value; known: {}",
+                "`{{{name}}}` is not an output of the deployment nor a captured value; known: {}; fix: use one of \
+                 those (matched ignoring case and `_`) in the check in pattern.toml, or declare the output in the \
+                 IaC and redeploy (`cargo xtask validate` finds such a placeholder before a deploy)",
                 values.keys().cloned().collect::<Vec<_>>().join(", ")
             )
         })?;

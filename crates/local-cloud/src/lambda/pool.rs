@@ -1,6 +1,9 @@
 //! The instances of one function revision: an idle instance takes the next invocation, concurrent invocations
 //! start more (up to a cap), failed instances are replaced on the next invocation. Turns instance outcomes into
 //! what Lambda returns and logs.
+//!
+//! Over 400 lines: each outcome of an invocation (response, error, crash, timeout, failed init) maps to its answer,
+//! its CloudWatch lines and the daemon's line for a failure here, side by side, so they stay consistent.
 
 use std::{
     sync::{
@@ -227,6 +230,7 @@ impl FunctionPool {
             }
         };
         let log_lines = self.publish(instance.log_stream(), lines);
+        self.log_failure(&request_id, &invocation);
         if invoked.outcome.keeps_instance() && instance.is_alive() {
             self.put_idle(instance);
         }
@@ -320,6 +324,7 @@ impl FunctionPool {
             status: Some(("error", error_type)),
         }));
         let log_lines = self.publish(&failure.log_stream, lines);
+        self.log_failure(&request_id, &invocation);
         InvokeOutput {
             request_id,
             executed_version: self.spec.version.clone(),
@@ -327,6 +332,29 @@ impl FunctionPool {
             cold_start: true,
             log_lines,
         }
+    }
+
+    /// The daemon's line for an invocation that failed (an error, a crash, a timeout): the function, why, and the
+    /// log group holding its output, since what the caller gets (API Gateway's 502, an ALB's error page) names
+    /// neither.
+    fn log_failure(&self, request_id: &str, invocation: &Invocation) {
+        let Invocation::FunctionError {
+            error_type,
+            payload,
+        } = invocation
+        else {
+            return;
+        };
+        let message = serde_json::from_slice::<serde_json::Value>(payload)
+            .ok()
+            .and_then(|v| v.get("errorMessage")?.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        tracing::warn!(
+            request_id,
+            "function {} failed ({error_type}: {message}); its output is in log group {}",
+            self.spec.function_name,
+            self.spec.log_group
+        );
     }
 
     /// Sends `lines` to the sink (timestamps made non-decreasing, as CloudWatch needs) and returns their text.

@@ -87,6 +87,14 @@ fn runs_functions_for_the_invoke_api_and_for_invocations_moto_makes() {
             assert_eq!(out["FunctionError"], "Unhandled", "{out}");
             let payload = read_json(&out_file);
             assert_eq!(payload["errorType"], "Boom", "{payload}");
+            // What the caller gets names no log group; the daemon's line for the failure does.
+            let log = e.d.log();
+            assert!(
+                log.contains(
+                    "function echo failed (Boom: asked to fail); its output is in log group /aws/lambda/echo"
+                ),
+                "{log}"
+            );
         },
     );
     cases.blocking("Event: 202 at once, run in the background", |e| {

@@ -1,0 +1,83 @@
+//! The Lambda functions of a deployment and their log groups, read from what was deployed (the Terraform state,
+//! the stack's resources). `verify` names them when a check gets a 5xx: what API Gateway or a load balancer
+//! answers then (a bare 502) names no function, and the function's own output is in its log group.
+
+use std::{fs, path::Path};
+
+use anyhow::Result;
+
+use super::{Deployment, sam};
+use crate::flags::Iac;
+
+/// The log group of each function of the deployment: `/aws/lambda/<name>`, unless its logging configuration (in
+/// the Terraform state) names another.
+pub fn log_groups(dep: &Deployment<'_>, endpoint: Option<&str>) -> Result<Vec<String>> {
+    Ok(match dep.iac {
+        Iac::Terraform => terraform_log_groups(&dep.work_dir().join("terraform.tfstate")),
+        Iac::Sam => sam::Driver::new(dep, endpoint)?
+            .functions()?
+            .iter()
+            .map(|name| default_log_group(name))
+            .collect(),
+    })
+}
+
+/// Where Lambda writes a function's output unless told otherwise.
+pub fn default_log_group(function: &str) -> String {
+    format!("/aws/lambda/{function}")
+}
+
+/// The log groups of the `aws_lambda_function` resources of the Terraform state at `path` (none without one).
+fn terraform_log_groups(path: &Path) -> Vec<String> {
+    let Some(state) = fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+    else {
+        return Vec::new();
+    };
+    let mut groups = Vec::new();
+    for resource in state["resources"].as_array().into_iter().flatten() {
+        if resource["type"] != "aws_lambda_function" || resource["mode"] != "managed" {
+            continue;
+        }
+        for instance in resource["instances"].as_array().into_iter().flatten() {
+            let attributes = &instance["attributes"];
+            let custom = attributes["logging_config"][0]["log_group"]
+                .as_str()
+                .filter(|g| !g.is_empty());
+            match (custom, attributes["function_name"].as_str()) {
+                (Some(group), _) => groups.push(group.to_owned()),
+                (None, Some(name)) => groups.push(default_log_group(name)),
+                (None, None) => {}
+            }
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_terraform_state_names_each_functions_log_group() {
+        let path =
+            std::env::temp_dir().join(format!("xtask-functions-{}.tfstate", std::process::id()));
+        let state = serde_json::json!({ "resources": [
+            { "mode": "managed", "type": "aws_lambda_function", "instances": [
+                { "attributes": { "function_name": "hello", "logging_config": [] } },
+                { "attributes": { "function_name": "custom",
+                                  "logging_config": [{ "log_group": "/custom/group" }] } }
+            ] },
+            { "mode": "data", "type": "aws_lambda_function", "instances": [
+                { "attributes": { "function_name": "read-only" } }
+            ] },
+            { "mode": "managed", "type": "aws_sqs_queue", "instances": [{ "attributes": { "name": "q" } }] }
+        ] });
+        fs::write(&path, state.to_string()).unwrap();
+        let groups = terraform_log_groups(&path);
+        fs::remove_file(&path).unwrap();
+        assert_eq!(groups, ["/aws/lambda/hello", "/custom/group"]);
+        assert!(terraform_log_groups(Path::new("/nonexistent/terraform.tfstate")).is_empty());
+    }
+}
