@@ -95,6 +95,7 @@ impl Moto {
             .arg("--exit-on-stdin-eof")
             .env("PYTHONPATH", python_path(&launcher)?)
             .env("PYTHONUNBUFFERED", "1")
+            .envs(crate::contract::malloc_env())
             .stdin(Stdio::piped())
             .stdout(out)
             .stderr(err)
