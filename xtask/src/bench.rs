@@ -4,8 +4,9 @@
 //! Lambda Invoke API alone, the whole chain API Gateway -> VPC link -> NLB -> ALB -> Lambda of the flagship,
 //! and, where `cargo lambda` is installed, the same function under `cargo lambda watch`. Prints a table and
 //! writes `target/bench/latest.json`; docs/benchmarks.md records the method and figures. `bench soak` (memory and
-//! errors over a long run) is in `bench/soak.rs`.
+//! errors over a long run) is in `bench/soak.rs`, its RSS sampling in `bench/rss.rs`.
 
+mod rss;
 mod soak;
 
 use std::{

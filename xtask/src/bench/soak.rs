@@ -18,7 +18,11 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use super::{FLAGSHIP, still_deployed};
+use super::{
+    FLAGSHIP,
+    rss::{Sample, sample},
+    still_deployed,
+};
 use crate::{
     deploy::{self, Deployment},
     destroy::destroy,
@@ -30,17 +34,6 @@ use crate::{
 
 /// Lines of a failed cycle's output kept in the report.
 const FAILED_OUTPUT_LINES: usize = 12;
-
-/// The RSS of the local cloud's processes at one point, in KiB.
-#[derive(Debug, Clone, Serialize)]
-pub struct Sample {
-    pub at: String,
-    pub moto_kib: u64,
-    pub daemon_kib: u64,
-    /// All function instances together.
-    pub functions_kib: u64,
-    pub function_instances: usize,
-}
 
 /// One error of the soak: where, and what.
 #[derive(Debug, Serialize)]
@@ -86,9 +79,13 @@ pub fn run(args: &SoakArgs) -> Result<()> {
         },
     };
     soak.sample("start");
-    soak.cycles(args, iac)?;
+    // A phase that cannot go on (the flagship does not deploy) is one more error in the report; only an interrupt
+    // stops the soak.
+    let cycles = soak.cycles(args, iac);
+    soak.keep_going("cycles", cycles)?;
     if args.requests > 0 {
-        soak.requests(args)?;
+        let requests = soak.requests(args);
+        soak.keep_going("requests", requests)?;
     }
     soak.sample("end");
     if crate::local::running().map(|c| c.instance) != Some(soak.cloud.instance.clone()) {
@@ -130,6 +127,18 @@ impl Soak {
             phase: phase.to_owned(),
             error,
         });
+    }
+
+    /// Records the error of a phase that stopped, unless it was an interrupt (returned, to stop the soak).
+    fn keep_going(&mut self, phase: &str, result: Result<()>) -> Result<()> {
+        match result {
+            Err(err) if interrupt::requested() || interrupt::is_interrupt(&err) => Err(err),
+            Err(err) => {
+                self.error(phase, format!("{err:#}"));
+                Ok(())
+            }
+            Ok(()) => Ok(()),
+        }
     }
 
     fn sample(&mut self, at: &str) {
@@ -184,8 +193,10 @@ impl Soak {
         let (outputs, deployed_here) = match live {
             Some(outputs) => (outputs, false),
             None => {
-                destroy(&dep)?;
-                (deploy::deploy(&dep, false)?, true)
+                destroy(&dep).context("clearing the flagship's old deployment")?;
+                let outputs = deploy::deploy(&dep, false)
+                    .context("deploying the flagship (SAM) for the requests")?;
+                (outputs, true)
             }
         };
         let result = self.load(args, &outputs);
@@ -298,60 +309,6 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// The RSS of moto, the daemon and its other children (the function instances) now.
-fn sample(cloud: &LocalCloud, at: &str) -> Sample {
-    let functions: Vec<u64> = children(cloud.pid)
-        .into_iter()
-        .filter(|&pid| pid != cloud.moto_pid)
-        .filter_map(rss_kib)
-        .collect();
-    Sample {
-        at: at.to_owned(),
-        moto_kib: rss_kib(cloud.moto_pid).unwrap_or(0),
-        daemon_kib: rss_kib(cloud.pid).unwrap_or(0),
-        functions_kib: functions.iter().sum(),
-        function_instances: functions.len(),
-    }
-}
-
-/// `VmRSS` of `/proc/<pid>/status`, in KiB (`None`: the process is gone).
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    parse_vm_rss(&status)
-}
-
-fn parse_vm_rss(status: &str) -> Option<u64> {
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line["VmRSS:".len()..]
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// The pids whose parent is `parent` (from `/proc/<pid>/stat`).
-fn children(parent: u32) -> Vec<u32> {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|stat| parent_of(&stat))
-                == Some(parent)
-        })
-        .collect()
-}
-
-/// The parent pid in a `/proc/<pid>/stat` line: the field after the state, after the command's `)`.
-fn parent_of(stat: &str) -> Option<u32> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(1)?.parse().ok()
-}
-
 fn print_report(report: &Report) {
     let mib = |kib: u64| kib as f64 / 1024.0;
     println!(
@@ -389,27 +346,5 @@ fn print_report(report: &Report) {
     println!("errors: {}", report.errors.len());
     for e in &report.errors {
         println!("  {}: {}", e.phase, e.error);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_rss_and_parent_pids_as_proc_writes_them() {
-        let status = "Name:\tpython\nVmPeak:\t  500 kB\nVmRSS:\t  279272 kB\nRssAnon:\t 1 kB\n";
-        assert_eq!(parse_vm_rss(status), Some(279_272));
-        assert_eq!(parse_vm_rss("Name:\tkthreadd\n"), None);
-        assert_eq!(
-            parent_of("4078 (python (moto) x) S 4071 4071 1 0 -1"),
-            Some(4071)
-        );
-        assert_eq!(parent_of("garbage"), None);
-        // This process is a child of its parent, as /proc says.
-        let me = std::process::id();
-        let parent = std::os::unix::process::parent_id();
-        assert!(children(parent).contains(&me));
-        assert!(rss_kib(me).is_some_and(|kib| kib > 0));
     }
 }

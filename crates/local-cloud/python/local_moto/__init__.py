@@ -14,7 +14,7 @@ add to that service of moto, CloudFormation support of its resource types includ
   * `awslambda`: every invocation moto makes (SNS, S3, EventBridge, SQS and DynamoDB event source mappings, Step
     Functions, its own Invoke API) is POSTed to the edge at `{edge}/_local/lambda/invoke/<function-arn>` (our
     native Lambda runtime) instead of Docker; functions keep `LoggingConfig`; CloudFormation functions and
-    permissions.
+    permissions; a deleted function drops its code at once.
   * `s3`: notification records as AWS sends them; buckets' notifications, public access block and ownership
     controls in CloudFormation.
   * `events`: EventBridge rules get Lambda targets; `Ref` of an event bus is its name.
