@@ -354,4 +354,24 @@ mod tests {
             _ => panic!("not `local up`"),
         }
     }
+
+    #[test]
+    fn bench_takes_its_options_or_the_soak() {
+        let parse =
+            |args: &[&str]| match Cli::try_parse_from([&["cargo xtask", "bench"], args].concat())
+                .map(|cli| cli.command)
+            {
+                Ok(Command::Bench(bench)) => bench,
+                _ => panic!("not `bench`: {args:?}"),
+            };
+        let plain = parse(&["--requests", "10"]);
+        assert!(plain.cmd.is_none() && plain.requests == 10);
+        match parse(&["soak", "--cycles", "3", "--requests", "50"]).cmd {
+            Some(BenchCmd::Soak(soak)) => {
+                assert_eq!((soak.cycles, soak.requests), (3, 50));
+                assert_eq!(soak.pattern, "apigw-rest-lambda-dynamodb");
+            }
+            None => panic!("not `bench soak`"),
+        }
+    }
 }
