@@ -3,7 +3,11 @@
 //! Measures, in one run: cold start (Invoke API on a fresh instance), the same function warm through the
 //! Lambda Invoke API alone, the whole chain API Gateway -> VPC link -> NLB -> ALB -> Lambda of the flagship,
 //! and, where `cargo lambda` is installed, the same function under `cargo lambda watch`. Prints a table and
-//! writes `target/bench/latest.json`; docs/benchmarks.md records the method and figures.
+//! writes `target/bench/latest.json`; docs/benchmarks.md records the method and figures. `bench soak` (memory and
+//! errors over a long run) is in `bench/soak.rs`, its RSS sampling in `bench/rss.rs`.
+
+mod rss;
+mod soak;
 
 use std::{
     fs,
@@ -16,7 +20,7 @@ use serde::Serialize;
 use crate::{
     deploy::{self, Deployment},
     destroy::destroy,
-    flags::{BenchArgs, DeployArgs, Target},
+    flags::{BenchArgs, BenchCmd, DeployArgs, Target},
     pattern::{self, project_root},
 };
 
@@ -86,11 +90,12 @@ fn alb_event() -> std::path::PathBuf {
         .join("functions/hello/tests/fixtures/alb-get-hello.json")
 }
 
-/// Whether the function of saved `outputs` still exists in the running local cloud.
+/// Whether the function of saved `outputs` (either flavour's: `function_name`, `FunctionName`) still exists in
+/// the running local cloud.
 fn still_deployed(outputs: &deploy::Outputs) -> bool {
     let (Ok(cloud), Some(function)) = (
         crate::local::ensure_up(None),
-        outputs["function_name"].as_str(),
+        crate::verify::placeholders::output(outputs, "function_name").and_then(|v| v.as_str()),
     ) else {
         return false;
     };
@@ -102,8 +107,12 @@ fn still_deployed(outputs: &deploy::Outputs) -> bool {
         .is_ok_and(|r| r.status() == 200)
 }
 
-/// `cargo xtask bench`: measures the flagship on the local cloud (deployed here unless it still is).
+/// `cargo xtask bench`: measures the flagship on the local cloud (deployed here unless it still is);
+/// `cargo xtask bench soak`: the soak.
 pub fn run(args: &BenchArgs) -> Result<()> {
+    if let Some(BenchCmd::Soak(soak)) = &args.cmd {
+        return soak::run(soak);
+    }
     let flagship = pattern::one(FLAGSHIP)?;
     let dep_args = DeployArgs {
         target: Target::Local,

@@ -181,7 +181,10 @@ pub struct DeployArgs {
 
 /// `cargo xtask bench`: how much to measure.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    pub cmd: Option<BenchCmd>,
     /// Requests per measured series.
     #[arg(long, default_value_t = 5000)]
     pub requests: usize,
@@ -192,6 +195,40 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 20)]
     pub cold_starts: usize,
     /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cargo xtask bench <cmd>`: benchmarks other than the latency series.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCmd {
+    /// Repeated deploy+verify+destroy cycles, then a long run of requests through the flagship's chain, with
+    /// the RSS of moto, the daemon and the function instances along the way and every error (docs/benchmarks.md).
+    Soak(SoakArgs),
+}
+
+/// `cargo xtask bench soak`: how long to soak.
+#[derive(Debug, clap::Args)]
+pub struct SoakArgs {
+    /// Deploy+verify+destroy cycles of `--pattern` (`cargo xtask test`, one IaC flavour).
+    #[arg(long, default_value_t = 100)]
+    pub cycles: usize,
+    /// Requests through the flagship's chain (API Gateway -> VPC link -> NLB -> ALB -> Lambda) after the cycles.
+    #[arg(long, default_value_t = 100_000)]
+    pub requests: usize,
+    /// Concurrent clients for the requests.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// The pattern the cycles deploy, verify and destroy.
+    #[arg(long, default_value = "apigw-rest-lambda-dynamodb")]
+    pub pattern: String,
+    /// Its IaC flavour (default: its first).
+    #[arg(long, value_enum)]
+    pub iac: Option<Iac>,
+    /// Sample the RSS every this many cycles, and this many times during the requests.
+    #[arg(long, default_value_t = 10)]
+    pub sample_every: usize,
+    /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -315,6 +352,26 @@ mod tests {
                 cmd: LocalCmd::Up { port },
             } => assert_eq!(port, Some(4620)),
             _ => panic!("not `local up`"),
+        }
+    }
+
+    #[test]
+    fn bench_takes_its_options_or_the_soak() {
+        let parse =
+            |args: &[&str]| match Cli::try_parse_from([&["cargo xtask", "bench"], args].concat())
+                .map(|cli| cli.command)
+            {
+                Ok(Command::Bench(bench)) => bench,
+                _ => panic!("not `bench`: {args:?}"),
+            };
+        let plain = parse(&["--requests", "10"]);
+        assert!(plain.cmd.is_none() && plain.requests == 10);
+        match parse(&["soak", "--cycles", "3", "--requests", "50"]).cmd {
+            Some(BenchCmd::Soak(soak)) => {
+                assert_eq!((soak.cycles, soak.requests), (3, 50));
+                assert_eq!(soak.pattern, "apigw-rest-lambda-dynamodb");
+            }
+            None => panic!("not `bench soak`"),
         }
     }
 }

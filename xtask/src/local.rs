@@ -214,6 +214,7 @@ fn start(port: u16) -> Result<LocalCloud> {
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
         )
+        .envs(local_cloud::contract::malloc_env())
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)

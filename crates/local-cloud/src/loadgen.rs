@@ -1,7 +1,9 @@
 //! `local-cloud load`: the optimised HTTP load generator behind `cargo xtask bench` (so the measuring client
-//! is not a debug build competing for the same two cores).
+//! is not a debug build competing for the same two cores), and behind `cargo xtask bench soak` (`--keep-going`:
+//! failures are counted, not fatal).
 
 use std::{
+    collections::BTreeMap,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -28,6 +30,10 @@ pub struct LoadArgs {
     /// Before each (timed) request, an untimed DELETE of this URL: measures cold starts.
     #[arg(long)]
     pub cold_reset: Option<String>,
+    /// Count failed requests (a status outside 2xx, a connection error) in `errors` instead of stopping at the
+    /// first one.
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 /// Latency summary, printed as JSON.
@@ -39,6 +45,9 @@ pub struct Summary {
     pub p99_ms: f64,
     pub max_ms: f64,
     pub requests_per_s: f64,
+    /// With `--keep-going`: each kind of failure (`status 502`, or the error) and how many requests had it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors: BTreeMap<String, usize>,
 }
 
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
@@ -75,6 +84,7 @@ pub async fn run(args: LoadArgs) -> Result<Summary> {
             let (client, args, body) = (client.clone(), args.clone(), body.clone());
             tokio::spawn(async move {
                 let mut samples = Vec::with_capacity(per_task);
+                let mut errors = BTreeMap::<String, usize>::new();
                 let mut untimed = Duration::ZERO;
                 for _ in 0..per_task {
                     if let Some(reset) = &args.cold_reset {
@@ -83,21 +93,32 @@ pub async fn run(args: LoadArgs) -> Result<Summary> {
                         untimed += reset_started.elapsed();
                     }
                     let start = Instant::now();
-                    let status = send(&client, &args.method, &args.url, &body).await?;
+                    let sent = send(&client, &args.method, &args.url, &body).await;
                     samples.push(start.elapsed());
-                    if !(200..300).contains(&status) {
-                        bail!("{} {}: status {status}", args.method, args.url);
+                    let failure = match sent {
+                        Ok(status) if (200..300).contains(&status) => continue,
+                        Ok(status) => format!("status {status}"),
+                        Err(e) if args.keep_going => format!("{e:#}"),
+                        Err(e) => return Err(e),
+                    };
+                    if !args.keep_going {
+                        bail!("{} {}: {failure}", args.method, args.url);
                     }
+                    *errors.entry(failure).or_default() += 1;
                 }
-                Ok((samples, untimed))
+                Ok((samples, errors, untimed))
             })
         })
         .collect();
     let mut samples = Vec::new();
+    let mut errors = BTreeMap::new();
     let mut untimed = Duration::ZERO;
     for task in tasks {
-        let (s, u) = task.await??;
+        let (s, e, u) = task.await??;
         samples.extend(s);
+        for (failure, count) in e {
+            *errors.entry(failure).or_default() += count;
+        }
         untimed = untimed.max(u);
     }
     let wall = started.elapsed().saturating_sub(untimed);
@@ -113,5 +134,6 @@ pub async fn run(args: LoadArgs) -> Result<Summary> {
         p99_ms: pct(0.99),
         max_ms: samples.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
         requests_per_s: samples.len() as f64 / wall.as_secs_f64(),
+        errors,
     })
 }

@@ -32,10 +32,12 @@ pub const LAUNCHER: &[(&str, &str)] = &[
     launcher_module!("__main__.py"),
     launcher_module!("launcher.py"),
     launcher_module!("common.py"),
+    launcher_module!("core.py"),
     launcher_module!("stepfunctions.py"),
     launcher_module!("awslambda.py"),
     launcher_module!("s3.py"),
     launcher_module!("events.py"),
+    launcher_module!("logs.py"),
     launcher_module!("elbv2.py"),
     launcher_module!("apigateway.py"),
     launcher_module!("apigateway_openapi.py"),
@@ -93,6 +95,7 @@ impl Moto {
             .arg("--exit-on-stdin-eof")
             .env("PYTHONPATH", python_path(&launcher)?)
             .env("PYTHONUNBUFFERED", "1")
+            .envs(crate::contract::malloc_env())
             .stdin(Stdio::piped())
             .stdout(out)
             .stderr(err)

@@ -1,7 +1,8 @@
 """CloudFormation's generic stack machinery: stacks fail like AWS's (a `*_FAILED` event naming the resource instead
 of a silent skip or an HTTP 500), every resource gets its `*_COMPLETE` event, `Fn::Cidr` is evaluated, and moto's
-model map is rebuilt with the models the service modules define. What a service's resources need is in that
-service's module, as moto puts `create_from_cloudformation_json` on the service's model; this one runs last."""
+model map is rebuilt with the models the service modules define, and only the newest `DELETED_STACKS_KEPT` deleted
+stacks are kept. What a service's resources need is in that service's module, as moto puts
+`create_from_cloudformation_json` on the service's model; this one runs last."""
 
 import ipaddress
 import sys
@@ -10,12 +11,32 @@ from moto.cloudformation import models as cfn, parsing
 
 from local_moto.common import Context
 
+# Deleted stacks kept per account and region (the oldest go first); documented in docs/local-cloud.md.
+DELETED_STACKS_KEPT = 50
+
 
 def patch(ctx: Context) -> None:
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()  # the map is built from CloudFormationModel's subclasses: include ours
     patch_functions()
     patch_failures(ctx.pinned)
+    patch_deleted_stacks()
+
+
+def patch_deleted_stacks() -> None:
+    """AWS answers DescribeStacks, DescribeStackEvents, ListStackResources and GetTemplate for a deleted stack, by
+    its id, for 90 days; moto 5.2.1 keeps every deleted stack for ever, with its template (parsed too), events and
+    parameters: about 150 KB per deploy+destroy of the CRUD pattern, never given back. Only the newest
+    `DELETED_STACKS_KEPT` are kept; an older one is answered as AWS answers one past its 90 days (a
+    ValidationError: the stack does not exist)."""
+    original_delete_stack = cfn.CloudFormationBackend.delete_stack
+
+    def delete_stack(self, name_or_stack_id):
+        original_delete_stack(self, name_or_stack_id)
+        for stack_id in list(self.deleted_stacks)[:-DELETED_STACKS_KEPT or None]:
+            del self.deleted_stacks[stack_id]
+
+    cfn.CloudFormationBackend.delete_stack = delete_stack
 
 
 class ResourceFailed(Exception):

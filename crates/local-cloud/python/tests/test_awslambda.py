@@ -1,5 +1,5 @@
 """Tests of local_moto.awslambda: invocations moto makes run on the edge, functions keep `LoggingConfig`, and
-CloudFormation functions and permissions are complete and deletable."""
+CloudFormation functions and permissions are complete and deletable, and a deleted function drops its code."""
 
 import json
 import urllib.parse
@@ -84,3 +84,14 @@ def test_a_permission_is_deleted_with_its_stack_while_the_function_stays(aws, fu
     with pytest.raises(aws("lambda").exceptions.ResourceNotFoundException):  # no statement left: no policy
         aws("lambda").get_policy(FunctionName=name)
     assert aws("lambda").get_function(FunctionName=name)["Configuration"]["FunctionName"] == name
+
+
+def test_a_deleted_function_drops_its_code_at_once(aws, function):
+    from moto.awslambda.models import lambda_backends
+
+    name = unique("dropped")
+    function(FunctionName=name)
+    model = lambda_backends[ACCOUNT][REGION].get_function(name)  # as moto's own reference cycle keeps it
+    assert model.code_bytes and model.code["ZipFile"]
+    aws("lambda").delete_function(FunctionName=name)
+    assert model.code_bytes == b"" and model.code["ZipFile"] == ""

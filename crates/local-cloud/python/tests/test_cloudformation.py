@@ -1,12 +1,14 @@
 """Tests of local_moto.cloudformation: stacks fail like AWS's (an unmodelled type or a raising resource is a
 `*_FAILED` event naming it), each resource gets its `CREATE_COMPLETE` event, a failed stack has no outputs,
-non-replaceable updates fail, and `Fn::Cidr` is evaluated."""
+non-replaceable updates fail, `Fn::Cidr` is evaluated, and only the newest deleted stacks are kept."""
 
 import json
 
+import botocore.exceptions
 import pytest
 
-from conftest import describe
+from conftest import describe, unique
+from local_moto import cloudformation
 from local_moto.cloudformation import cidr_blocks
 
 
@@ -94,3 +96,21 @@ def test_cidr_blocks_as_cloudformation_computes_them():
         cidr_blocks("10.0.0.0/24", 1, 16)
     with pytest.raises(ValueError, match="holds fewer than 8"):
         cidr_blocks("10.0.0.0/24", 8, 6)
+
+
+def test_only_the_newest_deleted_stacks_are_kept(aws, stack, monkeypatch):
+    assert cloudformation.DELETED_STACKS_KEPT == 50  # the bound docs/local-cloud.md documents
+    monkeypatch.setattr(cloudformation, "DELETED_STACKS_KEPT", 2)
+    cfn, ids = aws("cloudformation"), []
+    for _ in range(3):
+        created = stack({"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup",
+                                                "Properties": {"LogGroupName": unique("/cfn/deleted")}}}})
+        ids.append(created["StackId"])
+        cfn.delete_stack(StackName=created["StackName"])
+    for kept in ids[1:]:  # as AWS answers a deleted stack, by its id
+        assert cfn.describe_stacks(StackName=kept)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+        assert cfn.describe_stack_events(StackName=kept)["StackEvents"][0]["ResourceStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(botocore.exceptions.ClientError, match="does not exist"):
+        cfn.describe_stacks(StackName=ids[0])  # forgotten, as AWS forgets one after 90 days
+    listed = {s["StackId"] for s in cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"]}
+    assert ids[0] not in listed and set(ids[1:]) <= listed
