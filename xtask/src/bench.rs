@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::{
     deploy::{self, Deployment},
     destroy::destroy,
-    flags::{BenchArgs, BenchCmd, DeployArgs, Target},
+    flags::{BenchArgs, BenchCmd, DeployArgs, Iac, Target},
     pattern::{self, project_root},
 };
 
@@ -107,33 +107,46 @@ fn still_deployed(outputs: &deploy::Outputs) -> bool {
         .is_ok_and(|r| r.status() == 200)
 }
 
+/// Runs `work` against the flagship (flavour `iac`, or its default) on the local cloud: the deployment is reused
+/// while the running local cloud still holds it, else deployed here and destroyed afterwards, also when `work`
+/// fails (then `work`'s error is the one returned).
+fn with_flagship<T>(
+    iac: Option<Iac>,
+    work: impl FnOnce(&deploy::Outputs) -> Result<T>,
+) -> Result<T> {
+    let flagship = pattern::one(FLAGSHIP)?;
+    let dep_args = DeployArgs {
+        target: Target::Local,
+        iac,
+        keep: false,
+    };
+    let dep = Deployment::new(&flagship, &dep_args)?;
+    // A restarted local cloud starts empty: saved outputs alone do not prove the deployment is there.
+    if let Some(outputs) = dep.saved_outputs().ok().filter(still_deployed) {
+        return work(&outputs);
+    }
+    destroy(&dep).context("clearing the flagship's old deployment")?;
+    let outputs = deploy::deploy(&dep, false).context("deploying the flagship")?;
+    let result = work(&outputs);
+    let cleared = destroy(&dep).context("destroying the flagship deployed for the measurement");
+    match (result, cleared) {
+        (Err(err), cleared) => {
+            if let Err(also) = cleared {
+                tracing::warn!("{also:#}");
+            }
+            Err(err)
+        }
+        (Ok(value), cleared) => cleared.map(|_| value),
+    }
+}
+
 /// `cargo xtask bench`: measures the flagship on the local cloud (deployed here unless it still is);
 /// `cargo xtask bench soak`: the soak.
 pub fn run(args: &BenchArgs) -> Result<()> {
     if let Some(BenchCmd::Soak(soak)) = &args.cmd {
         return soak::run(soak);
     }
-    let flagship = pattern::one(FLAGSHIP)?;
-    let dep_args = DeployArgs {
-        target: Target::Local,
-        iac: None,
-        keep: false,
-    };
-    let dep = Deployment::new(&flagship, &dep_args)?;
-    // Reuse a deployment only while the local cloud still holds it (a restarted local cloud starts empty).
-    let live = dep.saved_outputs().ok().filter(still_deployed);
-    let (outputs, deployed_here) = match live {
-        Some(outputs) => (outputs, false),
-        None => {
-            destroy(&dep)?;
-            (deploy::deploy(&dep, false)?, true)
-        }
-    };
-    let result = measure(args, &outputs);
-    if deployed_here {
-        destroy(&dep)?;
-    }
-    let results = result?;
+    let results = with_flagship(None, |outputs| measure(args, outputs))?;
     let dir = project_root().join("target/bench");
     fs::create_dir_all(&dir)?;
     fs::write(

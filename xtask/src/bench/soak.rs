@@ -19,14 +19,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::{
-    FLAGSHIP,
     rss::{Sample, sample},
-    still_deployed,
+    with_flagship,
 };
 use crate::{
-    deploy::{self, Deployment},
-    destroy::destroy,
-    flags::{DeployArgs, Iac, SoakArgs, Target},
+    deploy,
+    flags::{Iac, SoakArgs},
     interrupt,
     local::LocalCloud,
     pattern::{self, project_root},
@@ -182,28 +180,7 @@ impl Soak {
 
     /// `--requests` requests through the flagship's chain, in `--sample-every` parts with a sample after each.
     fn requests(&mut self, args: &SoakArgs) -> Result<()> {
-        let flagship = pattern::one(FLAGSHIP)?;
-        let dep_args = DeployArgs {
-            target: Target::Local,
-            iac: Some(Iac::Sam),
-            keep: false,
-        };
-        let dep = Deployment::new(&flagship, &dep_args)?;
-        let live = dep.saved_outputs().ok().filter(still_deployed);
-        let (outputs, deployed_here) = match live {
-            Some(outputs) => (outputs, false),
-            None => {
-                destroy(&dep).context("clearing the flagship's old deployment")?;
-                let outputs = deploy::deploy(&dep, false)
-                    .context("deploying the flagship (SAM) for the requests")?;
-                (outputs, true)
-            }
-        };
-        let result = self.load(args, &outputs);
-        if deployed_here && let Err(err) = destroy(&dep) {
-            self.error("destroying the flagship", format!("{err:#}"));
-        }
-        result
+        with_flagship(Some(Iac::Sam), |outputs| self.load(args, outputs))
     }
 
     fn load(&mut self, args: &SoakArgs, outputs: &deploy::Outputs) -> Result<()> {
