@@ -18,6 +18,7 @@ mod flags;
 mod interrupt;
 mod list;
 mod local;
+mod logs;
 mod new;
 mod outputs;
 mod pattern;
@@ -65,6 +66,13 @@ fn main() -> std::process::ExitCode {
             args,
             json,
         } => outputs::run(&pattern, &args, json),
+        Command::Logs {
+            pattern,
+            args,
+            since,
+            follow,
+            json,
+        } => logs::run(&pattern, &args, since, follow, json),
         Command::Test { selection, args } => test::run(&selection, &args),
         Command::Bench(args) => bench::run(&args),
         Command::New(args) => new::run(&args),

@@ -6,7 +6,7 @@ use std::{fs, path::Path};
 
 use anyhow::Result;
 
-use super::{Deployment, sam};
+use super::{Deployment, sam, sam::stack::StackResource};
 use crate::flags::Iac;
 
 /// The log group of each function of the deployment: `/aws/lambda/<name>`, unless its logging configuration (in
@@ -14,17 +14,52 @@ use crate::flags::Iac;
 pub fn log_groups(dep: &Deployment<'_>, endpoint: Option<&str>) -> Result<Vec<String>> {
     Ok(match dep.iac {
         Iac::Terraform => terraform_log_groups(&dep.work_dir().join("terraform.tfstate")),
-        Iac::Sam => sam::Driver::new(dep, endpoint)?
-            .functions()?
-            .iter()
-            .map(|name| default_log_group(name))
-            .collect(),
+        Iac::Sam => sam::Driver::new(dep, endpoint)?.log_groups()?,
     })
 }
 
 /// Where Lambda writes a function's output unless told otherwise.
 pub fn default_log_group(function: &str) -> String {
     format!("/aws/lambda/{function}")
+}
+
+/// The log group of each `AWS::Lambda::Function` of a stack (`resources`, as ListStackResources answers) whose
+/// template is `template`: its `LoggingConfig.LogGroup` when that is a name or a `Ref` to one of the stack's log
+/// groups, else the default; a value this cannot resolve (`Fn::Sub`, ...) gives every log group of the stack.
+pub fn stack_log_groups(template: &serde_json::Value, resources: &[StackResource]) -> Vec<String> {
+    let physical = |logical: &str| {
+        resources
+            .iter()
+            .find(|r| r.logical_id == logical && !r.physical_id.is_empty())
+            .map(|r| r.physical_id.clone())
+    };
+    let mut groups = Vec::new();
+    for function in resources
+        .iter()
+        .filter(|r| r.resource_type == "AWS::Lambda::Function" && !r.physical_id.is_empty())
+    {
+        let configured =
+            &template["Resources"][&function.logical_id]["Properties"]["LoggingConfig"]["LogGroup"];
+        let found = match configured {
+            serde_json::Value::Null => Some(default_log_group(&function.physical_id)),
+            serde_json::Value::String(name) => Some(name.clone()),
+            other => other["Ref"].as_str().and_then(physical),
+        };
+        match found {
+            Some(group) => groups.push(group),
+            None => groups.extend(
+                resources
+                    .iter()
+                    .filter(|r| {
+                        r.resource_type == "AWS::Logs::LogGroup" && !r.physical_id.is_empty()
+                    })
+                    .map(|r| r.physical_id.clone()),
+            ),
+        }
+    }
+    groups.sort();
+    groups.dedup();
+    groups
 }
 
 /// The log groups of the `aws_lambda_function` resources of the Terraform state at `path` (none without one).
@@ -58,6 +93,49 @@ fn terraform_log_groups(path: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn resource(logical: &str, physical: &str, kind: &str) -> StackResource {
+        StackResource {
+            logical_id: logical.into(),
+            physical_id: physical.into(),
+            resource_type: kind.into(),
+            status: "CREATE_COMPLETE".into(),
+        }
+    }
+
+    #[test]
+    fn a_stack_function_logs_where_its_logging_config_says_else_to_the_default_group() {
+        let template = serde_json::json!({"Resources": {
+            "Items": {"Properties": {"LoggingConfig": {"LogGroup": {"Ref": "ItemsLogs"}}}},
+            "Named": {"Properties": {"LoggingConfig": {"LogGroup": "/custom/named"}}},
+            "Plain": {"Properties": {}},
+            "Subbed": {"Properties": {"LoggingConfig": {"LogGroup": {"Fn::Sub": "/x/${AWS::StackName}"}}}}
+        }});
+        let resources = [
+            resource("Items", "stack-Items-1", "AWS::Lambda::Function"),
+            resource(
+                "ItemsLogs",
+                "/aws/lambda/stack-items",
+                "AWS::Logs::LogGroup",
+            ),
+            resource("Named", "stack-Named-2", "AWS::Lambda::Function"),
+            resource("Plain", "stack-Plain-3", "AWS::Lambda::Function"),
+        ];
+        assert_eq!(
+            stack_log_groups(&template, &resources),
+            [
+                "/aws/lambda/stack-Plain-3",
+                "/aws/lambda/stack-items",
+                "/custom/named"
+            ]
+        );
+        // A value it cannot resolve names every log group of the stack rather than a wrong default.
+        let subbed = [
+            resource("Subbed", "stack-Subbed-4", "AWS::Lambda::Function"),
+            resource("ItemsLogs", "/x/stack", "AWS::Logs::LogGroup"),
+        ];
+        assert_eq!(stack_log_groups(&template, &subbed), ["/x/stack"]);
+    }
 
     #[test]
     fn the_terraform_state_names_each_functions_log_group() {

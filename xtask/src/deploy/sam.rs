@@ -16,7 +16,7 @@ mod artifacts;
 mod aws;
 mod code_uris;
 mod leftovers;
-mod stack;
+pub(crate) mod stack;
 mod transform;
 
 use std::{collections::BTreeMap, fs, path::PathBuf};
@@ -59,16 +59,18 @@ impl<'a> Driver<'a> {
         }
     }
 
-    /// The physical names of the stack's Lambda functions (`functions::log_groups` names their log groups).
-    pub fn functions(&self) -> Result<Vec<String>> {
+    /// The log group of each of the stack's Lambda functions ([`super::functions::stack_log_groups`]).
+    pub fn log_groups(&self) -> Result<Vec<String>> {
         if stack::describe(&self.aws, &self.stack_name())?.is_none() {
             return Ok(Vec::new());
         }
-        Ok(stack::list_resources(&self.aws, &self.stack_name())?
-            .into_iter()
-            .filter(|r| r.resource_type == "AWS::Lambda::Function" && !r.physical_id.is_empty())
-            .map(|r| r.physical_id)
-            .collect())
+        let resources = stack::list_resources(&self.aws, &self.stack_name())?;
+        let path = self.dep.work_dir().join(transform::TRANSFORMED);
+        let template: serde_json::Value = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        Ok(super::functions::stack_log_groups(&template, &resources))
     }
 
     fn destroy_hint(&self) -> String {

@@ -187,7 +187,12 @@ pub fn run_checks(dep: &Deployment<'_>, outputs: &Outputs, json: bool) -> Result
         bail!(
             "{failed} verify check(s) of `{}` failed; {}",
             pattern.name,
-            server_error_hint(&groups, target, run.edge_url.as_deref())
+            server_error_hint(
+                &groups,
+                &dep.command("logs"),
+                target,
+                run.edge_url.as_deref()
+            )
         );
     }
     if failed > 0 {
@@ -199,7 +204,12 @@ pub fn run_checks(dep: &Deployment<'_>, outputs: &Outputs, json: bool) -> Result
 /// Where to look when a failed check got a 5xx: the answer (API Gateway's `Internal server error`, a load
 /// balancer's error page) names no cause, but a function behind it may have failed or crashed, and its output is
 /// in its log group. `groups`: the deployment's function log groups.
-fn server_error_hint(groups: &[String], target: Target, edge_url: Option<&str>) -> String {
+fn server_error_hint(
+    groups: &[String],
+    logs_command: &str,
+    target: Target,
+    edge_url: Option<&str>,
+) -> String {
     let named = if groups.is_empty() {
         "`/aws/lambda/<function name>`".to_owned()
     } else {
@@ -226,7 +236,8 @@ fn server_error_hint(groups: &[String], target: Target, edge_url: Option<&str>) 
     };
     format!(
         "a check got a 5xx answer, which names no cause: a function of the deployment may have failed or crashed. \
-         Its output is in the log group(s) {named}: {local}`{tail}` shows a group's recent events"
+         Its output is in the log group(s) {named}: `{logs_command}` prints their recent events, {local}`{tail}` \
+         one group's"
     )
 }
 
@@ -325,24 +336,37 @@ mod tests {
             "/aws/lambda/srp-p-Items-1".to_owned(),
             "/custom/g".to_owned(),
         ];
-        let local = server_error_hint(&groups, Target::Local, Some("http://127.0.0.1:4566"));
+        let local = server_error_hint(
+            &groups,
+            "cargo xtask logs p",
+            Target::Local,
+            Some("http://127.0.0.1:4566"),
+        );
         assert!(
             local.contains("a check got a 5xx answer")
                 && local.contains("log group(s) `/aws/lambda/srp-p-Items-1`, `/custom/g`")
+                && local.contains("`cargo xtask logs p` prints their recent events")
                 && local.contains("`cargo xtask local logs` shows the local cloud's line for each failed invocation")
                 && local.contains(
                     "`aws logs tail /aws/lambda/srp-p-Items-1 --since 15m --endpoint-url http://127.0.0.1:4566`"
                 ),
             "{local}"
         );
-        let aws = server_error_hint(&groups[..1], Target::Aws, None);
+        let aws = server_error_hint(
+            &groups[..1],
+            "cargo xtask logs p --target aws",
+            Target::Aws,
+            None,
+        );
         assert!(
-            aws.contains("`aws logs tail /aws/lambda/srp-p-Items-1 --since 15m` shows")
+            aws.contains("`cargo xtask logs p --target aws` prints")
+                && aws
+                    .contains("`aws logs tail /aws/lambda/srp-p-Items-1 --since 15m` one group's")
                 && !aws.contains("local logs")
                 && !aws.contains("--endpoint-url"),
             "{aws}"
         );
-        let unknown = server_error_hint(&[], Target::Aws, None);
+        let unknown = server_error_hint(&[], "cargo xtask logs p", Target::Aws, None);
         assert!(
             unknown.contains("log group(s) `/aws/lambda/<function name>`"),
             "{unknown}"

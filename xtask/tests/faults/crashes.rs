@@ -106,6 +106,33 @@ fn daemon_killed_under_a_deployment(c: &Crashes) -> Result<(), String> {
         verified.status.success(),
         format!("verify before the crash:\n{}", text(&verified)),
     )?;
+    // `logs` reads what the checks' invocations printed, from the log group the template configures (the
+    // log shipper batches for a moment, so it is asked again for a few seconds).
+    let started = std::time::Instant::now();
+    let logged = loop {
+        let logs = run(&["logs", CRUD, "--since", "10m", "--json"]);
+        let events: Vec<serde_json::Value> = String::from_utf8_lossy(&logs.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let reported = events.iter().any(|e| {
+            e["group"].as_str().is_some_and(|g| g.ends_with("-items"))
+                && e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("REPORT RequestId: "))
+        });
+        if (logs.status.success() && reported) || started.elapsed().as_secs() > 10 {
+            break (logs.status.success() && reported, text(&logs));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    check(
+        logged.0,
+        format!(
+            "`logs` has no REPORT line of the function's own log group:\n{}",
+            logged.1
+        ),
+    )?;
     let code_dir = root().join(".work/local/lambda");
     let instances = crate::support::processes_mentioning(&code_dir.to_string_lossy());
     check(
@@ -125,6 +152,11 @@ fn daemon_killed_under_a_deployment(c: &Crashes) -> Result<(), String> {
     check(
         !status.status.success() && text(&status).contains("is not running"),
         format!("`local status` with the daemon dead:\n{}", text(&status)),
+    )?;
+    let logs = run(&["logs", CRUD]);
+    check(
+        !logs.status.success() && text(&logs).contains("fix: `cargo xtask deploy"),
+        format!("`logs` of a deployment the crash took:\n{}", text(&logs)),
     )?;
     let redeployed = run(&["deploy", CRUD]);
     let said = text(&redeployed);
