@@ -5,6 +5,10 @@
 //! `target/lambda-arm64/<crate>/bootstrap.zip`. Builds for the local target use the dev profile the rest of
 //! the workspace shares (its request path optimised, see the root Cargo.toml), so a first local deploy
 //! compiles little beyond what `cargo xtask` was built with; they land in `target/lambda-local/`.
+//!
+//! A crate's binary may have any name (the upstream collection's Rust patterns build `[[bin]] name = "handler"`),
+//! and several crates may share one: cargo writes each binary as `target/<profile>/<name>`, so crates whose
+//! binaries share a name are built in separate cargo runs, each packaged before the next overwrites the file.
 
 use std::{
     fs,
@@ -58,11 +62,12 @@ pub fn zip_path(package: &str, arch: Arch) -> PathBuf {
 pub fn run(selection: &Selection, arm64: bool) -> Result<()> {
     let arch = if arm64 { Arch::Arm64 } else { Arch::Host };
     let patterns = pattern::select(selection)?;
-    let mut packages = Vec::new();
+    let mut lambdas = Vec::new();
     for p in &patterns {
-        packages.extend(p.packages()?);
+        p.packages()?; // each must be a workspace member
+        lambdas.extend(p.lambdas.iter().cloned());
     }
-    let artifacts = build(&packages, arch)?;
+    let artifacts = build(&lambdas, arch)?;
     for a in &artifacts {
         let rel = a.zip.strip_prefix(project_root()).unwrap_or(&a.zip);
         println!(
@@ -75,71 +80,113 @@ pub fn run(selection: &Selection, arm64: bool) -> Result<()> {
     Ok(())
 }
 
-/// Builds and packages `packages`.
-pub fn build(packages: &[String], arch: Arch) -> Result<Vec<Artifact>> {
-    if packages.is_empty() {
+/// Builds and packages the crates `lambdas`.
+pub fn build(lambdas: &[pattern::LambdaCrate], arch: Arch) -> Result<Vec<Artifact>> {
+    if lambdas.is_empty() {
         return Ok(Vec::new());
     }
+    if arch == Arch::Host && !cfg!(target_os = "linux") {
+        bail!(
+            "host builds make Linux binaries only on Linux; on this OS use `cargo xtask build --arm64` (cargo-lambda cross-compiles)"
+        );
+    }
+    let packages: Vec<String> = lambdas.iter().map(|l| l.package.clone()).collect();
+    // The binary each crate builds (`validate` makes sure there is exactly one).
+    let names: Vec<String> = lambdas
+        .iter()
+        .map(|l| {
+            l.bins
+                .first()
+                .map_or_else(|| l.package.clone(), |b| b.name.clone())
+        })
+        .collect();
+    let mut artifacts = Vec::new();
+    for group in collision_free_groups(&packages, &names) {
+        let group_names: Vec<String> = group
+            .iter()
+            .map(|pkg| names[packages.iter().position(|p| p == pkg).unwrap()].clone())
+            .collect();
+        artifacts.extend(build_group(&group, &group_names, arch)?);
+    }
+    // In the order asked.
+    artifacts.sort_by_key(|a| packages.iter().position(|p| *p == a.package));
+    Ok(artifacts)
+}
+
+/// `packages` split into runs in which no two binaries share a name (`names[i]` is the binary of `packages[i]`),
+/// in order: one run when all names differ.
+fn collision_free_groups(packages: &[String], names: &[String]) -> Vec<Vec<String>> {
+    let mut groups: Vec<(Vec<String>, Vec<&str>)> = Vec::new();
+    for (pkg, name) in packages.iter().zip(names) {
+        match groups
+            .iter_mut()
+            .find(|(_, taken)| !taken.contains(&name.as_str()))
+        {
+            Some((group, taken)) => {
+                group.push(pkg.clone());
+                taken.push(name);
+            }
+            None => groups.push((vec![pkg.clone()], vec![name])),
+        }
+    }
+    groups.into_iter().map(|(group, _)| group).collect()
+}
+
+/// One cargo (or cargo-lambda) run over packages whose binaries (`names`) differ, each packaged at once.
+fn build_group(packages: &[String], names: &[String], arch: Arch) -> Result<Vec<Artifact>> {
+    let (profile, compression) = match arch {
+        Arch::Local => ("dev", Compression::Fast),
+        Arch::Host => (PROFILE, Compression::Smallest),
+        Arch::Arm64 => return build_arm64(packages, names),
+    };
+    let binaries = crate::cargo::build(&crate::cargo::Build {
+        what: &format!("the Lambda crates ({})", packages.join(", ")),
+        packages: packages.to_vec(),
+        profile,
+        // The dev build shares xtask's artifacts; the size-tuned one is for AWS only.
+        with_xtask: arch == Arch::Local,
+    })?;
+    packages
+        .iter()
+        .map(|pkg| {
+            let binary = binaries
+                .iter()
+                .find(|b| &b.package == pkg)
+                .with_context(|| format!("cargo built no binary for `{pkg}`"))?;
+            package(&binary.path, &zip_path(pkg, arch), pkg, compression)
+        })
+        .collect()
+}
+
+/// cargo-lambda cross-compiles for Graviton; it writes each binary to `<lambda-dir>/<binary name>/bootstrap`.
+fn build_arm64(packages: &[String], names: &[String]) -> Result<Vec<Artifact>> {
     let sh = Shell::new()?;
     sh.change_dir(project_root());
+    let cargo_lambda = tools::program_path(&sh, Tool::CargoLambda)?;
+    let lambda_dir = target_dir().join("lambda-arm64-build");
     let flags: Vec<String> = packages
         .iter()
         .flat_map(|p| ["-p".to_owned(), p.clone()])
         .collect();
-    match arch {
-        Arch::Local => {
-            let binaries = crate::cargo::build(&crate::cargo::Build {
-                what: &format!("the Lambda crates ({})", packages.join(", ")),
-                packages: packages.to_vec(),
-                profile: "dev",
-                with_xtask: true,
-            })?;
-            packages
-                .iter()
-                .map(|pkg| {
-                    let binary = binaries
-                        .iter()
-                        .find(|b| &b.package == pkg)
-                        .with_context(|| format!("cargo built no binary for `{pkg}`"))?;
-                    package(&binary.path, &zip_path(pkg, arch), pkg, Compression::Fast)
-                })
-                .collect()
-        }
-        Arch::Host => {
-            if !cfg!(target_os = "linux") {
-                bail!(
-                    "host builds make Linux binaries only on Linux; on this OS use `cargo xtask build --arm64` (cargo-lambda cross-compiles)"
-                );
-            }
-            cmd!(sh, "cargo build --profile {PROFILE} {flags...}")
-                .run()
-                .context("building the Lambda crates")?;
-            packages
-                .iter()
-                .map(|pkg| {
-                    let binary = target_dir().join(PROFILE).join(pkg);
-                    package(&binary, &zip_path(pkg, arch), pkg, Compression::Smallest)
-                })
-                .collect()
-        }
-        Arch::Arm64 => {
-            let cargo_lambda = tools::program_path(&sh, Tool::CargoLambda)?;
-            let lambda_dir = target_dir().join("lambda-arm64-build");
-            cmd!(
-                sh,
-                "{cargo_lambda} lambda build --release --arm64 --lambda-dir {lambda_dir} {flags...}"
+    crate::cargo::without_run_env(cmd!(
+        sh,
+        "{cargo_lambda} lambda build --release --arm64 --lambda-dir {lambda_dir} {flags...}"
+    ))
+    .run()
+    .context("building the Lambda crates for arm64 with cargo-lambda")?;
+    packages
+        .iter()
+        .zip(names)
+        .map(|(pkg, name)| {
+            let binary = lambda_dir.join(name).join("bootstrap");
+            package(
+                &binary,
+                &zip_path(pkg, Arch::Arm64),
+                pkg,
+                Compression::Smallest,
             )
-            .run()
-            .context("building the Lambda crates for arm64 with cargo-lambda")?;
-            packages
-                .iter()
-                .map(|pkg| {
-                    let binary = lambda_dir.join(pkg).join("bootstrap");
-                    package(&binary, &zip_path(pkg, arch), pkg, Compression::Smallest)
-                })
-                .collect()
-        }
-    }
+        })
+        .collect()
 }
 
 /// How hard to compress a zip: AWS artifacts are uploaded and stored, local ones are unpacked once.
@@ -189,6 +236,21 @@ pub fn human_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binaries_sharing_a_name_are_built_in_separate_runs() {
+        let pkgs = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let packages = pkgs(&["a", "b", "c", "d"]);
+        assert_eq!(
+            collision_free_groups(&packages, &pkgs(&["a", "b", "c", "d"])),
+            [pkgs(&["a", "b", "c", "d"])],
+            "distinct names: one run"
+        );
+        assert_eq!(
+            collision_free_groups(&packages, &pkgs(&["handler", "handler", "c", "handler"])),
+            [pkgs(&["a", "c"]), pkgs(&["b"]), pkgs(&["d"])]
+        );
+    }
 
     #[test]
     fn zips_are_reproducible_and_executable() {

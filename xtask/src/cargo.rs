@@ -159,33 +159,68 @@ pub fn build(build: &Build<'_>) -> Result<Vec<Binary>> {
     Ok(binaries)
 }
 
-/// `cargo`, without the variables `cargo run` set for xtask: they belong to xtask's own run, and some
-/// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`) would make build scripts that watch them (ring's) run again, so
-/// alternating a shell build and an xtask build would recompile the dependency tree.
+/// `cargo`, with the environment a shell gives it: without the variables cargo set for xtask's own run. They
+/// belong to that run (`cargo xtask` is `cargo run -p xtask`, which sets `CARGO`, `CARGO_MANIFEST_DIR`,
+/// `CARGO_MANIFEST_PATH` and `CARGO_PKG_*`; `cargo test` sets the same for test binaries), and build scripts that
+/// watch them (`rerun-if-env-changed`: ring's `CARGO_MANIFEST_DIR`, `CARGO_MANIFEST_LINKS`, `CARGO_PKG_NAME`,
+/// `CARGO_PKG_VERSION_*`) ran again each time a shell build and an xtask build alternated, recompiling what
+/// depends on them (19.5 minutes once). The compiler variables (`RUSTC*`) go too: cargo sets them for build
+/// scripts and `cargo xtask ci` sets `RUSTC_WORKSPACE_WRAPPER` (clippy-driver) for its test binaries, which must
+/// not lint or rebuild the Lambda crates they deploy; a compiler or wrapper of the user's is configured in
+/// `.cargo/config.toml` (`build.rustc`, `build.rustc-wrapper`), which both builds read. What the user set stays:
+/// `PATH`, `HOME`, `RUSTUP_*`, `CARGO_HOME`, `CARGO_TARGET_DIR` and cargo's configuration variables
+/// (`CARGO_BUILD_*`, `CARGO_PROFILE_*`, ...), which a shell build reads the same way.
 pub fn clean_cargo(sh: &Shell) -> xshell::Cmd<'_> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = cmd!(sh, "{cargo}");
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        if is_run_variable(&key) {
-            cmd = cmd.env_remove(key.as_ref());
-        }
+    without_run_env(cmd!(sh, "{cargo}"))
+}
+
+/// `cmd` (cargo, or a tool that runs cargo: cargo-lambda) without the variables of xtask's own run (see
+/// [`clean_cargo`]).
+pub fn without_run_env(mut cmd: xshell::Cmd<'_>) -> xshell::Cmd<'_> {
+    for key in run_variables(std::env::vars_os().map(|(key, _)| key.to_string_lossy().into_owned()))
+    {
+        cmd = cmd.env_remove(key);
     }
     cmd
 }
 
-/// The variables cargo sets for the program it runs (as opposed to configuration a user sets).
+/// The names among `keys` that cargo sets for a program it runs (`cargo run`, a test, a build script), as
+/// opposed to configuration a user sets.
+fn run_variables(keys: impl Iterator<Item = String>) -> Vec<String> {
+    keys.filter(|key| is_run_variable(key)).collect()
+}
+
+/// See [`run_variables`]: cargo's "environment variables Cargo sets for crates" and "for build scripts"
+/// (<https://doc.rust-lang.org/cargo/reference/environment-variables.html>) that a child cargo would read as
+/// configuration or a build script would watch; `RUSTC*` are the compiler cargo chose for xtask's build, set for
+/// its build scripts (a different compiler or wrapper is configured in `.cargo/config.toml`, read by both builds).
 fn is_run_variable(key: &str) -> bool {
-    key.starts_with("CARGO_PKG_")
-        || matches!(
-            key,
-            "CARGO_MANIFEST_DIR"
-                | "CARGO_MANIFEST_PATH"
-                | "CARGO_CRATE_NAME"
-                | "CARGO_BIN_NAME"
-                | "CARGO_PRIMARY_PACKAGE"
-                | "CARGO_RUSTC_CURRENT_DIR"
-        )
+    const PREFIXES: [&str; 4] = [
+        "CARGO_PKG_",
+        "CARGO_CFG_",
+        "CARGO_FEATURE_",
+        "CARGO_BIN_EXE_",
+    ];
+    const NAMES: [&str; 16] = [
+        "CARGO",
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "CARGO_MAKEFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTC",
+        "RUSTDOC",
+        "RUSTC_LINKER",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+    ];
+    PREFIXES.iter().any(|p| key.starts_with(p)) || NAMES.contains(&key)
 }
 
 /// The package name of a cargo package id (`path+file:///...#name@0.1.0`, `registry+...#name@1.0`, or the
@@ -230,10 +265,71 @@ mod tests {
 
     #[test]
     fn only_the_variables_of_the_run_are_cleared() {
-        assert!(is_run_variable("CARGO_MANIFEST_DIR"));
-        assert!(is_run_variable("CARGO_PKG_VERSION"));
-        assert!(!is_run_variable("CARGO_TARGET_DIR"));
-        assert!(!is_run_variable("CARGO_HOME"));
-        assert!(!is_run_variable("CARGO_TERM_COLOR"));
+        let shell: Vec<String> = [
+            "PATH",
+            "HOME",
+            "RUSTUP_TOOLCHAIN",
+            "RUSTUP_HOME",
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_TERM_COLOR",
+            "CARGO_BUILD_JOBS",
+            "CARGO_PROFILE_DEV_DEBUG",
+            "RUSTFLAGS",
+            "CC",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let run: Vec<String> = [
+            "CARGO",
+            "CARGO_MANIFEST_DIR",
+            "CARGO_MANIFEST_PATH",
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_MAJOR",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_BIN_EXE_xtask",
+            "CARGO_TARGET_TMPDIR",
+            "RUSTC",
+            "RUSTC_WRAPPER",
+            "RUSTC_WORKSPACE_WRAPPER",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let all = shell.iter().chain(&run).cloned();
+        assert_eq!(run_variables(all), run);
+    }
+
+    /// The command itself: run by `cargo test`, this process has the variables cargo sets for a test binary
+    /// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`); the child cargo gets none of them, and keeps `PATH` and `HOME`.
+    #[test]
+    fn the_child_cargo_runs_without_the_variables_of_this_run() {
+        assert!(
+            std::env::var_os("CARGO_MANIFEST_DIR").is_some()
+                && std::env::var_os("CARGO_PKG_NAME").is_some(),
+            "run by cargo test, which sets them"
+        );
+        let sh = Shell::new().unwrap();
+        let command = std::process::Command::from(clean_cargo(&sh).arg("build"));
+        let removed: Vec<String> = command
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(key, _)| key.to_string_lossy().into_owned())
+            .collect();
+        for key in ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME", "CARGO_PKG_VERSION"] {
+            assert!(removed.iter().any(|k| k == key), "{key} kept: {removed:?}");
+        }
+        for key in [
+            "PATH",
+            "HOME",
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "RUSTUP_TOOLCHAIN",
+        ] {
+            assert!(!removed.iter().any(|k| k == key), "{key} removed");
+        }
+        assert!(
+            command.get_envs().all(|(_, value)| value.is_none()),
+            "nothing is set, only removed"
+        );
     }
 }

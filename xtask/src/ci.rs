@@ -37,15 +37,17 @@ pub fn run() -> Result<()> {
     sh.change_dir(project_root());
     let xtask = std::env::current_exe()?;
     let python = crate::setup::python();
+    // cargo with a shell's environment, not the one `cargo run` gave xtask (see `cargo::clean_cargo`).
+    let cargo = |args: &[&str]| crate::cargo::clean_cargo(&sh).args(args);
     let mut steps: Vec<(&str, xshell::Cmd<'_>)> = vec![
-        ("format", cmd!(sh, "cargo fmt --all --check")),
+        ("format", cargo(&["fmt", "--all", "--check"])),
         (
             "lint, unit, integration and fidelity tests (one build: clippy-driver compiles the workspace's crates)",
-            with_clippy(cmd!(sh, "cargo test --workspace --all-targets --locked"))?,
+            with_clippy(cargo(&["test", "--workspace", "--all-targets", "--locked"]))?,
         ),
         (
             "doc tests",
-            cmd!(sh, "cargo test --workspace --doc --locked"),
+            cargo(&["test", "--workspace", "--doc", "--locked"]),
         ),
         (
             "moto launcher tests (one pytest file per service module)",
@@ -61,7 +63,7 @@ pub fn run() -> Result<()> {
     }
     steps.push((
         "template: the quick subset of .github/scripts/template-matrix.sh",
-        cmd!(sh, "bash .github/scripts/template-matrix.sh --quick"),
+        crate::cargo::without_run_env(cmd!(sh, "bash .github/scripts/template-matrix.sh --quick")),
     ));
     let mut result = Ok(());
     for (name, step) in steps {

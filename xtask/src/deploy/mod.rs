@@ -196,7 +196,8 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
             dep.pattern.name
         );
     }
-    let artifacts = build::build(&dep.pattern.packages()?, dep.build_arch()).map_err(|err| {
+    dep.pattern.packages()?; // each must be a workspace member
+    let artifacts = build::build(&dep.pattern.lambdas, dep.build_arch()).map_err(|err| {
         // cargo got the terminal's Ctrl-C too: its failure is the interrupt, not a compile error.
         if interrupt::requested() {
             anyhow::Error::new(interrupt::Interrupted)

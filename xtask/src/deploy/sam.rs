@@ -4,18 +4,21 @@
 //! Deploy: the Lambda zips are uploaded to the artifacts bucket ([`artifacts`]); the template's local `CodeUri`s
 //! are matched to the pattern's crates ([`code_uris`]) and replaced by their S3 locations in a copy in the work
 //! directory, which aws-sam-translator transforms offline into `template.cfn.json` ([`transform`]);
-//! CreateStack or UpdateStack runs with a progress bar ([`stack`]). A stack that fails shows its failed events
+//! CreateStack or UpdateStack runs with a progress bar ([`stack`]), with the template's parameters from
+//! `pattern.toml` ([`parameters`]). A stack that fails shows its failed events
 //! and is deleted (unless `--keep`). A complete stack must list every logical resource of the template (a
 //! CloudFormation that skips a type it does not model fails here, naming it) and have a value for every
 //! declared output.
 //!
 //! Destroy needs nothing from the work directory (the state lives in CloudFormation): DeleteStack, then the
 //! pattern's artifacts; on the local cloud, a check that no resource the stack listed is left.
+//! Over 400 lines: the driver's deploy and destroy, with their deploy-level tests.
 
 mod artifacts;
 mod aws;
 mod code_uris;
 mod leftovers;
+pub mod parameters;
 pub(crate) mod stack;
 mod transform;
 
@@ -86,6 +89,21 @@ impl<'a> Driver<'a> {
         keep: bool,
     ) -> Result<Outputs> {
         let started = std::time::Instant::now();
+        let sam_template = match cfn::Template::read(&self.dep.pattern.sam_template())? {
+            Ok(template) => template,
+            Err(err) => bail!(
+                "{} is not valid YAML: {err}",
+                self.dep.pattern.sam_template().display()
+            ),
+        };
+        let parameters = parameters::for_target(
+            self.dep.pattern,
+            &sam_template,
+            self.dep.target,
+            self.endpoint.as_deref(),
+            parameters,
+        )?;
+        let parameters = parameters.as_slice();
         let transformed = self.prepare(zips)?;
         crate::interrupt::check().context("stopped before the stack was created")?;
         tracing::info!(elapsed = ?started.elapsed(), "artifacts uploaded, template transformed");

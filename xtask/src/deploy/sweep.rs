@@ -302,8 +302,25 @@ fn delete_role(edge: &str, role: &str) -> Result<()> {
     ok_or_gone(iam("DeleteRole", "")?)
 }
 
-/// Deletes every object of `bucket` (S3 refuses to delete a bucket that holds any).
+/// Deletes every object of `bucket`, every version and delete marker of a versioned one included (S3 refuses to
+/// delete a bucket that holds any: 409 BucketNotEmpty, which fails the sweep naming the bucket).
 fn empty_bucket(edge: &str, bucket: &str) -> Result<()> {
+    // One page of versions (1,000) is more than a local deployment writes; the objects left are listed below.
+    let listing = ok_xml(
+        raw::get(edge, "s3", &format!("/{bucket}?versions"))?,
+        "ListObjectVersions",
+    )?;
+    for (key, version) in version_pairs(&listing) {
+        if version != "null" {
+            let path = key.split('/').map(enc).collect::<Vec<_>>().join("/");
+            ok_or_gone(raw::rest(
+                edge,
+                "DELETE",
+                "s3",
+                &format!("/{bucket}/{path}?versionId={}", enc(&version)),
+            )?)?;
+        }
+    }
     loop {
         let listing = ok_xml(
             raw::get(edge, "s3", &format!("/{bucket}?list-type=2"))?,
@@ -323,6 +340,15 @@ fn empty_bucket(edge: &str, bucket: &str) -> Result<()> {
             )?)?;
         }
     }
+}
+
+/// (key, version id) of each `<Version>` and `<DeleteMarker>` of a ListObjectVersions answer (each names one
+/// key and one version id, in that order). An unversioned object's version id is `null`: it is deleted by key.
+fn version_pairs(listing: &str) -> Vec<(String, String)> {
+    xml_texts(listing, "Key")
+        .into_iter()
+        .zip(xml_texts(listing, "VersionId"))
+        .collect()
 }
 
 /// A success, or an answer saying the resource is already gone.
@@ -402,6 +428,26 @@ mod tests {
         assert!(Kind::LoadBalancer < Kind::TargetGroup && Kind::TargetGroup < Kind::Function);
         assert!(Kind::Subnet < Kind::Vpc && Kind::InternetGateway < Kind::Vpc);
         assert!(Kind::Function < Kind::Role);
+    }
+
+    #[test]
+    fn every_version_and_delete_marker_of_a_bucket_is_listed() {
+        let listing = "<ListVersionsResult><Name>b</Name><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker>\
+            <Version><Key>a/b.txt</Key><VersionId>v2</VersionId><IsLatest>true</IsLatest></Version>\
+            <Version><Key>a/b.txt</Key><VersionId>v1</VersionId><IsLatest>false</IsLatest></Version>\
+            <DeleteMarker><Key>gone.txt</Key><VersionId>m1</VersionId></DeleteMarker></ListVersionsResult>";
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(
+            version_pairs(listing),
+            [
+                pair("a/b.txt", "v2"),
+                pair("a/b.txt", "v1"),
+                pair("gone.txt", "m1")
+            ]
+        );
+        assert!(
+            version_pairs("<ListVersionsResult><Name>b</Name></ListVersionsResult>").is_empty()
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! flavours, its Lambda crates, the Terraform variables that receive build artifacts, and its verify checks.
 //! Finding the patterns (and the ones whose `pattern.toml` does not load) is [`discover`]'s.
 
+pub mod binaries;
 pub mod discover;
 mod manifest_error;
 
@@ -82,14 +83,30 @@ pub struct SamSection {
     /// The SAM template, relative to the pattern.
     #[serde(default = "default_sam_template")]
     pub template: String,
+    /// Values of the template's parameters, per target (`deploy/sam/parameters.rs`).
+    #[serde(default)]
+    pub parameters: SamParameters,
 }
 
 impl Default for SamSection {
     fn default() -> Self {
         SamSection {
             template: default_sam_template(),
+            parameters: SamParameters::default(),
         }
     }
+}
+
+/// `[sam.parameters.local]` and `[sam.parameters.aws]`: parameter name -> value, as `sam deploy
+/// --parameter-overrides` gives them; local values may use the local cloud's placeholders
+/// (`{local:default_vpc}`, `{local:default_subnets}`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamParameters {
+    #[serde(default)]
+    pub local: BTreeMap<String, String>,
+    #[serde(default)]
+    pub aws: BTreeMap<String, String>,
 }
 
 fn default_sam_template() -> String {
@@ -99,12 +116,15 @@ fn default_sam_template() -> String {
 /// A Lambda crate of a pattern.
 #[derive(Debug, Clone, Serialize)]
 pub struct LambdaCrate {
-    /// Cargo package name (also the binary name).
+    /// Cargo package name (the binary may be named otherwise: see `bins`).
     pub package: String,
     /// Crate folder.
     pub dir: PathBuf,
     /// The folder as `pattern.toml` names it (`.` or `functions/hello`).
     pub named: String,
+    /// The binaries the crate builds (`validate` asks for exactly one).
+    #[serde(skip)]
+    pub bins: Vec<binaries::BinTarget>,
 }
 
 /// A discovered pattern.
@@ -177,8 +197,10 @@ impl Pattern {
                 .and_then(|n| n.as_str())
                 .with_context(|| format!("{}: no `package.name`", cargo_toml.display()))?
                 .to_owned();
+            let bins = binaries::bin_targets(&crate_dir, &package, &cargo);
             lambdas.push(LambdaCrate {
                 package,
+                bins,
                 dir: crate_dir,
                 named: rel.clone(),
             });

@@ -1,10 +1,12 @@
 //! Tests of the repository rather than of one command: its hygiene ([`tidy`]), the cargo-generate template
 //! ([`template`]), the local cloud's fidelity to AWS ([`fidelity`]), the GitHub Actions files
-//! ([`workflows_lint`]) and the feature pins that let one dev build serve the workspace ([`feature_pins`]).
+//! ([`workflows_lint`]), the feature pins that let one dev build serve the workspace ([`feature_pins`]) and a
+//! SAM template written with the upstream collection's habits ([`upstream_habits`]).
 //! Compiled for `cargo test` only.
 
 mod feature_pins;
 mod fidelity;
 mod template;
 mod tidy;
+mod upstream_habits;
 mod workflows_lint;

@@ -1,4 +1,5 @@
-//! Every file a pattern references exists: Lambda crates (`src/main.rs`), files read by Terraform functions
+//! Every file a pattern references exists: Lambda crates (one binary: `src/main.rs`, `src/bin/<name>.rs` or a
+//! `[[bin]]` target, as the upstream collection's Rust patterns write it), files read by Terraform functions
 //! (`file`, `filebase64sha256`, `templatefile`, ...), `archive_file` sources, local module folders, and the SAM
 //! template's local `CodeUri`/`DefinitionUri`/`ContentUri`.
 //!
@@ -47,19 +48,41 @@ pub fn check(p: &Pattern) -> Result<Vec<Finding>> {
 }
 
 fn lambda_findings(p: &Pattern) -> Vec<Finding> {
-    p.lambdas
-        .iter()
-        .filter(|l| !l.dir.join("src/main.rs").is_file())
-        .map(|l| {
-            Finding::new(
+    let mut findings = Vec::new();
+    for l in &p.lambdas {
+        let finding = |message: String, fix: &str| {
+            Finding::new(p.manifest_path(), "lambdas", "file-missing", message, fix)
+        };
+        match l.bins.as_slice() {
+            [] => findings.push(finding(
+                format!("Lambda crate `{}` builds no binary ({})", l.package, l.dir.display()),
+                "a Lambda is a binary crate: add src/main.rs (or src/bin/<name>.rs, or a [[bin]] target) with                  the `lambda_runtime::run` entry point",
+            )),
+            [bin] if !l.dir.join(&bin.path).is_file() => findings.push(finding(
+                format!(
+                    "Lambda crate `{}`: binary `{}` has no source file {}",
+                    l.package,
+                    bin.name,
+                    l.dir.join(&bin.path).display()
+                ),
+                "create that file, or fix `path` of the [[bin]] target in the crate's Cargo.toml",
+            )),
+            [_] => {}
+            many => findings.push(Finding::new(
                 p.manifest_path(),
                 "lambdas",
-                "file-missing",
-                format!("Lambda crate `{}` has no src/main.rs ({})", l.package, l.dir.display()),
-                "a Lambda is a binary crate: add src/main.rs with the `lambda_runtime::run` entry point",
-            )
-        })
-        .collect()
+                "lambda-binaries",
+                format!(
+                    "Lambda crate `{}` builds {} binaries ({}); the function runs one",
+                    l.package,
+                    many.len(),
+                    many.iter().map(|b| b.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                "keep one binary per Lambda crate (a crate per function; shared code in a library)",
+            )),
+        }
+    }
+    findings
 }
 
 /// Build artifacts (see the module docs): a `target` folder in the part of `path` that is not shared with the
@@ -336,6 +359,41 @@ mod tests {
         let s = Scratch::from_fixture("good", "good-pattern");
         let findings = check_scratch(&s);
         assert!(findings.is_empty(), "{findings:#?}");
+    }
+
+    #[test]
+    fn an_upstream_style_bin_target_is_a_lambda_binary() {
+        let s = Scratch::from_fixture("good", "good-pattern");
+        let main = s.read("functions/hello/src/main.rs");
+        s.remove("functions/hello/src/main.rs");
+        s.write("functions/hello/src/bin/handler.rs", &main);
+        let with_bin = s.read("functions/hello/Cargo.toml")
+            + "\n[[bin]]\nname = \"handler\"\npath = \"src/bin/handler.rs\"\n";
+        s.write("functions/hello/Cargo.toml", &with_bin);
+        let findings = check_scratch(&s);
+        assert!(findings.is_empty(), "{findings:#?}");
+        assert_eq!(s.pattern().lambdas[0].bins[0].name, "handler");
+
+        s.remove("functions/hello/src/bin/handler.rs");
+        let findings = check_scratch(&s);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(
+            findings[0].message.contains("src/bin/handler.rs"),
+            "{findings:#?}"
+        );
+    }
+
+    #[test]
+    fn a_lambda_crate_with_two_binaries_is_a_finding() {
+        let s = Scratch::from_fixture("good", "good-pattern");
+        s.write("functions/hello/src/bin/tool.rs", "fn main() {}\n");
+        let findings = check_scratch(&s);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].rule, "lambda-binaries");
+        assert!(
+            findings[0].message.contains("(fixture-hello, tool)"),
+            "{findings:#?}"
+        );
     }
 
     #[test]

@@ -1,5 +1,8 @@
-//! `example-pattern.json`: valid against `schemas/example-pattern.schema.json`, its `framework` agrees with
-//! `pattern.toml`, and `gitHub.template` points at this folder and at a file that exists.
+//! `example-pattern.json`: valid against `schemas/example-pattern.schema.json` (which accepts every file the
+//! upstream collection's own schema accepts), and this repository's rules on top: `language` is Rust, its
+//! `framework` agrees with `pattern.toml`, and `gitHub.template` points at this folder and at a file that exists
+//! (relative to the pattern folder, or with the folder in front as upstream's files often write it).
+//! Over 400 lines: its unit tests, one per rule and per shape of upstream's files, sit beside the checks.
 
 use std::{fs, path::Path};
 
@@ -46,6 +49,7 @@ fn check_text(p: &Pattern, path: &Path, text: &str) -> Result<Vec<Finding>> {
         }
     };
     let mut findings = schema_findings(path, &json)?;
+    findings.extend(language_findings(path, &json));
     findings.extend(framework_findings(p, path, &json));
     findings.extend(template_findings(p, path, &json));
     Ok(findings)
@@ -136,6 +140,23 @@ fn options_list(options: &Value) -> String {
     }
 }
 
+/// This repository's patterns are Rust (upstream's schema allows its other languages).
+fn language_findings(path: &Path, json: &Value) -> Option<Finding> {
+    // A missing or non-string language is a schema finding already.
+    let language = json.get("language")?.as_str()?;
+    (language != "Rust").then(|| {
+        Finding::new(
+            path,
+            "/language",
+            "metadata-language",
+            format!(
+                "language is \"{language}\"; every pattern of this repository is written in Rust"
+            ),
+            "set it to \"Rust\"",
+        )
+    })
+}
+
 /// The `framework` values that describe an IaC flavour of `pattern.toml`.
 fn frameworks_for(iac: Iac) -> &'static [&'static str] {
     match iac {
@@ -194,12 +215,16 @@ fn template_findings(p: &Pattern, path: &Path, json: &Value) -> Vec<Finding> {
         ));
     }
     if let Some(file) = template.get("templateFile").and_then(Value::as_str) {
-        let rel = Path::new(file);
-        let inside = rel.is_relative()
-            && !rel
-                .components()
-                .any(|c| matches!(c, std::path::Component::ParentDir));
-        if !inside || !p.dir.join(rel).is_file() {
+        let inside = |rel: &Path| {
+            rel.is_relative()
+                && !rel
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+                && p.dir.join(rel).is_file()
+        };
+        // Upstream's files often name it with the pattern folder in front (`my-pattern/template.yaml`).
+        let without_folder = Path::new(file).strip_prefix(&p.name).ok();
+        if !inside(Path::new(file)) && !without_folder.is_some_and(inside) {
             findings.push(Finding::new(
                 path,
                 "/gitHub/template/templateFile",
@@ -239,42 +264,53 @@ mod tests {
         assert!(findings.is_empty(), "{findings:#?}");
     }
 
+    /// What the upstream collection's own schema (aws-samples/serverless-patterns `scripts/pattern-schema.json`)
+    /// accepts: only title, language, framework, introBox, gitHub and authors are required, with no length limits,
+    /// and any extra field is allowed anywhere. Our schema accepts it too.
     #[test]
-    fn long_title_names_the_field_and_the_length() {
-        let title = "T".repeat(80);
-        let findings = findings_for(|s| {
-            s.edit(
-                FILE,
-                "\"title\": \"Good pattern\"",
-                &format!("\"title\": \"{title}\""),
-            );
+    fn every_file_upstreams_schema_accepts_is_accepted() {
+        let minimal = serde_json::json!({
+            "title": "T".repeat(120),
+            "language": "Rust",
+            "framework": "SAM",
+            "introBox": {"headline": "How it works", "text": [], "test": ""},
+            "gitHub": {"template": {"repoURL": "github.com/x", "templateURL": "", "projectFolder": "p",
+                                    "templateFile": "p/template.yaml"}},
+            "authors": [{"name": "A", "bio": "B", "headline": "Solutions Architect", "image": "a.jpg"}],
+            "patternArch": {"icon1": {"service": "apigw"}},
+            "resources": {"headline": "Additional resources",
+                          "bullets": [{"text": "Docs", "link": "https://docs.aws.amazon.com/"}]},
+            "testing": {"headline": "Testing", "text": ["curl"]}
         });
-        assert_eq!(findings.len(), 1, "{findings:#?}");
-        let f = &findings[0];
-        assert_eq!(f.rule, "metadata-schema");
-        assert_eq!(f.location, "/title");
-        assert!(f.file.ends_with("good-pattern/example-pattern.json"));
-        assert!(
-            f.fix.contains("at most 75 characters (it has 80)"),
-            "{}",
-            f.fix
-        );
+        let findings = schema_findings(Path::new("example-pattern.json"), &minimal).unwrap();
+        assert!(findings.is_empty(), "{findings:#?}");
+        for language in ["Python", ".NET", "YAML"] {
+            let mut other = minimal.clone();
+            other["language"] = language.into();
+            let findings = schema_findings(Path::new("example-pattern.json"), &other).unwrap();
+            assert!(findings.is_empty(), "{language}: {findings:#?}");
+        }
     }
 
     #[test]
-    fn missing_field_wrong_enum_and_unknown_field() {
+    fn fields_upstream_does_not_define_keep_our_rules_and_upstreams_required_fields_stay_required()
+    {
         let findings = findings_for(|s| {
             s.edit(
                 FILE,
                 "\"level\": \"200\"",
                 "\"level\": \"250\", \"colour\": \"red\"",
             );
-            s.edit(FILE, "\"description\": \"A good pattern for tests.\",", "");
+            s.edit(FILE, "\"title\": \"Good pattern\",", "");
+            s.edit(FILE, "\"link\": \"https://", "\"link\": \"http://");
         });
-        let locations: Vec<&str> = findings.iter().map(|f| f.location.as_str()).collect();
-        assert!(locations.contains(&"/description"), "{findings:#?}");
-        assert!(locations.contains(&"/level"), "{findings:#?}");
-        assert!(locations.contains(&"/colour"), "{findings:#?}");
+        let mut locations: Vec<&str> = findings.iter().map(|f| f.location.as_str()).collect();
+        locations.sort_unstable();
+        assert_eq!(
+            locations,
+            ["/level", "/resources/bullets/0/link", "/title"],
+            "{findings:#?}"
+        );
         let level = findings.iter().find(|f| f.location == "/level").unwrap();
         assert!(
             level.fix.contains("\"100\", \"200\", \"300\", \"400\""),
@@ -289,6 +325,7 @@ mod tests {
             s.edit(FILE, "\"language\": \"Rust\"", "\"language\": \"Python\"");
         });
         assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].rule, "metadata-language");
         assert_eq!(findings[0].location, "/language");
         assert!(findings[0].fix.contains("\"Rust\""));
     }
@@ -350,6 +387,23 @@ mod tests {
             "{findings:#?}"
         );
         assert_eq!(findings[1].location, "/gitHub/template/templateFile");
+    }
+
+    #[test]
+    fn template_file_may_name_the_pattern_folder_in_front_as_upstream_writes_it() {
+        let prefixed = |file: &str| {
+            findings_for(|s| {
+                s.edit(
+                    FILE,
+                    "\"templateFile\": \"terraform/main.tf\"",
+                    &format!("\"templateFile\": \"{file}\""),
+                );
+            })
+        };
+        assert!(prefixed("good-pattern/terraform/main.tf").is_empty());
+        let findings = prefixed("other-pattern/terraform/main.tf");
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].rule, "metadata-template-file");
     }
 
     #[test]

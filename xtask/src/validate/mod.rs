@@ -7,6 +7,7 @@ mod metadata;
 mod readme;
 mod rules;
 mod sam;
+mod sam_parameters;
 mod terraform;
 #[cfg(test)]
 pub mod test_support;
@@ -153,6 +154,7 @@ fn checks(pattern: &Pattern, iac: &[Iac], with_tools: bool) -> Result<Vec<Findin
             findings.extend(sam::check(pattern)?);
         }
         findings.extend(rules::sam(pattern)?);
+        findings.extend(sam_parameters::check(pattern)?);
     }
     Ok(findings)
 }

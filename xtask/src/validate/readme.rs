@@ -1,4 +1,5 @@
-//! README.md has the sections every pattern documents (the upstream serverless-patterns layout).
+//! README.md has the sections every pattern documents (the upstream serverless-patterns layout), as headings of
+//! any level: upstream READMEs write `## Testing`, `### Testing` or `# Cleanup` alike.
 
 use std::fs;
 
@@ -7,7 +8,7 @@ use anyhow::{Context, Result};
 use super::Finding;
 use crate::pattern::Pattern;
 
-/// The `## ` sections a README must have, in the order they are suggested.
+/// The sections a README must have (suggested as `## ` headings), in the order they are suggested.
 pub const SECTIONS: [&str; 5] = [
     "Requirements",
     "Deployment Instructions",
@@ -31,7 +32,7 @@ pub fn check(p: &Pattern) -> Result<Vec<Finding>> {
         )]);
     }
     let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let headings = level2_headings(&text);
+    let headings = headings(&text);
     let missing: Vec<&str> = SECTIONS
         .iter()
         .copied()
@@ -61,8 +62,9 @@ pub fn check(p: &Pattern) -> Result<Vec<Finding>> {
     )])
 }
 
-/// The text of every `## ` heading outside fenced code blocks, trimmed (closing `#`s dropped).
-fn level2_headings(text: &str) -> Vec<String> {
+/// The text of every ATX heading (`#` to `######`, then a space) outside fenced code blocks, trimmed (closing
+/// `#`s dropped).
+fn headings(text: &str) -> Vec<String> {
     let mut headings = Vec::new();
     let mut fence: Option<&str> = None;
     for line in text.lines() {
@@ -79,7 +81,10 @@ fn level2_headings(text: &str) -> Vec<String> {
         if fence.is_some() {
             continue;
         }
-        if let Some(rest) = line.strip_prefix("## ") {
+        let hashes = line.len() - line.trim_start_matches('#').len();
+        if (1..=6).contains(&hashes)
+            && let Some(rest) = line[hashes..].strip_prefix(' ')
+        {
             headings.push(rest.trim().trim_end_matches('#').trim().to_owned());
         }
     }
@@ -113,10 +118,10 @@ mod tests {
     }
 
     #[test]
-    fn headings_match_case_insensitively_and_ignore_code_blocks() {
-        let text = "## requirements\n## DEPLOYMENT INSTRUCTIONS ##\n```\n## How it works\n```\n### Testing\n## Cleanup\n";
+    fn headings_match_case_insensitively_at_any_level_and_ignore_code_blocks() {
+        let text = "## requirements\n# DEPLOYMENT INSTRUCTIONS ##\n```\n## How it works\n```\n####### Testing\n#Testing\n### Cleanup\n";
         assert_eq!(
-            level2_headings(text),
+            headings(text),
             ["requirements", "DEPLOYMENT INSTRUCTIONS", "Cleanup"]
         );
         let s = Scratch::from_fixture("good", "good-pattern");

@@ -231,14 +231,18 @@ mod tests {
     #[test]
     fn a_misspelt_field_is_refused_with_the_fields_there_are() {
         let s = Scratch::from_fixture("good", "verify-misspelt");
-        let toml = s.read("pattern.toml") + &CHECKS.replacen("status", "stauts", 1);
+        let fixture = s.read("pattern.toml");
+        let line = fixture.lines().count() + 2; // the line of the misspelt field, in CHECKS appended
+        let toml = fixture + &CHECKS.replacen("status", "stauts", 1);
         s.write("pattern.toml", &toml);
         let found = findings(&s);
         assert_eq!(found.len(), 1, "{found:#?}");
         let text = found[0].to_string();
         assert!(
             text.contains("error[verify-check]: ")
-                && text.contains("pattern.toml:8: verify[0] (link): unknown field `stauts`")
+                && text.contains(&format!(
+                    "pattern.toml:{line}: verify[0] (link): unknown field `stauts`"
+                ))
                 && text.contains("expected one of")
                 && text.contains("fix: use only the fields"),
             "{text}"
@@ -248,16 +252,18 @@ mod tests {
     #[test]
     fn a_placeholder_no_flavour_declares_is_named_with_the_fix() {
         let s = Scratch::from_fixture("good", "verify-unknown");
-        let toml = s.read("pattern.toml") + &CHECKS.replacen("{item}", "{nope}", 1);
+        let fixture = s.read("pattern.toml");
+        let line = fixture.lines().count() + 8; // the line of `{nope}`, in CHECKS appended
+        let toml = fixture + &CHECKS.replacen("{item}", "{nope}", 1);
         s.write("pattern.toml", &toml);
         let found = findings(&s);
         assert_eq!(found.len(), 1, "{found:#?}");
         let text = found[0].to_string();
         assert!(
             text.contains("error[verify-placeholder]: ")
-                && text.contains(
-                    "pattern.toml:14: verify[1] (again): `{nope}` is not an output declared by"
-                )
+                && text.contains(&format!(
+                    "pattern.toml:{line}: verify[1] (again): `{{nope}}` is not an output declared by"
+                ))
                 && text.contains("terraform/ (terraform; its outputs: ")
                 && text.contains("template.yaml (sam; its outputs: VpcLinkId)")
                 && text.contains("an `output \"nope\"` block to terraform/")

@@ -1,7 +1,8 @@
 """API Gateway (REST APIs): integrations keep every field AWS keeps and UpdateIntegration works, at moto's model
-and responses, so the API, GetMethod and CloudFormation all see the same integration; CloudFormation creates
-RestApis from an OpenAPI `Body` (see `apigateway_openapi`), Stages, Methods with their whole integration, and
-deletes RestApis, Deployments and Methods."""
+and responses, so the API, GetMethod and CloudFormation all see the same integration; a RestApi keeps the resource
+policy of an imported OpenAPI document (PutRestApi, ImportRestApi, a CloudFormation `Body`) as well as one set with
+`Policy` or UpdateRestApi; CloudFormation creates RestApis from an OpenAPI `Body` (see `apigateway_openapi`),
+Stages, Methods with their whole integration, and deletes RestApis, Deployments and Methods."""
 
 import json
 
@@ -10,12 +11,13 @@ from moto.apigateway.models import APIGatewayBackend, Deployment, Integration, M
 from moto.apigateway.responses import APIGatewayResponse
 from moto.core.common_models import CloudFormationModel
 
-from local_moto.apigateway_openapi import import_openapi, openapi_body
+from local_moto.apigateway_openapi import import_openapi, openapi_body, policy_text
 from local_moto.common import Context, gone, tags
 
 
 def patch(ctx: Context) -> None:
     patch_integrations()
+    patch_imported_policy()
     patch_rest_api_cloudformation()
     patch_method_cloudformation()
 
@@ -151,13 +153,29 @@ def patch_integrations() -> None:
     APIGatewayResponse.update_integration = update_integration_response
 
 
+def patch_imported_policy() -> None:
+    """PutRestApi and ImportRestApi keep the document's `x-amazon-apigateway-policy` as the API's resource policy
+    (moto 5.2.1 dropped it: a private or IP-restricted API was open locally)."""
+    original_put = APIGatewayBackend.put_rest_api
+
+    def put_rest_api(self, function_id, api_doc, fail_on_warnings, mode="merge"):
+        api = original_put(self, function_id, api_doc, fail_on_warnings, mode)
+        policy = policy_text((api_doc or {}).get("x-amazon-apigateway-policy"))
+        if policy:
+            api.policy = policy
+        return api
+
+    APIGatewayBackend.put_rest_api = put_rest_api
+
+
 # --------------------------------------------------------------------------------------------------------------
 # CloudFormation
 # --------------------------------------------------------------------------------------------------------------
 
 def patch_rest_api_cloudformation() -> None:
-    """AWS::ApiGateway::RestApi: `Name` optional (the Body's `info.title`, as on AWS), `Body` imported, updates in
-    place (the Body re-imported), deletion supported; Deployments get a physical id and are deletable."""
+    """AWS::ApiGateway::RestApi: `Name` optional (the Body's `info.title`, as on AWS), `Body` imported with its
+    resource policy (`Policy`, when set too, is the one kept), updates in place (the Body re-imported, the policy
+    set again), deletion supported; Deployments get a physical id and are deletable."""
 
     def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = cloudformation_json["Properties"]
@@ -172,13 +190,15 @@ def patch_rest_api_cloudformation() -> None:
             api_key_source=props.get("ApiKeySourceType"),
             endpoint_configuration={"types": config["Types"]} if config and config.get("Types") else None,
             tags=tags(props.get("Tags")) or None,
-            policy=json.dumps(policy) if isinstance(policy, dict) else policy,
+            policy=policy_text(policy),
             minimum_compression_size=props.get("MinimumCompressionSize"),
             disable_execute_api_endpoint=props.get("DisableExecuteApiEndpoint"),
         )
         api.binaryMediaTypes = list(props.get("BinaryMediaTypes") or [])
         if body:
             import_openapi(backend, api, body)
+        if policy:
+            api.policy = policy_text(policy)
         return api
 
     def update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
@@ -189,12 +209,15 @@ def patch_rest_api_cloudformation() -> None:
         api.name = props.get("Name") or ((body or {}).get("info") or {}).get("title") or api.name
         api.description = props.get("Description") or api.description
         api.binaryMediaTypes = list(props.get("BinaryMediaTypes") or [])
+        api.policy = policy_text(props.get("Policy"))
         if body is not None:
             api.resources = {}
             api.default = api.add_child("/")
             api.root_resource_id = api.default.id
             api.gateway_responses = {}
             import_openapi(backend, api, body)
+            if props.get("Policy"):
+                api.policy = policy_text(props["Policy"])
         return api
 
     def delete_api(self, account_id, region_name):

@@ -1,5 +1,8 @@
 """The OpenAPI/Swagger importer behind CloudFormation's AWS::ApiGateway::RestApi `Body` (used by `apigateway`):
-moto 5.2.1's own `put_rest_api` breaks on path-level `parameters` and on the root path, and drops fields."""
+moto 5.2.1's own `put_rest_api` breaks on path-level `parameters` and on the root path, and drops fields (the
+resource policy `x-amazon-apigateway-policy` among them)."""
+
+import json
 
 # Methods of an OpenAPI path item (the other keys are parameters, summaries, extensions).
 OPENAPI_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"}
@@ -15,6 +18,13 @@ def openapi_body(props: dict):
 
         body = yaml.safe_load(body)
     return body
+
+
+def policy_text(policy) -> str | None:
+    """A resource policy as the RestApi keeps it (a JSON string), from a document or a string."""
+    if policy is None or policy == "":
+        return None
+    return policy if isinstance(policy, str) else json.dumps(policy)
 
 
 def openapi_security(doc: dict, op: dict) -> tuple[str, bool]:
@@ -54,7 +64,12 @@ def resource_for_path(backend, api, path: str):
 def import_openapi(backend, api, doc: dict) -> None:
     """Imports an OpenAPI/Swagger `Body` into `api` the way API Gateway does: resources, methods (with IAM or API
     key requirements), integrations (uppercased types; `connectionId`, `integrationTarget` and
-    `cacheKeyParameters` kept, as PutIntegration keeps them), integration and method responses, binary media types and gateway responses."""
+    `cacheKeyParameters` kept, as PutIntegration keeps them), integration and method responses, binary media types,
+    gateway responses and the resource policy (`x-amazon-apigateway-policy`: without it a private or IP-restricted
+    API was open locally)."""
+    policy = policy_text(doc.get("x-amazon-apigateway-policy"))
+    if policy:
+        api.policy = policy
     for path in sorted(doc.get("paths") or {}):
         item = doc["paths"][path] or {}
         resource = resource_for_path(backend, api, path)

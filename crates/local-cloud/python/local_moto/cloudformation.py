@@ -1,5 +1,6 @@
 """CloudFormation's generic stack machinery: stacks fail like AWS's (a `*_FAILED` event naming the resource instead
-of a silent skip or an HTTP 500), every resource gets its `*_COMPLETE` event, `Fn::Cidr` is evaluated, and moto's
+of a silent skip or an HTTP 500), every resource gets its `*_COMPLETE` event, `Fn::Cidr` is evaluated, a number or
+boolean written where the resource's schema says String is turned into a string (`STRING_PROPERTIES`), and moto's
 model map is rebuilt with the models the service modules define, and only the newest `DELETED_STACKS_KEPT` deleted
 stacks are kept. What a service's resources need is in that service's module, as moto puts
 `create_from_cloudformation_json` on the service's model; this one runs last."""
@@ -13,6 +14,29 @@ from local_moto.common import Context
 
 # Deleted stacks kept per account and region (the oldest go first); documented in docs/local-cloud.md.
 DELETED_STACKS_KEPT = 50
+
+# Properties typed String in CloudFormation's resource schemas, of the resource types our patterns deploy, where a
+# template often writes a number or a boolean (`RUST_BACKTRACE: 1`, `Value: true`): CloudFormation hands the
+# service "1" and "true"; moto 5.2.1 passes the number on, and every reader typed by AWS's model (the SDKs, the
+# daemon's GetFunction) then fails ("expected ValueString"). A path is dot-separated keys, `*` for every value of
+# a map and `[]` for every item of a list. Sources: "Type: Object of String" of Lambda's `Environment.Variables`
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-environment.html),
+# a tag's `Value: String` (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html),
+# a stage's `Variables` (Object of String), an integration's `RequestParameters`/`RequestTemplates` (Object of
+# String), load balancer and target group attributes' `Value` (String), a matcher's `HttpCode` (String).
+# The APIs themselves take only strings there (the SDKs and Terraform send strings), so only CloudFormation needs it.
+TAG_PATHS = ("Tags.[].Key", "Tags.[].Value", "Tags.*")
+STRING_PROPERTIES = {
+    "AWS::Lambda::Function": ("Environment.Variables.*",),
+    "AWS::ApiGateway::Stage": ("Variables.*",),
+    "AWS::ApiGateway::Method": (
+        "Integration.RequestParameters.*", "Integration.RequestTemplates.*",
+        "Integration.IntegrationResponses.[].StatusCode", "Integration.IntegrationResponses.[].ResponseParameters.*",
+        "Integration.IntegrationResponses.[].ResponseTemplates.*", "MethodResponses.[].StatusCode",
+    ),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": ("LoadBalancerAttributes.[].Value",),
+    "AWS::ElasticLoadBalancingV2::TargetGroup": ("TargetGroupAttributes.[].Value", "Matcher.HttpCode"),
+}
 
 
 def patch(ctx: Context) -> None:
@@ -69,6 +93,41 @@ def cidr_blocks(ip_block: str, count, cidr_bits) -> list[str]:
     raise ValueError(f"Fn::Cidr: {ip_block} holds fewer than {count} blocks of {cidr_bits} host bits")
 
 
+def as_cfn_string(value):
+    """A scalar as CloudFormation writes it into a String property: `1` -> "1", `true` -> "true"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def stringified(value, parts: list[str]):
+    """`value` with each scalar at the path `parts` (see `STRING_PROPERTIES`) a string; unchanged elsewhere (an
+    intrinsic function not yet evaluated, a property of another shape). Returns new containers, never edits."""
+    if not parts:
+        return as_cfn_string(value)
+    head, rest = parts[0], parts[1:]
+    if head == "*" and isinstance(value, dict):
+        return {k: stringified(v, rest) for k, v in value.items()}
+    if head == "[]" and isinstance(value, list):
+        return [stringified(item, rest) for item in value]
+    if isinstance(value, dict) and head in value:
+        return {**value, head: stringified(value[head], rest)}
+    return value
+
+
+def with_string_properties(resource_json: dict) -> dict:
+    """A resource's JSON with its String-typed properties (`STRING_PROPERTIES`, and every type's `Tags`) as
+    strings, as CloudFormation passes them to the service."""
+    props = resource_json.get("Properties") if isinstance(resource_json, dict) else None
+    if not isinstance(props, dict):
+        return resource_json
+    for path in STRING_PROPERTIES.get(resource_json.get("Type", ""), ()) + TAG_PATHS:
+        props = stringified(props, path.split("."))
+    return {**resource_json, "Properties": props}
+
+
 def patch_functions() -> None:
     """Intrinsic functions moto 5.2.1 leaves unevaluated: `Fn::Cidr` (moto passes the object on, and the
     `Fn::Select` around it fails with KeyError)."""
@@ -112,6 +171,7 @@ def patch_failures(pinned: str) -> None:
     original_update = parsing.parse_and_update_resource
 
     def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        resource_json = with_string_properties(resource_json)
         resource_type = resource_json.get("Type", "")
         condition = resource_json.get("Condition")
         if condition and not resources_map.lazy_condition_map[condition]:
@@ -131,6 +191,7 @@ def patch_failures(pinned: str) -> None:
         return resource
 
     def parse_and_update_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        resource_json = with_string_properties(resource_json)
         resource_type = resource_json.get("Type", "")
         cls = parsing.resource_class_from_type(resource_type)
         try:

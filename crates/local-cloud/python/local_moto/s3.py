@@ -1,5 +1,6 @@
 """S3: event notifications reach Lambda in the background with records as AWS writes them, and CloudFormation
-buckets keep their notifications, public access block and ownership controls."""
+buckets keep their notifications, public access block and ownership controls, and fail their stack's deletion while
+they hold objects."""
 
 import datetime
 import functools
@@ -7,6 +8,7 @@ import os
 import time
 
 from moto.s3 import notifications as s3_notifications
+from moto.s3.exceptions import BucketNotEmpty, MissingBucket
 from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
 
@@ -18,6 +20,7 @@ def patch(ctx: Context) -> None:
     s3_notifications._invoke_awslambda = in_background(s3_notifications._invoke_awslambda)
     s3_notifications._get_s3_event = s3_event_as_aws_sends_it(s3_notifications._get_s3_event)
     patch_bucket_cloudformation()
+    patch_bucket_deletion()
 
 
 def aws_time_now() -> str:
@@ -86,3 +89,23 @@ def patch_bucket_cloudformation() -> None:
         return bucket
 
     FakeBucket.create_from_cloudformation_json = classmethod(create)
+
+
+def patch_bucket_deletion() -> None:
+    """A stack's bucket that still holds objects is not deleted, and says so: on AWS the bucket stays and the stack
+    ends DELETE_FAILED, its event reading "The bucket you tried to delete is not empty" (S3 refuses to delete a
+    bucket with objects: https://docs.aws.amazon.com/AmazonS3/latest/userguide/delete-bucket.html). moto 5.2.1's
+    CloudFormation deletion called `delete_bucket`, which answers None for such a bucket, and reported it deleted
+    while it stayed. Raised here, the error becomes the DELETE_FAILED event (`cloudformation.patch_failures`)."""
+
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        backend = s3_backends[account_id][get_partition(region_name)]
+        try:
+            bucket = backend.get_bucket(resource_name)
+        except MissingBucket:  # already gone (deleted by hand): nothing to do, as on AWS
+            return
+        if bucket.keys:
+            raise BucketNotEmpty(bucket_name=resource_name)
+        backend.delete_bucket(resource_name)
+
+    FakeBucket.delete_from_cloudformation_json = classmethod(delete_from_cloudformation_json)

@@ -1,8 +1,10 @@
 """Tests of local_moto.apigateway: integrations keep `connectionType`, `connectionId`, `integrationTarget`,
 `timeoutInMillis` and `cacheKeyParameters` through PutIntegration, UpdateIntegration, GetIntegration, GetMethod
-and GetResources; CloudFormation RestApis (OpenAPI `Body`), Deployments, Stages and Methods."""
+and GetResources; a RestApi's resource policy from an OpenAPI document (CloudFormation `Body`, PutRestApi), the
+`Policy` property and UpdateRestApi; CloudFormation RestApis (OpenAPI `Body`), Deployments, Stages and Methods."""
 
 import gc
+import json
 
 import pytest
 from moto.cloudformation import parsing
@@ -215,3 +217,43 @@ def test_the_stage_model_outlives_a_garbage_collection(moto_url):
         cached.cache_clear()
     gc.collect()
     assert "AWS::ApiGateway::Stage" in parsing.get_model_map()
+
+
+IP_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+    {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+     "Condition": {"NotIpAddress": {"aws:SourceIp": ["10.0.0.0/8"]}}}]}
+
+
+def policy_of(aws, api: str) -> dict | None:
+    text = aws("apigateway").get_rest_api(restApiId=api).get("policy")
+    return json.loads(text) if text else None
+
+
+def test_the_resource_policy_of_an_openapi_document_is_kept(aws, stack):
+    body = {"openapi": "3.0.1", "info": {"title": unique("private"), "version": "1"},
+            "x-amazon-apigateway-policy": IP_POLICY,
+            "paths": {"/": {"get": {"x-amazon-apigateway-integration": {"type": "mock"}}}}}
+    created = stack({"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": body}}}})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    assert policy_of(aws, created["resources"]["Api"]) == IP_POLICY
+
+    # `Policy` set too: the property is the policy kept.
+    only_allow = {"Version": "2012-10-17", "Statement": [IP_POLICY["Statement"][0]]}
+    both = stack({"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {
+        "Body": body, "Policy": only_allow}}}})
+    assert policy_of(aws, both["resources"]["Api"]) == only_allow
+
+    # PutRestApi (and ImportRestApi, which goes through it) keep it too.
+    apigw = aws("apigateway")
+    api = apigw.create_rest_api(name=unique("imported"))["id"]
+    assert policy_of(aws, api) is None
+    imported = {"openapi": "3.0.1", "info": {"title": "imported", "version": "1"}, "paths": {},
+                "x-amazon-apigateway-policy": IP_POLICY}
+    apigw.put_rest_api(restApiId=api, mode="overwrite", body=json.dumps(imported).encode())
+    assert policy_of(aws, api) == IP_POLICY
+
+    # UpdateRestApi replaces it.
+    apigw.update_rest_api(restApiId=api, patchOperations=[
+        {"op": "replace", "path": "/policy", "value": json.dumps(only_allow)}])
+    assert policy_of(aws, api) == only_allow

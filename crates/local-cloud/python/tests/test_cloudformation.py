@@ -1,6 +1,7 @@
 """Tests of local_moto.cloudformation: stacks fail like AWS's (an unmodelled type or a raising resource is a
 `*_FAILED` event naming it), each resource gets its `CREATE_COMPLETE` event, a failed stack has no outputs,
-non-replaceable updates fail, `Fn::Cidr` is evaluated, and only the newest deleted stacks are kept."""
+non-replaceable updates fail, `Fn::Cidr` is evaluated, numbers and booleans in String properties become strings,
+and only the newest deleted stacks are kept."""
 
 import json
 
@@ -9,7 +10,7 @@ import pytest
 
 from conftest import describe, unique
 from local_moto import cloudformation
-from local_moto.cloudformation import cidr_blocks
+from local_moto.cloudformation import cidr_blocks, with_string_properties
 
 
 def failed_events(stack: dict) -> list[tuple[str, str, str]]:
@@ -114,3 +115,38 @@ def test_only_the_newest_deleted_stacks_are_kept(aws, stack, monkeypatch):
         cfn.describe_stacks(StackName=ids[0])  # forgotten, as AWS forgets one after 90 days
     listed = {s["StackId"] for s in cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"]}
     assert ids[0] not in listed and set(ids[1:]) <= listed
+
+
+def test_numbers_and_booleans_in_string_properties_become_strings_as_cloudformation_makes_them(aws, stack, role_arn):
+    # CloudFormation hands Lambda "1" for `RUST_BACKTRACE: 1` ("Type: Object of String",
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-environment.html)
+    # and "true" for a tag's `Value: true` (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+    name = unique("cfn-env")
+    created = stack({"Resources": {
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+            "FunctionName": name, "Code": {"ZipFile": "def handler(event, context): return {}"},
+            "Handler": "index.handler", "Runtime": "python3.12", "Role": role_arn,
+            "Environment": {"Variables": {"RUST_BACKTRACE": 1, "VERBOSE": True, "RATIO": 0.5, "NAME": "x",
+                                          "SELF": {"Ref": "AWS::StackName"}}},
+            "Tags": [{"Key": "cost-centre", "Value": 42}]}},
+        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"Tags": [{"Key": "tier", "Value": False}]}},
+    }})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    fn = aws("lambda").get_function(FunctionName=name)
+    assert fn["Configuration"]["Environment"]["Variables"] == {
+        "RUST_BACKTRACE": "1", "VERBOSE": "true", "RATIO": "0.5", "NAME": "x", "SELF": created["StackName"]}
+    assert fn["Tags"]["cost-centre"] == "42"
+    queue_tags = aws("sqs").list_queue_tags(QueueUrl=created["resources"]["Queue"])["Tags"]
+    assert queue_tags["tier"] == "false"
+
+
+def test_string_properties_of_other_shapes_are_left_alone():
+    # An intrinsic function is evaluated later; a number where the schema says Integer stays a number.
+    resource = {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": {
+        "Port": 80, "Matcher": {"HttpCode": 200}, "TargetGroupAttributes": [{"Key": "k", "Value": 30}],
+        "Tags": {"team": {"Ref": "Team"}}}}
+    out = with_string_properties(resource)
+    assert out["Properties"] == {"Port": 80, "Matcher": {"HttpCode": "200"},
+                                 "TargetGroupAttributes": [{"Key": "k", "Value": "30"}],
+                                 "Tags": {"team": {"Ref": "Team"}}}
+    assert resource["Properties"]["Matcher"] == {"HttpCode": 200}, "the template itself is not edited"

@@ -1,6 +1,8 @@
-"""Tests of local_moto.elbv2: a load balancer created without `Scheme` is internet-facing, and CloudFormation load
-balancers, target groups, listeners and rules keep what our patterns set and are deleted with their stack."""
+"""Tests of local_moto.elbv2: a load balancer created without `Scheme` is internet-facing, a dual-stack one on
+subnets without IPv6 is refused as AWS refuses it, and CloudFormation load balancers, target groups, listeners and
+rules keep what our patterns set and are deleted with their stack."""
 
+import botocore.exceptions
 import pytest
 
 from conftest import unique
@@ -20,6 +22,33 @@ def test_a_load_balancer_without_scheme_is_internet_facing(aws, subnets):
     assert public["Scheme"] == "internet-facing"
     internal = elbv2.create_load_balancer(Name=unique("private"), Subnets=subnets[1], Scheme="internal")
     assert internal["LoadBalancers"][0]["Scheme"] == "internal"
+
+
+def test_a_dualstack_load_balancer_needs_subnets_with_ipv6_as_on_aws(aws, subnets, stack):
+    # AWS answers 400 ValidationError "You must specify subnets with an associated IPv6 CIDR block."
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-ip-address-type.html).
+    vpc, ipv4_only = subnets
+    elbv2, ec2 = aws("elbv2"), aws("ec2")
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        elbv2.create_load_balancer(Name=unique("dual"), Subnets=ipv4_only, IpAddressType="dualstack")
+    assert refused.value.response["Error"]["Code"] == "ValidationError"
+    assert refused.value.response["Error"]["Message"] == "You must specify subnets with an associated IPv6 CIDR block."
+
+    ipv4 = elbv2.create_load_balancer(Name=unique("v4"), Subnets=ipv4_only)["LoadBalancers"][0]
+    with pytest.raises(botocore.exceptions.ClientError, match="associated IPv6 CIDR block"):
+        elbv2.set_ip_address_type(LoadBalancerArn=ipv4["LoadBalancerArn"], IpAddressType="dualstack")
+
+    created = stack({"Resources": {"Alb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {
+        "Subnets": ipv4_only, "IpAddressType": "dualstack"}}}})
+    assert created["StackStatus"] == "CREATE_FAILED"
+    reason = next(e["ResourceStatusReason"] for e in created["events"]
+                  if e["LogicalResourceId"] == "Alb" and e["ResourceStatus"] == "CREATE_FAILED")
+    assert "You must specify subnets with an associated IPv6 CIDR block." in reason
+
+    for i, subnet_id in enumerate(ipv4_only):  # each subnet gets an IPv6 block
+        ec2.associate_subnet_cidr_block(SubnetId=subnet_id, Ipv6CidrBlock=f"2600:1f18:4a2:ee0{i}::/64")
+    dual = elbv2.create_load_balancer(Name=unique("dual"), Subnets=ipv4_only, IpAddressType="dualstack")
+    assert dual["LoadBalancers"][0]["IpAddressType"] == "dualstack"
 
 
 def test_cloudformation_load_balancers_target_groups_and_listeners(aws, stack, subnets, function):

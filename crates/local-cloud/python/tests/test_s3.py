@@ -1,11 +1,12 @@
 """Tests of local_moto.s3: notification records reach Lambda (on the edge) as AWS writes them, and CloudFormation
-buckets keep their notifications, public access block and ownership controls."""
+buckets keep their notifications, public access block and ownership controls, and a stack's bucket that holds
+objects fails the stack's deletion as on AWS."""
 
 import json
 import re
 import urllib.parse
 
-from conftest import unique
+from conftest import describe, unique
 
 
 def test_a_notification_reaches_the_function_as_aws_writes_it(aws, function, edge):
@@ -49,3 +50,30 @@ def test_cloudformation_buckets_keep_notifications_public_access_block_and_owner
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
     rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
     assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+
+
+def test_a_stack_whose_bucket_holds_objects_fails_to_delete_and_the_bucket_stays(aws, stack):
+    # On AWS: DELETE_FAILED, the bucket's event reads "The bucket you tried to delete is not empty", the bucket
+    # stays (https://docs.aws.amazon.com/AmazonS3/latest/userguide/delete-bucket.html). Emptied, a second
+    # DeleteStack removes it.
+    bucket = unique("cfn-full")
+    created = stack({"Resources": {
+        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": bucket}},
+        "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": f"/cfn/{bucket}"}},
+    }})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    s3, cfn = aws("s3"), aws("cloudformation")
+    s3.put_object(Bucket=bucket, Key="kept.txt", Body=b"data")
+
+    cfn.delete_stack(StackName=created["StackId"])
+    failed = describe(cfn, created["StackId"])
+    assert failed["StackStatus"] == "DELETE_FAILED"
+    reason = next(e["ResourceStatusReason"] for e in reversed(failed["events"])
+                  if e["LogicalResourceId"] == "Bucket" and e["ResourceStatus"] == "DELETE_FAILED")
+    assert "The bucket you tried to delete is not empty" in reason
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["kept.txt"], "the bucket stays"
+
+    s3.delete_object(Bucket=bucket, Key="kept.txt")
+    cfn.delete_stack(StackName=created["StackId"])
+    assert describe(cfn, created["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]

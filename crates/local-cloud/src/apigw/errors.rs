@@ -48,6 +48,32 @@ pub fn forbidden() -> Response<Bytes> {
     )
 }
 
+/// 403: the API's resource policy refuses the request, as AWS words it: an applying Deny statement adds
+/// " with an explicit deny"; no applying Allow leaves it off
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-create-attach.html>,
+/// <https://aws.amazon.com/premiumsupport/knowledge-center/api-gateway-403-error-lambda-authorizer/>).
+pub fn access_denied(resource_arn: &str, explicit: bool) -> Response<Bytes> {
+    let mut message = format!(
+        "User: anonymous is not authorized to perform: execute-api:Invoke on resource: {resource_arn}"
+    );
+    if explicit {
+        message.push_str(" with an explicit deny");
+    }
+    let body = serde_json::json!({ "Message": message }).to_string();
+    let mut resp = Response::new(Bytes::from(body));
+    *resp.status_mut() = StatusCode::FORBIDDEN;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static("AccessDeniedException"),
+    );
+    resp
+}
+
 /// 500: a configuration error (missing invoke permission, bad integration URI, unreachable VPC link, ...).
 pub fn internal_server_error() -> Response<Bytes> {
     error(
@@ -111,7 +137,12 @@ pub fn customized(
     if let Some((content_type, template)) = pick(&custom.response_templates, accept) {
         let message = serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
-            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .and_then(|v| {
+                v["message"]
+                    .as_str()
+                    .or_else(|| v["Message"].as_str())
+                    .map(str::to_owned)
+            })
             .unwrap_or_default();
         let mut vars = vars;
         vars.context.insert(

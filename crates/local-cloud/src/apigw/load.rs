@@ -247,8 +247,16 @@ async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Re
             ))
         })
         .collect();
+    let policy = match rest_api.policy() {
+        Some(text) if !text.trim().is_empty() => Some(
+            super::policy::ResourcePolicy::parse(text)
+                .with_context(|| format!("REST API {api_id}'s policy"))?,
+        ),
+        _ => None,
+    };
     Ok(Some(RestApi {
         id: api_id.to_owned(),
+        policy,
         name: rest_api.name().unwrap_or_default().to_owned(),
         binary_media_types: rest_api.binary_media_types().to_vec(),
         resources,

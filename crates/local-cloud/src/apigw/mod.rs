@@ -2,7 +2,7 @@
 //!
 //! [`url`] recognises the two local URL forms; [`load`] reads a deployed API into [`model`] (cached per
 //! generation of deployed state, so warm requests make no AWS calls); [`routing`] picks resource and
-//! method; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
+//! method, after the API's resource [`policy`] let the request in; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
 //! [`errors`] are API Gateway's own answers (with the API's customised gateway responses).
 //!
 //! Unknown API or stage: 403 `{"message":"Forbidden"}` (`ForbiddenException`). Reports of real calls
@@ -19,6 +19,7 @@ pub mod load;
 pub mod mock;
 pub mod model;
 pub mod params;
+pub mod policy;
 pub mod routing;
 pub mod selection;
 pub mod url;
@@ -157,6 +158,47 @@ async fn serve(
             vars,
         )
     };
+    if let Some(policy) = &api.policy {
+        let request = policy::Request {
+            region: &cloud.config.region,
+            account: crate::config::ACCOUNT_ID,
+            api_id: &api.id,
+            stage: &stage.name,
+            method: parts.method.as_str(),
+            path: &target.path,
+            source_ip,
+            signed: parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256")),
+        };
+        let decision = policy.decide(&request);
+        if decision != crate::shared::policy::Decision::Allow {
+            let arn = request.resource_arn();
+            tracing::info!(api_id = %api.id, resource = arn, ?decision, "the API's resource policy refuses the request: 403");
+            let vars = mock::TemplateVars {
+                context: [
+                    ("requestId", request_id.to_owned()),
+                    ("stage", stage.name.clone()),
+                    ("apiId", api.id.clone()),
+                    ("accountId", crate::config::ACCOUNT_ID.to_owned()),
+                ]
+                .into(),
+                stage_variables: &stage.variables,
+            };
+            return errors::customized(
+                &api,
+                "ACCESS_DENIED",
+                errors::access_denied(
+                    &arn,
+                    decision == crate::shared::policy::Decision::ExplicitDeny,
+                ),
+                accept,
+                vars,
+            );
+        }
+    }
     let Some(route) = routing::route(&api, parts.method.as_str(), &target.path) else {
         return missing_token();
     };

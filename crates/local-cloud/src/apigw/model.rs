@@ -17,6 +17,8 @@ pub struct RestApi {
     /// Customised gateway responses (`PutGatewayResponse`, an OpenAPI body's
     /// `x-amazon-apigateway-gateway-responses`) by response type, e.g. `MISSING_AUTHENTICATION_TOKEN`.
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// The API's resource policy (`None`: it has none, and every request may invoke it).
+    pub policy: Option<super::policy::ResourcePolicy>,
 }
 
 /// A customised gateway response: what API Gateway answers instead of its default for one kind of error.

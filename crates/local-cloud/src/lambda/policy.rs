@@ -1,5 +1,6 @@
 //! Lambda resource policies (`lambda get_policy`): whether a service principal may invoke a function for
-//! a given source ARN, as Lambda decides before API Gateway or a load balancer can invoke it.
+//! a given source ARN, as Lambda decides before API Gateway or a load balancer can invoke it. Conditions are
+//! evaluated as every resource policy's are ([`crate::shared::policy`]).
 
 use std::sync::Arc;
 
@@ -11,8 +12,11 @@ use crate::{
     shared::{
         cache::{GenCache, Generation},
         matchers::wildcard,
+        policy::strings,
     },
 };
+
+pub use crate::shared::policy::Condition;
 
 /// The principal API Gateway invokes as.
 pub const APIGATEWAY: &str = "apigateway.amazonaws.com";
@@ -27,15 +31,6 @@ pub struct Statement {
     pub principals: Vec<String>,
     pub actions: Vec<String>,
     pub conditions: Vec<Condition>,
-}
-
-/// `"Condition": {"<operator>": {"<key>": <values>}}`, one key.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Condition {
-    pub operator: String,
-    /// Lowercased (`aws:sourcearn`), as condition keys are case-insensitive.
-    pub key: String,
-    pub values: Vec<String>,
 }
 
 /// Who asks to invoke, and on behalf of what.
@@ -56,17 +51,6 @@ pub fn parse(document: &str) -> anyhow::Result<Vec<Statement>> {
         _ => Vec::new(),
     };
     Ok(statements.iter().map(statement).collect())
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 fn statement(s: &Value) -> Statement {
@@ -111,33 +95,20 @@ impl Statement {
                 .actions
                 .iter()
                 .any(|a| wildcard(a, "lambda:InvokeFunction", true))
-            && self.conditions.iter().all(|c| c.holds(caller))
+            && self
+                .conditions
+                .iter()
+                .all(|c| c.holds(context_value(caller, &c.key)))
     }
 }
 
-impl Condition {
-    fn holds(&self, caller: &Caller<'_>) -> bool {
-        let (operator, if_exists) = match self.operator.strip_suffix("IfExists") {
-            Some(op) => (op, true),
-            None => (self.operator.as_str(), false),
-        };
-        let actual = match self.key.as_str() {
-            "aws:sourcearn" => caller.source_arn,
-            "aws:sourceaccount" => caller.source_account,
-            // A key we do not know about (e.g. `lambda:FunctionUrlAuthType`) is not present in the request.
-            _ => None,
-        };
-        let Some(actual) = actual else {
-            return if_exists;
-        };
-        self.values.iter().any(|expected| match operator {
-            "ArnLike" | "StringLike" => wildcard(expected, actual, false),
-            "ArnEquals" | "StringEquals" => expected == actual,
-            "StringEqualsIgnoreCase" => expected.eq_ignore_ascii_case(actual),
-            "ArnNotEquals" | "StringNotEquals" => expected != actual,
-            "ArnNotLike" | "StringNotLike" => !wildcard(expected, actual, false),
-            _ => false,
-        })
+/// The request's value of a (lowercased) condition key; a key we do not know about (e.g.
+/// `lambda:FunctionUrlAuthType`) is not present in the request.
+fn context_value<'a>(caller: &Caller<'a>, key: &str) -> Option<&'a str> {
+    match key {
+        "aws:sourcearn" => caller.source_arn,
+        "aws:sourceaccount" => caller.source_account,
+        _ => None,
     }
 }
 

@@ -15,6 +15,7 @@ mod lambda_runtime_errors;
 mod lambda_moto;
 
 // API Gateway and the load balancers, configured through AWS APIs on a real moto.
+mod apigw_resource_policy;
 mod apigw_routing;
 mod elb_public;
 mod vpc_link_chain;

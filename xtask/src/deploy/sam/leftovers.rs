@@ -1,6 +1,7 @@
 //! After a local destroy: asks the local cloud whether the physical resources the stack listed before its
-//! deletion still exist (moto's CloudFormation silently skips deleting types it cannot delete). Only the types
-//! our patterns use are checked; each check is one cheap API call.
+//! deletion still exist (moto's CloudFormation silently skips deleting types it cannot delete; it once reported a
+//! bucket that still held objects as deleted). Only the types our patterns use are checked; each check is one
+//! cheap API call.
 
 use anyhow::{Context, Result, bail};
 
@@ -48,6 +49,8 @@ fn exists(edge: &str, r: &StackResource) -> Result<Found> {
     let (status, body) = match r.resource_type.as_str() {
         "AWS::Lambda::Function" => get(edge, "lambda", &format!("/2015-03-31/functions/{enc}"))?,
         "AWS::ApiGateway::RestApi" => get(edge, "apigateway", &format!("/restapis/{enc}"))?,
+        // GetBucketLocation: 404 NoSuchBucket once the bucket is gone (a HEAD would answer without a body).
+        "AWS::S3::Bucket" => get(edge, "s3", &format!("/{enc}?location"))?,
         "AWS::DynamoDB::Table" => json(
             edge,
             "dynamodb",
@@ -241,6 +244,29 @@ mod tests {
             left,
             vec!["Res (AWS::ElasticLoadBalancingV2::LoadBalancer) arn:lb".to_owned()]
         );
+    }
+
+    #[test]
+    fn buckets_are_checked() {
+        let edge = serve(vec![
+            (
+                200,
+                r#"<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>"#,
+            ),
+            (
+                404,
+                "<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message></Error>",
+            ),
+        ]);
+        let left = remaining(
+            &edge,
+            &[
+                resource("AWS::S3::Bucket", "kept-bucket"),
+                resource("AWS::S3::Bucket", "gone-bucket"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(left, vec!["Res (AWS::S3::Bucket) kept-bucket".to_owned()]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Rule `iam-wildcard-action`: no IAM statement grants an action with a `*` in it (`"*"`, `"s3:*"`, `"s3:Get*"`);
 //! a pattern lists the exact actions its functions use. Only actions are checked: resource ARNs such as
-//! `log-group:...:*` are fine.
+//! `log-group:...:*` are fine. Only statements that allow (`Effect: Allow`, or no effect: Terraform's default) are
+//! checked: a `Deny` of `s3:*` (AWS's recommended HTTPS-only guard) takes rights away and grants nothing.
 //!
 //! Terraform: `data "aws_iam_policy_document"` `actions`/`not_actions`, every `jsonencode({...})` object with an
 //! `Action`/`NotAction` key, and JSON policy strings or heredocs. SAM/CloudFormation: every `Statement` in any
@@ -97,8 +98,16 @@ impl Ctx<'_, '_> {
         visitor.visit_expr(expr);
     }
 
-    /// `statement { actions = [...] }`, also inside `dynamic "statement" { content { ... } }`.
+    /// `statement { actions = [...] }`, also inside `dynamic "statement" { content { ... } }`; a statement with
+    /// `effect = "Deny"` grants nothing.
     fn policy_document(&mut self, body: &Body, path: &str) {
+        if body
+            .get_attribute("effect")
+            .and_then(|attr| tf_config::literal_str(&attr.value))
+            .is_some_and(|effect| is_deny(&effect))
+        {
+            return;
+        }
         for key in ["actions", "not_actions"] {
             if let Some(attr) = body.get_attribute(key) {
                 self.action_list(&attr.value, &format!("{path}.{key}"));
@@ -220,12 +229,16 @@ struct JsonencodeVisitor<'c, 'a, 'f, 'l> {
 
 impl Visit for JsonencodeVisitor<'_, '_, '_, '_> {
     fn visit_object(&mut self, object: &Object) {
+        let name = |key: &ObjectKey| match key {
+            ObjectKey::Ident(ident) => Some(ident.value().as_str().to_owned()),
+            ObjectKey::Expression(expr) => tf_config::literal_str(expr),
+        };
+        let deny = object.iter().any(|(key, value)| {
+            name(key).as_deref() == Some("Effect")
+                && tf_config::literal_str(value.expr()).is_some_and(|e| is_deny(&e))
+        });
         for (key, value) in object.iter() {
-            let name = match key {
-                ObjectKey::Ident(ident) => Some(ident.value().as_str().to_owned()),
-                ObjectKey::Expression(expr) => tf_config::literal_str(expr),
-            };
-            if name.is_some_and(|n| ACTION_KEYS.contains(&n.as_str())) {
+            if !deny && name(key).is_some_and(|n| ACTION_KEYS.contains(&n.as_str())) {
                 self.ctx.action_list(value.expr(), self.location);
             }
         }
@@ -233,13 +246,22 @@ impl Visit for JsonencodeVisitor<'_, '_, '_, '_> {
     }
 }
 
-/// Every action with a `*` under an `Action`/`NotAction` key of a JSON document.
+/// A statement's `Effect` that grants nothing.
+fn is_deny(effect: &str) -> bool {
+    effect.eq_ignore_ascii_case("Deny")
+}
+
+/// Every action with a `*` under an `Action`/`NotAction` key of a JSON document (Deny statements apart).
 fn json_wildcards(json: &serde_json::Value) -> Vec<String> {
     let mut out = Vec::new();
     match json {
         serde_json::Value::Object(map) => {
+            let deny = map
+                .get("Effect")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(is_deny);
             for (key, value) in map {
-                if ACTION_KEYS.contains(&key.as_str()) {
+                if !deny && ACTION_KEYS.contains(&key.as_str()) {
                     let actions: Vec<&serde_json::Value> = match value {
                         serde_json::Value::Array(items) => items.iter().collect(),
                         other => vec![other],
@@ -308,6 +330,13 @@ fn cfn_walk(value: &Value, path: &mut Vec<String>, found: &mut Vec<(Vec<String>,
                         other => vec![other],
                     };
                     for (i, statement) in statements.iter().enumerate() {
+                        if statement
+                            .get("Effect")
+                            .and_then(Value::as_str)
+                            .is_some_and(is_deny)
+                        {
+                            continue;
+                        }
                         for action_key in ACTION_KEYS {
                             let Some(actions) = statement.get(action_key) else {
                                 continue;
@@ -487,5 +516,49 @@ Resources:
         );
         assert_eq!(findings[0].line, Some(line_of(&text, "s3:*")));
         assert_eq!(findings[1].line, Some(line_of(&text, "${Svc}:*")));
+    }
+
+    /// AWS's HTTPS-only guard for a bucket: a Deny of `s3:*` when `aws:SecureTransport` is false. It takes rights
+    /// away, so its wildcard is not a finding; the same wildcard in an Allow still is.
+    #[test]
+    fn a_deny_statement_may_use_a_wildcard_action_in_every_form() {
+        let cfn_text = format!(
+            "{CFN}  BucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: b
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Principal: '*'
+            Action: 's3:*'
+            Resource: ['arn:aws:s3:::b', 'arn:aws:s3:::b/*']
+            Condition: {{ Bool: {{ 'aws:SecureTransport': 'false' }} }}
+"
+        );
+        assert!(cfn(&Template::parse(&cfn_text)).is_empty());
+        let allowed = cfn_text.replace("Effect: Deny", "Effect: Allow");
+        assert_eq!(cfn(&Template::parse(&allowed)).len(), 1);
+
+        let tf = TF
+            .replace(
+                "  statement {\n    actions   = [\"s3:GetObject\", \"dynamodb:GetItem\"]",
+                "  statement {\n    effect    = \"Deny\"\n    actions   = [\"s3:*\"]",
+            )
+            .replace(
+                "Effect   = \"Allow\"\n      Action   = [\"logs:CreateLogStream\", \"logs:PutLogEvents\"]",
+                "Effect   = \"Deny\"\n      Action   = [\"logs:*\"]",
+            )
+            .replace(
+                "\"Effect\": \"Allow\",\n      \"Action\": \"sqs:SendMessage\"",
+                "\"Effect\": \"Deny\",\n      \"Action\": \"sqs:*\"",
+            );
+        for edited in ["\"s3:*\"]", "\"logs:*\"]", "\"sqs:*\""] {
+            assert!(tf.contains(edited), "{edited} in {tf}");
+        }
+        let findings = terraform(&module(&tf));
+        assert!(findings.is_empty(), "{findings:#?}");
+        let allowed = tf.replace("\"Deny\"", "\"Allow\"");
+        assert_eq!(terraform(&module(&allowed)).len(), 3);
     }
 }
