@@ -6,6 +6,7 @@
 //! drivers ([`terraform`], [`sam`]), the work directory's [`lock`] and the check that a local deployment's
 //! cloud still runs ([`stale`]) are here too.
 
+pub mod cdk;
 pub mod functions;
 pub mod local_urls;
 pub mod lock;
@@ -185,7 +186,9 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
     let findings = if options.skip_validation {
         Vec::new()
     } else {
-        crate::validate::check_flavours(dep.pattern, &[dep.iac])?
+        // The CDK flavour is the SAM template converted: the SAM template is what is validated.
+        let source = if dep.iac == Iac::Cdk { Iac::Sam } else { dep.iac };
+        crate::validate::check_flavours(dep.pattern, &[source])?
     };
     if !findings.is_empty() {
         for f in &findings {
@@ -260,6 +263,7 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
         Iac::Sam => {
             sam::Driver::new(dep, endpoint.as_deref())?.deploy(&zips, &options.extra_vars, keep)?
         }
+        Iac::Cdk => cdk::deploy(dep, endpoint.as_deref(), &zips, &options.extra_vars, keep)?,
     };
     let outputs = match (dep.target, endpoint.as_deref()) {
         (Target::Local, Some(edge)) => local_urls::map_outputs(raw, edge),
