@@ -71,7 +71,10 @@ pub fn write_app(pattern: &Pattern, lang: CdkLang, out: &Path, force: bool) -> R
     app::check_out_dir(out, force)?;
     // The SAM transform runs on the project's Python with aws-sam-translator.
     crate::setup::python_tools(true)?;
-    let scratch = target_dir().join("xtask").join("cdk-work").join(&pattern.name);
+    let scratch = target_dir()
+        .join("xtask")
+        .join("cdk-work")
+        .join(&pattern.name);
     let region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|_| "us-east-1".to_owned());
@@ -89,7 +92,14 @@ pub fn write_app(pattern: &Pattern, lang: CdkLang, out: &Path, force: bool) -> R
         ),
     };
     let zips = zips(pattern, arch);
-    let files = generate(pattern, &source, lang, out, zips.clone(), build_command.clone())?;
+    let files = generate(
+        pattern,
+        &source,
+        lang,
+        out,
+        zips.clone(),
+        build_command.clone(),
+    )?;
     let unbuilt = source
         .functions
         .values()
@@ -199,8 +209,10 @@ mod tests {
         ] {
             let out = scratch_out(lang.as_str());
             let written = write_app(&pattern, lang, &out, false).unwrap();
-            let stack = fs::read_to_string(out.join(lang::stack_file(lang, "ApigwRestLambdaDynamodbStack")))
-                .unwrap();
+            let stack = fs::read_to_string(
+                out.join(lang::stack_file(lang, "ApigwRestLambdaDynamodbStack")),
+            )
+            .unwrap();
             let all: String = written
                 .files
                 .iter()
@@ -213,7 +225,10 @@ mod tests {
                 } else {
                     needle.replace('\'', "\"")
                 };
-                assert!(stack.contains(&needle), "{lang:?} stack lacks {needle}:\n{stack}");
+                assert!(
+                    stack.contains(&needle),
+                    "{lang:?} stack lacks {needle}:\n{stack}"
+                );
             }
             for needle in [
                 "\"ItemsFunction\"",

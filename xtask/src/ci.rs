@@ -40,11 +40,25 @@ pub fn run() -> Result<()> {
     sh.change_dir(project_root());
     let xtask = std::env::current_exe()?;
     let python = crate::setup::python();
+    // The CDK converter is a workspace of its own (its Cargo.toml says why), built where `cargo xtask cdk` builds it.
+    let converter = "crates/cdk-gen/Cargo.toml";
+    let converter_target = crate::pattern::target_dir().join("cdk-gen");
     let mut steps: Vec<(&str, xshell::Cmd<'_>)> = vec![
         ("format", cmd!(sh, "cargo fmt --all --check")),
         (
+            "format of the CDK converter",
+            cmd!(sh, "cargo fmt --manifest-path {converter} --check"),
+        ),
+        (
             "lint, unit, integration and fidelity tests (one build: clippy-driver compiles the workspace's crates)",
             with_clippy(cmd!(sh, "cargo test --workspace --all-targets --locked"))?,
+        ),
+        (
+            "lint and tests of the CDK converter (crates/cdk-gen)",
+            with_clippy(cmd!(
+                sh,
+                "cargo test --manifest-path {converter} --target-dir {converter_target} --all-targets --locked"
+            ))?,
         ),
         (
             "doc tests",

@@ -94,7 +94,11 @@ fn convert(template: &str, language: &str, stack_name: &str) -> Result<Vec<u8>, 
         "java" => Box::<Java>::default(),
         "go" => Box::<Golang>::default(),
         "csharp" => Box::<CSharp>::default(),
-        other => return Err(Refusal::Input(format!("`{other}` is not a language of cdk-gen"))),
+        other => {
+            return Err(Refusal::Input(format!(
+                "`{other}` is not a language of cdk-gen"
+            )));
+        }
     };
     let tree: CloudformationParseTree = serde_yaml::from_str(template)
         .map_err(|err| Refusal::Input(format!("the template does not parse: {err}")))?;
@@ -133,17 +137,24 @@ mod tests {
             panic!("not converted");
         };
         let code = String::from_utf8(code).unwrap();
-        assert!(code.contains("export class JobsStack extends cdk.Stack"), "{code}");
+        assert!(
+            code.contains("export class JobsStack extends cdk.Stack"),
+            "{code}"
+        );
         assert!(code.contains("new sqs.CfnQueue(this, 'Jobs'"), "{code}");
         assert!(code.contains("visibilityTimeout: 30"), "{code}");
     }
 
     #[test]
     fn an_unknown_property_is_refused_naming_the_resource() {
-        let template = r#"{"Resources": {"Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"Nope": 1}}}}"#;
+        let template =
+            r#"{"Resources": {"Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"Nope": 1}}}}"#;
         match convert(template, "typescript", "S") {
             Err(Refusal::Converter(message)) => {
-                assert!(message.contains("Nope") && message.contains("Jobs"), "{message}")
+                assert!(
+                    message.contains("Nope") && message.contains("Jobs"),
+                    "{message}"
+                )
             }
             _ => panic!("not refused"),
         }

@@ -80,7 +80,8 @@ pub fn write(dir: &Path, spec: &Spec<'_>) -> Result<Vec<String>> {
     ));
     files.push((
         "cdk.json".to_owned(),
-        serde_json::to_string_pretty(&serde_json::json!({ "app": lang::app_command(spec.lang) }))? + "\n",
+        serde_json::to_string_pretty(&serde_json::json!({ "app": lang::app_command(spec.lang) }))?
+            + "\n",
     ));
     files.push(("README.md".to_owned(), readme(spec, &stack_id, &code)));
     let mut written = Vec::new();

@@ -46,7 +46,10 @@ pub fn differences(
                 depends_on(after)
             ));
         }
-        for (attribute, default) in [("DeletionPolicy", None), ("UpdateReplacePolicy", Some("Delete"))] {
+        for (attribute, default) in [
+            ("DeletionPolicy", None),
+            ("UpdateReplacePolicy", Some("Delete")),
+        ] {
             let get = |r: &Value| {
                 r.get(attribute)
                     .and_then(Value::as_str)
@@ -161,17 +164,13 @@ fn value(before: &Value, after: &Value, at: &str, out: &mut Vec<String>) {
                 value(left, right, &format!("{at}[{i}]"), out);
             }
         }
-        (Value::Array(a), Value::Array(b)) => out.push(format!(
-            "{at}: {} items became {}",
-            a.len(),
-            b.len()
-        )),
+        (Value::Array(a), Value::Array(b)) => {
+            out.push(format!("{at}: {} items became {}", a.len(), b.len()))
+        }
         (Value::Object(_) | Value::Array(_), _) | (_, Value::Object(_) | Value::Array(_)) => {
             out.push(format!("{at}: {before} became {after}"))
         }
-        _ if scalar(before) != scalar(after) => {
-            out.push(format!("{at}: {before} became {after}"))
-        }
+        _ if scalar(before) != scalar(after) => out.push(format!("{at}: {before} became {after}")),
         _ => {}
     }
 }
@@ -254,20 +253,20 @@ mod tests {
             .unwrap()
             .remove("IntegrationTarget");
         resources["Method"]["Properties"]["Integration"]["Extra"] = json!(1);
-        resources["Topic"] = json!({"Type": "AWS::SNS::Topic"});
+        resources.insert("Topic".into(), json!({"Type": "AWS::SNS::Topic"}));
         synthesized["Outputs"] = json!({"Other": {"Value": "x"}});
         let mut found = differences(&source(), &synthesized, &BTreeSet::from(["Fn".to_owned()]));
         found.sort();
         let mut expected = vec![
-                "Resources.Table (AWS::DynamoDB::Table): dropped",
-                "Resources.Fn.DependsOn: {\"Table\"} became {}",
-                "Resources.Fn.Properties.Timeout: 10 became 30",
-                "Resources.Method.Properties.Integration.IntegrationTarget: dropped",
-                "Resources.Method.Properties.Integration.Extra: added",
-                "Resources.Topic (AWS::SNS::Topic): added",
-                "Outputs.TableName: dropped",
-                "Outputs.Other: added",
-            ];
+            "Resources.Table (AWS::DynamoDB::Table): dropped",
+            "Resources.Fn.DependsOn: {\"Table\"} became {}",
+            "Resources.Fn.Properties.Timeout: 10 became 30",
+            "Resources.Method.Properties.Integration.IntegrationTarget: dropped",
+            "Resources.Method.Properties.Integration.Extra: added",
+            "Resources.Topic (AWS::SNS::Topic): added",
+            "Outputs.TableName: dropped",
+            "Outputs.Other: added",
+        ];
         expected.sort();
         assert_eq!(found, expected);
         // Without the code replacement declared, the function's code is a difference too.

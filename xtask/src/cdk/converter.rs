@@ -63,11 +63,10 @@ pub fn convert(template: &str, lang: CdkLang, class_name: &str, what: &str) -> R
     .with_context(|| format!("running {}", binary.display()))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {
-        Some(0) => String::from_utf8(out.stdout).context("the converter wrote text that is not UTF-8"),
-        Some(REFUSED) => bail!(
-            "cdk-from-cfn 0.162.0 refuses {what}: {}",
-            stderr.trim()
-        ),
+        Some(0) => {
+            String::from_utf8(out.stdout).context("the converter wrote text that is not UTF-8")
+        }
+        Some(REFUSED) => bail!("cdk-from-cfn 0.162.0 refuses {what}: {}", stderr.trim()),
         Some(STOPPED) => bail!(
             "cdk-from-cfn 0.162.0 cannot convert {what}: {}",
             stderr.trim()

@@ -87,7 +87,10 @@ pub fn files(lang: CdkLang, entry: &Entry<'_>) -> Vec<(String, String)> {
                 ("package.json".into(), PACKAGE_JSON.into()),
                 ("package-lock.json".into(), PACKAGE_LOCK.into()),
                 ("tsconfig.json".into(), TSCONFIG.into()),
-                (".gitignore".into(), "node_modules/\ncdk.out/\n*.js\n*.d.ts\n".into()),
+                (
+                    ".gitignore".into(),
+                    "node_modules/\ncdk.out/\n*.js\n*.d.ts\n".into(),
+                ),
                 (
                     "bin/app.ts".into(),
                     format!(
@@ -118,7 +121,10 @@ pub fn files(lang: CdkLang, entry: &Entry<'_>) -> Vec<(String, String)> {
                     "requirements.txt".into(),
                     format!("aws-cdk-lib=={CDK_LIB}\nconstructs=={CONSTRUCTS}\n"),
                 ),
-                (".gitignore".into(), ".venv/\ncdk.out/\n__pycache__/\n".into()),
+                (
+                    ".gitignore".into(),
+                    ".venv/\ncdk.out/\n__pycache__/\n".into(),
+                ),
                 (
                     "app.py".into(),
                     format!(
@@ -330,7 +336,10 @@ mod tests {
             CdkLang::Go,
             CdkLang::Csharp,
         ] {
-            let all: String = files(lang, &entry).into_iter().map(|(_, text)| text).collect();
+            let all: String = files(lang, &entry)
+                .into_iter()
+                .map(|(_, text)| text)
+                .collect();
             for needle in [
                 "\"ItemsFunction\"",
                 "\"../target/lambda/items-api/bootstrap.zip\"",
@@ -339,7 +348,10 @@ mod tests {
             ] {
                 assert!(all.contains(needle), "{lang:?} lacks {needle}:\n{all}");
             }
-            assert!(all.contains(CDK_LIB) || lang == CdkLang::Typescript, "{lang:?}");
+            assert!(
+                all.contains(CDK_LIB) || lang == CdkLang::Typescript,
+                "{lang:?}"
+            );
         }
     }
 }

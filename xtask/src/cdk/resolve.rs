@@ -109,7 +109,9 @@ pub fn resolve(template: &mut Value) -> Vec<String> {
             }
             for key in resource.keys() {
                 let problem = match key.as_str() {
-                    "Condition" => Some("`Condition`: conditions are evaluated at synth time (see Conditions)"),
+                    "Condition" => {
+                        Some("`Condition`: conditions are evaluated at synth time (see Conditions)")
+                    }
                     "UpdateReplacePolicy" => Some(
                         "`UpdateReplacePolicy` other than Delete: cdk-from-cfn 0.162.0 drops it, and the replaced \
                          resource would be deleted",
@@ -162,7 +164,10 @@ pub fn resolve(template: &mut Value) -> Vec<String> {
 /// `string` prop with a number default, which TypeScript refuses, and the stack it was meant for deploys the
 /// default anyway (the app passes no props).
 fn inline_number_parameters(template: &mut Value) {
-    let Some(parameters) = template.get_mut("Parameters").and_then(Value::as_object_mut) else {
+    let Some(parameters) = template
+        .get_mut("Parameters")
+        .and_then(Value::as_object_mut)
+    else {
         return;
     };
     let numbers: Vec<(String, Value)> = parameters
@@ -171,7 +176,9 @@ fn inline_number_parameters(template: &mut Value) {
         .filter_map(|(name, p)| {
             let number = match &p["Default"] {
                 Value::Number(n) => Value::Number(n.clone()),
-                Value::String(s) => serde_json::from_str::<serde_json::Number>(s).ok().map(Value::Number)?,
+                Value::String(s) => serde_json::from_str::<serde_json::Number>(s)
+                    .ok()
+                    .map(Value::Number)?,
                 _ => return None,
             };
             Some((name.clone(), number))
@@ -191,7 +198,10 @@ fn substitute(value: &mut Value, numbers: &[(String, Value)]) {
     let replaced = match value {
         Value::Object(map) if map.len() == 1 => {
             if let Some(Value::String(name)) = map.get("Ref") {
-                numbers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+                numbers
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
             } else {
                 None
             }
@@ -331,7 +341,11 @@ mod tests {
             "Outputs": {"TableName": {"Value": {"Ref": "Table"}}}
         });
         assert_eq!(resolve(&mut template), Vec::<String>::new());
-        assert!(template["Resources"]["Table"].get("UpdateReplacePolicy").is_none());
+        assert!(
+            template["Resources"]["Table"]
+                .get("UpdateReplacePolicy")
+                .is_none()
+        );
         assert_eq!(template["Resources"]["Table"]["DeletionPolicy"], "Delete");
     }
 
@@ -354,7 +368,10 @@ mod tests {
         let props = &template["Resources"]["Logs"]["Properties"];
         assert_eq!(props["RetentionInDays"], json!(14));
         assert_eq!(props["LogGroupName"], json!({"Fn::Sub": "/x/${Stage}/14"}));
-        assert_eq!(props["Other"], json!({"Fn::Sub": ["128-${Days}", {"Days": "own"}]}));
+        assert_eq!(
+            props["Other"],
+            json!({"Fn::Sub": ["128-${Days}", {"Days": "own"}]})
+        );
         assert_eq!(template["Outputs"]["Size"]["Value"], json!(128));
     }
 
@@ -390,7 +407,9 @@ mod tests {
         ];
         for start in expected {
             assert!(
-                problems.iter().any(|p| p.starts_with(start) && p.contains("fix: ")),
+                problems
+                    .iter()
+                    .any(|p| p.starts_with(start) && p.contains("fix: ")),
                 "no `{start}` in {problems:#?}"
             );
         }

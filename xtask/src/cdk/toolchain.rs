@@ -17,7 +17,8 @@ use crate::{pattern::target_dir, tools};
 /// The oldest Node.js `aws-cdk-lib` runs on (its `engines`).
 const NODE_MIN: u64 = 20;
 
-const NODE_HINT: &str = "install Node.js 20 or newer with npm (Debian: `apt-get install nodejs npm`)";
+const NODE_HINT: &str =
+    "install Node.js 20 or newer with npm (Debian: `apt-get install nodejs npm`)";
 
 /// Where the toolchain is installed.
 pub fn dir() -> PathBuf {
@@ -62,7 +63,11 @@ pub fn ensure(quiet: bool) -> Result<PathBuf> {
             )
         })?;
     if !cli.exists() {
-        bail!("`npm ci` in {} installed no {}", dir.display(), cli.display());
+        bail!(
+            "`npm ci` in {} installed no {}",
+            dir.display(),
+            cli.display()
+        );
     }
     fs::write(&stamp, PACKAGE_LOCK).with_context(|| format!("writing {}", stamp.display()))?;
     Ok(node_modules())
@@ -84,7 +89,10 @@ fn require_node(sh: &Shell) -> Result<()> {
         .and_then(|m| m.parse().ok())
         .with_context(|| format!("`node --version` printed `{version}`"))?;
     if major < NODE_MIN {
-        bail!("Node.js {} is too old for aws-cdk-lib {CDK_LIB}; fix: {NODE_HINT}", version.trim());
+        bail!(
+            "Node.js {} is too old for aws-cdk-lib {CDK_LIB}; fix: {NODE_HINT}",
+            version.trim()
+        );
     }
     Ok(())
 }
@@ -144,16 +152,24 @@ pub fn synth(app_dir: &Path) -> Result<Synthesized> {
 /// The one stack of the cloud assembly in `out`, and its file assets.
 fn read_assembly(out: &Path) -> Result<Synthesized> {
     let read = |path: &Path| -> Result<Value> {
-        let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
     };
     let manifest = read(&out.join("manifest.json"))?;
-    let artifacts = manifest["artifacts"].as_object().cloned().unwrap_or_default();
+    let artifacts = manifest["artifacts"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let of_type = |kind: &str| -> Vec<String> {
         artifacts
             .values()
             .filter(|a| a["type"] == kind)
-            .filter_map(|a| a["properties"]["file"].as_str().or(a["properties"]["templateFile"].as_str()))
+            .filter_map(|a| {
+                a["properties"]["file"]
+                    .as_str()
+                    .or(a["properties"]["templateFile"].as_str())
+            })
             .map(str::to_owned)
             .collect()
     };
@@ -180,11 +196,22 @@ fn read_assembly(out: &Path) -> Result<Synthesized> {
                 );
             }
             let path = out.join(source["path"].as_str().unwrap_or_default());
-            for destination in asset["destinations"].as_object().into_iter().flatten().map(|(_, d)| d) {
+            for destination in asset["destinations"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(_, d)| d)
+            {
                 assets.push(FileAsset {
                     path: path.clone(),
-                    bucket: destination["bucketName"].as_str().unwrap_or_default().to_owned(),
-                    key: destination["objectKey"].as_str().unwrap_or_default().to_owned(),
+                    bucket: destination["bucketName"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    key: destination["objectKey"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
                 });
             }
         }

@@ -86,7 +86,10 @@ pub fn deploy(
         match dep.target {
             Target::Local => artifacts::ensure_bucket(aws, &bucket)?,
             Target::Aws => {
-                if aws.block_on(aws.s3.head_bucket().bucket(&bucket).send()).is_err() {
+                if aws
+                    .block_on(aws.s3.head_bucket().bucket(&bucket).send())
+                    .is_err()
+                {
                     bail!(
                         "the CDK assets bucket {bucket} is not there: this account and Region are not bootstrapped \
                          for CDK; fix: `npx aws-cdk@{} bootstrap aws://{account}/{}`",
@@ -106,12 +109,11 @@ pub fn deploy(
 
 /// The local cloud's account id (STS GetCallerIdentity).
 fn local_account(edge: &str) -> Result<String> {
-    let (status, body) = crate::aws::raw::query(
-        edge,
-        "sts",
-        "Action=GetCallerIdentity&Version=2011-06-15",
-    )?;
-    let account = crate::aws::raw::xml_texts(&body, "Account").into_iter().next();
+    let (status, body) =
+        crate::aws::raw::query(edge, "sts", "Action=GetCallerIdentity&Version=2011-06-15")?;
+    let account = crate::aws::raw::xml_texts(&body, "Account")
+        .into_iter()
+        .next();
     match (status, account) {
         (200, Some(account)) => Ok(account),
         _ => bail!("the local cloud's STS GetCallerIdentity answered {status}: {body}"),

@@ -187,7 +187,11 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
         Vec::new()
     } else {
         // The CDK flavour is the SAM template converted: the SAM template is what is validated.
-        let source = if dep.iac == Iac::Cdk { Iac::Sam } else { dep.iac };
+        let source = if dep.iac == Iac::Cdk {
+            Iac::Sam
+        } else {
+            dep.iac
+        };
         crate::validate::check_flavours(dep.pattern, &[source])?
     };
     if !findings.is_empty() {
