@@ -3,8 +3,8 @@
 //! First it installs what the tests need (`cargo xtask setup`, idempotent, quick when everything is there), so
 //! a fresh machine needs nothing run before it. Then fmt, clippy and the workspace tests in one build (see
 //! [`with_clippy`]; including the fidelity tests against the local cloud), the moto launcher's own tests (pytest, per service module), pattern
-//! validation, and a full local deploy+verify+destroy of the flagship in both its flavours (Terraform, SAM) and
-//! of a SAM-only pattern; then the cargo-generate template: the sample of CONTRIBUTING.md (`cargo xtask new
+//! validation, and a full local deploy+verify+destroy of the flagship in its flavours (Terraform, SAM, CDK) and
+//! of a SAM-only pattern (SAM, CDK); then the cargo-generate template: the sample of CONTRIBUTING.md (`cargo xtask new
 //! orders-queue --iac sam --trigger sqs`, then `cargo xtask test orders-queue`) and the quick subset of
 //! `.github/scripts/template-matrix.sh`, both leaving the checkout as it was. The local cloud is stopped at the
 //! end, also after a failure, so no process outlives the run.
@@ -23,11 +23,14 @@ use crate::{
 const SAMPLE: &str = "orders-queue";
 
 /// The full local lifecycles CI runs on every change, as (pattern, IaC flavour): the flagship with Terraform
-/// (its default) and with SAM, and a SAM-only pattern.
-const LIFECYCLE: [(&str, &str); 3] = [
+/// (its default), with SAM and as the CDK app converted from its SAM template, and a SAM-only pattern with SAM and
+/// as CDK.
+const LIFECYCLE: [(&str, &str); 5] = [
     ("apigw-rest-vpclink-pvt-alb", "terraform"),
     ("apigw-rest-vpclink-pvt-alb", "sam"),
+    ("apigw-rest-vpclink-pvt-alb", "cdk"),
     ("apigw-rest-lambda-dynamodb", "sam"),
+    ("apigw-rest-lambda-dynamodb", "cdk"),
 ];
 
 pub fn run() -> Result<()> {
@@ -39,11 +42,25 @@ pub fn run() -> Result<()> {
     let python = crate::setup::python();
     // cargo with a shell's environment, not the one `cargo run` gave xtask (see `cargo::clean_cargo`).
     let cargo = |args: &[&str]| crate::cargo::clean_cargo(&sh).args(args);
+    // The CDK converter is a workspace of its own (its Cargo.toml says why), built where `cargo xtask cdk` builds it.
+    let converter = "crates/cdk-gen/Cargo.toml";
+    let converter_target = crate::pattern::target_dir().join("cdk-gen");
     let mut steps: Vec<(&str, xshell::Cmd<'_>)> = vec![
         ("format", cargo(&["fmt", "--all", "--check"])),
         (
+            "format of the CDK converter",
+            cmd!(sh, "cargo fmt --manifest-path {converter} --check"),
+        ),
+        (
             "lint, unit, integration and fidelity tests (one build: clippy-driver compiles the workspace's crates)",
             with_clippy(cargo(&["test", "--workspace", "--all-targets", "--locked"]))?,
+        ),
+        (
+            "lint and tests of the CDK converter (crates/cdk-gen)",
+            with_clippy(cmd!(
+                sh,
+                "cargo test --manifest-path {converter} --target-dir {converter_target} --all-targets --locked"
+            ))?,
         ),
         (
             "doc tests",
@@ -167,7 +184,7 @@ mod tests {
         for (name, iac) in LIFECYCLE {
             let p = patterns.find(name).unwrap();
             assert!(
-                p.manifest.iac.iter().any(|i| i.as_str() == iac),
+                p.flavours().iter().any(|i| i.as_str() == iac),
                 "{name} has no {iac} flavour: fix LIFECYCLE or its pattern.toml"
             );
         }

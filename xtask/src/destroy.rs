@@ -105,7 +105,8 @@ pub fn destroy(dep: &Deployment<'_>) -> Result<bool> {
             }
             had_resources || swept
         }
-        Iac::Sam => sam::Driver::new(dep, endpoint.as_deref())?.destroy()?,
+        // The CDK flavour's synthesized template is deployed as a stack too (xtask/src/deploy/cdk.rs).
+        Iac::Sam | Iac::Cdk => sam::Driver::new(dep, endpoint.as_deref())?.destroy()?,
     };
     drop(_lock);
     interrupt::set_leftover_hint(None);

@@ -86,7 +86,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Deploy, verify and destroy each IaC flavour (or the one --iac names); destroy always runs unless --keep.
+    /// Deploy, verify and destroy each IaC flavour pattern.toml lists (or the one --iac names, `cdk` too); destroy
+    /// always runs unless --keep.
     Test {
         #[command(flatten)]
         selection: Selection,
@@ -97,6 +98,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// A new pattern in patterns/<name> from the cargo-generate template (template/), without questions.
     New(NewArgs),
+    /// The pattern as an AWS CDK app, converted from its SAM template by cdk-from-cfn (see docs/cdk.md).
+    Cdk(CdkArgs),
     /// Install the project's tools that are missing (Python tools into .venv, cargo-generate), idempotently.
     Setup,
     /// Run the project's test command: fmt, clippy, tests, validation.
@@ -170,6 +173,9 @@ impl Target {
 pub enum Iac {
     Terraform,
     Sam,
+    /// The SAM template as an AWS CDK app (cdk-from-cfn): every pattern with `sam` has it; never listed in
+    /// `pattern.toml`.
+    Cdk,
 }
 
 impl Iac {
@@ -177,6 +183,7 @@ impl Iac {
         match self {
             Iac::Terraform => "terraform",
             Iac::Sam => "sam",
+            Iac::Cdk => "cdk",
         }
     }
 }
@@ -275,6 +282,44 @@ pub struct NewArgs {
     /// The author shown in example-pattern.json.
     #[arg(long, default_value = "serverless-rust-patterns contributors")]
     pub author: String,
+}
+
+/// `cargo xtask cdk`: which pattern, in which language, where.
+#[derive(Debug, clap::Args)]
+pub struct CdkArgs {
+    /// A pattern with a SAM template.
+    pub pattern: String,
+    /// The language of the app.
+    #[arg(long, value_enum, default_value = "typescript")]
+    pub lang: CdkLang,
+    /// The folder to write the app into [default: target/cdk/<pattern>-<lang>].
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// Write into a non-empty folder that holds no app `cargo xtask cdk` generated.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The languages cdk-from-cfn writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CdkLang {
+    Typescript,
+    Python,
+    Java,
+    Go,
+    Csharp,
+}
+
+impl CdkLang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CdkLang::Typescript => "typescript",
+            CdkLang::Python => "python",
+            CdkLang::Java => "java",
+            CdkLang::Go => "go",
+            CdkLang::Csharp => "csharp",
+        }
+    }
 }
 
 /// The IaC of the new pattern.

@@ -46,7 +46,7 @@ fn entries(found: Discovery) -> Vec<Entry> {
         .into_iter()
         .map(|p| Entry {
             title: p.title(),
-            iac: p.manifest.iac.clone(),
+            iac: p.flavours(),
             lambdas: p.lambdas.iter().map(|l| l.package.clone()).collect(),
             path: rel(&p.dir),
             name: p.name,

@@ -9,6 +9,7 @@ mod bench;
 mod build;
 mod cargo;
 mod cargo_generate;
+mod cdk;
 mod cfn;
 mod changed;
 mod ci;
@@ -76,6 +77,7 @@ fn main() -> std::process::ExitCode {
         Command::Test { selection, args } => test::run(&selection, &args),
         Command::Bench(args) => bench::run(&args),
         Command::New(args) => new::run(&args),
+        Command::Cdk(args) => cdk::run(&args),
         Command::Setup => setup::run(),
         Command::Ci => ci::run(),
         Command::Changed { base, json } => changed::run(&base, json),

@@ -2,8 +2,10 @@
 //!
 //! Python tools go into `.venv` (created with `--system-site-packages`, so versions already installed on the
 //! machine are reused); the Rust components are checked; cargo-generate (for `cargo xtask new`) is installed at
-//! its pinned version with `cargo install --locked` unless that version is there; Terraform cannot be installed
-//! from a package registry, so its absence is an error with the install hint.
+//! its pinned version with `cargo install --locked` unless that version is there; the CDK toolchain (npm
+//! `aws-cdk`, `aws-cdk-lib`, TypeScript) with `npm ci` into `target/xtask/cdk-toolchain/`
+//! (xtask/src/cdk/toolchain.rs); Terraform cannot be installed from a package registry, so its absence is an
+//! error with the install hint.
 
 use std::path::PathBuf;
 
@@ -73,6 +75,8 @@ pub fn run() -> Result<()> {
 
     python_tools(false)?;
     crate::cargo_generate::ensure_installed(&sh)?;
+    // The CDK flavour's pinned toolchain (`cargo xtask test --iac cdk`), with npm into target/.
+    crate::cdk::toolchain::ensure(false)?;
 
     if cmd!(sh, "terraform version")
         .quiet()

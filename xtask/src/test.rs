@@ -1,5 +1,6 @@
 //! `cargo xtask test`: deploy, verify, destroy, with destroy guaranteed (after a failure or Ctrl-C too)
-//! unless `--keep` (Ctrl-C: xtask/src/interrupt.rs); every IaC flavour of a pattern unless `--iac` names one.
+//! unless `--keep` (Ctrl-C: xtask/src/interrupt.rs); every IaC flavour `pattern.toml` lists unless `--iac` names
+//! one (the CDK flavour, which needs Node.js, only when named: `--iac cdk`).
 
 use anyhow::{Result, bail};
 
@@ -28,7 +29,7 @@ pub fn run(selection: &Selection, args: &DeployArgs) -> Result<()> {
                 iac: Some(iac),
                 ..args.clone()
             };
-            let label = if pattern.manifest.iac.len() > 1 {
+            let label = if pattern.flavours().len() > 1 {
                 format!("{} ({})", pattern.name, iac.as_str())
             } else {
                 pattern.name.clone()

@@ -14,7 +14,7 @@ use crate::flags::Iac;
 pub fn log_groups(dep: &Deployment<'_>, endpoint: Option<&str>) -> Result<Vec<String>> {
     Ok(match dep.iac {
         Iac::Terraform => terraform_log_groups(&dep.work_dir().join("terraform.tfstate")),
-        Iac::Sam => sam::Driver::new(dep, endpoint)?.log_groups()?,
+        Iac::Sam | Iac::Cdk => sam::Driver::new(dep, endpoint)?.log_groups()?,
     })
 }
 

@@ -12,15 +12,14 @@
 //!
 //! Destroy needs nothing from the work directory (the state lives in CloudFormation): DeleteStack, then the
 //! pattern's artifacts; on the local cloud, a check that no resource the stack listed is left.
-//! Over 400 lines: the driver's deploy and destroy, with their deploy-level tests.
 
-mod artifacts;
-mod aws;
-mod code_uris;
+pub(crate) mod artifacts;
+pub(crate) mod aws;
+pub(crate) mod code_uris;
 mod leftovers;
 pub mod parameters;
 pub(crate) mod stack;
-mod transform;
+pub(crate) mod transform;
 
 use std::{collections::BTreeMap, fs, path::PathBuf};
 
@@ -28,7 +27,7 @@ use anyhow::{Context, Result, bail};
 
 use super::{Deployment, Outputs, terraform::PATTERN_TAG};
 use crate::cfn;
-use crate::flags::Target;
+use crate::flags::{Iac, Target};
 use aws::Aws;
 use code_uris::S3Location;
 use stack::{Operation, Request, Template};
@@ -54,12 +53,22 @@ impl<'a> Driver<'a> {
         })
     }
 
-    /// The stack's name: `srp-<pattern>`, with `-<SRP_SUFFIX>` when set (see [`super::name_suffix`]).
+    /// The stack's name: `srp-<pattern>` (`srp-<pattern>-cdk` for the CDK flavour, so both flavours can be
+    /// deployed at once), with `-<SRP_SUFFIX>` when set (see [`super::name_suffix`]).
     pub fn stack_name(&self) -> String {
+        let base = match self.dep.iac {
+            Iac::Cdk => format!("srp-{}-cdk", self.dep.pattern.name),
+            _ => format!("srp-{}", self.dep.pattern.name),
+        };
         match super::name_suffix().ok().flatten() {
-            Some(suffix) => format!("srp-{}-{suffix}", self.dep.pattern.name),
-            None => format!("srp-{}", self.dep.pattern.name),
+            Some(suffix) => format!("{base}-{suffix}"),
+            None => base,
         }
+    }
+
+    /// The SDK clients of this driver (the CDK flavour uploads its assets with them).
+    pub(crate) fn aws(&self) -> &Aws {
+        &self.aws
     }
 
     /// The log group of each of the stack's Lambda functions ([`super::functions::stack_log_groups`]).
@@ -107,6 +116,19 @@ impl<'a> Driver<'a> {
         let transformed = self.prepare(zips)?;
         crate::interrupt::check().context("stopped before the stack was created")?;
         tracing::info!(elapsed = ?started.elapsed(), "artifacts uploaded, template transformed");
+        self.deploy_template(&transformed, parameters, keep)
+    }
+
+    /// Creates or updates the stack from a CloudFormation template whose artifacts are uploaded (the SAM
+    /// template transformed, or the CDK app's synthesized template); returns its outputs. On failure the stack is
+    /// deleted unless `keep`.
+    pub fn deploy_template(
+        &self,
+        transformed: &cfn::Template,
+        parameters: &[(String, String)],
+        keep: bool,
+    ) -> Result<Outputs> {
+        let started = std::time::Instant::now();
         let name = self.stack_name();
         let body = serde_json::to_string(&transformed.doc)?;
         let template = if body.len() > stack::MAX_TEMPLATE_BODY {
@@ -116,8 +138,8 @@ impl<'a> Driver<'a> {
                 self.dep.pattern.name,
                 sha256_hex(&body)
             );
-            let path = self.work_dir.join(transform::TRANSFORMED);
-            artifacts::upload(&self.aws, &bucket, &key, &path)?;
+            artifacts::ensure_bucket(&self.aws, &bucket)?;
+            artifacts::upload(&self.aws, &bucket, &key, &transformed.path)?;
             Template::Url(format!(
                 "https://{bucket}.s3.{}.amazonaws.com/{key}",
                 self.aws.region
@@ -137,7 +159,7 @@ impl<'a> Driver<'a> {
         };
         let (operation, stack_id) =
             stack::create_or_update(&self.aws, &name, &request, &self.destroy_hint())?;
-        let result = self.finish(&transformed, operation, &stack_id);
+        let result = self.finish(transformed, operation, &stack_id);
         tracing::info!(elapsed = ?started.elapsed(), ?operation, ok = result.is_ok(), "stack settled");
         match result {
             Ok(outputs) => Ok(outputs),

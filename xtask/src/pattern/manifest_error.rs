@@ -110,10 +110,10 @@ mod tests {
                 ),
             "{err}"
         );
-        let err = error("iac = [\n  \"sam\",\n  \"cdk\",\n]\n");
+        let err = error("iac = [\n  \"sam\",\n  \"pulumi\",\n]\n");
         assert!(
             err.starts_with(
-                "p/pattern.toml:3: field `iac` (its value starts on line 1): unknown variant `cdk`"
+                "p/pattern.toml:3: field `iac` (its value starts on line 1): unknown variant `pulumi`"
             ),
             "{err}"
         );

@@ -149,8 +149,21 @@ impl Pattern {
         self.dir.join(&self.manifest.sam.template)
     }
 
+    /// Whether the pattern has the flavour `iac`: the ones `pattern.toml` lists, and `cdk` wherever `sam` is.
     pub fn has(&self, iac: Iac) -> bool {
-        self.manifest.iac.contains(&iac)
+        match iac {
+            Iac::Cdk => self.manifest.iac.contains(&Iac::Sam),
+            _ => self.manifest.iac.contains(&iac),
+        }
+    }
+
+    /// Every flavour the pattern has: those `pattern.toml` lists, then `cdk` when one of them is `sam`.
+    pub fn flavours(&self) -> Vec<Iac> {
+        let mut all = self.manifest.iac.clone();
+        if self.has(Iac::Cdk) {
+            all.push(Iac::Cdk);
+        }
+        all
     }
 
     /// The `title` from `example-pattern.json`, if it can be read.
@@ -171,6 +184,13 @@ impl Pattern {
             .with_context(|| format!("reading {}", manifest_path.display()))?;
         let manifest: Manifest = toml::from_str(&text)
             .map_err(|err| anyhow::anyhow!(manifest_error::message(&manifest_path, &text, &err)))?;
+        if manifest.iac.contains(&Iac::Cdk) {
+            bail!(
+                "{}: field `iac` lists \"cdk\", which every pattern with \"sam\" has without listing it (converted \
+                 from the SAM template); fix: list \"sam\" instead",
+                manifest_path.display()
+            );
+        }
         if manifest.iac.is_empty() {
             bail!(
                 "{}: field `iac` is empty; fix: list at least one of \"terraform\", \"sam\"",
@@ -334,6 +354,29 @@ mod tests {
             "patterns/*/functions/*",
             Path::new("patterns/a")
         ));
+    }
+
+    /// `cdk` is every SAM pattern's flavour without being listed; listing it is refused with the fix.
+    #[test]
+    fn the_cdk_flavour_comes_with_sam_and_is_never_listed() {
+        let dir = std::env::temp_dir().join(format!("xtask-cdk-flavour-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let load = |iac: &str| {
+            fs::write(dir.join("pattern.toml"), format!("iac = {iac}\n")).unwrap();
+            Pattern::load(&dir)
+        };
+        let sam = load("[\"terraform\", \"sam\"]").unwrap();
+        assert_eq!(sam.flavours(), [Iac::Terraform, Iac::Sam, Iac::Cdk]);
+        assert!(sam.has(Iac::Cdk));
+        let terraform = load("[\"terraform\"]").unwrap();
+        assert_eq!(terraform.flavours(), [Iac::Terraform]);
+        assert!(!terraform.has(Iac::Cdk));
+        let err = format!("{:#}", load("[\"sam\", \"cdk\"]").unwrap_err());
+        fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            err.contains("field `iac` lists \"cdk\"") && err.contains("fix: list \"sam\" instead"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -162,6 +162,7 @@ fn frameworks_for(iac: Iac) -> &'static [&'static str] {
     match iac {
         Iac::Terraform => &["Terraform", "Terraform (with modules)"],
         Iac::Sam => &["AWS SAM", "SAM"],
+        Iac::Cdk => &["AWS CDK", "CDK"],
     }
 }
 

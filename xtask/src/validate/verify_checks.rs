@@ -110,7 +110,7 @@ fn unknown(
         .iter()
         .map(|d| match d.iac {
             Iac::Terraform => format!("an `output \"{placeholder}\"` block to {}", d.source),
-            Iac::Sam => format!(
+            Iac::Sam | Iac::Cdk => format!(
                 "an output `{}` to the `Outputs` of {}",
                 pascal(placeholder),
                 d.source
@@ -161,7 +161,8 @@ fn outputs(p: &Pattern, iac: Iac) -> Result<Option<Declared>> {
                 _ => None,
             }
         }
-        Iac::Sam => {
+        // The CDK app is converted from the SAM template, outputs and all.
+        Iac::Sam | Iac::Cdk => {
             let path = p.sam_template();
             if !path.is_file() {
                 return Ok(None);
