@@ -5,6 +5,7 @@
 
 mod feature_pins;
 mod fidelity;
+mod fidelity_async;
 mod template;
 mod tidy;
 mod workflows_lint;

@@ -65,6 +65,7 @@ fn exists(edge: &str, r: &StackResource) -> Result<Found> {
             "iam",
             &format!("Action=GetRole&Version=2010-05-08&RoleName={enc}"),
         )?,
+        "AWS::S3::Bucket" => get(edge, "s3", &format!("/{enc}?location"))?,
         "AWS::ApiGatewayV2::VpcLink" => get(edge, "apigateway", &format!("/v2/vpclinks/{enc}"))?,
         "AWS::ElasticLoadBalancingV2::LoadBalancer" => query(
             edge,
