@@ -13,9 +13,10 @@ add to that service of moto, CloudFormation support of its resource types includ
   * `stepfunctions`: executions really run, so their Lambda tasks reach the edge.
   * `awslambda`: every synchronous invocation moto makes (SQS and DynamoDB event source mappings, Step Functions)
     is POSTed to the edge at `{edge}/_local/lambda/invoke/<function-arn>` (our native Lambda runtime) instead of
-    Docker; functions keep `LoggingConfig` and `DeadLetterConfig`; PutFunctionEventInvokeConfig replaces and
-    UpdateFunctionEventInvokeConfig merges, as on AWS; CloudFormation functions, permissions and
-    `AWS::Lambda::EventInvokeConfig`; a deleted function drops its code at once.
+    Docker; log subscription filters invoke asynchronously; functions keep `LoggingConfig` and
+    `DeadLetterConfig`; PutFunctionEventInvokeConfig replaces and UpdateFunctionEventInvokeConfig merges, as on
+    AWS; CloudFormation functions, permissions and `AWS::Lambda::EventInvokeConfig`; a deleted function drops its
+    code at once.
   * `s3`: notifications invoke Lambda asynchronously (`{edge}/_local/lambda/async/<function-arn>`, naming the
     bucket) with records as AWS sends them; buckets' notifications, public access block and ownership controls in
     CloudFormation.

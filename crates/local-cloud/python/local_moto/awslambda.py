@@ -3,6 +3,8 @@ keep `LoggingConfig` and `DeadLetterConfig`, asynchronous invocation settings (`
 as AWS's, CloudFormation functions, permissions and event invoke configs are complete and deletable, and a deleted
 function gives its code back at once."""
 
+import base64
+import gzip
 import json
 import sys
 import urllib.parse
@@ -14,11 +16,12 @@ from moto.awslambda.responses import LambdaResponse
 from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult
 
-from local_moto.common import Context, edge_invoke, gone, tags
+from local_moto.common import Context, Source, edge_invoke, edge_invoke_async, gone, in_background, tags
 
 
 def patch(ctx: Context) -> None:
     patch_invocations(ctx.edge_url)
+    patch_log_subscriptions(ctx.edge_url)
     patch_logging_config()
     patch_cloudformation(ctx.edge_url)
     patch_deleted_code()
@@ -29,7 +32,7 @@ def patch(ctx: Context) -> None:
 def patch_invocations(edge_url: str) -> None:
     """Every synchronous invocation moto makes (event source mappings, Step Functions) goes through
     LambdaFunction.invoke (which would start Docker): send it to the edge at `{edge}/_local/lambda/invoke/<arn>`.
-    The asynchronous ones (S3, SNS, EventBridge) never get here: their modules queue them on the edge."""
+    The asynchronous ones (S3, SNS, EventBridge, log subscriptions) never get here: they are queued on the edge."""
 
     def invoke(self, body, request_headers, response_headers):
         # moto passes the event as a JSON string ("" for none) and reads `x-amz-function-error` afterwards
@@ -41,6 +44,24 @@ def patch_invocations(edge_url: str) -> None:
         return out
 
     LambdaFunction.invoke = invoke
+
+
+def patch_log_subscriptions(edge_url: str) -> None:
+    """A CloudWatch Logs subscription filter invokes its function asynchronously, as `logs.amazonaws.com` for the
+    log group (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html#LambdaFunctionExample):
+    queue the event moto builds (`awslogs.data`, gzipped and base64-encoded) on the edge instead of running it
+    synchronously inside PutLogEvents."""
+
+    def send_log_event(self, function_arn, filter_name, log_group_name, log_stream_name, log_events):
+        data = {"messageType": "DATA_MESSAGE", "owner": self.account_id, "logGroup": log_group_name,
+                "logStream": log_stream_name, "subscriptionFilters": [filter_name], "logEvents": log_events}
+        compressed = gzip.compress(json.dumps(data, separators=(",", ":")).encode())
+        payload = json.dumps({"awslogs": {"data": base64.b64encode(compressed).decode()}}).encode()
+        group_arn = f"arn:aws:logs:{self.region_name}:{self.account_id}:log-group:{log_group_name}:*"
+        source = Source("logs.amazonaws.com", group_arn, self.account_id)
+        in_background(edge_invoke_async)(edge_url, function_arn, payload, source)
+
+    LambdaBackend.send_log_event = send_log_event
 
 
 def patch_logging_config() -> None:

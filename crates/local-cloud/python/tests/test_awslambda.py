@@ -2,6 +2,8 @@
 `DeadLetterConfig`, asynchronous invocation settings behave as AWS's, CloudFormation functions, permissions and event
 invoke configs are complete and deletable, and a deleted function drops its code."""
 
+import base64
+import gzip
 import json
 import urllib.parse
 
@@ -148,3 +150,20 @@ def test_cloudformation_event_invoke_config(aws, function, stack):
     aws("cloudformation").delete_stack(StackName=stack_name)
     with pytest.raises(aws("lambda").exceptions.ResourceNotFoundException):
         aws("lambda").get_function_event_invoke_config(FunctionName=name)
+
+
+def test_a_log_subscription_queues_its_event_as_logs_amazonaws_com(aws, function, edge):
+    arn = function()["FunctionArn"]
+    logs = aws("logs")
+    group = f"/test/{unique('subscribed')}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    logs.put_subscription_filter(logGroupName=group, filterName="all", filterPattern="", destinationArn=arn)
+    logs.put_log_events(logGroupName=group, logStreamName="s",
+                        logEvents=[{"timestamp": 1767225600000, "message": "hello"}])
+    request = edge.wait_for("POST", f"/_local/lambda/async/{urllib.parse.quote(arn, safe='')}")
+    assert request["headers"]["x-local-source-principal"] == "logs.amazonaws.com"
+    assert request["headers"]["x-local-source-arn"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:*"
+    data = json.loads(gzip.decompress(base64.b64decode(json.loads(request["body"])["awslogs"]["data"])))
+    assert (data["logGroup"], data["logStream"], data["subscriptionFilters"]) == (group, "s", ["all"])
+    assert [e["message"] for e in data["logEvents"]] == ["hello"]
