@@ -94,124 +94,132 @@ fn runs(edge: &str, function: &str, mode: &str, request_id: &str, expected: usiz
     }
 }
 
-fn cases(edge: &str, outputs: &Outputs) -> Vec<(&'static str, Result<(), String>)> {
-    let output = |name: &str| outputs[name].as_str().unwrap_or_default().to_owned();
-    let nonce = crate::verify::placeholders::run_id();
-    let mut results = Vec::new();
-
+/// A failing event, default settings and a DLQ: 3 runs under one request id, then the event in the DLQ.
+fn dead_letter_queue(edge: &str, dlq_url: &str, nonce: &str) -> Result<(), String> {
     let payload = json!({"case": "dlq", "nonce": nonce});
-    let outcome = (|| {
-        let request_id = invoke_event(edge, "fidelity-async-dlq", &payload)?;
-        let body = payload.to_string();
-        let message = receive(edge, &output("dlq_url"), |m| m["Body"].as_str() == Some(&body))?;
-        let attributes = &message["MessageAttributes"];
-        let attribute = |name: &str| {
-            (
-                attributes[name]["DataType"].as_str().unwrap_or_default(),
-                attributes[name]["StringValue"].as_str().unwrap_or_default(),
-            )
-        };
-        if attribute("RequestID") != ("String", request_id.as_str())
-            || attribute("ErrorCode") != ("Number", "200")
-            || !attribute("ErrorMessage").1.contains("failed on purpose")
-        {
-            return Err(format!("dead-letter attributes: {attributes}"));
-        }
-        match runs(edge, "fidelity-async-dlq", "error", &request_id, 3) {
-            3 => Ok(()),
-            n => Err(format!("invoked {n} times under {request_id}, not 3")),
-        }
-    })();
-    results.push((
-        "a failing asynchronous event runs 3 times under one request id, then lands in the DLQ with RequestID, \
-         ErrorCode and ErrorMessage",
-        outcome,
-    ));
+    let request_id = invoke_event(edge, "fidelity-async-dlq", &payload)?;
+    let body = payload.to_string();
+    let message = receive(edge, dlq_url, |m| m["Body"].as_str() == Some(&body))?;
+    let attributes = &message["MessageAttributes"];
+    let attribute = |name: &str| {
+        (
+            attributes[name]["DataType"].as_str().unwrap_or_default(),
+            attributes[name]["StringValue"].as_str().unwrap_or_default(),
+        )
+    };
+    if attribute("RequestID") != ("String", request_id.as_str())
+        || attribute("ErrorCode") != ("Number", "200")
+        || !attribute("ErrorMessage").1.contains("failed on purpose")
+    {
+        return Err(format!("dead-letter attributes: {attributes}"));
+    }
+    match runs(edge, "fidelity-async-dlq", "error", &request_id, 3) {
+        3 => Ok(()),
+        n => Err(format!("invoked {n} times under {request_id}, not 3")),
+    }
+}
 
+/// `MaximumRetryAttempts = 0` and an SQS on-failure destination: one run, then AWS's invocation record.
+fn on_failure_destination(edge: &str, failures_url: &str, nonce: &str) -> Result<(), String> {
     let payload = json!({"case": "once", "nonce": nonce});
-    let outcome = (|| {
-        let request_id = invoke_event(edge, "fidelity-async-once", &payload)?;
-        let message = receive(edge, &output("failures_url"), |m| {
-            serde_json::from_str::<Value>(m["Body"].as_str().unwrap_or_default())
-                .is_ok_and(|r| r["requestContext"]["requestId"] == request_id.as_str())
-        })?;
-        let record: Value = serde_json::from_str(message["Body"].as_str().unwrap_or_default())
-            .map_err(|e| format!("the record is not JSON: {e}"))?;
-        let expected_context = json!({
-            "requestId": request_id,
-            "functionArn": format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:fidelity-async-once:$LATEST"),
-            "condition": "RetriesExhausted",
-            "approximateInvokeCount": 1,
-        });
-        let timestamp = record["timestamp"].as_str().unwrap_or_default();
-        if record["version"] != "1.0"
-            || record["requestContext"] != expected_context
-            || record["requestPayload"] != payload
-            || record["responseContext"]
-                != json!({"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"})
-            || !record["responsePayload"]["errorMessage"]
-                .as_str()
-                .is_some_and(|m| m.contains("failed on purpose"))
-            || !(timestamp.len() == 24 && timestamp.ends_with('Z'))
-        {
-            return Err(format!("invocation record: {record}"));
-        }
-        match runs(edge, "fidelity-async-once", "error", &request_id, 1) {
-            1 => Ok(()),
-            n => Err(format!("invoked {n} times, not once")),
-        }
-    })();
-    results.push((
-        "MaximumRetryAttempts = 0: run once, then AWS's invocation record in the on-failure destination",
-        outcome,
-    ));
+    let request_id = invoke_event(edge, "fidelity-async-once", &payload)?;
+    let message = receive(edge, failures_url, |m| {
+        serde_json::from_str::<Value>(m["Body"].as_str().unwrap_or_default())
+            .is_ok_and(|r| r["requestContext"]["requestId"] == request_id.as_str())
+    })?;
+    let record: Value = serde_json::from_str(message["Body"].as_str().unwrap_or_default())
+        .map_err(|e| format!("the record is not JSON: {e}"))?;
+    let expected_context = json!({
+        "requestId": request_id,
+        "functionArn": format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:fidelity-async-once:$LATEST"),
+        "condition": "RetriesExhausted",
+        "approximateInvokeCount": 1,
+    });
+    let timestamp = record["timestamp"].as_str().unwrap_or_default();
+    if record["version"] != "1.0"
+        || record["requestContext"] != expected_context
+        || record["requestPayload"] != payload
+        || record["responseContext"]
+            != json!({"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"})
+        || !record["responsePayload"]["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("failed on purpose"))
+        || !(timestamp.len() == 24 && timestamp.ends_with('Z'))
+    {
+        return Err(format!("invocation record: {record}"));
+    }
+    match runs(edge, "fidelity-async-once", "error", &request_id, 1) {
+        1 => Ok(()),
+        n => Err(format!("invoked {n} times, not once")),
+    }
+}
 
-    let outcome = (|| {
-        let topic = output("topic_arn");
-        let message = format!("fidelity-async {nonce}");
-        let form = format!(
-            "Action=Publish&Version=2010-03-31&TopicArn={}&Message={}",
-            raw::percent_encode(&topic),
-            raw::percent_encode(&message)
-        );
-        let (status, text) = raw::query(edge, "sns", &form).map_err(|e| format!("{e:#}"))?;
-        if status != 200 {
-            return Err(format!("Publish: {status} {text}"));
+/// A topic with two Lambda subscribers, one with the `sns.amazonaws.com` permission: only it runs.
+fn source_permission(edge: &str, topic: &str, nonce: &str) -> Result<(), String> {
+    let message = format!("fidelity-async {nonce}");
+    let form = format!(
+        "Action=Publish&Version=2010-03-31&TopicArn={}&Message={}",
+        raw::percent_encode(topic),
+        raw::percent_encode(&message)
+    );
+    let (status, text) = raw::query(edge, "sns", &form).map_err(|e| format!("{e:#}"))?;
+    if status != 200 {
+        return Err(format!("Publish: {status} {text}"));
+    }
+    // The allowed subscriber runs (`fidelity-fn echo <request id>`) and the daemon says it refused the other.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let invoked = |function: &str| {
+        log_messages(edge, &format!("/aws/lambda/{function}"))
+            .unwrap_or_default()
+            .iter()
+            .any(|m| m.contains("fidelity-fn echo"))
+    };
+    let wanted = format!("sns.amazonaws.com for {topic} may not invoke the function");
+    let refused = || {
+        std::fs::read_to_string(crate::local::daemon_log())
+            .unwrap_or_default()
+            .contains(&wanted)
+    };
+    while !(invoked("fidelity-async-allowed") && refused()) {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "after 15 s: the subscriber with the permission invoked: {}; `{wanted}` in the daemon's log: {}",
+                invoked("fidelity-async-allowed"),
+                refused()
+            ));
         }
-        // The allowed subscriber runs (`fidelity-fn echo <request id>`); by then the other was refused.
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let invoked = |function: &str| {
-            log_messages(edge, &format!("/aws/lambda/{function}"))
-                .unwrap_or_default()
-                .iter()
-                .any(|m| m.contains("fidelity-fn echo"))
-        };
-        let wanted = format!("sns.amazonaws.com for {topic} may not invoke the function");
-        let refused = || {
-            std::fs::read_to_string(crate::local::daemon_log())
-                .unwrap_or_default()
-                .contains(&wanted)
-        };
-        while !(invoked("fidelity-async-allowed") && refused()) {
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "after 15 s: the subscriber with the permission invoked: {}; `{wanted}` in the daemon's log: {}",
-                    invoked("fidelity-async-allowed"),
-                    refused()
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(250));
-        }
-        if invoked("fidelity-async-denied") {
-            return Err("the subscriber without the permission was invoked".into());
-        }
-        Ok(())
-    })();
-    results.push((
-        "SNS invokes the subscriber with the sns.amazonaws.com permission, never the one without",
-        outcome,
-    ));
-    results
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    if invoked("fidelity-async-denied") {
+        return Err("the subscriber without the permission was invoked".into());
+    }
+    Ok(())
+}
+
+fn cases(edge: &str, outputs: &Outputs) -> Vec<(&'static str, Result<(), String>)> {
+    let output = |name: &str| {
+        outputs
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let nonce = crate::verify::placeholders::run_id();
+    vec![
+        (
+            "a failing asynchronous event runs 3 times under one request id, then lands in the DLQ with \
+             RequestID, ErrorCode and ErrorMessage",
+            dead_letter_queue(edge, &output("dlq_url"), &nonce),
+        ),
+        (
+            "MaximumRetryAttempts = 0: run once, then AWS's invocation record in the on-failure destination",
+            on_failure_destination(edge, &output("failures_url"), &nonce),
+        ),
+        (
+            "SNS invokes the subscriber with the sns.amazonaws.com permission, never the one without",
+            source_permission(edge, &output("topic_arn"), &nonce),
+        ),
+    ]
 }
 
 #[test]

@@ -167,7 +167,7 @@ async fn work(
             match next {
                 Next::Retry(event, delay) => {
                     tokio::time::sleep(delay).await;
-                    if tx.send(event).is_err() {
+                    if tx.send(*event).is_err() {
                         pending.fetch_sub(1, Ordering::AcqRel);
                     }
                 }
@@ -182,7 +182,7 @@ async fn work(
 /// What follows an attempt.
 enum Next {
     /// Back on the queue after this wait.
-    Retry(AsyncEvent, Duration),
+    Retry(Box<AsyncEvent>, Duration),
     Done,
 }
 
@@ -232,7 +232,7 @@ async fn attempt(
                 return Next::Done;
             }
             tracing::warn!(function = %event.function, request_id = %event.request_id, "asynchronous event: {e:#}; trying again");
-            return Next::Retry(event, queues.scaled(backoff));
+            return Next::Retry(Box::new(event), queues.scaled(backoff));
         }
     };
     event.attempts += 1;
@@ -263,7 +263,7 @@ async fn attempt(
                     settings.max_retries + 1,
                     RETRY_DELAYS[(retries_done as usize).min(1)],
                 );
-                Next::Retry(event, delay)
+                Next::Retry(Box::new(event), delay)
             } else {
                 finish(cloud, &function, &event, &settings, Condition::RetriesExhausted).await;
                 Next::Done
