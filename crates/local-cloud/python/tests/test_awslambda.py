@@ -5,6 +5,7 @@ invoke configs are complete and deletable, and a deleted function drops its code
 import base64
 import gzip
 import json
+import time
 import urllib.parse
 
 import pytest
@@ -160,10 +161,18 @@ def test_a_log_subscription_queues_its_event_as_logs_amazonaws_com(aws, function
     logs.create_log_stream(logGroupName=group, logStreamName="s")
     logs.put_subscription_filter(logGroupName=group, filterName="all", filterPattern="", destinationArn=arn)
     logs.put_log_events(logGroupName=group, logStreamName="s",
-                        logEvents=[{"timestamp": 1767225600000, "message": "hello"}])
-    request = edge.wait_for("POST", f"/_local/lambda/async/{urllib.parse.quote(arn, safe='')}")
+                        logEvents=[{"timestamp": int(time.time() * 1000), "message": "hello"}])
+    path = f"/_local/lambda/async/{urllib.parse.quote(arn, safe='')}"
+    request = edge.wait_for("POST", path)
     assert request["headers"]["x-local-source-principal"] == "logs.amazonaws.com"
     assert request["headers"]["x-local-source-arn"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:*"
-    data = json.loads(gzip.decompress(base64.b64decode(json.loads(request["body"])["awslogs"]["data"])))
+
+    def decoded(r):
+        return json.loads(gzip.decompress(base64.b64decode(json.loads(r["body"])["awslogs"]["data"])))
+
+    deadline = time.monotonic() + 10
+    while not any(e["message"] == "hello" for r in edge.requests if r["path"] == path for e in decoded(r)["logEvents"]):
+        assert time.monotonic() < deadline, [decoded(r) for r in edge.requests if r["path"] == path]
+        time.sleep(0.1)
+    data = next(decoded(r) for r in edge.requests if r["path"] == path and decoded(r)["logEvents"])
     assert (data["logGroup"], data["logStream"], data["subscriptionFilters"]) == (group, "s", ["all"])
-    assert [e["message"] for e in data["logEvents"]] == ["hello"]
