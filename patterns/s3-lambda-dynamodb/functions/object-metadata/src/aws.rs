@@ -1,6 +1,5 @@
 //! [`Objects`] with aws-sdk-s3 (HeadObject) and [`Table`] with aws-sdk-dynamodb (PutItem).
 
-use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::{Head, ObjectMetadata, Objects, Table};
@@ -14,8 +13,8 @@ impl Objects for S3Objects {
             Ok(out) => out,
             Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => return Ok(None),
             Err(e) => {
-                return Err(aws_sdk_s3::error::DisplayErrorContext(e))
-                    .with_context(|| format!("HeadObject s3://{bucket}/{key}"));
+                let e = aws_sdk_s3::error::DisplayErrorContext(e);
+                anyhow::bail!("HeadObject s3://{bucket}/{key}: {e}");
             }
         };
         Ok(Some(Head {
@@ -49,11 +48,10 @@ impl Table for DynamoDbTable {
         if let Some(etag) = &item.etag {
             request = request.item("etag", s(etag));
         }
-        request
-            .send()
-            .await
-            .map_err(aws_sdk_dynamodb::error::DisplayErrorContext)
-            .with_context(|| format!("PutItem {} into {}", item.key, self.name))?;
+        if let Err(e) = request.send().await {
+            let e = aws_sdk_dynamodb::error::DisplayErrorContext(e);
+            anyhow::bail!("PutItem {} into {}: {e}", item.key, self.name);
+        }
         Ok(())
     }
 }
