@@ -173,7 +173,10 @@ mod tests {
         assert_eq!(routes::parse_lambda_invoke(&invoke), Some("arn%3Aaws"));
         assert_eq!(routes::parse_lambda_invoke(routes::LAMBDA_INVOKE), None);
         let invoke = format!("{}arn%3Aaws", routes::LAMBDA_INVOKE_ASYNC);
-        assert_eq!(routes::parse_lambda_invoke_async(&invoke), Some("arn%3Aaws"));
+        assert_eq!(
+            routes::parse_lambda_invoke_async(&invoke),
+            Some("arn%3Aaws")
+        );
         assert_eq!(routes::parse_lambda_invoke(&invoke), None);
     }
 

@@ -72,7 +72,9 @@ fn receive(edge: &str, queue_url: &str, wanted: impl Fn(&Value) -> bool) -> Resu
             seen.push(message["Body"].clone());
         }
     }
-    Err(format!("no such message in {queue_url} after {within:?}; saw {seen:?}"))
+    Err(format!(
+        "no such message in {queue_url} after {within:?}; saw {seen:?}"
+    ))
 }
 
 /// How many lines `fidelity-fn <mode> <request id>` the function wrote, once the count stops changing.

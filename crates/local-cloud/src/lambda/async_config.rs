@@ -36,7 +36,10 @@ impl Default for EventInvokeSettings {
 }
 
 /// `GetFunctionEventInvokeConfig` of `function`; the defaults when it has none (or moto cannot say, logged).
-pub async fn event_invoke_settings(cloud: &SharedCloud, function: &FunctionRef) -> EventInvokeSettings {
+pub async fn event_invoke_settings(
+    cloud: &SharedCloud,
+    function: &FunctionRef,
+) -> EventInvokeSettings {
     let out = cloud
         .aws
         .lambda

@@ -125,7 +125,13 @@ pub fn enqueue(cloud: &SharedCloud, event: AsyncEvent) -> anyhow::Result<()> {
     let queue = map.entry(key.clone()).or_insert_with(|| {
         let (tx, rx) = mpsc::unbounded_channel();
         let pending = Arc::new(AtomicUsize::new(0));
-        tokio::spawn(work(cloud.clone(), key.clone(), rx, tx.clone(), pending.clone()));
+        tokio::spawn(work(
+            cloud.clone(),
+            key.clone(),
+            rx,
+            tx.clone(),
+            pending.clone(),
+        ));
         Queue { tx, pending }
     });
     queue.pending.fetch_add(1, Ordering::AcqRel);
@@ -199,7 +205,14 @@ async fn attempt(
     let settings = async_config::event_invoke_settings(cloud, &function).await;
     if event.attempts > 0 && event.accepted.elapsed() > queues.scaled(settings.max_age) {
         drop(slot);
-        finish(cloud, &function, &event, &settings, Condition::EventAgeExceeded).await;
+        finish(
+            cloud,
+            &function,
+            &event,
+            &settings,
+            Condition::EventAgeExceeded,
+        )
+        .await;
         return Next::Done;
     }
     let options = InvokeOptions {
@@ -224,11 +237,19 @@ async fn attempt(
         Err(e) => {
             // The local cloud could not run it (moto unreachable, shutting down): retried with backoff, as
             // Lambda retries its own errors, until the event is too old.
-            let backoff = Duration::from_secs(1 << event.system_errors.min(8)).min(MAX_SYSTEM_BACKOFF);
+            let backoff =
+                Duration::from_secs(1 << event.system_errors.min(8)).min(MAX_SYSTEM_BACKOFF);
             event.system_errors += 1;
             if event.accepted.elapsed() + queues.scaled(backoff) > queues.scaled(settings.max_age) {
                 tracing::error!(function = %event.function, request_id = %event.request_id, "asynchronous event: {e:#}; too old to retry");
-                finish(cloud, &function, &event, &settings, Condition::EventAgeExceeded).await;
+                finish(
+                    cloud,
+                    &function,
+                    &event,
+                    &settings,
+                    Condition::EventAgeExceeded,
+                )
+                .await;
                 return Next::Done;
             }
             tracing::warn!(function = %event.function, request_id = %event.request_id, "asynchronous event: {e:#}; trying again");
@@ -265,7 +286,14 @@ async fn attempt(
                 );
                 Next::Retry(Box::new(event), delay)
             } else {
-                finish(cloud, &function, &event, &settings, Condition::RetriesExhausted).await;
+                finish(
+                    cloud,
+                    &function,
+                    &event,
+                    &settings,
+                    Condition::RetriesExhausted,
+                )
+                .await;
                 Next::Done
             }
         }
@@ -290,7 +318,10 @@ async fn finish(
         ..function.clone()
     }
     .invoked_arn(&cloud.config.region);
-    let function_arn = format!("{base}:{}", function.qualifier.as_deref().unwrap_or(executed));
+    let function_arn = format!(
+        "{base}:{}",
+        function.qualifier.as_deref().unwrap_or(executed)
+    );
     let destination = match condition {
         Condition::Success => settings.on_success.as_deref(),
         _ => settings.on_failure.as_deref(),
@@ -308,7 +339,10 @@ async fn finish(
         let record = destinations::record(&outcome, &destinations::now_timestamp());
         let sent = if Target::of(destination) == Some(Target::Lambda) {
             let source = format!("the destination of {}", function.name);
-            enqueue(cloud, AsyncEvent::new(destination, record.to_string().into(), source))
+            enqueue(
+                cloud,
+                AsyncEvent::new(destination, record.to_string().into(), source),
+            )
         } else {
             destinations::send_record(cloud, destination, &record, condition, &function_arn).await
         };
@@ -329,8 +363,14 @@ async fn finish(
             || format!("Event age exceeded for request {}", event.request_id),
             |r| destinations::error_message(&r.payload),
         );
-        match destinations::send_dead_letter(cloud, &dlq, &event.payload, &event.request_id, &message)
-            .await
+        match destinations::send_dead_letter(
+            cloud,
+            &dlq,
+            &event.payload,
+            &event.request_id,
+            &message,
+        )
+        .await
         {
             Ok(()) => sent_to.push(dlq),
             Err(e) => tracing::error!(
@@ -382,7 +422,10 @@ mod tests {
             Duration::from_secs(360)
         );
         // 1 is AWS's own clock; 0 is taken as 1.
-        assert_eq!(AsyncQueues::new(0, 1).scaled(RETRY_DELAYS[1]), RETRY_DELAYS[1]);
+        assert_eq!(
+            AsyncQueues::new(0, 1).scaled(RETRY_DELAYS[1]),
+            RETRY_DELAYS[1]
+        );
         assert_eq!(queues.pending(), 0);
     }
 

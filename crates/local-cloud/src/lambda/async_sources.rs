@@ -28,7 +28,11 @@ pub async fn invoke_from_source(
         return error(StatusCode::BAD_REQUEST, "ValidationException", &msg);
     };
     if let Err(e) = FunctionRef::parse(function) {
-        return error(StatusCode::BAD_REQUEST, "ValidationException", &format!("{e:#}"));
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+            &format!("{e:#}"),
+        );
     }
     let caller = policy::Caller {
         principal,
@@ -53,7 +57,11 @@ pub async fn invoke_from_source(
         }
         Err(e) => {
             tracing::error!(function, "an event from {source}: {e:#}");
-            return error(StatusCode::BAD_GATEWAY, "ServiceException", &format!("{e:#}"));
+            return error(
+                StatusCode::BAD_GATEWAY,
+                "ServiceException",
+                &format!("{e:#}"),
+            );
         }
     }
     let event = AsyncEvent::new(function, payload, source);
@@ -64,10 +72,17 @@ pub async fn invoke_from_source(
             .header("x-amzn-requestid", request_id)
             .body(Bytes::new())
             .expect("valid response parts"),
-        Err(e) => error(StatusCode::BAD_REQUEST, "ValidationException", &format!("{e:#}")),
+        Err(e) => error(
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+            &format!("{e:#}"),
+        ),
     }
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response<Bytes> {
-    json_response(status, &serde_json::json!({"__type": code, "message": message}))
+    json_response(
+        status,
+        &serde_json::json!({"__type": code, "message": message}),
+    )
 }

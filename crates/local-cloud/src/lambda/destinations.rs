@@ -186,7 +186,11 @@ pub async fn send_dead_letter(
 pub fn error_message(payload: &Bytes) -> String {
     serde_json::from_slice::<Value>(payload)
         .ok()
-        .and_then(|v| v.get("errorMessage").and_then(Value::as_str).map(str::to_owned))
+        .and_then(|v| {
+            v.get("errorMessage")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned())
 }
 
@@ -279,7 +283,10 @@ async fn publish(
 }
 
 async fn put_event(cloud: &SharedCloud, entry: Value) -> anyhow::Result<()> {
-    let bus = entry["EventBusName"].as_str().unwrap_or_default().to_owned();
+    let bus = entry["EventBusName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let out = json_call(
         cloud,
         "events",
@@ -483,7 +490,9 @@ mod tests {
     #[test]
     fn dead_letter_helpers() {
         assert_eq!(
-            error_message(&Bytes::from_static(br#"{"errorMessage":"m","errorType":"T"}"#)),
+            error_message(&Bytes::from_static(
+                br#"{"errorMessage":"m","errorType":"T"}"#
+            )),
             "m"
         );
         assert_eq!(error_message(&Bytes::from_static(b"plain")), "plain");

@@ -81,36 +81,47 @@ fn destinations_and_event_age_as_aws_does() {
         records,
     });
 
-    cases.blocking("a success: the on-success Lambda destination gets the record", |w| {
-        let out = w.d.aws_ok(&[
-            "lambda",
-            "invoke",
-            "--function-name",
-            "source",
-            "--invocation-type",
-            "Event",
-            "--payload",
-            r#"{"order":"ok-1"}"#,
-            "/dev/null",
-        ]);
-        assert_eq!(out["StatusCode"], 202, "{out}");
-        let r = record(&w.records, "ok-1");
-        assert_eq!(r["version"], "1.0", "{r}");
-        assert_eq!(r["requestContext"]["condition"], "Success", "{r}");
-        assert_eq!(r["requestContext"]["approximateInvokeCount"], 1, "{r}");
-        assert_eq!(
-            r["requestContext"]["functionArn"],
-            "arn:aws:lambda:us-east-1:123456789012:function:source:$LATEST",
-            "{r}"
-        );
-        assert_eq!(r["requestPayload"], serde_json::json!({"order": "ok-1"}), "{r}");
-        assert_eq!(
-            r["responseContext"],
-            serde_json::json!({"statusCode": 200, "executedVersion": "$LATEST"}),
-            "{r}"
-        );
-        assert_eq!(r["responsePayload"], serde_json::json!({"got": {"order": "ok-1"}}), "{r}");
-    });
+    cases.blocking(
+        "a success: the on-success Lambda destination gets the record",
+        |w| {
+            let out = w.d.aws_ok(&[
+                "lambda",
+                "invoke",
+                "--function-name",
+                "source",
+                "--invocation-type",
+                "Event",
+                "--payload",
+                r#"{"order":"ok-1"}"#,
+                "/dev/null",
+            ]);
+            assert_eq!(out["StatusCode"], 202, "{out}");
+            let r = record(&w.records, "ok-1");
+            assert_eq!(r["version"], "1.0", "{r}");
+            assert_eq!(r["requestContext"]["condition"], "Success", "{r}");
+            assert_eq!(r["requestContext"]["approximateInvokeCount"], 1, "{r}");
+            assert_eq!(
+                r["requestContext"]["functionArn"],
+                "arn:aws:lambda:us-east-1:123456789012:function:source:$LATEST",
+                "{r}"
+            );
+            assert_eq!(
+                r["requestPayload"],
+                serde_json::json!({"order": "ok-1"}),
+                "{r}"
+            );
+            assert_eq!(
+                r["responseContext"],
+                serde_json::json!({"statusCode": 200, "executedVersion": "$LATEST"}),
+                "{r}"
+            );
+            assert_eq!(
+                r["responsePayload"],
+                serde_json::json!({"got": {"order": "ok-1"}}),
+                "{r}"
+            );
+        },
+    );
     cases.blocking(
         "MaximumEventAgeInSeconds = 60 (1 s here): the event expires before its first retry (1 minute, 1 s here)",
         |w| {

@@ -36,7 +36,11 @@ pub struct ObjectMetadata {
 
 /// Reads object metadata. `None`: no such object (deleted since the notification).
 pub trait Objects {
-    fn head(&self, bucket: &str, key: &str) -> impl Future<Output = anyhow::Result<Option<Head>>> + Send;
+    fn head(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = anyhow::Result<Option<Head>>> + Send;
 }
 
 /// Stores object metadata (a put: a retried notification writes the same item again).
@@ -46,7 +50,11 @@ pub trait Table {
 
 /// Processes every record of one notification. An error (S3 or DynamoDB unavailable, an undecodable key) fails
 /// the invocation, and Lambda retries the asynchronous event twice.
-pub async fn handle(objects: &impl Objects, table: &impl Table, event: S3Event) -> Result<(), Error> {
+pub async fn handle(
+    objects: &impl Objects,
+    table: &impl Table,
+    event: S3Event,
+) -> Result<(), Error> {
     for record in event.records {
         let Some(item) = metadata(objects, &record).await? else {
             continue;
@@ -58,9 +66,24 @@ pub async fn handle(objects: &impl Objects, table: &impl Table, event: S3Event) 
 }
 
 /// The item for one record, read from S3; `None` when the object is gone.
-async fn metadata(objects: &impl Objects, record: &S3EventRecord) -> Result<Option<ObjectMetadata>, Error> {
-    let bucket = record.s3.bucket.name.as_deref().ok_or("the record names no bucket")?;
-    let key = decode_key(record.s3.object.key.as_deref().ok_or("the record names no object key")?)?;
+async fn metadata(
+    objects: &impl Objects,
+    record: &S3EventRecord,
+) -> Result<Option<ObjectMetadata>, Error> {
+    let bucket = record
+        .s3
+        .bucket
+        .name
+        .as_deref()
+        .ok_or("the record names no bucket")?;
+    let key = decode_key(
+        record
+            .s3
+            .object
+            .key
+            .as_deref()
+            .ok_or("the record names no object key")?,
+    )?;
     let Some(head) = objects.head(bucket, &key).await? else {
         tracing::warn!(bucket, key, "the object is gone; nothing recorded");
         return Ok(None);
@@ -71,7 +94,10 @@ async fn metadata(objects: &impl Objects, record: &S3EventRecord) -> Result<Opti
         size: head.size,
         content_type: head.content_type,
         etag: head.etag,
-        created_at: record.event_time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        created_at: record
+            .event_time
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string(),
     }))
 }
 

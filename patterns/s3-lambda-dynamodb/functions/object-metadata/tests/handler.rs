@@ -19,7 +19,10 @@ struct FakeS3 {
 impl Objects for FakeS3 {
     async fn head(&self, bucket: &str, key: &str) -> anyhow::Result<Option<Head>> {
         anyhow::ensure!(!self.failing, "S3 is unavailable");
-        Ok(self.objects.get(&(bucket.to_owned(), key.to_owned())).cloned())
+        Ok(self
+            .objects
+            .get(&(bucket.to_owned(), key.to_owned()))
+            .cloned())
     }
 }
 
