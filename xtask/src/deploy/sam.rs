@@ -9,9 +9,8 @@
 //! CloudFormation that skips a type it does not model fails here, naming it) and have a value for every
 //! declared output.
 //!
-//! Destroy needs nothing from the work directory (the state lives in CloudFormation): the stack's buckets are
-//! emptied (CloudFormation deletes only empty buckets), DeleteStack, then the pattern's artifacts; on the local
-//! cloud, a check that no resource the stack listed is left.
+//! Destroy needs nothing from the work directory (the state lives in CloudFormation): its buckets emptied,
+//! DeleteStack, the pattern's artifacts; on the local cloud, a check that no resource the stack listed is left.
 
 mod artifacts;
 mod aws;
@@ -258,19 +257,8 @@ impl<'a> Driver<'a> {
             if let Some(edge) = &self.endpoint {
                 flush_function_logs(edge);
             }
-            for bucket in resources
-                .iter()
-                .filter(|r| r.resource_type == "AWS::S3::Bucket" && !r.physical_id.is_empty())
-            {
-                let emptied = artifacts::delete_prefix(&self.aws, &bucket.physical_id, "")
-                    .with_context(|| format!("emptying bucket {} of {name}", bucket.physical_id))?;
-                if emptied > 0 {
-                    println!(
-                        "emptied bucket {} ({emptied} objects): CloudFormation deletes only empty buckets",
-                        bucket.physical_id
-                    );
-                }
-            }
+            artifacts::empty_buckets(&self.aws, &resources)
+                .with_context(|| format!("emptying the buckets of {name}"))?;
             let bar = stack::progress(resources.len(), &format!("deleting {name}"));
             let deleted = stack::delete(&self.aws, &stack_id, &bar);
             bar.finish_and_clear();
