@@ -145,5 +145,14 @@ fn destinations_and_event_age_as_aws_does() {
             assert_eq!(runs.matches("old-1").count(), 1, "run once: {runs}");
         },
     );
+    // Last: SIGTERM stops the daemon and the function instances it started (a killed daemon would leave them).
+    cases.blocking("SIGTERM stops the daemon and its functions", |w| {
+        w.d.signal("-TERM");
+        assert!(
+            w.d.wait_exit(Duration::from_secs(20)).success(),
+            "{}",
+            w.d.log()
+        );
+    });
     cases.finish();
 }
