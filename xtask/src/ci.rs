@@ -3,8 +3,9 @@
 //! First it installs what the tests need (`cargo xtask setup`, idempotent, quick when everything is there), so
 //! a fresh machine needs nothing run before it. Then fmt, clippy and the workspace tests in one build (see
 //! [`with_clippy`]; including the fidelity tests against the local cloud), the moto launcher's own tests (pytest, per service module), pattern
-//! validation, and a full local deploy+verify+destroy of the flagship in its flavours (Terraform, SAM, CDK) and
-//! of a SAM-only pattern (SAM, CDK); then the cargo-generate template: the sample of CONTRIBUTING.md (`cargo xtask new
+//! validation, and full local deploy+verify+destroy lifecycles ([`LIFECYCLE`]: the flagship in its flavours
+//! (Terraform, SAM, CDK), a SAM-only pattern (SAM, CDK) and the event patterns); then the cargo-generate template:
+//! the sample of CONTRIBUTING.md (`cargo xtask new
 //! orders-queue --iac sam --trigger sqs`, then `cargo xtask test orders-queue`) and the quick subset of
 //! `.github/scripts/template-matrix.sh`, both leaving the checkout as it was. The local cloud is stopped at the
 //! end, also after a failure, so no process outlives the run.
@@ -23,14 +24,16 @@ use crate::{
 const SAMPLE: &str = "orders-queue";
 
 /// The full local lifecycles CI runs on every change, as (pattern, IaC flavour): the flagship with Terraform
-/// (its default), with SAM and as the CDK app converted from its SAM template, and a SAM-only pattern with SAM and
-/// as CDK.
-const LIFECYCLE: [(&str, &str); 5] = [
+/// (its default), with SAM and as the CDK app converted from its SAM template, a SAM-only pattern with SAM and
+/// as CDK, and the S3 event pattern in both flavours.
+const LIFECYCLE: &[(&str, &str)] = &[
     ("apigw-rest-vpclink-pvt-alb", "terraform"),
     ("apigw-rest-vpclink-pvt-alb", "sam"),
     ("apigw-rest-vpclink-pvt-alb", "cdk"),
     ("apigw-rest-lambda-dynamodb", "sam"),
     ("apigw-rest-lambda-dynamodb", "cdk"),
+    ("s3-lambda-dynamodb", "terraform"),
+    ("s3-lambda-dynamodb", "sam"),
 ];
 
 pub fn run() -> Result<()> {
@@ -184,7 +187,7 @@ mod tests {
         for (name, iac) in LIFECYCLE {
             let p = patterns.find(name).unwrap();
             assert!(
-                p.flavours().iter().any(|i| i.as_str() == iac),
+                p.flavours().iter().any(|i| i.as_str() == *iac),
                 "{name} has no {iac} flavour: fix LIFECYCLE or its pattern.toml"
             );
         }

@@ -96,7 +96,7 @@ fn ready_file() -> PathBuf {
     state_dir().join(READY_FILE)
 }
 
-fn daemon_log() -> PathBuf {
+pub(crate) fn daemon_log() -> PathBuf {
     state_dir().join("local-cloud.log")
 }
 

@@ -59,8 +59,18 @@ pub mod routes {
     pub const STATUS: &str = "/_local/status";
     /// `POST`: writes out the function logs still queued for CloudWatch Logs.
     pub const LAMBDA_LOGS_FLUSH: &str = "/_local/lambda/logs/flush";
-    /// `POST {INVOKE}{function arn}`: an invocation moto makes (SNS, S3, EventBridge, ...), run by our runtime.
+    /// `POST {INVOKE}{function arn}`: a synchronous invocation moto makes (event source mappings, Step Functions),
+    /// run by our runtime.
     pub const LAMBDA_INVOKE: &str = "/_local/lambda/invoke/";
+    /// `POST {INVOKE_ASYNC}{function arn}`: an asynchronous invocation moto makes for S3, SNS or EventBridge:
+    /// queued (202) if the function's resource policy lets the source in (the `SOURCE_*` headers), else 403.
+    pub const LAMBDA_INVOKE_ASYNC: &str = "/_local/lambda/async/";
+    /// The service principal that invokes (`s3.amazonaws.com`, `sns.amazonaws.com`, `events.amazonaws.com`).
+    pub const SOURCE_PRINCIPAL: &str = "x-local-source-principal";
+    /// The ARN of the bucket, topic or rule that invokes.
+    pub const SOURCE_ARN: &str = "x-local-source-arn";
+    /// The account that owns the source.
+    pub const SOURCE_ACCOUNT: &str = "x-local-source-account";
     const FUNCTIONS: &str = "/_local/lambda/functions/";
     const INSTANCES: &str = "/instances";
 
@@ -79,6 +89,12 @@ pub mod routes {
     /// The function ARN of a [`LAMBDA_INVOKE`] path (still percent-encoded).
     pub fn parse_lambda_invoke(path: &str) -> Option<&str> {
         path.strip_prefix(LAMBDA_INVOKE).filter(|a| !a.is_empty())
+    }
+
+    /// The function ARN of a [`LAMBDA_INVOKE_ASYNC`] path (still percent-encoded).
+    pub fn parse_lambda_invoke_async(path: &str) -> Option<&str> {
+        path.strip_prefix(LAMBDA_INVOKE_ASYNC)
+            .filter(|a| !a.is_empty())
     }
 }
 
@@ -156,6 +172,12 @@ mod tests {
         let invoke = format!("{}arn%3Aaws", routes::LAMBDA_INVOKE);
         assert_eq!(routes::parse_lambda_invoke(&invoke), Some("arn%3Aaws"));
         assert_eq!(routes::parse_lambda_invoke(routes::LAMBDA_INVOKE), None);
+        let invoke = format!("{}arn%3Aaws", routes::LAMBDA_INVOKE_ASYNC);
+        assert_eq!(
+            routes::parse_lambda_invoke_async(&invoke),
+            Some("arn%3Aaws")
+        );
+        assert_eq!(routes::parse_lambda_invoke(&invoke), None);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::{
     config::{Config, DEFAULT_EDGE_PORT, DEFAULT_REGION},
     contract::{READY_FILE, Ready},
     edge::{self, Edge},
-    lambda::LambdaService,
+    lambda::{LambdaOptions, LambdaService},
     moto::{Moto, MotoOptions},
 };
 use anyhow::{Context, Result};
@@ -58,6 +58,11 @@ struct ServeArgs {
     /// A python3 that has moto 5.2.1.
     #[arg(long, default_value = "python3")]
     python: String,
+    /// How many times faster than AWS asynchronous invocations wait: AWS retries a failed event after 60 s
+    /// and 120 s and keeps it up to MaximumEventAgeInSeconds; here those times are divided by this (the
+    /// default 60 retries after 1 s and 2 s; 1 waits as long as AWS).
+    #[arg(long, env = "LOCAL_CLOUD_ASYNC_SPEEDUP", default_value_t = crate::lambda::async_queue::DEFAULT_SPEEDUP, value_parser = clap::value_parser!(u32).range(1..))]
+    async_speedup: u32,
 }
 
 /// Parses the command line and runs the daemon (or the load generator) to the end.
@@ -110,7 +115,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
     .await?;
     config.moto_port = moto.port();
     let aws = Clients::new(&config.moto_url(), &config.region).await;
-    let lambda = LambdaService::new(&config, aws.clone());
+    let options = LambdaOptions {
+        async_speedup: args.async_speedup,
+        ..LambdaOptions::default()
+    };
+    let lambda = LambdaService::with_options(&config, aws.clone(), options);
     let cloud = Arc::new(Cloud::new(config, aws, lambda));
 
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -37,6 +37,7 @@ pub const LAUNCHER: &[(&str, &str)] = &[
     launcher_module!("awslambda.py"),
     launcher_module!("s3.py"),
     launcher_module!("events.py"),
+    launcher_module!("sns.py"),
     launcher_module!("logs.py"),
     launcher_module!("elbv2.py"),
     launcher_module!("apigateway.py"),

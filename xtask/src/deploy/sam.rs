@@ -10,8 +10,8 @@
 //! CloudFormation that skips a type it does not model fails here, naming it) and have a value for every
 //! declared output.
 //!
-//! Destroy needs nothing from the work directory (the state lives in CloudFormation): DeleteStack, then the
-//! pattern's artifacts; on the local cloud, a check that no resource the stack listed is left.
+//! Destroy needs nothing from the work directory (the state lives in CloudFormation): its buckets emptied,
+//! DeleteStack, the pattern's artifacts; on the local cloud, a check that no resource the stack listed is left.
 
 pub(crate) mod artifacts;
 pub(crate) mod aws;
@@ -299,6 +299,8 @@ impl<'a> Driver<'a> {
             if let Some(edge) = &self.endpoint {
                 flush_function_logs(edge);
             }
+            artifacts::empty_buckets(&self.aws, &resources)
+                .with_context(|| format!("emptying the buckets of {name}"))?;
             let bar = stack::progress(resources.len(), &format!("deleting {name}"));
             let deleted = stack::delete(&self.aws, &stack_id, &bar);
             bar.finish_and_clear();

@@ -6,6 +6,7 @@
 
 mod feature_pins;
 mod fidelity;
+mod fidelity_async;
 mod template;
 mod tidy;
 mod upstream_habits;

@@ -11,13 +11,18 @@ add to that service of moto, CloudFormation support of its resource types includ
 
   * `core`: moto's tracking of every model instance holds them weakly, so what is deleted is freed.
   * `stepfunctions`: executions really run, so their Lambda tasks reach the edge.
-  * `awslambda`: every invocation moto makes (SNS, S3, EventBridge, SQS and DynamoDB event source mappings, Step
-    Functions, its own Invoke API) is POSTed to the edge at `{edge}/_local/lambda/invoke/<function-arn>` (our
-    native Lambda runtime) instead of Docker; functions keep `LoggingConfig`; CloudFormation functions and
-    permissions; a deleted function drops its code at once.
-  * `s3`: notification records as AWS sends them; buckets' notifications, public access block and ownership
-    controls in CloudFormation.
-  * `events`: EventBridge rules get Lambda targets; `Ref` of an event bus is its name.
+  * `awslambda`: every synchronous invocation moto makes (SQS and DynamoDB event source mappings, Step Functions)
+    is POSTed to the edge at `{edge}/_local/lambda/invoke/<function-arn>` (our native Lambda runtime) instead of
+    Docker; log subscription filters invoke asynchronously; functions keep `LoggingConfig` and
+    `DeadLetterConfig`; PutFunctionEventInvokeConfig replaces and UpdateFunctionEventInvokeConfig merges, as on
+    AWS; CloudFormation functions, permissions and `AWS::Lambda::EventInvokeConfig`; a deleted function drops its
+    code at once.
+  * `s3`: notifications invoke Lambda asynchronously (`{edge}/_local/lambda/async/<function-arn>`, naming the
+    bucket) with records as AWS sends them; buckets' notifications, public access block and ownership controls in
+    CloudFormation.
+  * `events`: EventBridge rules get Lambda targets, invoked asynchronously; input transformers fill templates as AWS
+    does; `Ref` of an event bus is its name.
+  * `sns`: Lambda subscriptions get AWS's notification event, invoked asynchronously.
   * `logs`: each log stream keeps its newest 10,000 events.
   * `elbv2`: a load balancer created without `Scheme` is internet-facing; CloudFormation load balancers, target
     groups, listeners and rules.

@@ -1,27 +1,38 @@
 """Lambda: every invocation moto makes runs on the edge (our native Lambda runtime) instead of Docker, functions
-keep `LoggingConfig`, CloudFormation functions and permissions are complete and deletable, and a deleted function
-gives its code back at once."""
+keep `LoggingConfig` and `DeadLetterConfig`, asynchronous invocation settings (`PutFunctionEventInvokeConfig`) behave
+as AWS's, CloudFormation functions, permissions and event invoke configs are complete and deletable, and a deleted
+function gives its code back at once."""
 
+import base64
+import gzip
 import json
 import sys
 import urllib.parse
 import urllib.request
 
-from moto.awslambda.models import LambdaBackend, LambdaFunction, LambdaStorage, Permission, lambda_backends
+from moto.awslambda.models import (EventInvokeConfig, LambdaBackend, LambdaFunction, LambdaStorage, Permission,
+                                   lambda_backends)
+from moto.awslambda.responses import LambdaResponse
+from moto.core.common_models import CloudFormationModel
+from moto.core.responses import ActionResult
 
-from local_moto.common import Context, edge_invoke, gone, in_background, tags
+from local_moto.common import Context, Source, edge_invoke, edge_invoke_async, gone, in_background, tags
 
 
 def patch(ctx: Context) -> None:
     patch_invocations(ctx.edge_url)
+    patch_log_subscriptions(ctx.edge_url)
     patch_logging_config()
     patch_cloudformation(ctx.edge_url)
     patch_deleted_code()
+    patch_dead_letter_config()
+    patch_event_invoke_config()
 
 
 def patch_invocations(edge_url: str) -> None:
-    """Every invocation moto makes goes through LambdaFunction.invoke (which would start Docker): send it to the
-    edge at `{edge}/_local/lambda/invoke/<function-arn>`. SNS deliveries run in the background, as AWS's."""
+    """Every synchronous invocation moto makes (event source mappings, Step Functions) goes through
+    LambdaFunction.invoke (which would start Docker): send it to the edge at `{edge}/_local/lambda/invoke/<arn>`.
+    The asynchronous ones (S3, SNS, EventBridge, log subscriptions) never get here: they are queued on the edge."""
 
     def invoke(self, body, request_headers, response_headers):
         # moto passes the event as a JSON string ("" for none) and reads `x-amz-function-error` afterwards
@@ -33,7 +44,24 @@ def patch_invocations(edge_url: str) -> None:
         return out
 
     LambdaFunction.invoke = invoke
-    LambdaBackend.send_sns_message = in_background(LambdaBackend.send_sns_message)
+
+
+def patch_log_subscriptions(edge_url: str) -> None:
+    """A CloudWatch Logs subscription filter invokes its function asynchronously, as `logs.amazonaws.com` for the
+    log group (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html#LambdaFunctionExample):
+    queue the event moto builds (`awslogs.data`, gzipped and base64-encoded) on the edge instead of running it
+    synchronously inside PutLogEvents."""
+
+    def send_log_event(self, function_arn, filter_name, log_group_name, log_stream_name, log_events):
+        data = {"messageType": "DATA_MESSAGE", "owner": self.account_id, "logGroup": log_group_name,
+                "logStream": log_stream_name, "subscriptionFilters": [filter_name], "logEvents": log_events}
+        compressed = gzip.compress(json.dumps(data, separators=(",", ":")).encode())
+        payload = json.dumps({"awslogs": {"data": base64.b64encode(compressed).decode()}}).encode()
+        group_arn = f"arn:aws:logs:{self.region_name}:{self.account_id}:log-group:{log_group_name}:*"
+        source = Source("logs.amazonaws.com", group_arn, self.account_id)
+        in_background(edge_invoke_async)(edge_url, function_arn, payload, source)
+
+    LambdaBackend.send_log_event = send_log_event
 
 
 def patch_logging_config() -> None:
@@ -142,3 +170,121 @@ def patch_deleted_code() -> None:
                     fn.code = {**fn.code, "ZipFile": ""}
 
     LambdaStorage.del_function = del_function
+
+
+def patch_dead_letter_config() -> None:
+    """moto 5.2.1 drops a function's `DeadLetterConfig` (CreateFunction, UpdateFunctionConfiguration and
+    CloudFormation alike): keep it and answer it in the configuration, so a failed asynchronous event reaches the
+    dead-letter queue on the edge. An empty `TargetArn` removes it, as on AWS."""
+    original_init = LambdaFunction.__init__
+    original_config = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+    original_cfn = LambdaFunction.create_from_cloudformation_json.__func__
+
+    def target(config) -> str | None:
+        return (config or {}).get("TargetArn") or None
+
+    def __init__(self, account_id, spec, region, version=1):
+        original_init(self, account_id, spec, region, version)
+        self.dead_letter_target = target(spec.get("DeadLetterConfig"))
+
+    def get_configuration(self, on_create=False):
+        config = original_config(self, on_create)
+        if getattr(self, "dead_letter_target", None):
+            config["DeadLetterConfig"] = {"TargetArn": self.dead_letter_target}
+        return config
+
+    def update_configuration(self, config_updates):
+        if "DeadLetterConfig" in config_updates:
+            self.dead_letter_target = target(config_updates["DeadLetterConfig"])
+        return original_update(self, config_updates)
+
+    def create_function(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        fn = original_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        fn.dead_letter_target = target(cloudformation_json["Properties"].get("DeadLetterConfig"))
+        return fn
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+    LambdaFunction.create_from_cloudformation_json = classmethod(create_function)
+
+
+def patch_event_invoke_config() -> None:
+    """moto 5.2.1 appends each PutFunctionEventInvokeConfig to a list and answers the first, so a second Put (a
+    Terraform update) changed nothing; UpdateFunctionEventInvokeConfig replaced instead of merging and answered
+    `LastModified` as a string, which typed SDKs refuse. As on AWS: Put replaces the whole configuration, Update
+    changes only the settings it names (of an existing configuration), both answered alike."""
+
+    def put(self, function_name, config):
+        fn = self.get_function(function_name)
+        event_config = EventInvokeConfig(fn.function_arn, fn.last_modified, config)
+        fn.event_invoke_config = [event_config]
+        return event_config.response()
+
+    def update(self, function_name, config):
+        self.get_function_event_invoke_config(function_name)  # UnknownEventConfig (404) when there is none
+        current = dict(self.get_function(function_name).event_invoke_config[0].config)
+        merged = {**current, **config}
+        if "DestinationConfig" in config:
+            merged["DestinationConfig"] = {**current.get("DestinationConfig", {}), **config["DestinationConfig"]}
+        return put(self, function_name, merged)
+
+    def update_response(self):
+        function_name = urllib.parse.unquote(self.path.rsplit("/", 2)[1])
+        return ActionResult(self.backend.update_function_event_invoke_config(function_name, self.json_body))
+
+    LambdaBackend.put_function_event_invoke_config = put
+    LambdaBackend.update_function_event_invoke_config = update
+    LambdaResponse.update_function_event_invoke_config = update_response
+
+
+class CfnEventInvokeConfig(CloudFormationModel):
+    """AWS::Lambda::EventInvokeConfig (what SAM's `EventInvokeConfig` becomes), which moto 5.2.1 does not model.
+    Defined at module level, so the class lives as long as the process: moto finds models as CloudFormationModel's
+    subclasses, which forget a class nothing else refers to."""
+
+    __module__ = "moto.awslambda.models"  # filed under the lambda service, like moto's own models
+    SETTINGS = ("MaximumEventAgeInSeconds", "MaximumRetryAttempts", "DestinationConfig")
+
+    def __init__(self, function_name: str, qualifier: str):
+        self.function_name, self.qualifier = function_name, qualifier
+
+    @property
+    def physical_resource_id(self) -> str:
+        return f"{self.function_name}:{self.qualifier}"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::EventInvokeConfig"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,
+                                        **kwargs):
+        props = cloudformation_json["Properties"]
+        config = {k: props[k] for k in cls.SETTINGS if k in props}
+        for key in ("MaximumEventAgeInSeconds", "MaximumRetryAttempts"):
+            if key in config:
+                config[key] = int(config[key])  # CloudFormation passes template numbers as strings
+        lambda_backends[account_id][region_name].put_function_event_invoke_config(props["FunctionName"], config)
+        return cls(props["FunctionName"], props.get("Qualifier", "$LATEST"))
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json,
+                                        account_id, region_name):
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    def delete(self, account_id, region_name):
+        try:
+            lambda_backends[account_id][region_name].delete_function_event_invoke_config(self.function_name)
+        except Exception as e:  # the function (or its configuration) went first
+            if not gone(e) and "Unknown" not in type(e).__name__:
+                raise

@@ -1,9 +1,11 @@
-"""What several service modules share: the context they are patched with, the call to the edge that runs a Lambda
-invocation, and small helpers for moto's models and CloudFormation properties."""
+"""What several service modules share: the context they are patched with, the calls to the edge that run a Lambda
+invocation (synchronous, or queued as AWS's asynchronous invocations), and small helpers for moto's models and
+CloudFormation properties."""
 
 import dataclasses
 import functools
 import json
+import sys
 import threading
 import urllib.error
 import urllib.parse
@@ -34,6 +36,37 @@ def edge_invoke(edge_url: str, function_arn: str, payload: bytes) -> tuple[bytes
     except OSError as e:
         err = {"errorMessage": f"local cloud edge {edge_url} unreachable: {e}", "errorType": "EdgeUnreachable"}
         return json.dumps(err).encode(), "Unhandled"
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """Who invokes a function asynchronously, as its resource policy sees it."""
+
+    principal: str  # s3.amazonaws.com, sns.amazonaws.com, events.amazonaws.com
+    arn: str  # the bucket, topic or rule
+    account: str  # the account that owns it
+
+
+def edge_invoke_async(edge_url: str, function_arn: str, payload: bytes, source: Source) -> int:
+    """Puts one event on the function's asynchronous queue on the edge, as S3, SNS and EventBridge invoke Lambda;
+    returns the edge's status: 202 queued, 403 the function's resource policy does not let `source` in (the daemon
+    logs why; nothing runs, as on AWS), 0 the edge unreachable. Never raises."""
+    url = f"{edge_url}/_local/lambda/async/{urllib.parse.quote(function_arn, safe='')}"
+    headers = {"content-type": "application/json", "x-local-source-principal": source.principal,
+               "x-local-source-arn": source.arn, "x-local-source-account": source.account}
+    req = urllib.request.Request(url, data=payload or b"{}", method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status
+    except urllib.error.HTTPError as e:
+        if e.code != 403:
+            print(f"the edge refused an event for {function_arn} from {source.arn}: {e.code} {e.read()[:500]!r}",
+                  file=sys.stderr, flush=True)
+        return e.code
+    except OSError as e:
+        print(f"local cloud edge {edge_url} unreachable: an event for {function_arn} from {source.arn} is lost: {e}",
+              file=sys.stderr, flush=True)
+        return 0
 
 
 def in_background(fn):

@@ -1,9 +1,11 @@
-"""S3: event notifications reach Lambda in the background with records as AWS writes them, and CloudFormation
-buckets keep their notifications, public access block and ownership controls, and fail their stack's deletion while
-they hold objects."""
+"""S3: event notifications reach Lambda as AWS's do (an asynchronous invocation, which the function's resource
+policy must allow for `s3.amazonaws.com` and the bucket) with records as AWS writes them, and CloudFormation buckets
+keep their notifications, public access block and ownership controls, and fail their stack's deletion while they
+hold objects."""
 
 import datetime
 import functools
+import json
 import os
 import time
 
@@ -12,15 +14,27 @@ from moto.s3.exceptions import BucketNotEmpty, MissingBucket
 from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
 
-from local_moto.common import Context, in_background
+from local_moto.common import Context, Source, edge_invoke_async, in_background
 
 
 def patch(ctx: Context) -> None:
-    # The invocation itself goes through LambdaFunction.invoke, which `awslambda` sends to the edge.
-    s3_notifications._invoke_awslambda = in_background(s3_notifications._invoke_awslambda)
+    s3_notifications._invoke_awslambda = in_background(invoke_asynchronously(ctx.edge_url))
     s3_notifications._get_s3_event = s3_event_as_aws_sends_it(s3_notifications._get_s3_event)
     patch_bucket_cloudformation()
     patch_bucket_deletion()
+
+
+def invoke_asynchronously(edge_url: str):
+    """moto's `_invoke_awslambda(account_id, event_body, fn_arn, region_name)` ran the function synchronously
+    through LambdaFunction.invoke: queue the event on the edge instead, as S3 invokes Lambda (asynchronously, as
+    `s3.amazonaws.com` for the bucket: the function's resource policy decides)."""
+
+    def invoke(account_id, event_body, fn_arn, region_name):
+        bucket = event_body["Records"][0]["s3"]["bucket"]["name"]
+        source = Source("s3.amazonaws.com", f"arn:aws:s3:::{bucket}", account_id)
+        edge_invoke_async(edge_url, fn_arn, json.dumps(event_body).encode(), source)
+
+    return invoke
 
 
 def aws_time_now() -> str:

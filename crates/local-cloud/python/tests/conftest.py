@@ -52,7 +52,8 @@ class FakeEdge:
                 self.end_headers()
                 self.wfile.write(answer)
                 with edge.changed:
-                    edge.requests.append({"method": self.command, "path": self.path, "body": body})
+                    edge.requests.append({"method": self.command, "path": self.path, "body": body,
+                                          "headers": {k.lower(): v for k, v in self.headers.items()}})
                     edge.changed.notify_all()
 
             do_GET = do_POST = do_DELETE = handle_one

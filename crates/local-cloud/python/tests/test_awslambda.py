@@ -1,7 +1,11 @@
-"""Tests of local_moto.awslambda: invocations moto makes run on the edge, functions keep `LoggingConfig`, and
-CloudFormation functions and permissions are complete and deletable, and a deleted function drops its code."""
+"""Tests of local_moto.awslambda: invocations moto makes run on the edge, functions keep `LoggingConfig` and
+`DeadLetterConfig`, asynchronous invocation settings behave as AWS's, CloudFormation functions, permissions and event
+invoke configs are complete and deletable, and a deleted function drops its code."""
 
+import base64
+import gzip
 import json
+import time
 import urllib.parse
 
 import pytest
@@ -20,15 +24,6 @@ def test_the_invoke_api_runs_the_function_on_the_edge(aws, function, edge):
     assert out["FunctionError"] == "Unhandled"
     assert json.loads(out["Payload"].read()) == {"errorMessage": "boom"}
     assert json.loads(edge.wait_for("POST", invoke_path(arn))["body"]) == {"order": 7}
-
-
-def test_an_sns_subscription_invokes_the_function_on_the_edge(aws, function, edge):
-    arn = function()["FunctionArn"]
-    topic = aws("sns").create_topic(Name=unique("topic"))["TopicArn"]
-    aws("sns").subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
-    aws("sns").publish(TopicArn=topic, Message="hello")
-    event = json.loads(edge.wait_for("POST", invoke_path(arn))["body"])
-    assert event["Records"][0]["Sns"]["Message"] == "hello"
 
 
 def test_functions_keep_their_logging_config(aws, function):
@@ -95,3 +90,89 @@ def test_a_deleted_function_drops_its_code_at_once(aws, function):
     assert model.code_bytes and model.code["ZipFile"]
     aws("lambda").delete_function(FunctionName=name)
     assert model.code_bytes == b"" and model.code["ZipFile"] == ""
+
+
+def test_functions_keep_their_dead_letter_config(aws, function, stack, role_arn):
+    queue = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{unique('dlq')}"
+    name = unique("with-dlq")
+    created = function(FunctionName=name, DeadLetterConfig={"TargetArn": queue})
+    assert created["DeadLetterConfig"] == {"TargetArn": queue}
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:{unique('dlq-topic')}"
+    aws("lambda").update_function_configuration(FunctionName=name, DeadLetterConfig={"TargetArn": topic})
+    assert aws("lambda").get_function_configuration(FunctionName=name)["DeadLetterConfig"] == {"TargetArn": topic}
+    aws("lambda").update_function_configuration(FunctionName=name, DeadLetterConfig={"TargetArn": ""})
+    assert "DeadLetterConfig" not in aws("lambda").get_function_configuration(FunctionName=name)
+    assert "DeadLetterConfig" not in function()
+
+    cfn_name = unique("cfn-dlq")
+    created = stack({"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+        "FunctionName": cfn_name, "Runtime": "python3.12", "Handler": "index.handler", "Role": role_arn,
+        "Code": {"ZipFile": "def handler(event, context):\n    return event\n"},
+        "DeadLetterConfig": {"TargetArn": queue}}}}})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    assert aws("lambda").get_function_configuration(FunctionName=cfn_name)["DeadLetterConfig"] == {"TargetArn": queue}
+
+
+def test_put_event_invoke_config_replaces_and_update_merges(aws, function):
+    name = function()["FunctionName"]
+    lam = aws("lambda")
+    failures = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{unique('failures')}"
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=1, MaximumEventAgeInSeconds=600)
+    # A second Put replaces the whole configuration (moto 5.2.1 kept answering the first).
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0,
+                                         DestinationConfig={"OnFailure": {"Destination": failures}})
+    config = lam.get_function_event_invoke_config(FunctionName=name)
+    assert config["MaximumRetryAttempts"] == 0
+    assert "MaximumEventAgeInSeconds" not in config
+    assert config["DestinationConfig"]["OnFailure"] == {"Destination": failures}
+    # Update changes only what it names, and answers a typed LastModified.
+    out = lam.update_function_event_invoke_config(FunctionName=name, MaximumEventAgeInSeconds=120)
+    assert out["LastModified"].year >= 2024
+    config = lam.get_function_event_invoke_config(FunctionName=name)
+    assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (0, 120)
+    assert config["DestinationConfig"]["OnFailure"] == {"Destination": failures}
+    other = function()["FunctionName"]
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.update_function_event_invoke_config(FunctionName=other, MaximumRetryAttempts=1)
+
+
+def test_cloudformation_event_invoke_config(aws, function, stack):
+    name = function()["FunctionName"]
+    failures = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{unique('failures')}"
+    stack_name = unique("eic")
+    created = stack({"Resources": {"Config": {"Type": "AWS::Lambda::EventInvokeConfig", "Properties": {
+        "FunctionName": name, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60,
+        "DestinationConfig": {"OnFailure": {"Destination": failures}}}}}}, stack_name)
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    assert created["resources"]["Config"] == f"{name}:$LATEST"
+    config = aws("lambda").get_function_event_invoke_config(FunctionName=name)
+    assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (0, 60)
+    assert config["DestinationConfig"]["OnFailure"] == {"Destination": failures}
+    aws("cloudformation").delete_stack(StackName=stack_name)
+    with pytest.raises(aws("lambda").exceptions.ResourceNotFoundException):
+        aws("lambda").get_function_event_invoke_config(FunctionName=name)
+
+
+def test_a_log_subscription_queues_its_event_as_logs_amazonaws_com(aws, function, edge):
+    arn = function()["FunctionArn"]
+    logs = aws("logs")
+    group = f"/test/{unique('subscribed')}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    logs.put_subscription_filter(logGroupName=group, filterName="all", filterPattern="", destinationArn=arn)
+    logs.put_log_events(logGroupName=group, logStreamName="s",
+                        logEvents=[{"timestamp": int(time.time() * 1000), "message": "hello"}])
+    path = f"/_local/lambda/async/{urllib.parse.quote(arn, safe='')}"
+    request = edge.wait_for("POST", path)
+    assert request["headers"]["x-local-source-principal"] == "logs.amazonaws.com"
+    assert request["headers"]["x-local-source-arn"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:*"
+
+    def decoded(r):
+        return json.loads(gzip.decompress(base64.b64decode(json.loads(r["body"])["awslogs"]["data"])))
+
+    deadline = time.monotonic() + 10
+    while not any(e["message"] == "hello" for r in edge.requests if r["path"] == path for e in decoded(r)["logEvents"]):
+        assert time.monotonic() < deadline, [decoded(r) for r in edge.requests if r["path"] == path]
+        time.sleep(0.1)
+    data = next(decoded(r) for r in edge.requests if r["path"] == path and decoded(r)["logEvents"])
+    assert (data["logGroup"], data["logStream"], data["subscriptionFilters"]) == (group, "s", ["all"])

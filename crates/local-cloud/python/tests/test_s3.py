@@ -6,7 +6,7 @@ import json
 import re
 import urllib.parse
 
-from conftest import describe, unique
+from conftest import ACCOUNT, describe, unique
 
 
 def test_a_notification_reaches_the_function_as_aws_writes_it(aws, function, edge):
@@ -17,7 +17,12 @@ def test_a_notification_reaches_the_function_as_aws_writes_it(aws, function, edg
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
         "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
     s3.put_object(Bucket=bucket, Key="order.json", Body=b"{}")
-    event = json.loads(edge.wait_for("POST", f"/_local/lambda/invoke/{urllib.parse.quote(arn, safe='')}")["body"])
+    request = edge.wait_for("POST", f"/_local/lambda/async/{urllib.parse.quote(arn, safe='')}")
+    # Queued as S3 invokes Lambda: asynchronously, as s3.amazonaws.com for the bucket (the resource policy decides).
+    assert request["headers"]["x-local-source-principal"] == "s3.amazonaws.com"
+    assert request["headers"]["x-local-source-arn"] == f"arn:aws:s3:::{bucket}"
+    assert request["headers"]["x-local-source-account"] == ACCOUNT
+    event = json.loads(request["body"])
     record = event["Records"][0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record["eventTime"]), record["eventTime"]
     assert record["userIdentity"]["principalId"]

@@ -1,5 +1,6 @@
-//! The Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`) answered as AWS does, and the
-//! launcher's `POST /_local/lambda/invoke/{arn}` (invocations moto makes), both run by our Lambda runtime.
+//! The Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`) answered as AWS does (`Event` goes on
+//! the function's asynchronous queue), and the launcher's `POST /_local/lambda/invoke/{arn}` (the synchronous
+//! invocations moto makes), both run by our Lambda runtime.
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
@@ -8,7 +9,10 @@ use crate::{
     SharedCloud,
     config::ACCOUNT_ID,
     edge::json_response,
-    lambda::{FunctionNotFound, FunctionRef, Invocation, InvokeOptions},
+    lambda::{
+        FunctionNotFound, FunctionRef, Invocation, InvokeOptions,
+        async_queue::{self, AsyncEvent},
+    },
 };
 
 /// The function an Invoke API call names.
@@ -97,26 +101,29 @@ pub async fn invoke_api(
         if invocation_type == "DryRun" {
             return status_only(StatusCode::NO_CONTENT);
         }
-        let (cloud, payload) = (cloud.clone(), req.body().clone());
-        tokio::spawn(async move {
-            let options = InvokeOptions { client_context };
-            match cloud
-                .lambda
-                .invoke_detailed(&function, payload, options)
-                .await
-            {
-                Ok(out) => match out.invocation {
-                    Invocation::Ok(_) => {}
-                    Invocation::FunctionError { error_type, .. } => {
-                        tracing::warn!(function, error_type, "asynchronous invocation failed")
-                    }
-                },
-                Err(e) => tracing::error!(function, "asynchronous invocation: {e:#}"),
-            }
-        });
-        return status_only(StatusCode::ACCEPTED);
+        // On the function's queue, run (and retried) as AWS runs asynchronous events; the answer carries the
+        // request id the function will see.
+        let mut event = AsyncEvent::new(&function, req.body().clone(), "the Invoke API");
+        event.client_context = client_context;
+        let request_id = event.request_id.clone();
+        if let Err(e) = async_queue::enqueue(cloud, event) {
+            return aws_error(
+                StatusCode::BAD_REQUEST,
+                "ValidationException",
+                &format!("{e:#}"),
+            );
+        }
+        let mut resp = status_only(StatusCode::ACCEPTED);
+        resp.headers_mut().insert(
+            "x-amzn-requestid",
+            request_id.parse().expect("a uuid is a valid header value"),
+        );
+        return resp;
     }
-    let options = InvokeOptions { client_context };
+    let options = InvokeOptions {
+        client_context,
+        ..InvokeOptions::default()
+    };
     match cloud
         .lambda
         .invoke_detailed(&function, req.body().clone(), options)

@@ -12,9 +12,13 @@
 //! timeout, memory, ...) starts a new pool and retires the old one.
 //! Over 400 lines: the invoke path (resolve, pool, concurrency, scaling down) reads best in one place.
 
+pub mod async_config;
+pub mod async_queue;
+pub mod async_sources;
 pub mod capture;
 pub mod cloudwatch;
 pub mod code;
+pub mod destinations;
 pub mod function;
 pub mod instance;
 pub mod invoke;
@@ -82,6 +86,8 @@ pub struct LambdaOptions {
     pub config_ttl: Duration,
     /// Write logs to CloudWatch Logs in moto (off only in tests without moto).
     pub ship_logs: bool,
+    /// How many times faster than AWS the asynchronous invocation queues wait ([`async_queue`]).
+    pub async_speedup: u32,
 }
 
 impl Default for LambdaOptions {
@@ -91,6 +97,7 @@ impl Default for LambdaOptions {
             init_timeout: Duration::from_secs(10),
             config_ttl: Duration::from_secs(2),
             ship_logs: true,
+            async_speedup: async_queue::DEFAULT_SPEEDUP,
         }
     }
 }
@@ -100,6 +107,8 @@ impl Default for LambdaOptions {
 pub struct InvokeOptions {
     /// The client context (`X-Amz-Client-Context`, base64-decoded) handed to the runtime.
     pub client_context: Option<String>,
+    /// Run under this request id instead of a new one (an asynchronous event's retries keep its id).
+    pub request_id: Option<String>,
 }
 
 /// Starts, reuses and stops function instances.
@@ -115,6 +124,8 @@ pub struct LambdaService {
     epoch: AtomicU64,
     /// Resource policies as last read ([`policy`]).
     pub policies: policy::Policies,
+    /// Each function's queue of asynchronous events ([`async_queue`]).
+    pub async_queues: async_queue::AsyncQueues,
     shutting_down: AtomicBool,
 }
 
@@ -140,6 +151,10 @@ impl LambdaService {
     }
 
     pub fn with_options(config: &Config, aws: Clients, options: LambdaOptions) -> LambdaService {
+        let async_queues = async_queue::AsyncQueues::new(
+            options.async_speedup,
+            options.max_instances_per_function,
+        );
         let shipper = options
             .ship_logs
             .then(|| cloudwatch::LogShipper::new(aws.logs.clone()));
@@ -156,6 +171,7 @@ impl LambdaService {
             functions: Mutex::new(HashMap::new()),
             epoch: AtomicU64::new(0),
             policies: policy::Policies::default(),
+            async_queues,
             shutting_down: AtomicBool::new(false),
         }
     }
@@ -191,10 +207,13 @@ impl LambdaService {
                     payload,
                     invoked_arn: reference.invoked_arn(&self.config.region),
                     client_context: options.client_context,
+                    request_id: options.request_id.clone(),
                 })
                 .await),
             Err((error_type, message)) => Ok(InvokeOutput {
-                request_id: uuid::Uuid::new_v4().to_string(),
+                request_id: options
+                    .request_id
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
                 executed_version: resolved.config.version.clone(),
                 invocation: Invocation::FunctionError {
                     error_type: error_type.clone(),

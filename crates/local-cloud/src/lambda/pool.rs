@@ -47,6 +47,8 @@ pub struct InvokeRequest {
     pub invoked_arn: String,
     /// `Lambda-Runtime-Client-Context` (the caller's `X-Amz-Client-Context`, base64-decoded JSON), if any.
     pub client_context: Option<String>,
+    /// The request id to run under (the retries of an asynchronous event keep its id); `None`: a new one.
+    pub request_id: Option<String>,
 }
 
 /// Everything about one invocation.
@@ -147,7 +149,9 @@ impl FunctionPool {
         let Ok(_permit) = self.permits.acquire().await else {
             unreachable!("the pool's semaphore is never closed");
         };
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = request
+            .request_id
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let mut lines = Vec::new();
         let (mut instance, cold_start) = match self.take_idle() {
             Some(instance) => (instance, false),

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 
-use super::invoke;
+use super::{async_sources, invoke};
 use crate::{
     SharedCloud,
     contract::routes,
@@ -38,6 +38,12 @@ async fn serve(
     {
         let arn = percent_decode(arn);
         return Ok(invoke::local_invoke(cloud, &arn, req.body().clone()).await);
+    }
+    if let Some(arn) = routes::parse_lambda_invoke_async(path)
+        && method == Method::POST
+    {
+        let (arn, body) = (percent_decode(arn), req.body().clone());
+        return Ok(async_sources::invoke_from_source(cloud, &arn, req.headers(), body).await);
     }
     if let Some(function) = routes::parse_lambda_instances(path)
         && method == Method::DELETE

@@ -1,7 +1,8 @@
 //! Functions run by the `local-cloud serve` daemon, deployed with the AWS CLI: invoked through the edge's Invoke
 //! API (RequestResponse, a function error, Event, DryRun) and by the invocations moto makes (SNS, an SQS event
-//! source mapping, EventBridge rule targets, S3 notifications). The function is a shell script speaking the
-//! Runtime API. Needs python3 with moto 5.2.1 and the AWS CLI.
+//! source mapping, EventBridge rule targets, S3 notifications: the asynchronous ones only with the function's
+//! permission for the source). The function is a shell script speaking the Runtime API. Needs python3 with moto
+//! 5.2.1 and the AWS CLI.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -37,6 +38,24 @@ impl Echo {
         );
         (out, out_file)
     }
+}
+
+/// `lambda add-permission` for `principal` and `source_arn`: S3, SNS and EventBridge invoke only with it.
+fn allow(d: &Daemon, sid: &str, principal: &str, source_arn: &str) {
+    d.aws_ok(&[
+        "lambda",
+        "add-permission",
+        "--function-name",
+        "echo",
+        "--statement-id",
+        sid,
+        "--action",
+        "lambda:InvokeFunction",
+        "--principal",
+        principal,
+        "--source-arn",
+        source_arn,
+    ]);
 }
 
 fn read_json(file: &PathBuf) -> Value {
@@ -128,6 +147,7 @@ fn runs_functions_for_the_invoke_api_and_for_invocations_moto_makes() {
             .as_str()
             .unwrap()
             .to_owned();
+        allow(d, "sns", "sns.amazonaws.com", &topic);
         d.aws_ok(&[
             "sns",
             "subscribe",
@@ -191,14 +211,18 @@ fn runs_functions_for_the_invoke_api_and_for_invocations_moto_makes() {
         "EventBridge rule targets (added by the launcher: moto 5.2.1 has no Lambda targets)",
         |e| {
             let d = &e.d;
-            d.aws_ok(&[
+            let rule = d.aws_ok(&[
                 "events",
                 "put-rule",
                 "--name",
                 "echo-rule",
                 "--event-pattern",
                 r#"{"source":["edge.test"]}"#,
-            ]);
+            ])["RuleArn"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            allow(d, "events", "events.amazonaws.com", &rule);
             d.aws_ok(&[
                 "events",
                 "put-targets",
@@ -233,6 +257,7 @@ fn runs_functions_for_the_invoke_api_and_for_invocations_moto_makes() {
     cases.blocking("S3 notifications", |e| {
         let d = &e.d;
         d.aws_ok(&["s3api", "create-bucket", "--bucket", "echo-bucket"]);
+        allow(d, "s3", "s3.amazonaws.com", "arn:aws:s3:::echo-bucket");
         let notification = format!(
             r#"{{"LambdaFunctionConfigurations":[{{"LambdaFunctionArn":"{ARN}","Events":["s3:ObjectCreated:*"]}}]}}"#
         );
@@ -260,6 +285,42 @@ fn runs_functions_for_the_invoke_api_and_for_invocations_moto_makes() {
             Duration::from_secs(10),
         );
     });
+    cases.blocking(
+        "S3 without the function's permission for the bucket: not invoked, and the daemon says why",
+        |e| {
+            let d = &e.d;
+            d.aws_ok(&["s3api", "create-bucket", "--bucket", "unallowed-bucket"]);
+            let notification = format!(
+                r#"{{"LambdaFunctionConfigurations":[{{"LambdaFunctionArn":"{ARN}","Events":["s3:ObjectCreated:*"]}}]}}"#
+            );
+            d.aws_ok(&[
+                "s3api",
+                "put-bucket-notification-configuration",
+                "--bucket",
+                "unallowed-bucket",
+                "--notification-configuration",
+                &notification,
+            ]);
+            d.aws_ok(&[
+                "s3api",
+                "put-object",
+                "--bucket",
+                "unallowed-bucket",
+                "--key",
+                "not-for-echo",
+                "--body",
+                &e.zip.display().to_string(),
+            ]);
+            let wanted = "s3.amazonaws.com for arn:aws:s3:::unallowed-bucket may not invoke the function";
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while !d.log().contains(wanted) {
+                assert!(std::time::Instant::now() < deadline, "no `{wanted}` line:\n{}", d.log());
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let events = std::fs::read_to_string(&e.events).unwrap_or_default();
+            assert!(!events.contains("unallowed-bucket"), "{events}");
+        },
+    );
     // Last: it stops the daemon.
     cases.blocking("SIGTERM stops the daemon running functions", |e| {
         e.d.signal("-TERM");

@@ -30,3 +30,4 @@ mod cloudformation_rest_api;
 mod daemon_lifecycle;
 mod edge_forwarding;
 mod edge_invocations;
+mod lambda_async;

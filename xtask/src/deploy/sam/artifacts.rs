@@ -131,6 +131,24 @@ pub fn delete_prefix(aws: &Aws, bucket: &str, prefix: &str) -> Result<usize> {
     }
 }
 
+/// Empties every bucket among a stack's `resources` before the stack is deleted: CloudFormation deletes only
+/// empty buckets (a pattern's bucket holds what its verify uploaded).
+pub fn empty_buckets(aws: &Aws, resources: &[super::stack::StackResource]) -> Result<()> {
+    for bucket in resources
+        .iter()
+        .filter(|r| r.resource_type == "AWS::S3::Bucket" && !r.physical_id.is_empty())
+    {
+        let emptied = delete_prefix(aws, &bucket.physical_id, "")?;
+        if emptied > 0 {
+            println!(
+                "emptied bucket {} ({emptied} objects): CloudFormation deletes only empty buckets",
+                bucket.physical_id
+            );
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,6 +112,7 @@ pub fn request(payload: Value) -> InvokeRequest {
         payload: Bytes::from(payload.to_string()),
         invoked_arn: ARN.into(),
         client_context: None,
+        request_id: None,
     }
 }
 
