@@ -100,6 +100,9 @@ fn token<'p>(authorizer: &Authorizer, parts: &'p Parts) -> Option<&'p str> {
         .map_or("$request.header.Authorization", String::as_str);
     let name = source.strip_prefix("$request.header.")?;
     let value = parts.headers.get(name)?.to_str().ok()?.trim();
+    if value.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
     let value = match value.get(..7) {
         Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => value[7..].trim(),
         _ => value,

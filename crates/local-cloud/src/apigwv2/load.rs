@@ -104,13 +104,15 @@ impl Moto {
 
     /// The `items` of the list call `/v2/apis/{api_id}/{what}`.
     async fn items(&self, api_id: &str, what: &str) -> anyhow::Result<Vec<Value>> {
-        Ok(match self.get(&format!("/v2/apis/{api_id}/{what}")).await? {
-            Some(Value::Object(mut map)) => match map.remove("items") {
-                Some(Value::Array(items)) => items,
+        Ok(
+            match self.get(&format!("/v2/apis/{api_id}/{what}")).await? {
+                Some(Value::Object(mut map)) => match map.remove("items") {
+                    Some(Value::Array(items)) => items,
+                    _ => Vec::new(),
+                },
                 _ => Vec::new(),
             },
-            _ => Vec::new(),
-        })
+        )
     }
 }
 

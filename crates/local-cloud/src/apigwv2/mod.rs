@@ -46,11 +46,9 @@ fn written(cloud: &SharedCloud, write: &Write<'_>) {
     }
 }
 
-/// An execute-api request located: the API, the stage if the URL names one explicitly (path form), and
-/// the path (below that stage in the path form; the whole path in the host form).
+/// An execute-api request located: the API and the whole path (a named stage's segment included).
 struct Located {
     api_id: String,
-    stage: Option<String>,
     path: String,
 }
 
@@ -63,15 +61,19 @@ fn locate(req: &Request<Bytes>) -> Option<Located> {
     if let Some(api_id) = host.and_then(url::api_id_from_host) {
         return Some(Located {
             api_id,
-            stage: None,
             path: req.uri().path().to_owned(),
         });
     }
+    // The path form names a stage segment, which for an HTTP API is just the first segment of its path (the
+    // `$default` stage has none): `/restapis/{id}/{first}/_user_request_/{rest}` is `/{first}/{rest}`.
     let t = url::parse(host, req.uri().path())?;
+    let path = match t.stage.as_deref() {
+        None | Some(DEFAULT | "%24default") => t.path,
+        Some(first) => format!("/{first}{}", t.path),
+    };
     Some(Located {
         api_id: t.api_id,
-        stage: t.stage,
-        path: t.path,
+        path,
     })
 }
 
@@ -131,14 +133,11 @@ async fn serve(
     req: Request<Bytes>,
     request_id: &str,
 ) -> Response<Bytes> {
-    let Some((stage, path)) = routing::stage(api, located.stage.as_deref(), &located.path) else {
+    let Some((stage, path)) = routing::stage(api, &located.path) else {
         return errors::not_found();
     };
     // rawPath: the path as sent, with the stage segment of a named stage.
-    let raw_path = match (&located.stage, stage.name.as_str()) {
-        (Some(_), DEFAULT) | (None, _) => located.path.clone(),
-        (Some(_), name) => format!("/{name}{}", located.path),
-    };
+    let raw_path = located.path.clone();
     let source_ip = source_ip(&req);
     let domain = req
         .headers()

@@ -12,18 +12,9 @@ use crate::{
     shared::url::percent_decode,
 };
 
-/// The stage a request is for, and the path below it (as sent, percent-encoded, starting with `/`).
-/// `explicit` is the stage of the path form (`/restapis/{id}/{stage}/_user_request_/...`); `path` is then
-/// already below it.
-pub fn stage<'a>(
-    api: &'a HttpApi,
-    explicit: Option<&str>,
-    path: &str,
-) -> Option<(&'a Stage, String)> {
-    if let Some(name) = explicit {
-        let name = percent_decode(name);
-        return api.stages.get(&name).map(|s| (s, path.to_owned()));
-    }
+/// The stage a request for `path` (the whole path, as sent) is for, and the path below it (percent-encoded,
+/// starting with `/`).
+pub fn stage<'a>(api: &'a HttpApi, path: &str) -> Option<(&'a Stage, String)> {
     let rest = path.strip_prefix('/').unwrap_or(path);
     let (first, below) = match rest.split_once('/') {
         Some((first, below)) => (first, format!("/{below}")),
@@ -156,16 +147,14 @@ mod tests {
     #[test]
     fn stages_by_first_segment_else_default() {
         let a = api(&[], &[DEFAULT, "dev"]);
-        let (s, p) = stage(&a, None, "/dev/items/1").unwrap();
+        let (s, p) = stage(&a, "/dev/items/1").unwrap();
         assert_eq!((s.name.as_str(), p.as_str()), ("dev", "/items/1"));
-        let (s, p) = stage(&a, None, "/dev").unwrap();
+        let (s, p) = stage(&a, "/dev").unwrap();
         assert_eq!((s.name.as_str(), p.as_str()), ("dev", "/"));
-        let (s, p) = stage(&a, None, "/prod/items").unwrap();
+        let (s, p) = stage(&a, "/prod/items").unwrap();
         assert_eq!((s.name.as_str(), p.as_str()), (DEFAULT, "/prod/items"));
         let only_dev = api(&[], &["dev"]);
-        assert!(stage(&only_dev, None, "/prod/items").is_none());
-        assert!(stage(&only_dev, None, "/").is_none());
-        let (s, p) = stage(&a, Some("%24default"), "/x").unwrap();
-        assert_eq!((s.name.as_str(), p.as_str()), (DEFAULT, "/x"));
+        assert!(stage(&only_dev, "/prod/items").is_none());
+        assert!(stage(&only_dev, "/").is_none());
     }
 }
