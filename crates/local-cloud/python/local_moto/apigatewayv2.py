@@ -3,10 +3,14 @@ AWS::ApiGatewayV2::VpcLink (the VPC link v2 that HTTP APIs and, with an integrat
 AWS::ApiGatewayV2::Api (an HTTP API, from properties or an OpenAPI `Body` as SAM's `AWS::Serverless::HttpApi`
 writes it) and AWS::ApiGatewayV2::Stage -- and an OpenAPI importer for HTTP APIs (ImportApi, ReimportApi and
 `Body` alike) that keeps what moto's drops: `x-amazon-apigateway-any-method` (an `ANY` route), the `$default`
-route, integration types in any case, `x-amazon-apigateway-authorizer` JWT authorizers and the routes' `security`."""
+route, integration types in any case, `x-amazon-apigateway-authorizer` JWT authorizers and the routes' `security`;
+and GetAuthorizers, which moto's API lacks (the local cloud reads an HTTP API's authorizers with it)."""
+
+import json
 
 import yaml
 from moto.apigatewayv2.models import Api, apigatewayv2_backends
+from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 
@@ -270,7 +274,14 @@ class CfnStageV2(CloudFormationModel):
             api.delete_stage(self.name)
 
 
+def get_authorizers(self):
+    """GetAuthorizers (`GET /v2/apis/{apiId}/authorizers`): every authorizer of the API, in one page."""
+    api = self.apigatewayv2_backend.get_api(self.path.split("/")[-2])
+    return 200, {}, json.dumps({"items": [a.to_json() for a in api.authorizers.values()]})
+
+
 def patch(ctx: Context) -> None:
-    """ImportApi and ReimportApi go through `import_openapi`; the CloudFormation models (defined at import)
-    are added to moto's model map by `cloudformation`."""
+    """ImportApi and ReimportApi go through `import_openapi`; GetAuthorizers is added; the CloudFormation models
+    (defined at import) are added to moto's model map by `cloudformation`."""
     Api.import_api = lambda self, body_str, fail_on_warnings: import_openapi(self, body_str)
+    ApiGatewayV2Response.get_authorizers = get_authorizers

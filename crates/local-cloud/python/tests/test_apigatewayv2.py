@@ -86,6 +86,7 @@ def test_an_http_api_from_a_sam_openapi_body_has_its_routes_authorizer_cors_and_
     post = routes["POST /messages"][0]
     assert (post["AuthorizationType"], post["AuthorizationScopes"]) == ("JWT", ["notes/write"])
     authorizer = client.get_authorizer(ApiId=api_id, AuthorizerId=post["AuthorizerId"])
+    assert [a["AuthorizerId"] for a in client.get_authorizers(ApiId=api_id)["Items"]] == [post["AuthorizerId"]]
     assert authorizer["AuthorizerType"] == "JWT"
     assert authorizer["JwtConfiguration"]["Audience"] == ["client-1"]
     assert [s["StageName"] for s in client.get_stages(ApiId=api_id)["Items"]] == ["$default"]

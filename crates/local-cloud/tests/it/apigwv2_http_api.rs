@@ -70,6 +70,8 @@ async fn cognito(url: &str, action: &str, body: Value) -> Value {
 struct Api {
     cloud: SharedCloud,
     host: String,
+    /// An API with only a `dev` stage and one route, `GET /x`: no `$default` stage or route.
+    bare: String,
     token: String,
 }
 
@@ -230,10 +232,42 @@ async fn deploy(local: &LocalCloud) -> Api {
             .await
             .unwrap();
     }
+    let bare = v2(
+        url,
+        "/v2/apis",
+        json!({"name": "v2-bare", "protocolType": "HTTP"}),
+    )
+    .await["apiId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bare_integration = v2(
+        url,
+        &format!("/v2/apis/{bare}/integrations"),
+        json!({"integrationType": "AWS_PROXY", "integrationUri": echo, "payloadFormatVersion": "2.0"}),
+    )
+    .await["integrationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let target = format!("integrations/{bare_integration}");
+    v2(
+        url,
+        &format!("/v2/apis/{bare}/routes"),
+        json!({"routeKey": "GET /x", "target": target}),
+    )
+    .await;
+    v2(
+        url,
+        &format!("/v2/apis/{bare}/stages"),
+        json!({"stageName": "dev"}),
+    )
+    .await;
     state_changed(&local.cloud);
     Api {
         cloud: local.cloud.clone(),
         host: format!("{api}.execute-api.localhost:4566"),
+        bare,
         token,
     }
 }
@@ -370,24 +404,23 @@ async fn http_api_stages_routes_payloads_cors_and_jwt() {
         .await;
     cases
         .case(
-            "no route and no $default stage match: 404 Not Found",
+            "no stage and no route match (no $default stage or route): 404 Not Found",
             |c| async move {
-                // Only POST /items is declared: with $default present, GET /items goes there; the `dev` stage
-                // has the same routes, so test Not Found with an API id that has no such stage: the path form.
-                let api_id = c.host.split('.').next().unwrap();
-                let r = call(
-                    &c.cloud,
-                    "GET",
-                    "127.0.0.1:4566",
-                    &format!("/restapis/{api_id}/nostage/_user_request_/x"),
-                    &[],
-                    "",
-                )
-                .await;
-                assert_eq!(
-                    (r.status().as_u16(), json_body(&r)),
-                    (404, json!({"message": "Not Found"}))
-                );
+                let host = format!("{}.execute-api.localhost:4566", c.bare);
+                let r = call(&c.cloud, "GET", &host, "/dev/x", &[], "").await;
+                assert_eq!(json_body(&r)["routeKey"], "GET /x");
+                for path in ["/dev/y", "/x", "/prod/x"] {
+                    let r = call(&c.cloud, "GET", &host, path, &[], "").await;
+                    assert_eq!(
+                        (r.status().as_u16(), json_body(&r)),
+                        (404, json!({"message": "Not Found"})),
+                        "{path}"
+                    );
+                }
+                // The path form's stage segment is the path's first segment, as in the host form.
+                let path_form = format!("/restapis/{}/dev/_user_request_/x", c.bare);
+                let r = call(&c.cloud, "GET", "127.0.0.1:4566", &path_form, &[], "").await;
+                assert_eq!(json_body(&r)["rawPath"], "/dev/x");
             },
         )
         .await;
