@@ -67,8 +67,10 @@ fn locate(req: &Request<Bytes>) -> Option<Located> {
     // The path form names a stage segment, which for an HTTP API is just the first segment of its path (the
     // `$default` stage has none): `/restapis/{id}/{first}/_user_request_/{rest}` is `/{first}/{rest}`.
     let t = url::parse(host, req.uri().path())?;
+    // (`/restapis/{id}/{first}/_user_request_/` is `/{first}`: clients map `https://{id}.../{first}` so.)
     let path = match t.stage.as_deref() {
         None | Some(DEFAULT | "%24default") => t.path,
+        Some(first) if t.path == "/" => format!("/{first}"),
         Some(first) => format!("/{first}{}", t.path),
     };
     Some(Located {
