@@ -263,6 +263,18 @@ async fn deploy(local: &LocalCloud) -> Api {
         json!({"stageName": "dev"}),
     )
     .await;
+    aws.lambda
+        .add_permission()
+        .function_name(&echo)
+        .statement_id("apigw-bare")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn(format!(
+            "arn:aws:execute-api:{REGION}:123456789012:{bare}/*"
+        ))
+        .send()
+        .await
+        .unwrap();
     state_changed(&local.cloud);
     Api {
         cloud: local.cloud.clone(),
