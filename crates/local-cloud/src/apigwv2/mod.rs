@@ -148,10 +148,10 @@ async fn serve(
         .unwrap_or("localhost")
         .to_owned();
     let (parts, body) = req.into_parts();
-    if let Some(cors) = &api.cors {
-        if cors::is_preflight(&parts) {
-            return cors::preflight(cors, &parts);
-        }
+    if let Some(cors) = &api.cors
+        && cors::is_preflight(&parts)
+    {
+        return cors::preflight(cors, &parts);
     }
     let mut resp = 'resp: {
         let Some(matched) = routing::route(api, parts.method.as_str(), &path) else {

@@ -20,10 +20,11 @@ pub fn stage<'a>(api: &'a HttpApi, path: &str) -> Option<(&'a Stage, String)> {
         Some((first, below)) => (first, format!("/{below}")),
         None => (rest, "/".to_owned()),
     };
-    if !first.is_empty() && first != DEFAULT {
-        if let Some(stage) = api.stages.get(&percent_decode(first)) {
-            return Some((stage, below));
-        }
+    if !first.is_empty()
+        && first != DEFAULT
+        && let Some(stage) = api.stages.get(&percent_decode(first))
+    {
+        return Some((stage, below));
     }
     api.stages.get(DEFAULT).map(|s| (s, format!("/{rest}")))
 }
