@@ -104,10 +104,9 @@ fn bad_request(field: &str, error: &str) -> ApiGatewayV2httpResponse {
 fn json_response(status: i64, body: &Value) -> ApiGatewayV2httpResponse {
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    ApiGatewayV2httpResponse {
-        status_code: status,
-        headers,
-        body: Some(Body::Text(body.to_string())),
-        ..Default::default()
-    }
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = status;
+    response.headers = headers;
+    response.body = Some(Body::Text(body.to_string()));
+    response
 }
