@@ -7,6 +7,8 @@
 //! - payload formats and the 2.0 response: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
 //! - CORS: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html
 //! - JWT authorizers: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
+//!
+//! Over 400 lines: one scenario (one deployment through moto's APIs) and its cases, kept together.
 
 use std::net::SocketAddr;
 
