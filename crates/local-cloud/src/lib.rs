@@ -1,12 +1,13 @@
 //! The local cloud: moto for the AWS APIs, plus our own data plane for what moto does not run.
 //!
 //! Layout: [`edge`] is the single port: it asks each [`service`] in turn ([`edge::SERVICES`]) and forwards
-//! what none serves to [`moto`]. One module per service: [`apigw`] (API Gateway REST), [`elb`] (ALB/NLB,
+//! what none serves to [`moto`]. One module per service: [`apigw`] (API Gateway REST), [`apigwv2`] (HTTP APIs), [`elb`] (ALB/NLB,
 //! reached through a VPC link or, internet-facing ones, from the host), [`lambda`] (function code run
 //! natively, the Invoke API). [`shared`] holds the tools they share; [`contract`] is what `cargo xtask` and
 //! the daemon agree on.
 
 pub mod apigw;
+pub mod apigwv2;
 pub mod aws;
 pub mod config;
 pub mod contract;
@@ -28,6 +29,7 @@ pub struct Cloud {
     pub aws: aws::Clients,
     pub lambda: lambda::LambdaService,
     pub apigw: apigw::load::Snapshots,
+    pub apigwv2: apigwv2::load::Snapshots,
     pub elb: elb::load::Snapshots,
 }
 
@@ -39,6 +41,7 @@ impl Cloud {
             aws,
             lambda,
             apigw: Default::default(),
+            apigwv2: Default::default(),
             elb: Default::default(),
         }
     }
@@ -46,6 +49,7 @@ impl Cloud {
     /// The sum of the services' generations of deployed state (for `/_local/status`).
     pub fn generation(&self) -> u64 {
         self.apigw.generation.get()
+            + self.apigwv2.generation.get()
             + self.elb.generation.get()
             + self.lambda.policies.generation.get()
     }

@@ -21,6 +21,9 @@ pub struct Check {
     pub json: Option<toml::Value>,
     /// Text the response body must contain.
     pub body_contains: Option<String>,
+    /// Response headers and their exact values (names case-insensitive), e.g. a CORS preflight's.
+    #[serde(default)]
+    pub response_headers: toml::Table,
     /// Values of the JSON response to keep as placeholders for later checks: name -> dotted path.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
@@ -85,6 +88,7 @@ impl Check {
             ("status", self.status.is_some()),
             ("body_contains", self.body_contains.is_some()),
             ("headers", !self.headers.is_empty()),
+            ("response_headers", !self.response_headers.is_empty()),
             ("capture", !self.capture.is_empty()),
         ];
         if self.request.is_none()
@@ -186,6 +190,8 @@ mod tests {
     fn well_formed_checks_pass() {
         check("request = \"GET {api_url}/\"\nstatus = 200\ncapture = { id = \"id\" }").unwrap();
         check("unreachable = \"{alb}:80\"").unwrap();
+        check("request = \"OPTIONS x\"\nstatus = 204\nresponse_headers = { access-control-max-age = \"300\" }")
+            .unwrap();
         check("send = { sqs = \"{q}\", body = \"x\" }\nlog_contains = { group = \"g\", text = \"x\" }")
             .unwrap();
         check("dynamodb = { table = \"t\", key = { id = \"1\" } }\njson = { n = 1 }").unwrap();
@@ -227,6 +233,10 @@ mod tests {
                 "`status` belongs",
             ),
             ("unreachable = \"h:1\"\nwithin = 5", "`within`"),
+            (
+                "unreachable = \"h:1\"\nresponse_headers = { a = \"b\" }",
+                "`response_headers` belongs",
+            ),
         ];
         for (text, expected) in cases {
             let err = check(text).map(|_| ()).unwrap_err().to_string();

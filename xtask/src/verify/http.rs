@@ -40,6 +40,16 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
         .with_context(|| format!("{method} {url}"))?;
     let status = response.status().as_u16();
     run.last_status = Some(status);
+    for (name, expected) in &check.response_headers {
+        let expected = placeholders::expand(expected.as_str().unwrap_or_default(), &run.values)?;
+        let actual = response
+            .headers()
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok());
+        if actual != Some(expected.as_str()) {
+            bail!("{method} {url}: header {name} is {actual:?}, expected {expected:?}");
+        }
+    }
     let text = response.body_mut().read_to_string().unwrap_or_default();
     let short: String = text.chars().take(300).collect();
     if let Some(expected) = check.status

@@ -28,7 +28,9 @@ add to that service of moto, CloudFormation support of its resource types includ
     groups, listeners and rules.
   * `apigateway`: integrations keep `connectionId`, `integrationTarget` and `cacheKeyParameters`, and
     UpdateIntegration works; CloudFormation RestApi (OpenAPI `Body`), Deployment, Stage and Method.
-  * `apigatewayv2`: AWS::ApiGatewayV2::VpcLink.
+  * `apigatewayv2`: AWS::ApiGatewayV2::VpcLink, Api (HTTP, from properties or an OpenAPI body) and Stage; the
+    OpenAPI import of HTTP APIs (ANY and $default routes, JWT authorizers).
+  * `cognitoidp`: CloudFormation user pools and app clients.
   * `ec2`: security groups' egress rules and deletable internet routing in CloudFormation.
   * `cloudformation`: stacks fail like AWS's (a `*_FAILED` event naming the resource), `Fn::Cidr`, and moto's
     model map rebuilt with the models the modules above define.

@@ -39,3 +39,73 @@ def test_the_model_outlives_a_garbage_collection(moto_url):
         cached.cache_clear()
     gc.collect()
     assert "AWS::ApiGatewayV2::VpcLink" in parsing.get_model_map()
+
+
+SAM_BODY = {
+    "openapi": "3.0.1", "info": {"title": "notes", "version": "1.0"},
+    "components": {"securitySchemes": {"CognitoJwt": {"type": "oauth2", "x-amazon-apigateway-authorizer": {
+        "identitySource": "$request.header.Authorization", "type": "jwt",
+        "jwtConfiguration": {"audience": ["client-1"], "issuer": "https://cognito-idp.us-east-1.amazonaws.com/p"}}}}},
+    "paths": {
+        "$default": {"x-amazon-apigateway-any-method": {"isDefaultRoute": True, "security": [{"NONE": []}],
+                     "x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST",
+                                                         "payloadFormatVersion": "2.0", "uri": "arn:fn"}}},
+        "/hello/{name}": {"get": {"security": [{"NONE": []}], "x-amazon-apigateway-integration": {
+            "type": "aws_proxy", "httpMethod": "POST", "payloadFormatVersion": "2.0", "uri": "arn:fn"}}},
+        "/messages": {"post": {"security": [{"CognitoJwt": ["notes/write"]}], "x-amazon-apigateway-integration": {
+            "type": "aws_proxy", "httpMethod": "POST", "payloadFormatVersion": "1.0", "uri": "arn:fn"}}},
+    },
+    "x-amazon-apigateway-cors": {"allowOrigins": ["https://example.com"], "allowMethods": ["GET", "POST"]},
+}
+
+
+def routes_of(client, api_id: str) -> dict:
+    integrations = {i["IntegrationId"]: i for i in client.get_integrations(ApiId=api_id)["Items"]}
+    return {r["RouteKey"]: (r, integrations[r["Target"].split("/")[1]]) for r in client.get_routes(ApiId=api_id)["Items"]}
+
+
+def test_an_http_api_from_a_sam_openapi_body_has_its_routes_authorizer_cors_and_stage(aws, stack):
+    """What SAM's AWS::Serverless::HttpApi becomes: an Api with a Body, and a `$default` Stage."""
+    template = {"Resources": {
+        "Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Body": SAM_BODY}},
+        "Stage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {
+            "ApiId": {"Ref": "Api"}, "StageName": "$default", "AutoDeploy": True}}},
+        "Outputs": {"Id": {"Value": {"Ref": "Api"}}, "Endpoint": {"Value": {"Fn::GetAtt": ["Api", "ApiEndpoint"]}}}}
+    created = stack(template)
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    api_id = created["resources"]["Api"]
+    client = aws("apigatewayv2")
+    api = client.get_api(ApiId=api_id)
+    assert (api["Name"], api["ProtocolType"]) == ("notes", "HTTP")
+    assert api["CorsConfiguration"]["AllowOrigins"] == ["https://example.com"]
+    routes = routes_of(client, api_id)
+    assert set(routes) == {"$default", "GET /hello/{name}", "POST /messages"}
+    assert routes["$default"][1]["IntegrationType"] == "AWS_PROXY"
+    assert routes["GET /hello/{name}"][0]["AuthorizationType"] == "NONE"
+    assert routes["POST /messages"][1]["PayloadFormatVersion"] == "1.0"
+    post = routes["POST /messages"][0]
+    assert (post["AuthorizationType"], post["AuthorizationScopes"]) == ("JWT", ["notes/write"])
+    authorizer = client.get_authorizer(ApiId=api_id, AuthorizerId=post["AuthorizerId"])
+    assert [a["AuthorizerId"] for a in client.get_authorizers(ApiId=api_id)["Items"]] == [post["AuthorizerId"]]
+    assert authorizer["AuthorizerType"] == "JWT"
+    assert authorizer["JwtConfiguration"]["Audience"] == ["client-1"]
+    assert [s["StageName"] for s in client.get_stages(ApiId=api_id)["Items"]] == ["$default"]
+    assert {o["OutputKey"]: o["OutputValue"] for o in created["Outputs"]}["Endpoint"].startswith(f"https://{api_id}.")
+
+    aws("cloudformation").delete_stack(StackName=created["StackName"])
+    assert api_id not in [a["ApiId"] for a in client.get_apis()["Items"]]
+
+
+def test_an_http_api_from_properties_and_import_api_with_any_method(aws, stack):
+    created = stack({"Resources": {"Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {
+        "Name": unique("plain"), "ProtocolType": "HTTP",
+        "CorsConfiguration": {"AllowOrigins": ["*"], "MaxAge": 60}}}}})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    client = aws("apigatewayv2")
+    api_id = created["resources"]["Api"]
+    assert client.get_api(ApiId=api_id)["CorsConfiguration"] == {"AllowOrigins": ["*"], "MaxAge": 60}
+    body = json.dumps({"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {"/x": {
+        "x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": {
+            "type": "AWS_PROXY", "httpMethod": "POST", "payloadFormatVersion": "2.0", "uri": "arn:fn"}}}}})
+    client.reimport_api(ApiId=api_id, Body=body)
+    assert set(routes_of(client, api_id)) == {"ANY /x"}

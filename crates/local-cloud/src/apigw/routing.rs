@@ -8,13 +8,13 @@ use crate::shared::url::percent_decode;
 
 /// One segment of a resource path template.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment<'a> {
+pub(crate) enum Segment<'a> {
     Literal(&'a str),
     Param(&'a str),
     Greedy(&'a str),
 }
 
-fn template(path: &str) -> Vec<Segment<'_>> {
+pub(crate) fn template(path: &str) -> Vec<Segment<'_>> {
     path.split('/')
         .filter(|s| !s.is_empty())
         .map(
@@ -41,9 +41,9 @@ pub struct Route<'a> {
 }
 
 /// How specific a match is, segment by segment (literal > parameter > greedy); compared lexicographically.
-type Rank = Vec<u8>;
+pub(crate) type Rank = Vec<u8>;
 
-fn match_template(
+pub(crate) fn match_template(
     template: &[Segment<'_>],
     segments: &[&str],
 ) -> Option<(Rank, Vec<(String, String)>)> {

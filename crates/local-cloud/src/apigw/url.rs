@@ -43,7 +43,7 @@ pub fn parse(host: Option<&str>, path: &str) -> Option<Target> {
 }
 
 /// `abc123` from `abc123.execute-api.localhost[:port]`.
-fn api_id_from_host(host: &str) -> Option<String> {
+pub fn api_id_from_host(host: &str) -> Option<String> {
     let name = match host.rsplit_once(':') {
         Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => host,

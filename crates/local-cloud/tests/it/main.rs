@@ -17,6 +17,7 @@ mod lambda_moto;
 // API Gateway and the load balancers, configured through AWS APIs on a real moto.
 mod apigw_resource_policy;
 mod apigw_routing;
+mod apigwv2_http_api;
 mod elb_public;
 mod vpc_link_chain;
 

@@ -69,6 +69,14 @@ fn exists(edge: &str, r: &StackResource) -> Result<Found> {
             &format!("Action=GetRole&Version=2010-05-08&RoleName={enc}"),
         )?,
         "AWS::ApiGatewayV2::VpcLink" => get(edge, "apigateway", &format!("/v2/vpclinks/{enc}"))?,
+        "AWS::ApiGatewayV2::Api" => get(edge, "apigateway", &format!("/v2/apis/{enc}"))?,
+        "AWS::Cognito::UserPool" => json(
+            edge,
+            "cognito-idp",
+            "AWSCognitoIdentityProviderService.DescribeUserPool",
+            "application/x-amz-json-1.1",
+            &serde_json::json!({ "UserPoolId": id }),
+        )?,
         "AWS::ElasticLoadBalancingV2::LoadBalancer" => query(
             edge,
             "elasticloadbalancing",

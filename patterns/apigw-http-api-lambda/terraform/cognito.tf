@@ -1,0 +1,23 @@
+# Who may post: the users of this Cognito user pool, signed in through its app client. The HTTP API's JWT
+# authorizer accepts the pool's ID tokens whose audience is this client.
+
+resource "aws_cognito_user_pool" "users" {
+  name = "${var.name_prefix}-users"
+
+  password_policy {
+    minimum_length = 12
+  }
+}
+
+resource "aws_cognito_user_pool_client" "web" {
+  name            = "${var.name_prefix}-web"
+  user_pool_id    = aws_cognito_user_pool.users.id
+  generate_secret = false
+
+  # SRP for browsers; the admin password flow lets an operator (and `cargo xtask verify`) get a token.
+  explicit_auth_flows = [
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+  ]
+}
