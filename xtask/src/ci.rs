@@ -2,12 +2,13 @@
 //!
 //! First it installs what the tests need (`cargo xtask setup`, idempotent, quick when everything is there), so
 //! a fresh machine needs nothing run before it. Then fmt, clippy and the workspace tests in one build (see
-//! [`with_clippy`]; including the fidelity tests against the local cloud), the moto launcher's own tests (pytest, per service module), pattern
-//! validation, and a full local deploy+verify+destroy of the flagship in both its flavours (Terraform, SAM) and
-//! of a SAM-only pattern; then the cargo-generate template: the sample of CONTRIBUTING.md (`cargo xtask new
-//! orders-queue --iac sam --trigger sqs`, then `cargo xtask test orders-queue`) and the quick subset of
-//! `.github/scripts/template-matrix.sh`, both leaving the checkout as it was. The local cloud is stopped at the
-//! end, also after a failure, so no process outlives the run.
+//! [`with_clippy`]; including the fidelity tests against the local cloud), the moto launcher's own tests (pytest,
+//! per service module), pattern validation, and a full local deploy+verify+destroy of the flagship in both its
+//! flavours (Terraform, SAM), of a SAM-only pattern and of `sqs-lambda-partial-batch` in both its flavours; then
+//! the cargo-generate template: the sample of CONTRIBUTING.md (`cargo xtask new orders-queue --iac sam --trigger
+//! sqs`, then `cargo xtask test orders-queue`) and the quick subset of `.github/scripts/template-matrix.sh`, both
+//! leaving the checkout as it was. The local cloud is stopped at the end, also after a failure, so no process
+//! outlives the run.
 
 use std::{fs, path::PathBuf};
 
@@ -23,11 +24,13 @@ use crate::{
 const SAMPLE: &str = "orders-queue";
 
 /// The full local lifecycles CI runs on every change, as (pattern, IaC flavour): the flagship with Terraform
-/// (its default) and with SAM, and a SAM-only pattern.
-const LIFECYCLE: [(&str, &str); 3] = [
+/// (its default) and with SAM, a SAM-only pattern, and the SQS event source pattern in both flavours.
+const LIFECYCLE: [(&str, &str); 5] = [
     ("apigw-rest-vpclink-pvt-alb", "terraform"),
     ("apigw-rest-vpclink-pvt-alb", "sam"),
     ("apigw-rest-lambda-dynamodb", "sam"),
+    ("sqs-lambda-partial-batch", "terraform"),
+    ("sqs-lambda-partial-batch", "sam"),
 ];
 
 pub fn run() -> Result<()> {

@@ -28,6 +28,7 @@ use crate::{
 pub const SERVICES: &[Service] = &[
     crate::apigw::SERVICE,
     crate::lambda::service::SERVICE,
+    crate::lambda::event_sources::SERVICE,
     crate::elb::SERVICE,
 ];
 

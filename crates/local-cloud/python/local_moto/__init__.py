@@ -11,12 +11,14 @@ add to that service of moto, CloudFormation support of its resource types includ
 
   * `core`: moto's tracking of every model instance holds them weakly, so what is deleted is freed.
   * `stepfunctions`: executions really run, so their Lambda tasks reach the edge.
-  * `awslambda`: every invocation moto makes (SNS, S3, EventBridge, SQS and DynamoDB event source mappings, Step
+  * `awslambda`: every invocation moto makes (SNS, S3, EventBridge, DynamoDB event source mappings, Step
     Functions, its own Invoke API) is POSTed to the edge at `{edge}/_local/lambda/invoke/<function-arn>` (our
     native Lambda runtime) instead of Docker; functions keep `LoggingConfig`; CloudFormation functions and
     permissions; a deleted function drops its code at once.
   * `s3`: notification records as AWS sends them; buckets' notifications, public access block and ownership
     controls in CloudFormation.
+  * `sqs`: a queue never invokes Lambda itself (our Lambda service polls it, as AWS's pollers do); a mapping whose
+    function may outlast the queue's visibility timeout is refused.
   * `events`: EventBridge rules get Lambda targets; `Ref` of an event bus is its name.
   * `logs`: each log stream keeps its newest 10,000 events.
   * `elbv2`: a load balancer created without `Scheme` is internet-facing; CloudFormation load balancers, target
