@@ -63,7 +63,9 @@ impl Store for Table {
             .update_item()
             .table_name(&self.name)
             .set_key(Some(key(order)))
-            .update_expression("ADD processed :one")
+            // `processed` is a DynamoDB reserved word: it is named through a placeholder.
+            .update_expression("ADD #processed :one")
+            .expression_attribute_names("#processed", "processed")
             .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
             .send()
             .await
