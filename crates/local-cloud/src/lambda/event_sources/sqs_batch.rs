@@ -44,9 +44,7 @@ fn record(queue_arn: &str, region: &str, m: &Message) -> SqsMessage {
         .map(|(name, value)| {
             let mut attribute = SqsMessageAttribute::default();
             attribute.string_value = value.string_value().map(str::to_owned);
-            attribute.binary_value = value
-                .binary_value()
-                .map(|b| base64_data(b.as_ref()));
+            attribute.binary_value = value.binary_value().map(|b| base64_data(b.as_ref()));
             attribute.string_list_values = value.string_list_values().to_vec();
             attribute.binary_list_values = value
                 .binary_list_values()
