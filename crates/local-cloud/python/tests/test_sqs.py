@@ -61,3 +61,16 @@ def test_a_function_slower_than_the_visibility_timeout_cannot_be_mapped(aws, fun
     assert "Queue visibility timeout: 4 seconds is less than Function timeout: 5 seconds" in str(refused.value)
     fitting = function(Timeout=4)["FunctionArn"]
     aws("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=fitting)
+
+
+def test_a_message_past_the_retention_period_is_not_received(aws):
+    url, _ = queue(aws, MessageRetentionPeriod="60")
+    aws("sqs").send_message(QueueUrl=url, MessageBody="kept")
+    got = aws("sqs").receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"]
+    assert [m["Body"] for m in got] == ["kept"]
+    import moto.sqs.models as models
+    backend = models.sqs_backends["123456789012"]["us-east-1"]
+    name = url.rsplit("/", 1)[1]
+    for message in backend.get_queue(name)._messages:
+        message.sent_timestamp -= 61_000  # sent 61 s ago: past the 60 s retention
+    assert "Messages" not in aws("sqs").receive_message(QueueUrl=url)
