@@ -2,12 +2,14 @@
 //!
 //! Measures, in one run: cold start (Invoke API on a fresh instance), the same function warm through the
 //! Lambda Invoke API alone, the whole chain API Gateway -> VPC link -> NLB -> ALB -> Lambda of the flagship,
-//! and, where `cargo lambda` is installed, the same function under `cargo lambda watch`. Prints a table and
+//! SQS -> Lambda through an event source mapping ([`sqs`]), and, where `cargo lambda` is installed, the same
+//! function under `cargo lambda watch`. Prints a table and
 //! writes `target/bench/latest.json`; docs/benchmarks.md records the method and figures. `bench soak` (memory and
 //! errors over a long run) is in `bench/soak.rs`, its RSS sampling in `bench/rss.rs`.
 
 mod rss;
 mod soak;
+mod sqs;
 
 use std::{
     fs,
@@ -25,6 +27,10 @@ use crate::{
 };
 
 const FLAGSHIP: &str = "apigw-rest-vpclink-pvt-alb";
+/// Messages of the SQS -> Lambda series ([`sqs`]): sent one at a time for the latency, in batches of 10 for the
+/// throughput.
+const SQS_LATENCY_MESSAGES: usize = 100;
+const SQS_THROUGHPUT_MESSAGES: usize = 2000;
 
 #[derive(Debug, Serialize)]
 pub struct Series {
@@ -217,6 +223,11 @@ fn measure(args: &BenchArgs, outputs: &deploy::Outputs) -> Result<Vec<Series>> {
         series("chain, concurrent", &chain(args.concurrency))?,
     ];
     results[0].requests_per_s = f64::NAN;
+    results.extend(sqs::series(
+        &edge,
+        SQS_LATENCY_MESSAGES,
+        SQS_THROUGHPUT_MESSAGES,
+    )?);
     match cargo_lambda_watch(args, &event)? {
         Some(s) => results.extend(s),
         None => eprintln!(

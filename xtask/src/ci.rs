@@ -25,7 +25,7 @@ const SAMPLE: &str = "orders-queue";
 
 /// The full local lifecycles CI runs on every change, as (pattern, IaC flavour): the flagship with Terraform
 /// (its default), with SAM and as the CDK app converted from its SAM template, a SAM-only pattern with SAM and
-/// as CDK, and the S3 event pattern in both flavours.
+/// as CDK, and the event and HTTP API patterns in both flavours.
 const LIFECYCLE: &[(&str, &str)] = &[
     ("apigw-rest-vpclink-pvt-alb", "terraform"),
     ("apigw-rest-vpclink-pvt-alb", "sam"),
@@ -34,6 +34,10 @@ const LIFECYCLE: &[(&str, &str)] = &[
     ("apigw-rest-lambda-dynamodb", "cdk"),
     ("s3-lambda-dynamodb", "terraform"),
     ("s3-lambda-dynamodb", "sam"),
+    ("sqs-lambda-partial-batch", "terraform"),
+    ("sqs-lambda-partial-batch", "sam"),
+    ("apigw-http-api-lambda", "terraform"),
+    ("apigw-http-api-lambda", "sam"),
 ];
 
 pub fn run() -> Result<()> {

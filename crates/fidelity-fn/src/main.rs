@@ -14,6 +14,7 @@
 //! | `env` | returns `{"env": {..its environment..}, "cwd": "..", "pid": N}` |
 //! | `noinit` | never calls `/runtime/invocation/next` (sleeps forever before starting the runtime) |
 //! | `initerror` | posts to `/runtime/init/error` and exits with status 1 |
+//! | `sqs` | an SQS batch: appends the event as one line to `FIDELITY_EVENTS_FILE` (with `entered_ms`, when the handler was entered); fails (an `Err`) when a body starts with `error`, reports the messages whose body starts with `poison` in `batchItemFailures`, and an unknown `itemIdentifier` for a body starting with `bad-id`; a body ending in `-once` does so only on its first receive |
 //!
 //! Every invocation prints `fidelity-fn <mode> <request id>` on stdout and `fidelity-fn stderr <request id>` on
 //! stderr, so tests can find the function's own lines in the logs.
@@ -27,7 +28,8 @@ use serde_json::{Value, json};
 async fn main() -> Result<(), Error> {
     let mode = std::env::var("FIDELITY_MODE").unwrap_or_else(|_| "echo".to_owned());
     match mode.as_str() {
-        "echo" | "sleep" | "panic" | "error" | "exit" | "malformed" | "proxy" | "alb" | "env" => {}
+        "echo" | "sleep" | "panic" | "error" | "exit" | "malformed" | "proxy" | "alb" | "env"
+        | "sqs" => {}
         "noinit" => loop {
             tokio::time::sleep(Duration::from_secs(3600)).await;
         },
@@ -37,7 +39,7 @@ async fn main() -> Result<(), Error> {
         }
         other => {
             eprintln!(
-                "fidelity-fn: unknown FIDELITY_MODE {other:?}; use one of echo, sleep, panic, error, exit, malformed, proxy, alb, env, noinit, initerror"
+                "fidelity-fn: unknown FIDELITY_MODE {other:?}; use one of echo, sleep, panic, error, exit, malformed, proxy, alb, env, noinit, initerror, sqs"
             );
             std::process::exit(2);
         }
@@ -88,8 +90,47 @@ async fn handle(mode: &str, event: LambdaEvent<Value>) -> Result<Value, Error> {
             "cwd": std::env::current_dir()?.display().to_string(),
             "pid": std::process::id(),
         })),
+        "sqs" => sqs_batch(&payload),
         _ => Ok(payload),
     }
+}
+
+/// The `sqs` mode: records the batch, then fails it, or names failed messages, as their bodies ask.
+fn sqs_batch(event: &Value) -> Result<Value, Error> {
+    if let Ok(file) = std::env::var("FIDELITY_EVENTS_FILE") {
+        // When the handler was entered, for `cargo xtask bench` (message sent -> handler entered).
+        let entered_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis() as u64;
+        let mut line = event.clone();
+        if let Some(fields) = line.as_object_mut() {
+            fields.insert("entered_ms".to_owned(), json!(entered_ms));
+        }
+        let mut out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&file)?;
+        // One write of the whole line, so a reader never sees half of it.
+        out.write_all(format!("{line}\n").as_bytes())?;
+    }
+    let mut failures = Vec::new();
+    for record in event["Records"].as_array().into_iter().flatten() {
+        let body = record["body"].as_str().unwrap_or_default();
+        let first = record["attributes"]["ApproximateReceiveCount"] == "1";
+        if body.ends_with("-once") && !first {
+            continue;
+        }
+        if body.starts_with("error") {
+            return Err(format!("fidelity-fn failed the batch on {body:?}").into());
+        }
+        if body.starts_with("poison") {
+            failures.push(json!({"itemIdentifier": record["messageId"]}));
+        }
+        if body.starts_with("bad-id") {
+            failures.push(json!({"itemIdentifier": "not-a-message-id"}));
+        }
+    }
+    Ok(json!({ "batchItemFailures": failures }))
 }
 
 /// Reports an init failure the way a custom runtime does, with a plain HTTP/1.1 request.

@@ -7,6 +7,7 @@ pub struct Clients {
     pub apigateway: aws_sdk_apigateway::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 impl Clients {
@@ -29,6 +30,7 @@ impl Clients {
             apigateway: aws_sdk_apigateway::Client::new(&conf),
             elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
+            sqs: aws_sdk_sqs::Client::new(&conf),
         }
     }
 }

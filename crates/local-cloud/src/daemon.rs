@@ -147,6 +147,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     tracing::info!("{signal}: stopping");
     let _ = stop_tx.send(true);
     let _ = server.await;
+    cloud.event_sources.shutdown();
     cloud.lambda.shutdown().await;
     moto.stop(MOTO_GRACE).await;
     if let Err(e) = std::fs::remove_file(&state_file) {

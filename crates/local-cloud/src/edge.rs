@@ -30,6 +30,7 @@ pub const SERVICES: &[Service] = &[
     crate::apigwv2::SERVICE,
     crate::apigw::SERVICE,
     crate::lambda::service::SERVICE,
+    crate::lambda::event_sources::SERVICE,
     crate::elb::SERVICE,
 ];
 

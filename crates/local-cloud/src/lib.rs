@@ -28,6 +28,8 @@ pub struct Cloud {
     pub config: config::Config,
     pub aws: aws::Clients,
     pub lambda: lambda::LambdaService,
+    /// The pollers of the Lambda event source mappings.
+    pub event_sources: lambda::event_sources::EventSources,
     pub apigw: apigw::load::Snapshots,
     pub apigwv2: apigwv2::load::Snapshots,
     pub elb: elb::load::Snapshots,
@@ -40,6 +42,7 @@ impl Cloud {
             config,
             aws,
             lambda,
+            event_sources: Default::default(),
             apigw: Default::default(),
             apigwv2: Default::default(),
             elb: Default::default(),

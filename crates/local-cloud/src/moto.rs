@@ -36,6 +36,7 @@ pub const LAUNCHER: &[(&str, &str)] = &[
     launcher_module!("stepfunctions.py"),
     launcher_module!("awslambda.py"),
     launcher_module!("s3.py"),
+    launcher_module!("sqs.py"),
     launcher_module!("events.py"),
     launcher_module!("sns.py"),
     launcher_module!("logs.py"),

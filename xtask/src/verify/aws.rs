@@ -75,6 +75,13 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
 
 fn send_one(clients: &Clients, send: &Send, x: &dyn Fn(&str) -> Result<String>) -> Result<String> {
     let text = |field: &Option<String>| x(field.as_deref().unwrap_or_default());
+    if let (Some(queue), Some(bodies)) = (&send.sqs, &send.bodies) {
+        let bodies = bodies
+            .iter()
+            .map(|b| x(b.as_str()))
+            .collect::<Result<Vec<_>>>()?;
+        return super::queue::send_batch(&clients.rt, &clients.sqs, &x(queue)?, &bodies);
+    }
     if let Some(queue) = &send.sqs {
         let queue = x(queue)?;
         clients
@@ -214,6 +221,15 @@ fn assert_once(
             bail!("log group {group} has no line containing {text:?}");
         }
         done.push(format!("{group} logged {text:?}"));
+    }
+    if let Some(q) = &check.queue_holds {
+        let (queue, text) = (x(&q.queue)?, x(&q.body_contains)?);
+        done.push(super::queue::holds(
+            &clients.rt,
+            &clients.sqs,
+            &queue,
+            &text,
+        )?);
     }
     Ok(done.join("; "))
 }

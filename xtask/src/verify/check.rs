@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use anyhow::{Result, bail};
 use serde::Deserialize;
 
-/// One check. Exactly one kind: `request` (HTTP), `unreachable`, or AWS (`send`, `dynamodb`, `log_contains`).
+/// One check. Exactly one kind: `request` (HTTP), `unreachable`, or AWS (`send`, `dynamodb`, `log_contains`,
+/// `queue_holds`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
@@ -35,6 +36,8 @@ pub struct Check {
     pub dynamodb: Option<DynamoDb>,
     /// Text that must appear in a CloudWatch Logs group.
     pub log_contains: Option<LogContains>,
+    /// A message a queue must hold (received without hiding it: [`super::queue`]).
+    pub queue_holds: Option<QueueHolds>,
     /// Seconds the AWS assertions are retried (default: 30 with `send`, else 0).
     pub within: Option<u64>,
 }
@@ -50,6 +53,8 @@ pub struct Send {
     pub eventbridge: Option<String>,
     pub key: Option<String>,
     pub body: Option<String>,
+    /// SendMessageBatch of these bodies to the `sqs` queue (at most 10), instead of one `body`.
+    pub bodies: Option<Vec<String>>,
     pub source: Option<String>,
     pub detail_type: Option<String>,
     pub detail: Option<String>,
@@ -67,6 +72,15 @@ pub struct DynamoDb {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct QueueHolds {
+    /// The queue's URL.
+    pub queue: String,
+    /// Text the body of one of its messages contains.
+    pub body_contains: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogContains {
     pub group: String,
     pub text: String,
@@ -75,12 +89,15 @@ pub struct LogContains {
 impl Check {
     /// Which fields go together; the error says what to change.
     pub fn validate(&self) -> Result<()> {
-        let aws = self.send.is_some() || self.dynamodb.is_some() || self.log_contains.is_some();
+        let aws = self.send.is_some()
+            || self.dynamodb.is_some()
+            || self.log_contains.is_some()
+            || self.queue_holds.is_some();
         let kinds = [self.request.is_some(), self.unreachable.is_some(), aws];
         if kinds.iter().filter(|k| **k).count() != 1 {
             bail!(
                 "a check is exactly one of: `request` (HTTP), `unreachable`, or AWS (`send` and/or `dynamodb` / \
-                 `log_contains`); fix: split it into several checks"
+                 `log_contains` / `queue_holds`); fix: split it into several checks"
             );
         }
         let http_only = [
@@ -111,8 +128,14 @@ impl Check {
                 );
             }
         }
-        if self.send.is_some() && self.dynamodb.is_none() && self.log_contains.is_none() {
-            bail!("`send` needs an assertion of its effect; fix: add `log_contains` or `dynamodb`");
+        if self.send.is_some()
+            && self.dynamodb.is_none()
+            && self.log_contains.is_none()
+            && self.queue_holds.is_none()
+        {
+            bail!(
+                "`send` needs an assertion of its effect; fix: add `log_contains`, `dynamodb` or `queue_holds`"
+            );
         }
         if let Some(send) = &self.send {
             send.validate()?;
@@ -142,7 +165,9 @@ impl Send {
                 "`send` names exactly one of `sqs` (queue URL), `s3` (bucket) or `eventbridge` (bus)"
             );
         }
-        let allowed: &[&str] = if self.sqs.is_some() {
+        let allowed: &[&str] = if self.sqs.is_some() && self.bodies.is_some() {
+            &["bodies"]
+        } else if self.sqs.is_some() {
             &["body"]
         } else if self.s3.is_some() {
             &["key", "body"]
@@ -152,6 +177,7 @@ impl Send {
         let fields = [
             ("key", self.key.is_some()),
             ("body", self.body.is_some()),
+            ("bodies", self.bodies.is_some()),
             ("source", self.source.is_some()),
             ("detail_type", self.detail_type.is_some()),
             ("detail", self.detail.is_some()),
@@ -171,6 +197,14 @@ impl Send {
                     if set { "not one of them" } else { "missing" }
                 );
             }
+        }
+        if let Some(bodies) = &self.bodies
+            && !(1..=10).contains(&bodies.len())
+        {
+            bail!(
+                "`send.bodies` has {} messages; SendMessageBatch takes 1 to 10: split the check",
+                bodies.len()
+            );
         }
         Ok(())
     }
@@ -195,6 +229,12 @@ mod tests {
         check("send = { sqs = \"{q}\", body = \"x\" }\nlog_contains = { group = \"g\", text = \"x\" }")
             .unwrap();
         check("dynamodb = { table = \"t\", key = { id = \"1\" } }\njson = { n = 1 }").unwrap();
+        let batch = check(
+            "send = { sqs = \"{q}\", bodies = [\"a\", \"b\"] }\n\
+             queue_holds = { queue = \"{dlq}\", body_contains = \"b\" }\nwithin = 60",
+        )
+        .unwrap();
+        assert_eq!(batch.within().as_secs(), 60);
         let c = check(
             "send = { eventbridge = \"b\", source = \"s\", detail_type = \"d\", detail = \"{}\" }\n\
              dynamodb = { table = \"t\", key = { id = \"1\" } }",
@@ -237,6 +277,15 @@ mod tests {
                 "unreachable = \"h:1\"\nresponse_headers = { a = \"b\" }",
                 "`response_headers` belongs",
             ),
+            (
+                "send = { sqs = \"q\", body = \"x\", bodies = [\"y\"] }\nlog_contains = { group = \"g\", text = \"t\" }",
+                "`body` is not one of them",
+            ),
+            (
+                "send = { sqs = \"q\", bodies = [] }\nlog_contains = { group = \"g\", text = \"t\" }",
+                "takes 1 to 10",
+            ),
+            ("queue_holds = { queue = \"q\" }", "missing field"),
         ];
         for (text, expected) in cases {
             let err = check(text).map(|_| ()).unwrap_err().to_string();

@@ -2,13 +2,15 @@
 //! its deployment. The same checks run unchanged against the local and the AWS target.
 //!
 //! A check is an HTTP request ([`http`]), an unreachable address, or an AWS action and/or assertion
-//! ([`aws`]: send to SQS/S3/EventBridge, read DynamoDB, search CloudWatch Logs). Checks run in order;
+//! ([`aws`]: send to SQS/S3/EventBridge, read DynamoDB, search CloudWatch Logs; [`queue`]: a batch of messages,
+//! a message a queue holds). Checks run in order;
 //! `capture` makes a value of one response a placeholder of the later checks.
 
 mod aws;
 mod check;
 mod http;
 pub mod placeholders;
+mod queue;
 
 use anyhow::{Result, anyhow, bail};
 

@@ -23,6 +23,8 @@ add to that service of moto, CloudFormation support of its resource types includ
   * `events`: EventBridge rules get Lambda targets, invoked asynchronously; input transformers fill templates as AWS
     does; `Ref` of an event bus is its name.
   * `sns`: Lambda subscriptions get AWS's notification event, invoked asynchronously.
+  * `sqs`: a queue never invokes Lambda itself (our Lambda service polls it, as AWS's pollers do); a mapping whose
+    function may outlast the queue's visibility timeout is refused.
   * `logs`: each log stream keeps its newest 10,000 events.
   * `elbv2`: a load balancer created without `Scheme` is internet-facing; CloudFormation load balancers, target
     groups, listeners and rules.

@@ -35,8 +35,7 @@ def patch_invocations(edge_url: str) -> None:
     The asynchronous ones (S3, SNS, EventBridge, log subscriptions) never get here: they are queued on the edge."""
 
     def invoke(self, body, request_headers, response_headers):
-        # moto passes the event as a JSON string ("" for none) and reads `x-amz-function-error` afterwards
-        # (SQS keeps a message whose batch failed).
+        # moto passes the event as a JSON string ("" for none) and reads `x-amz-function-error` afterwards.
         payload = body.encode() if isinstance(body, str) else (body or b"")
         out, error = edge_invoke(edge_url, self.function_arn, payload or b"{}")
         if error:

@@ -19,6 +19,7 @@ pub mod capture;
 pub mod cloudwatch;
 pub mod code;
 pub mod destinations;
+pub mod event_sources;
 pub mod function;
 pub mod instance;
 pub mod invoke;

@@ -205,7 +205,7 @@ fn runs_functions_for_the_invoke_api_and_for_invocations_moto_makes() {
             "--message-body",
             "from-sqs",
         ]);
-        wait_for_event(&e.events, r#""body": "from-sqs""#, Duration::from_secs(10));
+        wait_for_event(&e.events, r#""body":"from-sqs""#, Duration::from_secs(10));
     });
     cases.blocking(
         "EventBridge rule targets (added by the launcher: moto 5.2.1 has no Lambda targets)",

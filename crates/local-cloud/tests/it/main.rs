@@ -14,6 +14,9 @@ mod lambda_runtime_errors;
 // The Lambda runtime against a real moto.
 mod lambda_moto;
 
+// Event source mappings run by our Lambda service against a real moto.
+mod sqs_event_source;
+
 // API Gateway and the load balancers, configured through AWS APIs on a real moto.
 mod apigw_resource_policy;
 mod apigw_routing;

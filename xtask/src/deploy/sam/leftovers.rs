@@ -48,6 +48,12 @@ fn exists(edge: &str, r: &StackResource) -> Result<Found> {
     let enc = percent_encode(id);
     let (status, body) = match r.resource_type.as_str() {
         "AWS::Lambda::Function" => get(edge, "lambda", &format!("/2015-03-31/functions/{enc}"))?,
+        // Its physical id is the mapping's UUID; a mapping left behind would go on polling its queue.
+        "AWS::Lambda::EventSourceMapping" => get(
+            edge,
+            "lambda",
+            &format!("/2015-03-31/event-source-mappings/{enc}"),
+        )?,
         "AWS::ApiGateway::RestApi" => get(edge, "apigateway", &format!("/restapis/{enc}"))?,
         // GetBucketLocation: 404 NoSuchBucket once the bucket is gone (a HEAD would answer without a body).
         "AWS::S3::Bucket" => get(edge, "s3", &format!("/{enc}?location"))?,

@@ -1,0 +1,193 @@
+//! Event source mappings, run by our Lambda service as AWS's pollers run them (moto only stores them: the
+//! launcher's `python/local_moto/sqs.py` turns off moto's own invocation inside SendMessage).
+//!
+//! The set of pollers follows moto's Lambda API: a Lambda or CloudFormation write (or moto's reset) marks it
+//! stale ([`SERVICE`]'s `written`), and a reconcile reads ListEventSourceMappings and ListFunctions, then starts
+//! one task per enabled SQS mapping whose function exists ([`sqs::run`]) and stops those of mappings deleted,
+//! disabled or changed, or whose function was deleted. Reconciles run one at a time and a burst of writes
+//! costs one. SQS writes do not change mappings (and every SendMessage is a POST): a poller whose queue was
+//! deleted backs off and finds it again once re-created under the same name.
+
+pub mod sqs;
+pub mod sqs_batch;
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use anyhow::Context;
+use aws_sdk_lambda::types::FunctionResponseType;
+use tokio::sync::watch;
+
+use crate::{
+    SharedCloud,
+    aws::Clients,
+    lambda::FunctionRef,
+    service::{Service, Write, not_mine},
+};
+use sqs::SqsMapping;
+
+/// Event source mappings on the edge: no traffic of their own, only the writes that change them.
+pub const SERVICE: Service = Service {
+    name: "lambda-event-sources",
+    handle: not_mine,
+    written,
+};
+
+/// The pollers of the enabled mappings (a field of [`crate::Cloud`]).
+#[derive(Default)]
+pub struct EventSources {
+    /// Bumped by each write that may change the mappings.
+    wanted: AtomicU64,
+    /// The value of `wanted` the pollers were last reconciled with; its lock makes reconciles take turns.
+    reconciled: tokio::sync::Mutex<u64>,
+    pollers: Mutex<HashMap<String, Running>>,
+}
+
+struct Running {
+    mapping: SqsMapping,
+    stop: watch::Sender<bool>,
+}
+
+fn written(cloud: &SharedCloud, write: &Write<'_>) {
+    if !write.touches(&["lambda"]) || !write.status.is_success() {
+        return;
+    }
+    cloud.event_sources.wanted.fetch_add(1, Ordering::AcqRel);
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let cloud = cloud.clone();
+    runtime.spawn(async move { cloud.event_sources.reconcile(&cloud).await });
+}
+
+impl EventSources {
+    /// Starts and stops pollers to match moto's mappings, unless that was done since the last stale write.
+    pub async fn reconcile(&self, cloud: &SharedCloud) {
+        let mut reconciled = self.reconciled.lock().await;
+        let wanted = self.wanted.load(Ordering::Acquire);
+        if *reconciled >= wanted {
+            return;
+        }
+        match enabled_sqs_mappings(&cloud.aws).await {
+            Ok(mappings) => {
+                self.apply(cloud, mappings);
+                *reconciled = wanted;
+            }
+            // The next write tries again.
+            Err(err) => tracing::warn!("reading the event source mappings: {err:#}"),
+        }
+    }
+
+    /// How many pollers run.
+    pub fn pollers(&self) -> usize {
+        lock(&self.pollers).len()
+    }
+
+    /// Tells every poller to stop (the daemon's shutdown).
+    pub fn shutdown(&self) {
+        for (_, running) in lock(&self.pollers).drain() {
+            let _ = running.stop.send(true);
+        }
+    }
+
+    fn apply(&self, cloud: &SharedCloud, mappings: Vec<SqsMapping>) {
+        let mut pollers = lock(&self.pollers);
+        pollers.retain(|_, running| {
+            let keep = mappings.contains(&running.mapping);
+            if !keep {
+                let _ = running.stop.send(true);
+            }
+            keep
+        });
+        for mapping in mappings {
+            if pollers.contains_key(&mapping.uuid) {
+                continue;
+            }
+            let (stop, stopped) = watch::channel(false);
+            tokio::spawn(sqs::run(
+                Arc::downgrade(cloud),
+                cloud.aws.sqs.clone(),
+                mapping.clone(),
+                stopped,
+            ));
+            pollers.insert(mapping.uuid.clone(), Running { mapping, stop });
+        }
+    }
+}
+
+/// The enabled SQS mappings whose function exists.
+async fn enabled_sqs_mappings(aws: &Clients) -> anyhow::Result<Vec<SqsMapping>> {
+    let mut functions = HashSet::new();
+    let mut marker = None;
+    loop {
+        let out = aws
+            .lambda
+            .list_functions()
+            .set_marker(marker)
+            .send()
+            .await
+            .context("ListFunctions")?;
+        functions.extend(
+            out.functions()
+                .iter()
+                .filter_map(|f| f.function_name().map(str::to_owned)),
+        );
+        marker = out.next_marker().map(str::to_owned);
+        if marker.is_none() {
+            break;
+        }
+    }
+    let mut mappings = Vec::new();
+    let mut marker = None;
+    loop {
+        let out = aws
+            .lambda
+            .list_event_source_mappings()
+            .set_marker(marker)
+            .send()
+            .await
+            .context("ListEventSourceMappings")?;
+        for m in out.event_source_mappings() {
+            let (Some(uuid), Some(queue_arn), Some(function_arn)) =
+                (m.uuid(), m.event_source_arn(), m.function_arn())
+            else {
+                continue;
+            };
+            let function_exists =
+                FunctionRef::parse(function_arn).is_ok_and(|f| functions.contains(&f.name));
+            if queue_arn.split(':').nth(2) != Some("sqs")
+                || m.state() != Some("Enabled")
+                || !function_exists
+            {
+                continue;
+            }
+            mappings.push(SqsMapping {
+                uuid: uuid.to_owned(),
+                queue_arn: queue_arn.to_owned(),
+                function_arn: function_arn.to_owned(),
+                batch_size: m.batch_size().unwrap_or(10).max(1) as usize,
+                batching_window: Duration::from_secs(
+                    m.maximum_batching_window_in_seconds().unwrap_or(0).max(0) as u64,
+                ),
+                report_batch_item_failures: m
+                    .function_response_types()
+                    .contains(&FunctionResponseType::ReportBatchItemFailures),
+            });
+        }
+        marker = out.next_marker().map(str::to_owned);
+        if marker.is_none() {
+            break;
+        }
+    }
+    Ok(mappings)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
