@@ -203,7 +203,11 @@ fn package(binary: &Path, zip: &Path, pkg: &str, compression: Compression) -> Re
         .with_context(|| format!("reading the built binary {} of `{pkg}`", binary.display()))?;
     let dir = zip.parent().unwrap();
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let tmp = dir.join("bootstrap.zip.tmp");
+    // A name of this write's own: two builds packaging the same crate at once (tests deploying fixtures that share
+    // a function, in parallel) each rename a complete zip into place; the last one wins.
+    static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!("bootstrap.zip.{}-{n}.tmp", std::process::id()));
     let mut writer = ZipWriter::new(fs::File::create(&tmp)?);
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
