@@ -96,13 +96,15 @@ pub async fn handle(
     Ok(resp)
 }
 
-/// API Gateway's extended request id (`x-amz-apigw-id`): 16 base64 characters, like `Rx2fRFLvoAMEbXQ=`.
-fn apigw_id() -> String {
+/// API Gateway's extended request id (`x-amz-apigw-id`; an HTTP API's `apigw-requestid` has the same form): 16
+/// base64 characters, like `Rx2fRFLvoAMEbXQ=`.
+pub(crate) fn apigw_id() -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(&uuid::Uuid::new_v4().as_bytes()[..11])
 }
 
-fn source_ip(req: &Request<Bytes>) -> IpAddr {
+/// The client's address the edge put in the request's extensions, else 127.0.0.1.
+pub(crate) fn source_ip(req: &Request<Bytes>) -> IpAddr {
     req.extensions()
         .get::<SocketAddr>()
         .map(SocketAddr::ip)

@@ -15,10 +15,7 @@ pub mod load;
 pub mod model;
 pub mod routing;
 
-use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr},
-    time::Instant,
-};
+use std::{net::IpAddr, time::Instant};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -96,7 +93,7 @@ pub async fn handle(
         }
     };
     let started = Instant::now();
-    let request_id = request_id();
+    let request_id = crate::apigw::apigw_id();
     let method = req.method().clone();
     let mut resp = serve(cloud, &api, &located, req, &request_id).await;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
@@ -114,20 +111,6 @@ pub async fn handle(
     Ok(resp)
 }
 
-/// An HTTP API request id, like `LV7fzho-PHcEJPw=`.
-fn request_id() -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(&uuid::Uuid::new_v4().as_bytes()[..11])
-}
-
-fn source_ip(req: &Request<Bytes>) -> IpAddr {
-    req.extensions()
-        .get::<SocketAddr>()
-        .map(SocketAddr::ip)
-        .or_else(|| req.extensions().get::<IpAddr>().copied())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
-}
-
 async fn serve(
     cloud: &SharedCloud,
     api: &HttpApi,
@@ -140,7 +123,7 @@ async fn serve(
     };
     // rawPath: the path as sent, with the stage segment of a named stage.
     let raw_path = located.path.clone();
-    let source_ip = source_ip(&req);
+    let source_ip = crate::apigw::source_ip(&req);
     let domain = req
         .headers()
         .get(header::HOST)
