@@ -96,26 +96,31 @@ fn alb_event() -> std::path::PathBuf {
         .join("functions/hello/tests/fixtures/alb-get-hello.json")
 }
 
-/// Whether the function of saved `outputs` (either flavour's: `function_name`, `FunctionName`) still exists in
-/// the running local cloud.
-fn still_deployed(outputs: &deploy::Outputs) -> bool {
-    let (Ok(cloud), Some(function)) = (
-        crate::local::ensure_up(None),
-        crate::verify::placeholders::output(outputs, "function_name").and_then(|v| v.as_str()),
-    ) else {
-        return false;
-    };
+/// The `CodeSha256` of the function of saved `outputs` (either flavour's: `function_name`, `FunctionName`) in
+/// the running local cloud; `None` when it is not there.
+fn deployed_code(outputs: &deploy::Outputs) -> Option<String> {
+    let cloud = crate::local::ensure_up(None).ok()?;
+    let function = crate::verify::placeholders::output(outputs, "function_name")?.as_str()?;
     let url = format!("{}/2015-03-31/functions/{function}", cloud.edge_url);
     let auth = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0";
-    ureq::get(&url)
-        .header("Authorization", auth)
-        .call()
-        .is_ok_and(|r| r.status() == 200)
+    let mut resp = ureq::get(&url).header("Authorization", auth).call().ok()?;
+    let body: serde_json::Value = resp.body_mut().read_json().ok()?;
+    Some(body["Configuration"]["CodeSha256"].as_str()?.to_owned())
 }
 
-/// Runs `work` against the flagship (flavour `iac`, or its default) on the local cloud: the deployment is reused
-/// while the running local cloud still holds it, else deployed here and destroyed afterwards, also when `work`
-/// fails (then `work`'s error is the one returned).
+/// Lambda's `CodeSha256` of a zip: its SHA-256, base64.
+fn code_sha256(zip: &std::path::Path) -> Result<String> {
+    use base64::Engine;
+    use sha2::Digest;
+    let bytes = fs::read(zip).with_context(|| format!("reading {}", zip.display()))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&bytes)))
+}
+
+/// Runs `work` against the flagship (flavour `iac`, or its default) on the local cloud, its function built as
+/// for AWS (`--release`: the dev build of a local deploy runs ~1.5x slower and would be measured instead of the
+/// local cloud): the deployment is reused while the running local cloud holds it with that build, else deployed
+/// here and destroyed afterwards, also when `work` fails (then `work`'s error is the one returned). A deployment
+/// with another build is the user's: refused, with the fix.
 fn with_flagship<T>(
     iac: Option<Iac>,
     work: impl FnOnce(&deploy::Outputs) -> Result<T>,
@@ -125,10 +130,24 @@ fn with_flagship<T>(
         target: Target::Local,
         iac,
         keep: false,
+        release: true,
     };
     let dep = Deployment::new(&flagship, &dep_args)?;
     // A restarted local cloud starts empty: saved outputs alone do not prove the deployment is there.
-    if let Some(outputs) = dep.saved_outputs().ok().filter(still_deployed) {
+    if let Ok(outputs) = dep.saved_outputs()
+        && let Some(deployed) = deployed_code(&outputs)
+    {
+        let built = crate::build::build(&flagship.lambdas, dep.build_arch())?;
+        let release = built
+            .first()
+            .context("the flagship has no function to measure")?;
+        if deployed != code_sha256(&release.zip)? {
+            bail!(
+                "`{FLAGSHIP}` is deployed with another build of its function than the release build `bench` \
+                 measures; fix: `{}` first, or deploy it with `--release`",
+                dep.command("destroy")
+            );
+        }
         return work(&outputs);
     }
     destroy(&dep).context("clearing the flagship's old deployment")?;

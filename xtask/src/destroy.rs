@@ -86,12 +86,7 @@ pub fn destroy(dep: &Deployment<'_>) -> Result<bool> {
         .pattern
         .lambdas
         .iter()
-        .map(|l| {
-            (
-                l.package.clone(),
-                build::zip_path(&l.package, dep.build_arch()),
-            )
-        })
+        .map(|l| (l.package.clone(), deployed_zip(dep, &l.package)))
         .collect();
     let found = match dep.iac {
         Iac::Terraform => {
@@ -146,6 +141,25 @@ fn remove_work_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The zip a deploy of `package` used, for the IaC variables that name it: the build of this command's flags,
+/// or, on the local target, the other local build when only that one is there (a `deploy --release` destroyed
+/// without the flag, or the reverse).
+fn deployed_zip(dep: &Deployment<'_>, package: &str) -> PathBuf {
+    let zip = build::zip_path(package, dep.build_arch());
+    if zip.exists() || dep.target != Target::Local {
+        return zip;
+    }
+    let other = build::zip_path(
+        package,
+        Deployment {
+            release: !dep.release,
+            ..*dep
+        }
+        .build_arch(),
+    );
+    if other.exists() { other } else { zip }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +170,7 @@ mod tests {
             pattern,
             target: Target::Local,
             iac,
+            release: false,
         }
     }
 

@@ -200,6 +200,10 @@ pub struct DeployArgs {
     /// Keep what was created after a failure (and, for `test`, after the run).
     #[arg(long)]
     pub keep: bool,
+    /// Build the functions optimised as for AWS (`lambda-release`) also for the local target: slower to build,
+    /// faster to run; what `cargo xtask bench` measures.
+    #[arg(long)]
+    pub release: bool,
 }
 
 /// `cargo xtask bench`: how much to measure.

@@ -65,6 +65,8 @@ pub struct Deployment<'a> {
     pub pattern: &'a Pattern,
     pub target: Target,
     pub iac: Iac,
+    /// Functions built with `lambda-release` also for the local target (`--release`).
+    pub release: bool,
 }
 
 impl<'a> Deployment<'a> {
@@ -90,13 +92,16 @@ impl<'a> Deployment<'a> {
             pattern,
             target: args.target,
             iac,
+            release: args.release,
         })
     }
 
     /// What the functions are built for: the machine itself with the shared dev build on the local target
-    /// (our runtime runs them natively), the pattern's `architecture` on AWS.
+    /// (our runtime runs them natively; `--release`: size-tuned and optimised as for AWS), the pattern's
+    /// `architecture` on AWS.
     pub fn build_arch(&self) -> build::Arch {
         match (self.target, self.pattern.manifest.architecture) {
+            (Target::Local, _) if self.release => build::Arch::Host,
             (Target::Local, _) => build::Arch::Local,
             (Target::Aws, Architecture::Arm64) => build::Arch::Arm64,
             (Target::Aws, Architecture::X86_64) => build::Arch::Host,
@@ -321,17 +326,21 @@ mod tests {
     fn arm64_patterns_are_built_for_arm64_on_aws_only() {
         let arm = pattern("iac = [\"sam\"]\narchitecture = \"arm64\"");
         let x86 = pattern("iac = [\"sam\"]");
-        let arch = |p, target| {
+        let arch = |p, target, release| {
             Deployment {
                 pattern: p,
                 target,
                 iac: Iac::Sam,
+                release,
             }
             .build_arch()
         };
-        assert_eq!(arch(&arm, Target::Aws), build::Arch::Arm64);
-        assert_eq!(arch(&arm, Target::Local), build::Arch::Local);
-        assert_eq!(arch(&x86, Target::Aws), build::Arch::Host);
+        assert_eq!(arch(&arm, Target::Aws, false), build::Arch::Arm64);
+        assert_eq!(arch(&arm, Target::Local, false), build::Arch::Local);
+        assert_eq!(arch(&x86, Target::Aws, false), build::Arch::Host);
+        // `--release` on the local target: optimised as for AWS, for the machine itself.
+        assert_eq!(arch(&arm, Target::Local, true), build::Arch::Host);
+        assert_eq!(arch(&arm, Target::Aws, true), build::Arch::Arm64);
         assert!(
             toml::from_str::<crate::pattern::Manifest>("iac = [\"sam\"]\narchitecture = \"arm\"")
                 .is_err(),
@@ -348,6 +357,7 @@ mod tests {
                 pattern: p,
                 target,
                 iac,
+                release: false,
             };
             format!("{:#}", dep.saved_outputs().unwrap_err())
         };
@@ -390,6 +400,7 @@ mod tests {
             pattern: &pattern,
             target: Target::Local,
             iac: Iac::Sam,
+            release: false,
         };
         let _ = fs::remove_dir_all(dep.work_dir().parent().unwrap());
         let err = format!("{:#}", deploy(&dep, false).unwrap_err());

@@ -179,6 +179,7 @@ mod tests {
             pattern: &pattern,
             target: Target::Local,
             iac: Iac::Terraform,
+            release: false,
         };
         let work_dir = dep.work_dir();
         let _ = fs::remove_dir_all(work_dir.parent().unwrap());
@@ -244,6 +245,7 @@ mod tests {
             target: Target::Local,
             iac: None,
             keep: false,
+            release: false,
         };
         let dep = Deployment::new(&pattern, &args).unwrap();
         let options = Options {

@@ -124,6 +124,7 @@ fn local_cloud_fails_as_aws_does() {
         target: Target::Local,
         iac: None,
         keep: false,
+        release: false,
     };
     let dep = Deployment::new(&pattern, &args).unwrap();
     let options = Options {

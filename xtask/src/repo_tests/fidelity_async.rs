@@ -232,6 +232,7 @@ fn asynchronous_invocation_as_aws_does() {
         target: Target::Local,
         iac: None,
         keep: false,
+        release: false,
     };
     let dep = Deployment::new(&pattern, &args).unwrap();
     let options = Options {

@@ -38,6 +38,7 @@ fn a_template_with_upstream_habits_deploys_runs_and_is_destroyed_as_on_aws() {
         target: Target::Local,
         iac: None,
         keep: false,
+        release: false,
     };
     let dep = Deployment::new(&pattern, &args).unwrap();
     let options = Options {

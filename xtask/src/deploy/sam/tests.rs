@@ -19,6 +19,7 @@ fn destroy_finds_the_stack_by_name_without_a_work_dir() {
         target: Target::Local,
         iac: None,
         keep: false,
+        release: false,
     };
     let dep = Deployment::new(&pattern, &args).unwrap();
     let options = Options {
@@ -62,6 +63,7 @@ fn a_crate_at_the_pattern_root_deploys_and_runs() {
         target: Target::Local,
         iac: None,
         keep: false,
+        release: false,
     };
     let dep = Deployment::new(&pattern, &args).unwrap();
     let options = Options {
