@@ -375,6 +375,13 @@ pub enum LocalCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print what points `aws`, `terraform`, `sam` and `cdk` at the running local cloud (`eval "$(cargo xtask
+    /// local env)"`).
+    Env {
+        /// The shell to print for (`json`: one object, for programs).
+        #[arg(long, value_enum, default_value = "bash")]
+        shell: EnvShell,
+    },
     /// Print the ends of the daemon's and moto's logs.
     Logs {
         /// Keep printing what is appended (Ctrl-C to stop).
@@ -384,6 +391,17 @@ pub enum LocalCmd {
         #[arg(long, short = 'n', default_value_t = 50)]
         lines: usize,
     },
+}
+
+/// `local env --shell`: the syntax the variables are printed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnvShell {
+    /// `export NAME='value'` (bash, zsh, sh).
+    Bash,
+    /// `set -gx NAME 'value'`.
+    Fish,
+    /// One JSON object, name -> value.
+    Json,
 }
 
 /// `logs --since`: `<number><unit>`, the unit one of s, m, h, d.

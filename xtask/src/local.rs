@@ -47,6 +47,7 @@ pub fn run(cmd: LocalCmd) -> Result<()> {
         }
         LocalCmd::Down => down(),
         LocalCmd::Status { json } => status(json),
+        LocalCmd::Env { shell } => crate::local_env::run(shell),
         LocalCmd::Logs { follow, lines } => logs(follow, lines),
     }
 }

@@ -19,6 +19,7 @@ mod flags;
 mod interrupt;
 mod list;
 mod local;
+mod local_env;
 mod logs;
 mod new;
 mod outputs;
