@@ -191,14 +191,19 @@ fn build_arm64(packages: &[String], names: &[String]) -> Result<Vec<Artifact>> {
 
 /// How hard to compress a zip: AWS artifacts are uploaded and stored, local ones are unpacked once.
 #[derive(Debug, Clone, Copy)]
-enum Compression {
+pub(crate) enum Compression {
     Smallest,
     Fast,
 }
 
 /// Zips `binary` as an executable `bootstrap` with fixed timestamps and modes, so equal inputs give
 /// byte-identical zips. Written to a temporary file and renamed, so a reader never sees half a zip.
-fn package(binary: &Path, zip: &Path, pkg: &str, compression: Compression) -> Result<Artifact> {
+pub(crate) fn package(
+    binary: &Path,
+    zip: &Path,
+    pkg: &str,
+    compression: Compression,
+) -> Result<Artifact> {
     let code = fs::read(binary)
         .with_context(|| format!("reading the built binary {} of `{pkg}`", binary.display()))?;
     let dir = zip.parent().unwrap();

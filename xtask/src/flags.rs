@@ -100,6 +100,8 @@ pub enum Command {
     New(NewArgs),
     /// The pattern as an AWS CDK app, converted from its SAM template by cdk-from-cfn (see docs/cdk.md).
     Cdk(CdkArgs),
+    /// The pattern as a standalone project in DIR: its crates with the tested Cargo.lock, no reference back.
+    Export(ExportArgs),
     /// Install the project's tools that are missing (Python tools into .venv, cargo-generate), idempotently.
     Setup,
     /// Run the project's test command: fmt, clippy, tests, validation.
@@ -286,6 +288,18 @@ pub struct NewArgs {
     /// The author shown in example-pattern.json.
     #[arg(long, default_value = "serverless-rust-patterns contributors")]
     pub author: String,
+}
+
+/// `cargo xtask export`: which pattern, where.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The pattern (a folder name under patterns/).
+    pub pattern: String,
+    /// The folder to write it to (new or empty).
+    pub dir: std::path::PathBuf,
+    /// Write into a folder that is not empty (its files of the same names are replaced).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `cargo xtask cdk`: which pattern, in which language, where.

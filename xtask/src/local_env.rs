@@ -31,7 +31,7 @@ fn work_dir() -> PathBuf {
 }
 
 /// The variables, by name.
-fn variables(
+pub(crate) fn variables(
     cloud: &LocalCloud,
     terraform_config: Option<PathBuf>,
 ) -> BTreeMap<&'static str, String> {

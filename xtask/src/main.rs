@@ -15,6 +15,7 @@ mod changed;
 mod ci;
 mod deploy;
 mod destroy;
+mod export;
 mod flags;
 mod interrupt;
 mod list;
@@ -79,6 +80,7 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => bench::run(&args),
         Command::New(args) => new::run(&args),
         Command::Cdk(args) => cdk::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Setup => setup::run(),
         Command::Ci => ci::run(),
         Command::Changed { base, json } => changed::run(&base, json),

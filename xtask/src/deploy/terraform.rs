@@ -307,7 +307,8 @@ fn stream_json(cmd: xshell::Cmd<'_>, what: &str, forward: Forward) -> Result<()>
 }
 
 /// Copies `from` into `to`, skipping build output and Terraform's own state.
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+/// Copies a pattern folder, without build output and Terraform's local state.
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     fs::create_dir_all(to)?;
     for entry in fs::read_dir(from)? {
         let entry = entry?;

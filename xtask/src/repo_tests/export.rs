@@ -1,0 +1,152 @@
+//! `cargo xtask export` as a user would use it: the exported project builds and tests `--locked` and offline with
+//! nothing of the repository, and deploys with a plain `terraform apply` (only `cargo xtask local env`'s
+//! variables) to the local cloud, where it does what the pattern's checks say.
+
+use std::{
+    fs,
+    time::{Duration, Instant},
+};
+
+use xshell::{Shell, cmd};
+
+use crate::{
+    build::{Compression, package},
+    cargo::without_run_env,
+    pattern::{self, project_root},
+    tools::{self, Tool},
+};
+
+const PATTERN: &str = "s3-lambda-dynamodb";
+
+#[test]
+fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
+    let pattern = pattern::one(PATTERN).unwrap();
+    let dir = project_root().join("target/tmp/export-test");
+    let _ = fs::remove_dir_all(&dir);
+    let dir = crate::export::export(&pattern, &dir, false).unwrap();
+
+    // Standalone: no path dependency, and only versions the repository's lock holds.
+    for lambda in &pattern.lambdas {
+        let manifest = fs::read_to_string(dir.join(&lambda.named).join("Cargo.toml")).unwrap();
+        assert!(!manifest.contains("path ="), "{manifest}");
+    }
+    let repo_lock = fs::read_to_string(project_root().join("Cargo.lock")).unwrap();
+    let lock = fs::read_to_string(dir.join("Cargo.lock")).unwrap();
+    let entries = |text: &str| -> Vec<String> {
+        text.split("[[package]]")
+            .skip(1)
+            .map(|p| p.lines().take(3).collect::<Vec<_>>().join("\n"))
+            .collect()
+    };
+    let tested = entries(&repo_lock);
+    let exported = entries(&lock);
+    // Pruned to the pattern's crates: nothing of the repository's own tools.
+    assert!(exported.len() < tested.len());
+    for tool in ["xtask", "local-cloud", "clap"] {
+        assert!(
+            !lock.contains(&format!("name = \"{tool}\"\n")),
+            "{tool} is in the exported lock"
+        );
+    }
+    for entry in &exported {
+        assert!(
+            tested.contains(entry) || entry.contains("s3-object-metadata"),
+            "not tested: {entry}"
+        );
+    }
+    // Refused a second time into the same (now full) folder.
+    let again = crate::export::export(&pattern, &dir, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        again.contains("is not empty") && again.contains("--force"),
+        "{again}"
+    );
+
+    // Builds and tests locked and offline, outside the workspace. The repository's target dir only shares the
+    // compiled dependencies (those whose features the workspace unifies otherwise are built again).
+    let sh = Shell::new().unwrap();
+    sh.change_dir(&dir);
+    sh.set_var("CARGO_TARGET_DIR", project_root().join("target"));
+    without_run_env(cmd!(sh, "cargo test --locked --offline"))
+        .quiet()
+        .run()
+        .unwrap();
+    without_run_env(cmd!(sh, "cargo build --locked --offline"))
+        .quiet()
+        .run()
+        .unwrap();
+    let binary = project_root().join("target/debug/s3-object-metadata");
+    let zip = dir.join("target/bootstrap.zip");
+    package(&binary, &zip, "s3-object-metadata", Compression::Fast).unwrap();
+
+    // Deploys with the plain tool and only the printed variables, then behaves as its checks say.
+    let _cloud = crate::local::TestUse::hold();
+    let cloud = crate::local::ensure_up(None).unwrap();
+    tools::require(&sh, Tool::Terraform).unwrap();
+    for (name, value) in
+        crate::local_env::variables(&cloud, tools::terraform_cli_config(&dir).unwrap())
+    {
+        sh.set_var(name, value);
+    }
+    sh.change_dir(dir.join("terraform"));
+    let prefix = format!("export-{}", std::process::id());
+    let vars = [
+        format!("lambda_zip={}", zip.display()),
+        format!("name_prefix={prefix}"),
+    ];
+    let var_flags: Vec<String> = vars
+        .iter()
+        .flat_map(|v| ["-var".to_owned(), v.clone()])
+        .collect();
+    let apply_flags = var_flags.clone();
+    cmd!(sh, "terraform init -input=false -no-color")
+        .quiet()
+        .ignore_stdout()
+        .run()
+        .unwrap();
+    let applied = cmd!(
+        sh,
+        "terraform apply -auto-approve -input=false -no-color {apply_flags...}"
+    )
+    .quiet()
+    .ignore_stdout()
+    .run();
+    let checked = applied.map_err(anyhow::Error::from).and_then(|()| {
+        let bucket = cmd!(sh, "terraform output -raw bucket_name").read()?;
+        let table = cmd!(sh, "terraform output -raw table_name").read()?;
+        let body = dir.join("target/object.txt");
+        fs::write(&body, "0123456789")?;
+        cmd!(sh, "aws s3 cp {body} s3://{bucket}/uploads/exported.txt")
+            .quiet()
+            .ignore_stdout()
+            .run()?;
+        let key = r#"{"key":{"S":"uploads/exported.txt"}}"#;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let item = cmd!(
+                sh,
+                "aws dynamodb get-item --table-name {table} --key {key} --output json"
+            )
+            .read()?;
+            if item.contains(r#""N": "10""#) {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "no item with size 10 after 30 s: {item}"
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    });
+    let destroyed = cmd!(
+        sh,
+        "terraform destroy -auto-approve -input=false -no-color {var_flags...}"
+    )
+    .quiet()
+    .ignore_stdout()
+    .run();
+    checked.unwrap();
+    destroyed.unwrap();
+    let _ = fs::remove_dir_all(&dir);
+}
