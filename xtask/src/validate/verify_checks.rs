@@ -81,6 +81,10 @@ pub fn check(p: &Pattern, iac: &[Iac]) -> Result<Vec<Finding>> {
             reported.push(placeholder);
             findings.push(unknown(&file, &location, line, placeholder, &missing));
         }
+        if raw.get("cognito_user").is_some() {
+            // The signed-in user's tokens (`verify/cognito.rs`).
+            captured.extend(["id_token".to_owned(), "access_token".to_owned()]);
+        }
         if let Some(capture) = raw.get("capture").and_then(|c| c.as_table()) {
             captured.extend(capture.keys().cloned());
         }
@@ -227,6 +231,24 @@ mod tests {
         let s = Scratch::from_fixture("good", "verify-known");
         s.write("pattern.toml", &(s.read("pattern.toml") + CHECKS));
         assert!(findings(&s).is_empty(), "{:#?}", findings(&s));
+    }
+
+    #[test]
+    fn a_signed_in_cognito_user_gives_its_tokens_to_the_later_checks_only() {
+        let s = Scratch::from_fixture("good", "verify-cognito");
+        let user = "\n[[verify]]\nname = \"user\"\ncognito_user = { user_pool = \"{vpc_link_id}\", client = \"{vpc_link_id}\" }\n";
+        let call = "\n[[verify]]\nname = \"call\"\nrequest = \"GET {VpcLinkId}/x\"\nheaders = { authorization = \"Bearer {id_token}\" }\nstatus = 200\n";
+        let fixture = s.read("pattern.toml");
+        s.write("pattern.toml", &format!("{fixture}{user}{call}"));
+        assert!(findings(&s).is_empty(), "{:#?}", findings(&s));
+        s.write("pattern.toml", &format!("{fixture}{call}{user}"));
+        let found = findings(&s);
+        assert!(
+            found
+                .iter()
+                .any(|f| format!("{f}").contains("`{id_token}`")),
+            "a token used before the sign-in is unknown: {found:#?}"
+        );
     }
 
     #[test]

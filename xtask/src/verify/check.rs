@@ -38,6 +38,8 @@ pub struct Check {
     pub log_contains: Option<LogContains>,
     /// A message a queue must hold (received without hiding it: [`super::queue`]).
     pub queue_holds: Option<QueueHolds>,
+    /// A user of a Cognito user pool to create and sign in; its tokens become `{id_token}`, `{access_token}`.
+    pub cognito_user: Option<CognitoUser>,
     /// Seconds the AWS assertions are retried (default: 30 with `send`, else 0).
     pub within: Option<u64>,
 }
@@ -72,6 +74,15 @@ pub struct DynamoDb {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct CognitoUser {
+    /// The pool's id.
+    pub user_pool: String,
+    /// An app client of the pool that allows `ADMIN_USER_PASSWORD_AUTH`.
+    pub client: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct QueueHolds {
     /// The queue's URL.
     pub queue: String,
@@ -93,11 +104,16 @@ impl Check {
             || self.dynamodb.is_some()
             || self.log_contains.is_some()
             || self.queue_holds.is_some();
-        let kinds = [self.request.is_some(), self.unreachable.is_some(), aws];
+        let kinds = [
+            self.request.is_some(),
+            self.unreachable.is_some(),
+            aws,
+            self.cognito_user.is_some(),
+        ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             bail!(
-                "a check is exactly one of: `request` (HTTP), `unreachable`, or AWS (`send` and/or `dynamodb` / \
-                 `log_contains` / `queue_holds`); fix: split it into several checks"
+                "a check is exactly one of: `request` (HTTP), `unreachable`, `cognito_user`, or AWS (`send` and/or \
+                 `dynamodb` / `log_contains` / `queue_holds`); fix: split it into several checks"
             );
         }
         let http_only = [

@@ -3,11 +3,13 @@
 //!
 //! A check is an HTTP request ([`http`]), an unreachable address, or an AWS action and/or assertion
 //! ([`aws`]: send to SQS/S3/EventBridge, read DynamoDB, search CloudWatch Logs; [`queue`]: a batch of messages,
-//! a message a queue holds). Checks run in order;
+//! a message a queue holds), or a Cognito user signed in ([`cognito`]: its tokens become placeholders). Checks
+//! run in order;
 //! `capture` makes a value of one response a placeholder of the later checks.
 
 mod aws;
 mod check;
+mod cognito;
 mod http;
 pub mod placeholders;
 mod queue;
@@ -272,6 +274,9 @@ fn run_check(check: &Check, run: &mut Run) -> Result<String> {
     }
     if check.request.is_some() {
         return http::run(check, run);
+    }
+    if let Some(user) = &check.cognito_user {
+        return cognito::sign_in(user, run);
     }
     aws::run(check, run)
 }
