@@ -56,14 +56,7 @@ impl<'a> Driver<'a> {
     /// The stack's name: `srp-<pattern>` (`srp-<pattern>-cdk` for the CDK flavour, so both flavours can be
     /// deployed at once), with `-<SRP_SUFFIX>` when set (see [`super::name_suffix`]).
     pub fn stack_name(&self) -> String {
-        let base = match self.dep.iac {
-            Iac::Cdk => format!("srp-{}-cdk", self.dep.pattern.name),
-            _ => format!("srp-{}", self.dep.pattern.name),
-        };
-        match super::name_suffix().ok().flatten() {
-            Some(suffix) => format!("{base}-{suffix}"),
-            None => base,
-        }
+        stack_name(self.dep)
     }
 
     /// The SDK clients of this driver (the CDK flavour uploads its assets with them).
@@ -347,6 +340,19 @@ pub(super) fn flush_function_logs(edge: &str) {
 fn sha256_hex(text: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// The stack of `dep`: `srp-<pattern>` (`srp-<pattern>-cdk` for the CDK flavour, so both flavours can be deployed
+/// at once), with `-<SRP_SUFFIX>` when set (see [`super::name_suffix`]).
+pub fn stack_name(dep: &Deployment<'_>) -> String {
+    let base = match dep.iac {
+        Iac::Cdk => format!("srp-{}-cdk", dep.pattern.name),
+        _ => format!("srp-{}", dep.pattern.name),
+    };
+    match super::name_suffix().ok().flatten() {
+        Some(suffix) => format!("{base}-{suffix}"),
+        None => base,
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ struct Declared {
     iac: Iac,
     source: String,
     names: Vec<String>,
+    /// What `{resource:X}` may name: logical ids (SAM, CDK) or `type.name` addresses (Terraform).
+    resources: Vec<String>,
 }
 
 pub fn check(p: &Pattern, iac: &[Iac]) -> Result<Vec<Finding>> {
@@ -67,6 +69,17 @@ pub fn check(p: &Pattern, iac: &[Iac]) -> Result<Vec<Finding>> {
             if known || reported.contains(&placeholder) {
                 continue;
             }
+            if let Some(resource) = placeholder.strip_prefix(placeholders::RESOURCE) {
+                let missing: Vec<&Declared> = declared
+                    .iter()
+                    .filter(|d| !d.resources.iter().any(|r| r == resource))
+                    .collect();
+                if let Some(first) = missing.first() {
+                    reported.push(placeholder);
+                    findings.push(unknown_resource(&file, &location, line, resource, first));
+                }
+                continue;
+            }
             let missing: Vec<&Declared> = declared
                 .iter()
                 .filter(|d| {
@@ -90,6 +103,39 @@ pub fn check(p: &Pattern, iac: &[Iac]) -> Result<Vec<Finding>> {
         }
     }
     Ok(findings)
+}
+
+fn unknown_resource(
+    file: &Path,
+    location: &str,
+    line: Option<usize>,
+    resource: &str,
+    declared: &Declared,
+) -> Finding {
+    let form = match declared.iac {
+        Iac::Terraform => "a `type.name` resource address of the root module",
+        Iac::Sam | Iac::Cdk => "a logical id of its `Resources`",
+    };
+    Finding::new(
+        file,
+        location,
+        "verify-placeholder",
+        format!(
+            "`{{{}{resource}}}` names no resource of {} ({}), so verify would fail after a whole deploy",
+            placeholders::RESOURCE,
+            declared.source,
+            declared.iac.as_str()
+        ),
+        format!(
+            "name {form}: {}",
+            if declared.resources.is_empty() {
+                "it has none".to_owned()
+            } else {
+                declared.resources.join(", ")
+            }
+        ),
+    )
+    .at_line(line)
 }
 
 fn unknown(
@@ -161,6 +207,15 @@ fn outputs(p: &Pattern, iac: Iac) -> Result<Option<Declared>> {
                         .flat_map(|f| f.body.get_blocks("output"))
                         .filter_map(|b| b.labels.first().map(|l| l.as_str().to_owned()))
                         .collect(),
+                    resources: root
+                        .files
+                        .iter()
+                        .flat_map(|f| f.body.get_blocks("resource"))
+                        .filter_map(|b| match b.labels.as_slice() {
+                            [rtype, name] => Some(format!("{}.{}", rtype.as_str(), name.as_str())),
+                            _ => None,
+                        })
+                        .collect(),
                 }),
                 _ => None,
             }
@@ -176,6 +231,11 @@ fn outputs(p: &Pattern, iac: Iac) -> Result<Option<Declared>> {
                     iac,
                     source: rel(&path),
                     names: template.unconditional_outputs(),
+                    resources: template
+                        .resources()
+                        .iter()
+                        .map(|r| r.id.to_owned())
+                        .collect(),
                 }),
                 Err(_) => None,
             }

@@ -13,6 +13,7 @@ mod cognito;
 mod http;
 pub mod placeholders;
 mod queue;
+mod resources;
 
 use anyhow::{Result, anyhow, bail};
 
@@ -153,6 +154,7 @@ pub fn run_checks(dep: &Deployment<'_>, outputs: &Outputs, json: bool) -> Result
         );
     }
     let mut run = Run::new(outputs, target)?;
+    resources::resolve(dep, run.edge_url.as_deref(), &mut run.values)?;
     let mut results = Vec::new();
     let mut server_errors = 0;
     for check in &checks {

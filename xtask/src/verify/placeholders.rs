@@ -23,8 +23,20 @@ pub fn same_name(output: &str, name: &str) -> bool {
     key(output) == key(name)
 }
 
+/// The prefix of a placeholder naming a resource of the deployment (`{resource:MyFunction}`, Terraform's
+/// `{resource:aws_lambda_function.this}`): its physical id ([`super::resources`]).
+pub const RESOURCE: &str = "resource:";
+
 fn is_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    match s.strip_prefix(RESOURCE) {
+        Some(address) => {
+            !address.is_empty()
+                && address
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        }
+        None => !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+    }
 }
 
 /// The `{name}` placeholders of `template` in order, each with its byte range (`{` to `}`, inclusive).
