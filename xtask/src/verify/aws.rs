@@ -222,6 +222,23 @@ fn assert_once(
         }
         done.push(format!("{group} logged {text:?}"));
     }
+    if let Some(object) = &check.s3_object {
+        let (bucket, key) = (x(&object.bucket)?, x(&object.key)?);
+        let out = clients
+            .rt
+            .block_on(clients.s3.get_object().bucket(&bucket).key(&key).send())
+            .map_err(sdk)
+            .with_context(|| format!("GetObject s3://{bucket}/{key}"))?;
+        let bytes = clients
+            .rt
+            .block_on(out.body.collect())
+            .with_context(|| format!("reading s3://{bucket}/{key}"))?
+            .into_bytes();
+        let text = String::from_utf8_lossy(&bytes);
+        super::invoke::answer_matches(check, &text, values)
+            .with_context(|| format!("s3://{bucket}/{key}"))?;
+        done.push(format!("s3://{bucket}/{key} read ({} bytes)", bytes.len()));
+    }
     if let Some(q) = &check.queue_holds {
         let (queue, text) = (x(&q.queue)?, x(&q.body_contains)?);
         done.push(super::queue::holds(
@@ -388,6 +405,12 @@ mod tests {
                 "absent",
                 "dynamodb = { table = \"{table}\", key = { pk = \"other\" }, absent = true }",
             ),
+            check(
+                "object",
+                "send = { s3 = \"b-{run_id}\", key = \"o/{run_id}.json\", body = '{\"id\":\"{run_id}\",\"n\":1}' }\n\
+                 s3_object = { bucket = \"b-{run_id}\", key = \"o/{run_id}.json\" }\n\
+                 json = { id = \"{run_id}\" }\nbody_contains = '\"n\":1'",
+            ),
         ];
         for c in &passing {
             run_check_ok(c, &mut run);
@@ -428,6 +451,14 @@ mod tests {
             (
                 "log_contains = { group = \"{group}\", text = \"never logged\" }\nwithin = 1",
                 "still failing after 1s",
+            ),
+            (
+                "s3_object = { bucket = \"b-{run_id}\", key = \"o/{run_id}.json\" }\njson = { n = 2 }",
+                "differs at `.n`",
+            ),
+            (
+                "s3_object = { bucket = \"b-{run_id}\", key = \"missing\" }",
+                "GetObject",
             ),
         ];
         for (text, expected) in failing {

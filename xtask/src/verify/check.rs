@@ -40,6 +40,10 @@ pub struct Check {
     pub queue_holds: Option<QueueHolds>,
     /// A user of a Cognito user pool to create and sign in; its tokens become `{id_token}`, `{access_token}`.
     pub cognito_user: Option<CognitoUser>,
+    /// A function to invoke (synchronously) with a payload; `json`/`body_contains` assert its answer.
+    pub invoke: Option<Invoke>,
+    /// An S3 object to read; `json`/`body_contains` assert its content.
+    pub s3_object: Option<S3Object>,
     /// Seconds the AWS assertions are retried (default: 30 with `send`, else 0).
     pub within: Option<u64>,
 }
@@ -74,6 +78,25 @@ pub struct DynamoDb {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct Invoke {
+    /// The function's name or ARN.
+    pub function: String,
+    /// The event (JSON text; default `{}`).
+    pub payload: Option<String>,
+    /// The function is expected to fail: its error document (`errorType`, `errorMessage`) is the answer.
+    #[serde(default)]
+    pub error: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Object {
+    pub bucket: String,
+    pub key: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CognitoUser {
     /// The pool's id.
     pub user_pool: String,
@@ -103,23 +126,24 @@ impl Check {
         let aws = self.send.is_some()
             || self.dynamodb.is_some()
             || self.log_contains.is_some()
-            || self.queue_holds.is_some();
+            || self.queue_holds.is_some()
+            || self.s3_object.is_some();
         let kinds = [
             self.request.is_some(),
             self.unreachable.is_some(),
             aws,
             self.cognito_user.is_some(),
+            self.invoke.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             bail!(
-                "a check is exactly one of: `request` (HTTP), `unreachable`, `cognito_user`, or AWS (`send` and/or \
-                 `dynamodb` / `log_contains` / `queue_holds`); fix: split it into several checks"
+                "a check is exactly one of: `request` (HTTP), `unreachable`, `cognito_user`, `invoke`, or AWS (`send` \
+                 and/or `dynamodb` / `log_contains` / `queue_holds` / `s3_object`); fix: split it into several checks"
             );
         }
         let http_only = [
             ("body", self.body.is_some()),
             ("status", self.status.is_some()),
-            ("body_contains", self.body_contains.is_some()),
             ("headers", !self.headers.is_empty()),
             ("response_headers", !self.response_headers.is_empty()),
             ("capture", !self.capture.is_empty()),
@@ -129,9 +153,23 @@ impl Check {
         {
             bail!("`{field}` belongs to a `request` check; fix: remove it or add `request`");
         }
-        if self.json.is_some() && self.request.is_none() && self.dynamodb.is_none() {
+        let answered = self.request.is_some() || self.invoke.is_some() || self.s3_object.is_some();
+        if self.json.is_some() && !answered && self.dynamodb.is_none() {
             bail!(
-                "`json` compares an HTTP body or a DynamoDB item; fix: add `request` or `dynamodb`"
+                "`json` compares an HTTP body, a function's answer, an S3 object or a DynamoDB item; fix: add \
+                 `request`, `invoke`, `s3_object` or `dynamodb`"
+            );
+        }
+        if self.body_contains.is_some() && !answered {
+            bail!(
+                "`body_contains` searches an HTTP body, a function's answer or an S3 object; fix: add `request`, \
+                 `invoke` or `s3_object`"
+            );
+        }
+        if self.s3_object.is_some() && self.dynamodb.is_some() {
+            bail!(
+                "`json` and `body_contains` could not say which of the S3 object and the DynamoDB item they \
+                 assert; fix: split the check in two"
             );
         }
         if let Some(d) = &self.dynamodb {
@@ -148,9 +186,11 @@ impl Check {
             && self.dynamodb.is_none()
             && self.log_contains.is_none()
             && self.queue_holds.is_none()
+            && self.s3_object.is_none()
         {
             bail!(
-                "`send` needs an assertion of its effect; fix: add `log_contains`, `dynamodb` or `queue_holds`"
+                "`send` needs an assertion of its effect; fix: add `log_contains`, `dynamodb`, `queue_holds` or \
+                 `s3_object`"
             );
         }
         if let Some(send) = &self.send {
@@ -257,6 +297,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.within().as_secs(), 30);
+    }
+
+    #[test]
+    fn invoke_and_s3_object_answers_are_asserted_with_json_and_body_contains_only() {
+        check("invoke = { function = \"f\", payload = '{}' }\njson = { ok = true }\nbody_contains = \"ok\"")
+            .unwrap();
+        check("invoke = { function = \"f\", error = true }\njson = { errorType = \"E\" }").unwrap();
+        check("s3_object = { bucket = \"b\", key = \"k\" }\nbody_contains = \"x\"").unwrap();
+        check("send = { sqs = \"q\", body = \"x\" }\ns3_object = { bucket = \"b\", key = \"k\" }")
+            .unwrap();
+        let refused = |text: &str, why: &str| {
+            let err = check(text).unwrap_err().to_string();
+            assert!(err.contains(why) && err.contains("fix:"), "{text}: {err}");
+        };
+        refused(
+            "invoke = { function = \"f\" }\nstatus = 200",
+            "`status` belongs to a `request` check",
+        );
+        refused(
+            "invoke = { function = \"f\" }\nunreachable = \"h:1\"",
+            "exactly one of",
+        );
+        refused(
+            "dynamodb = { table = \"t\", key = { id = \"1\" } }\nbody_contains = \"x\"",
+            "`body_contains` searches",
+        );
+        refused(
+            "s3_object = { bucket = \"b\", key = \"k\" }\ndynamodb = { table = \"t\", key = { id = \"1\" } }",
+            "split the check in two",
+        );
     }
 
     #[test]

@@ -1,16 +1,15 @@
-//! `cargo xtask verify`: runs a pattern's declared checks (`[[verify]]` in pattern.toml) against the outputs of
-//! its deployment. The same checks run unchanged against the local and the AWS target.
+//! `cargo xtask verify`: runs a pattern's checks (`[[verify]]` in pattern.toml) against its deployment, local or AWS.
 //!
-//! A check is an HTTP request ([`http`]), an unreachable address, or an AWS action and/or assertion
-//! ([`aws`]: send to SQS/S3/EventBridge, read DynamoDB, search CloudWatch Logs; [`queue`]: a batch of messages,
-//! a message a queue holds), or a Cognito user signed in ([`cognito`]: its tokens become placeholders). Checks
-//! run in order;
-//! `capture` makes a value of one response a placeholder of the later checks.
+//! A check is an HTTP request ([`http`]), an unreachable address, a Cognito user signed in ([`cognito`]), a
+//! function invoked ([`invoke`]), or an AWS action and/or assertion ([`aws`], [`queue`]: send to SQS/S3/EventBridge,
+//! read DynamoDB, S3, CloudWatch Logs, a queue). `{resource:X}` names what the deployment holds ([`resources`]).
+//! Checks run in order; `capture` makes a value of one response a placeholder of the later checks.
 
 mod aws;
 mod check;
 mod cognito;
 mod http;
+mod invoke;
 pub mod placeholders;
 mod queue;
 mod resources;
@@ -279,6 +278,9 @@ fn run_check(check: &Check, run: &mut Run) -> Result<String> {
     }
     if let Some(user) = &check.cognito_user {
         return cognito::sign_in(user, run);
+    }
+    if let Some(invoke) = &check.invoke {
+        return invoke::run(invoke, check, run);
     }
     aws::run(check, run)
 }
