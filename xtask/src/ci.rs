@@ -25,7 +25,7 @@ const SAMPLE: &str = "orders-queue";
 
 /// The full local lifecycles CI runs on every change, as (pattern, IaC flavour): the flagship with Terraform
 /// (its default), with SAM and as the CDK app converted from its SAM template, a SAM-only pattern with SAM and
-/// as CDK, and the event and HTTP API patterns in both flavours.
+/// as CDK, and the event, HTTP API and REST authorizer patterns in both flavours.
 const LIFECYCLE: &[(&str, &str)] = &[
     ("apigw-rest-vpclink-pvt-alb", "terraform"),
     ("apigw-rest-vpclink-pvt-alb", "sam"),
@@ -38,6 +38,8 @@ const LIFECYCLE: &[(&str, &str)] = &[
     ("sqs-lambda-partial-batch", "sam"),
     ("apigw-http-api-lambda", "terraform"),
     ("apigw-http-api-lambda", "sam"),
+    ("apigw-rest-lambda-authorizer", "terraform"),
+    ("apigw-rest-lambda-authorizer", "sam"),
 ];
 
 pub fn run() -> Result<()> {
