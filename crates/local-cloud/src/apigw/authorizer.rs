@@ -396,7 +396,7 @@ fn identity_value(source: &Source, parts: &Parts, ctx: &EventContext<'_>) -> Opt
             .headers
             .get_all(name.as_str())
             .iter()
-            .last()
+            .next_back()
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         Source::MultiValueHeader(name) => {
