@@ -14,6 +14,7 @@
 //! | `env` | returns `{"env": {..its environment..}, "cwd": "..", "pid": N}` |
 //! | `noinit` | never calls `/runtime/invocation/next` (sleeps forever before starting the runtime) |
 //! | `initerror` | posts to `/runtime/init/error` and exits with status 1 |
+//! | `authorizer` | a REST API Lambda authorizer: the token (`authorizationToken`, else the `x-token` header of a REQUEST event) picks the answer: `allow` (Allow `*`, a context with `invocation` (the request id), `type` and `methodArn` of the event, a number and a boolean), `deny` (Deny `*`), `elsewhere` (Allow only another API), `unauthorized` (the error `Unauthorized`), `malformed` (no policy), `nested` (an object in the context); anything else fails |
 //! | `sqs` | an SQS batch: appends the event as one line to `FIDELITY_EVENTS_FILE` (with `entered_ms`, when the handler was entered); fails (an `Err`) when a body starts with `error`, reports the messages whose body starts with `poison` in `batchItemFailures`, and an unknown `itemIdentifier` for a body starting with `bad-id`; a body ending in `-once` does so only on its first receive |
 //!
 //! Every invocation prints `fidelity-fn <mode> <request id>` on stdout and `fidelity-fn stderr <request id>` on
@@ -29,7 +30,7 @@ async fn main() -> Result<(), Error> {
     let mode = std::env::var("FIDELITY_MODE").unwrap_or_else(|_| "echo".to_owned());
     match mode.as_str() {
         "echo" | "sleep" | "panic" | "error" | "exit" | "malformed" | "proxy" | "alb" | "env"
-        | "sqs" => {}
+        | "sqs" | "authorizer" => {}
         "noinit" => loop {
             tokio::time::sleep(Duration::from_secs(3600)).await;
         },
@@ -39,7 +40,7 @@ async fn main() -> Result<(), Error> {
         }
         other => {
             eprintln!(
-                "fidelity-fn: unknown FIDELITY_MODE {other:?}; use one of echo, sleep, panic, error, exit, malformed, proxy, alb, env, noinit, initerror, sqs"
+                "fidelity-fn: unknown FIDELITY_MODE {other:?}; use one of echo, sleep, panic, error, exit, malformed, proxy, alb, env, noinit, initerror, sqs, authorizer"
             );
             std::process::exit(2);
         }
@@ -91,7 +92,42 @@ async fn handle(mode: &str, event: LambdaEvent<Value>) -> Result<Value, Error> {
             "pid": std::process::id(),
         })),
         "sqs" => sqs_batch(&payload),
+        "authorizer" => authorizer(&payload, &request_id),
         _ => Ok(payload),
+    }
+}
+
+/// The `authorizer` mode: a policy (or an error) as the token asks.
+fn authorizer(event: &Value, request_id: &str) -> Result<Value, Error> {
+    let token = event["authorizationToken"]
+        .as_str()
+        .or_else(|| event["headers"]["x-token"].as_str())
+        .unwrap_or_default();
+    let policy = |effect: &str, resource: &str| {
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": effect, "Action": "execute-api:Invoke", "Resource": resource}]})
+    };
+    let context = json!({
+        "invocation": request_id, "type": event["type"], "methodArn": event["methodArn"],
+        "tier": 1, "admin": true,
+    });
+    match token {
+        "allow" => Ok(
+            json!({"principalId": "fidelity-user", "policyDocument": policy("Allow", "*"),
+                             "context": context}),
+        ),
+        "deny" => {
+            Ok(json!({"principalId": "fidelity-user", "policyDocument": policy("Deny", "*")}))
+        }
+        "elsewhere" => Ok(json!({"principalId": "fidelity-user",
+                                 "policyDocument": policy("Allow", "arn:aws:execute-api:*:*:other/*")})),
+        "unauthorized" => Err("Unauthorized".into()),
+        "malformed" => Ok(json!({"principalId": "fidelity-user"})),
+        "nested" => Ok(
+            json!({"principalId": "fidelity-user", "policyDocument": policy("Allow", "*"),
+                              "context": {"user": {"name": "ada"}}}),
+        ),
+        other => Err(format!("fidelity-fn authorizer: no answer for token {other:?}").into()),
     }
 }
 

@@ -29,7 +29,8 @@ add to that service of moto, CloudFormation support of its resource types includ
   * `elbv2`: a load balancer created without `Scheme` is internet-facing; CloudFormation load balancers, target
     groups, listeners and rules.
   * `apigateway`: integrations keep `connectionId`, `integrationTarget` and `cacheKeyParameters`, and
-    UpdateIntegration works; CloudFormation RestApi (OpenAPI `Body`), Deployment, Stage and Method.
+    UpdateIntegration works; authorizers keep `identityValidationExpression`; CloudFormation RestApi (OpenAPI
+    `Body`, its authorizers included), Deployment, Stage and Method.
   * `apigatewayv2`: AWS::ApiGatewayV2::VpcLink, Api (HTTP, from properties or an OpenAPI body) and Stage; the
     OpenAPI import of HTTP APIs (ANY and $default routes, JWT authorizers).
   * `cognitoidp`: CloudFormation user pools and app clients.

@@ -1,7 +1,8 @@
 """API Gateway (REST APIs): integrations keep every field AWS keeps and UpdateIntegration works, at moto's model
 and responses, so the API, GetMethod and CloudFormation all see the same integration; a RestApi keeps the resource
 policy of an imported OpenAPI document (PutRestApi, ImportRestApi, a CloudFormation `Body`) as well as one set with
-`Policy` or UpdateRestApi; CloudFormation creates RestApis from an OpenAPI `Body` (see `apigateway_openapi`),
+`Policy` or UpdateRestApi; authorizers keep `identityValidationExpression` (CreateAuthorizer and an imported
+`x-amazon-apigateway-authorizer`); CloudFormation creates RestApis from an OpenAPI `Body` (see `apigateway_openapi`),
 Stages, Methods with their whole integration, and deletes RestApis, Deployments and Methods."""
 
 import json
@@ -17,6 +18,7 @@ from local_moto.common import Context, gone, tags
 
 def patch(ctx: Context) -> None:
     patch_integrations()
+    patch_authorizers()
     patch_imported_policy()
     patch_rest_api_cloudformation()
     patch_method_cloudformation()
@@ -153,6 +155,21 @@ def patch_integrations() -> None:
     APIGatewayResponse.update_integration = update_integration_response
 
 
+def patch_authorizers() -> None:
+    """CreateAuthorizer keeps `identityValidationExpression`: moto 5.2.1 hands it to its Authorizer under a misspelt
+    keyword (`identiy_validation_expression`), which drops it, so a TOKEN authorizer's regular expression was never
+    applied. The backend also takes the keyword spelt right (the OpenAPI importer uses it)."""
+    original = APIGatewayBackend.create_authorizer
+
+    def create_authorizer(self, restapi_id, name, authorizer_type, **kwargs):
+        expression = kwargs.pop("identity_validation_expression", None) or kwargs.get("identiy_validation_expression")
+        authorizer = original(self, restapi_id, name, authorizer_type, **kwargs)
+        authorizer.identity_validation_expression = expression or None
+        return authorizer
+
+    APIGatewayBackend.create_authorizer = create_authorizer
+
+
 def patch_imported_policy() -> None:
     """PutRestApi and ImportRestApi keep the document's `x-amazon-apigateway-policy` as the API's resource policy
     (moto 5.2.1 dropped it: a private or IP-restricted API was open locally)."""
@@ -215,6 +232,7 @@ def patch_rest_api_cloudformation() -> None:
             api.default = api.add_child("/")
             api.root_resource_id = api.default.id
             api.gateway_responses = {}
+            api.authorizers = {}
             import_openapi(backend, api, body)
             if props.get("Policy"):
                 api.policy = policy_text(props["Policy"])

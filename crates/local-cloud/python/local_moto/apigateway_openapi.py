@@ -27,27 +27,64 @@ def policy_text(policy) -> str | None:
     return policy if isinstance(policy, str) else json.dumps(policy)
 
 
-def openapi_security(doc: dict, op: dict) -> tuple[str, bool]:
-    """(authorizationType, apiKeyRequired) of an operation: IAM (`x-amazon-apigateway-authtype: awsSigv4`) and
-    API keys are modelled by the local data plane; an authorizer is refused rather than silently left open."""
-    schemes = (doc.get("components") or {}).get("securitySchemes") or doc.get("securityDefinitions") or {}
-    auth, api_key = "NONE", False
+# `x-amazon-apigateway-authorizer` types, as CreateAuthorizer names them.
+AUTHORIZER_TYPES = {"token": "TOKEN", "request": "REQUEST", "cognito_user_pools": "COGNITO_USER_POOLS"}
+
+
+def security_schemes(doc: dict) -> dict:
+    """The document's security schemes (OpenAPI 3 `components.securitySchemes`, Swagger 2 `securityDefinitions`)."""
+    return (doc.get("components") or {}).get("securitySchemes") or doc.get("securityDefinitions") or {}
+
+
+def import_authorizers(backend, api, doc: dict) -> dict[str, str]:
+    """Creates the API's authorizers from the schemes with `x-amazon-apigateway-authorizer` (Lambda TOKEN and REQUEST
+    authorizers, Cognito user pools), as ImportRestApi does, and returns scheme name -> authorizer id. A TOKEN
+    authorizer without `identitySource` reads the scheme's header (`in: header`, `name`), as SAM writes it; the TTL
+    defaults to AWS's 300 seconds."""
+    ids = {}
+    for name, scheme in security_schemes(doc).items():
+        spec = (scheme or {}).get("x-amazon-apigateway-authorizer")
+        if not spec:
+            continue
+        kind = AUTHORIZER_TYPES.get(str(spec.get("type", "")).lower())
+        if kind is None:
+            raise NotImplementedError(f"security scheme `{name}`: authorizer type `{spec.get('type')}` is not one of "
+                                      "token, request, cognito_user_pools")
+        identity = spec.get("identitySource")
+        if not identity and kind == "TOKEN" and scheme.get("in") == "header" and scheme.get("name"):
+            identity = f"method.request.header.{scheme['name']}"
+        ttl = spec.get("authorizerResultTtlInSeconds")
+        authorizer = backend.create_authorizer(
+            api.id, name, kind, provider_arns=spec.get("providerARNs"),
+            auth_type=scheme.get("x-amazon-apigateway-authtype"), authorizer_uri=spec.get("authorizerUri"),
+            authorizer_credentials=spec.get("authorizerCredentials"), identity_source=identity,
+            identity_validation_expression=spec.get("identityValidationExpression"),
+            authorizer_result_ttl=300 if ttl is None else int(ttl),
+        )
+        ids[name] = authorizer.id
+    return ids
+
+
+def openapi_security(doc: dict, op: dict, authorizers: dict[str, str]) -> tuple[str, bool, str | None]:
+    """(authorizationType, apiKeyRequired, authorizerId) of an operation: IAM (`x-amazon-apigateway-authtype:
+    awsSigv4`), API keys and the authorizers `import_authorizers` made (`CUSTOM` for Lambda authorizers,
+    `COGNITO_USER_POOLS`); any other scheme is refused rather than silently left open."""
+    schemes = security_schemes(doc)
+    auth, api_key, authorizer_id = "NONE", False, None
     for requirement in op.get("security", doc.get("security")) or []:
         for name in requirement:
             scheme = schemes.get(name) or {}
-            if scheme.get("x-amazon-apigateway-authorizer") or scheme.get("x-amazon-apigateway-authtype") not in (
-                None, "awsSigv4"
-            ):
-                raise NotImplementedError(
-                    f"security scheme `{name}` is an authorizer; the local cloud does not run authorizers yet"
-                )
-            if scheme.get("x-amazon-apigateway-authtype") == "awsSigv4":
+            if name in authorizers:
+                kind = str(scheme["x-amazon-apigateway-authorizer"].get("type", "")).lower()
+                auth = "COGNITO_USER_POOLS" if kind == "cognito_user_pools" else "CUSTOM"
+                authorizer_id = authorizers[name]
+            elif scheme.get("x-amazon-apigateway-authtype") == "awsSigv4":
                 auth = "AWS_IAM"
-            elif scheme.get("type") == "apiKey":
+            elif scheme.get("type") == "apiKey" and scheme.get("x-amazon-apigateway-authtype") is None:
                 api_key = True
             else:
                 raise NotImplementedError(f"security scheme `{name}` is not supported by the local cloud")
-    return auth, api_key
+    return auth, api_key, authorizer_id
 
 
 def resource_for_path(backend, api, path: str):
@@ -62,14 +99,15 @@ def resource_for_path(backend, api, path: str):
 
 
 def import_openapi(backend, api, doc: dict) -> None:
-    """Imports an OpenAPI/Swagger `Body` into `api` the way API Gateway does: resources, methods (with IAM or API
-    key requirements), integrations (uppercased types; `connectionId`, `integrationTarget` and
+    """Imports an OpenAPI/Swagger `Body` into `api` the way API Gateway does: authorizers, resources, methods (with
+    IAM, API key or authorizer requirements), integrations (uppercased types; `connectionId`, `integrationTarget` and
     `cacheKeyParameters` kept, as PutIntegration keeps them), integration and method responses, binary media types,
     gateway responses and the resource policy (`x-amazon-apigateway-policy`: without it a private or IP-restricted
     API was open locally)."""
     policy = policy_text(doc.get("x-amazon-apigateway-policy"))
     if policy:
         api.policy = policy
+    authorizers = import_authorizers(backend, api, doc)
     for path in sorted(doc.get("paths") or {}):
         item = doc["paths"][path] or {}
         resource = resource_for_path(backend, api, path)
@@ -78,14 +116,14 @@ def import_openapi(backend, api, doc: dict) -> None:
             if key.lower() not in OPENAPI_METHODS or not isinstance(op, dict):
                 continue
             verb = "ANY" if key.lower() == "x-amazon-apigateway-any-method" else key.upper()
-            auth, api_key = openapi_security(doc, op)
+            auth, api_key, authorizer_id = openapi_security(doc, op, authorizers)
             request_params = {
                 f"method.request.{'querystring' if p['in'] == 'query' else p['in']}.{p['name']}": bool(p.get("required"))
                 for p in shared_params + (op.get("parameters") or [])
                 if isinstance(p, dict) and p.get("in") in ("path", "query", "header") and p.get("name")
             }
             backend.put_method(api.id, resource.id, verb, auth, api_key_required=api_key,
-                               request_parameters=request_params or None)
+                               request_parameters=request_params or None, authorizer_id=authorizer_id)
             for code in op.get("responses") or {}:
                 backend.put_method_response(api.id, resource.id, verb, str(code), None, None)
             integ = op.get("x-amazon-apigateway-integration")

@@ -1,7 +1,7 @@
 """Tests of local_moto.apigateway: integrations keep `connectionType`, `connectionId`, `integrationTarget`,
 `timeoutInMillis` and `cacheKeyParameters` through PutIntegration, UpdateIntegration, GetIntegration, GetMethod
 and GetResources; a RestApi's resource policy from an OpenAPI document (CloudFormation `Body`, PutRestApi), the
-`Policy` property and UpdateRestApi; CloudFormation RestApis (OpenAPI `Body`), Deployments, Stages and Methods."""
+`Policy` property and UpdateRestApi; authorizers (CreateAuthorizer, an OpenAPI body's); CloudFormation RestApis (OpenAPI `Body`), Deployments, Stages and Methods."""
 
 import gc
 import json
@@ -201,15 +201,83 @@ def test_a_method_keeps_its_whole_integration(aws, stack):
     assert describe(aws("cloudformation"), created["StackId"])["StackStatus"] == "DELETE_COMPLETE"
 
 
-def test_an_authorizer_in_the_body_fails_the_stack_naming_the_api(aws, stack):
+AUTHORIZER_URI = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                  "arn:aws:lambda:us-east-1:123456789012:function:auth/invocations")
+
+
+def test_create_authorizer_keeps_every_field_the_data_plane_reads(aws):
+    apigw = aws("apigateway")
+    api = apigw.create_rest_api(name=unique("auth"))["id"]
+    token = apigw.create_authorizer(
+        restApiId=api, name="token", type="TOKEN", authorizerUri=AUTHORIZER_URI,
+        identitySource="method.request.header.Authorization", identityValidationExpression="^Bearer [a-z]+$",
+        authorizerResultTtlInSeconds=0)
+    request = apigw.create_authorizer(
+        restApiId=api, name="request", type="REQUEST", authorizerUri=AUTHORIZER_URI,
+        identitySource="method.request.header.X-Tenant, method.request.querystring.key")
+    by_name = {a["name"]: a for a in apigw.get_authorizers(restApiId=api)["items"]}
+    assert by_name["token"] == {
+        "id": token["id"], "name": "token", "type": "TOKEN", "authorizerUri": AUTHORIZER_URI,
+        "identitySource": "method.request.header.Authorization",
+        "identityValidationExpression": "^Bearer [a-z]+$", "authorizerResultTtlInSeconds": 0}
+    assert by_name["request"]["identitySource"] == "method.request.header.X-Tenant, method.request.querystring.key"
+    assert by_name["request"]["authorizerResultTtlInSeconds"] == 300  # AWS's default
+    assert "identityValidationExpression" not in by_name["request"]
+
+
+# What aws-sam-translator writes for an AWS::Serverless::Api with a TOKEN and a REQUEST Lambda authorizer.
+SAM_AUTH_BODY = {
+    "swagger": "2.0", "info": {"title": "guarded", "version": "1.0"},
+    "securityDefinitions": {
+        "TokenAuth": {"type": "apiKey", "name": "Authorization", "in": "header",
+                      "x-amazon-apigateway-authtype": "custom",
+                      "x-amazon-apigateway-authorizer": {
+                          "type": "token", "authorizerUri": AUTHORIZER_URI, "authorizerResultTtlInSeconds": 60,
+                          "identityValidationExpression": "^(allow|deny)-.+$"}},
+        "RequestAuth": {"type": "apiKey", "name": "Unused", "in": "header",
+                        "x-amazon-apigateway-authtype": "custom",
+                        "x-amazon-apigateway-authorizer": {
+                            "type": "request", "authorizerUri": AUTHORIZER_URI,
+                            "identitySource": "method.request.header.X-Tenant"}},
+    },
+    "paths": {
+        "/token": {"get": {"security": [{"TokenAuth": []}], "x-amazon-apigateway-integration": {"type": "mock"}}},
+        "/request": {"get": {"security": [{"RequestAuth": []}],
+                             "x-amazon-apigateway-integration": {"type": "mock"}}},
+        "/open": {"get": {"x-amazon-apigateway-integration": {"type": "mock"}}},
+    },
+}
+
+
+def test_authorizers_of_an_openapi_body_are_imported_with_their_methods(aws, stack):
+    created = stack({"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": SAM_AUTH_BODY}}}})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    apigw = aws("apigateway")
+    api = created["resources"]["Api"]
+    by_name = {a["name"]: a for a in apigw.get_authorizers(restApiId=api)["items"]}
+    assert set(by_name) == {"TokenAuth", "RequestAuth"}
+    token, request = by_name["TokenAuth"], by_name["RequestAuth"]
+    assert (token["type"], token["identitySource"], token["identityValidationExpression"],
+            token["authorizerResultTtlInSeconds"], token["authorizerUri"]) == (
+        "TOKEN", "method.request.header.Authorization", "^(allow|deny)-.+$", 60, AUTHORIZER_URI)
+    assert (request["type"], request["identitySource"], request["authorizerResultTtlInSeconds"]) == (
+        "REQUEST", "method.request.header.X-Tenant", 300)
+    methods = {r["path"]: r.get("resourceMethods", {}).get("GET")
+               for r in apigw.get_resources(restApiId=api, embed=["methods"])["items"]}
+    assert (methods["/token"]["authorizationType"], methods["/token"]["authorizerId"]) == ("CUSTOM", token["id"])
+    assert methods["/request"]["authorizerId"] == request["id"]
+    assert methods["/open"]["authorizationType"] == "NONE"
+
+
+def test_an_unknown_authorizer_type_fails_the_stack_naming_the_scheme(aws, stack):
     body = {"openapi": "3.0.1", "info": {"title": "guarded", "version": "1"},
-            "components": {"securitySchemes": {"jwt": {"type": "apiKey", "x-amazon-apigateway-authorizer": {"type": "token"}}}},
-            "paths": {"/": {"get": {"security": [{"jwt": []}],
+            "components": {"securitySchemes": {"odd": {"type": "apiKey", "x-amazon-apigateway-authorizer": {"type": "saml"}}}},
+            "paths": {"/": {"get": {"security": [{"odd": []}],
                                     "x-amazon-apigateway-integration": {"type": "mock"}}}}}
     created = stack({"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": body}}}})
     assert created["StackStatus"] == "CREATE_FAILED"
     failed = [e for e in created["events"] if e["ResourceStatus"] == "CREATE_FAILED" and e["LogicalResourceId"] == "Api"]
-    assert "does not run authorizers" in failed[0]["ResourceStatusReason"]
+    assert "security scheme `odd`" in failed[0]["ResourceStatusReason"]
 
 
 def test_the_stage_model_outlives_a_garbage_collection(moto_url):

@@ -74,6 +74,43 @@ pub fn access_denied(resource_arn: &str, explicit: bool) -> Response<Bytes> {
     resp
 }
 
+/// 401: a Lambda authorizer's identity source is missing or fails its validation expression, or the authorizer
+/// answered `Unauthorized` (<https://repost.aws/knowledge-center/api-gateway-401-error-lambda-authorizer>).
+pub fn unauthorized() -> Response<Bytes> {
+    error(
+        StatusCode::UNAUTHORIZED,
+        r#"{"message":"Unauthorized"}"#,
+        Some("UnauthorizedException"),
+    )
+}
+
+/// 403: the policy a Lambda authorizer returned denies the method: explicitly (a Deny statement applies) or by
+/// having no Allow for it. AWS's bodies, with a capital `Message` as the service sends them (82 bytes for the
+/// explicit deny; the knowledge center article
+/// <https://repost.aws/knowledge-center/api-gateway-403-error-lambda-authorizer> quotes the same texts).
+pub fn authorizer_denied(explicit: bool) -> Response<Bytes> {
+    error(
+        StatusCode::FORBIDDEN,
+        if explicit {
+            r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#
+        } else {
+            r#"{"Message":"User is not authorized to access this resource"}"#
+        },
+        Some("AccessDeniedException"),
+    )
+}
+
+/// 500: a Lambda authorizer could not be invoked, failed with another error than `Unauthorized`, or returned no
+/// valid policy: AWS answers `{"message": null}`
+/// (<https://loige.co/debugging-custom-apigateway-authorizers/>).
+pub fn authorizer_error() -> Response<Bytes> {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        r#"{"message":null}"#,
+        Some("AuthorizerConfigurationException"),
+    )
+}
+
 /// 500: a configuration error (missing invoke permission, bad integration URI, unreachable VPC link, ...).
 pub fn internal_server_error() -> Response<Bytes> {
     error(

@@ -105,7 +105,11 @@ pub async fn invoke(call: &Call<'_>) -> Response<Bytes> {
             return errors::internal_server_error();
         }
     }
-    let event = event::proxy_event(&call.event_context(), call.parts, call.body);
+    let mut event = event::proxy_event(&call.event_context(), call.parts, call.body);
+    if let Some(authorizer) = call.authorizer {
+        // A Lambda authorizer's principalId and context (REST APIs pass them flat, values as strings).
+        event["requestContext"]["authorizer"] = authorizer.clone();
+    }
     let payload = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
     // The invocation runs on its own task: when the integration times out, the function goes on running until
     // its own timeout, as on AWS (and logs `Task timed out` then).

@@ -14,7 +14,7 @@ use aws_sdk_apigateway as apigw;
 use serde_json::Value;
 
 use super::model::{
-    ConnectionType, DEFAULT_TIMEOUT, GatewayResponse, Integration, IntegrationResponse,
+    Authorizer, ConnectionType, DEFAULT_TIMEOUT, GatewayResponse, Integration, IntegrationResponse,
     IntegrationType, Method, Resource, RestApi, Stage, VpcLink, VpcLinkV2,
 };
 use crate::{
@@ -30,6 +30,8 @@ pub struct Snapshots {
     apis: GenCache<String, Option<Arc<RestApi>>>,
     links: GenCache<String, Option<Arc<VpcLink>>>,
     links_v2: GenCache<String, Option<Arc<VpcLinkV2>>>,
+    /// Lambda authorizers' results, cached per identity for their TTL.
+    pub authorizer_results: super::authorizer::Cache,
 }
 
 /// The REST API `api_id` as deployed (`None` if there is none); reloaded only when deployed state changed.
@@ -247,6 +249,18 @@ async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Re
             ))
         })
         .collect();
+    let authorizers = client
+        .get_authorizers()
+        .rest_api_id(api_id)
+        .limit(500)
+        .send()
+        .await
+        .context("GetAuthorizers")?
+        .items()
+        .iter()
+        .map(authorizer)
+        .map(|a| (a.id.clone(), a))
+        .collect();
     let policy = match rest_api.policy() {
         Some(text) if !text.trim().is_empty() => Some(
             super::policy::ResourcePolicy::parse(text)
@@ -262,7 +276,27 @@ async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Re
         resources,
         stages,
         gateway_responses,
+        authorizers,
     }))
+}
+
+/// The authorizer as deployed (moto keeps `identityValidationExpression` since `python/local_moto/apigateway.py`).
+pub fn authorizer(a: &apigw::types::Authorizer) -> Authorizer {
+    let text = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(str::to_owned);
+    Authorizer {
+        id: a.id().unwrap_or_default().to_owned(),
+        name: a.name().unwrap_or_default().to_owned(),
+        kind: a
+            .r#type()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
+        uri: text(a.authorizer_uri()),
+        credentials: text(a.authorizer_credentials()),
+        identity_source: text(a.identity_source()),
+        identity_validation_expression: text(a.identity_validation_expression()),
+        // AWS's default is 300 s; zero turns caching off.
+        ttl: Duration::from_secs(a.authorizer_result_ttl_in_seconds().unwrap_or(300).max(0) as u64),
+    }
 }
 
 fn resource(r: &apigw::types::Resource) -> Resource {
@@ -287,6 +321,7 @@ fn method(verb: &str, m: &apigw::types::Method) -> Method {
         http_method: m.http_method().unwrap_or(verb).to_ascii_uppercase(),
         authorization_type: m.authorization_type().unwrap_or("NONE").to_owned(),
         api_key_required: m.api_key_required().unwrap_or(false),
+        authorizer_id: m.authorizer_id().map(str::to_owned),
         integration: m.method_integration().map(integration),
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! [`url`] recognises the two local URL forms; [`load`] reads a deployed API into [`model`] (cached per
 //! generation of deployed state, so warm requests make no AWS calls); [`routing`] picks resource and
-//! method, after the API's resource [`policy`] let the request in; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
+//! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] runs next; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
 //! [`errors`] are API Gateway's own answers (with the API's customised gateway responses).
 //!
 //! Unknown API or stage: 403 `{"message":"Forbidden"}` (`ForbiddenException`). Reports of real calls
@@ -11,6 +11,7 @@
 //! `Missing Authentication Token` is its answer for a path or method that does not exist within an
 //! existing stage; many blog posts blur the two.
 
+pub mod authorizer;
 pub mod errors;
 pub mod event;
 pub mod http_proxy;
@@ -204,8 +205,47 @@ async fn serve(
     let Some(route) = routing::route(&api, parts.method.as_str(), &target.path) else {
         return missing_token();
     };
+    let received = Utc::now();
+    let mut authorizer_context = None;
     match route.method.authorization_type.as_str() {
         "NONE" => {}
+        "CUSTOM" => {
+            let ctx = event::EventContext {
+                api: &api,
+                stage: &stage.name,
+                stage_variables: &stage.variables,
+                route: &route,
+                path: &target.path,
+                source_ip,
+                request_id,
+                domain: &domain,
+                received,
+            };
+            match authorizer::authorize(cloud, &ctx, &parts, route.method.authorizer_id.as_deref())
+                .await
+            {
+                Ok(context) => authorizer_context = Some(context),
+                Err(refusal) => {
+                    let vars = mock::TemplateVars {
+                        context: [
+                            ("requestId", request_id.to_owned()),
+                            ("stage", stage.name.clone()),
+                            ("apiId", api.id.clone()),
+                            ("accountId", crate::config::ACCOUNT_ID.to_owned()),
+                        ]
+                        .into(),
+                        stage_variables: &stage.variables,
+                    };
+                    return errors::customized(
+                        &api,
+                        refusal.response_type(),
+                        refusal.response(),
+                        accept,
+                        vars,
+                    );
+                }
+            }
+        }
         "AWS_IAM" => {
             let signed = parts
                 .headers
@@ -245,7 +285,8 @@ async fn serve(
         source_ip,
         request_id,
         domain: &domain,
-        received: Utc::now(),
+        received,
+        authorizer: authorizer_context.as_ref(),
     };
     match &integration.kind {
         IntegrationType::AwsProxy => lambda_proxy::invoke(&call).await,
@@ -279,6 +320,8 @@ pub struct Call<'a> {
     pub request_id: &'a str,
     pub domain: &'a str,
     pub received: DateTime<Utc>,
+    /// The backend's `requestContext.authorizer` from the method's Lambda authorizer.
+    pub authorizer: Option<&'a serde_json::Value>,
 }
 
 impl<'a> Call<'a> {

@@ -19,6 +19,27 @@ pub struct RestApi {
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
     /// The API's resource policy (`None`: it has none, and every request may invoke it).
     pub policy: Option<super::policy::ResourcePolicy>,
+    /// The API's authorizers by id (`GetAuthorizers`).
+    pub authorizers: BTreeMap<String, Authorizer>,
+}
+
+/// An authorizer of the API, as `GetAuthorizers` answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorizer {
+    pub id: String,
+    pub name: String,
+    /// `TOKEN`, `REQUEST` or `COGNITO_USER_POOLS`.
+    pub kind: String,
+    /// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`.
+    pub uri: Option<String>,
+    /// A role API Gateway assumes to invoke the function (then no resource policy is needed).
+    pub credentials: Option<String>,
+    /// Comma-separated `method.request.header.X`, `method.request.querystring.x`, `stageVariables.x`, `context.x`.
+    pub identity_source: Option<String>,
+    /// A TOKEN authorizer's regular expression the token must match.
+    pub identity_validation_expression: Option<String>,
+    /// How long a result is cached (`authorizerResultTtlInSeconds`; zero: not cached).
+    pub ttl: Duration,
 }
 
 /// A customised gateway response: what API Gateway answers instead of its default for one kind of error.
@@ -53,6 +74,8 @@ pub struct Method {
     /// `NONE`, `AWS_IAM`, `CUSTOM`, `COGNITO_USER_POOLS`.
     pub authorization_type: String,
     pub api_key_required: bool,
+    /// The authorizer of a `CUSTOM` or `COGNITO_USER_POOLS` method.
+    pub authorizer_id: Option<String>,
     pub integration: Option<Integration>,
 }
 
