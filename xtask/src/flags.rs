@@ -102,6 +102,8 @@ pub enum Command {
     Cdk(CdkArgs),
     /// The pattern as a standalone project in DIR: its crates with the tested Cargo.lock, no reference back.
     Export(ExportArgs),
+    /// The deployed architecture as Mermaid, drawn from what the local cloud holds (`--check`: against the README's).
+    Diagram(DiagramArgs),
     /// Install the project's tools that are missing (Python tools into .venv, cargo-generate), idempotently.
     Setup,
     /// Run the project's test command: fmt, clippy, tests, validation.
@@ -300,6 +302,21 @@ pub struct ExportArgs {
     /// Write into a folder that is not empty (its files of the same names are replaced).
     #[arg(long)]
     pub force: bool,
+}
+
+/// `cargo xtask diagram`: which deployment, and what to print.
+#[derive(Debug, clap::Args)]
+pub struct DiagramArgs {
+    /// The pattern (deployed to the local cloud).
+    pub pattern: String,
+    #[command(flatten)]
+    pub deploy: DeployArgs,
+    /// Compare with the README's diagram (same resources and wiring, names aside); fail naming each difference.
+    #[arg(long)]
+    pub check: bool,
+    /// Print the graph as JSON (nodes by id with kind and name; edges with labels).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `cargo xtask cdk`: which pattern, in which language, where.

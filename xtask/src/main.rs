@@ -15,6 +15,7 @@ mod changed;
 mod ci;
 mod deploy;
 mod destroy;
+mod diagram;
 mod export;
 mod flags;
 mod interrupt;
@@ -81,6 +82,7 @@ fn main() -> std::process::ExitCode {
         Command::New(args) => new::run(&args),
         Command::Cdk(args) => cdk::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Diagram(args) => diagram::run(&args),
         Command::Setup => setup::run(),
         Command::Ci => ci::run(),
         Command::Changed { base, json } => changed::run(&base, json),

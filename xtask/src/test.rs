@@ -1,13 +1,14 @@
 //! `cargo xtask test`: deploy, verify, destroy, with destroy guaranteed (after a failure or Ctrl-C too)
 //! unless `--keep` (Ctrl-C: xtask/src/interrupt.rs); every IaC flavour `pattern.toml` lists unless `--iac` names
-//! one (the CDK flavour, which needs Node.js, only when named: `--iac cdk`).
+//! one (the CDK flavour, which needs Node.js, only when named: `--iac cdk`). On the local target, after verify, the
+//! README's architecture diagram is checked against the deployed wiring (xtask/src/diagram.rs).
 
 use anyhow::{Result, bail};
 
 use crate::{
     deploy::{self, Deployment},
-    destroy,
-    flags::{DeployArgs, Selection},
+    destroy, diagram,
+    flags::{DeployArgs, Selection, Target},
     interrupt,
     pattern::{self, Pattern},
     verify,
@@ -51,7 +52,12 @@ fn test_one(pattern: &Pattern, args: &DeployArgs, label: &str) -> Result<bool> {
     let started = std::time::Instant::now();
     let result = deploy::deploy(&dep, args.keep).and_then(|outputs| {
         interrupt::check()?;
-        verify::run_checks(&dep, &outputs, false)
+        verify::run_checks(&dep, &outputs, false)?;
+        // The README's architecture diagram against what was deployed (the local cloud answers for its wiring).
+        if dep.target == Target::Local {
+            diagram::check_deployed(&dep)?;
+        }
+        Ok(())
     });
     let mut passed = true;
     if args.keep {

@@ -40,6 +40,7 @@ pub const LAUNCHER: &[(&str, &str)] = &[
     launcher_module!("events.py"),
     launcher_module!("sns.py"),
     launcher_module!("logs.py"),
+    launcher_module!("iam.py"),
     launcher_module!("elbv2.py"),
     launcher_module!("apigateway.py"),
     launcher_module!("apigateway_openapi.py"),

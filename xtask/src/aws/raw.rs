@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 
 /// Answers with any status are returned, not turned into errors: callers judge them.
 fn agent() -> ureq::Agent {
@@ -61,6 +61,23 @@ pub fn query(edge: &str, service: &str, form: &str) -> Result<(u16, String)> {
         .header("Content-Type", "application/x-www-form-urlencoded")
         .send(form.as_bytes())?;
     Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))
+}
+
+/// The JSON of a 2xx answer; any other answer is an error naming `what` with the start of the body.
+pub fn ok_json((status, body): (u16, String), what: &str) -> Result<serde_json::Value> {
+    let body = ok_xml((status, body), what)?;
+    serde_json::from_str(&body).with_context(|| format!("parsing the answer of {what}"))
+}
+
+/// The body of a 2xx answer (XML for query APIs and S3); any other answer is an error naming `what`.
+pub fn ok_xml((status, body): (u16, String), what: &str) -> Result<String> {
+    if !(200..300).contains(&status) {
+        bail!(
+            "{what} answered {status}: {}",
+            body.chars().take(300).collect::<String>()
+        );
+    }
+    Ok(body)
 }
 
 /// Percent-encodes everything but unreserved characters (for a path segment or a form value).

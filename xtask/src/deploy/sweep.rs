@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 
 use super::terraform::PATTERN_TAG;
-use crate::aws::raw::{self, percent_encode as enc, xml_texts};
+use crate::aws::raw::{self, ok_json, ok_xml, percent_encode as enc, xml_texts};
 
 /// One resource found by its tag: its ARN (or, for API Gateway, its path) and its kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,7 @@ struct Leftover {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     RestApi,
+    HttpApi,
     VpcLink,
     EventSource,
     LoadBalancer,
@@ -40,11 +41,12 @@ enum Kind {
     InternetGateway,
     Vpc,
     Role,
+    UserPool,
 }
 
 /// Deletes every resource of `pattern` in the local cloud at `edge`; returns what it deleted, one line each.
 pub fn sweep(edge: &str, pattern: &str) -> Result<Vec<String>> {
-    let mut found = tagged(edge, pattern)?;
+    let mut found = deletable(edge, pattern)?;
     found.sort_by_key(|l| l.kind);
     let mut deleted = Vec::new();
     for leftover in found {
@@ -56,21 +58,41 @@ pub fn sweep(edge: &str, pattern: &str) -> Result<Vec<String>> {
 
 /// What the local cloud holds of `pattern`, one id each (ARNs, API Gateway paths, role names).
 pub fn list(edge: &str, pattern: &str) -> Result<Vec<String>> {
-    Ok(tagged(edge, pattern)?.into_iter().map(|l| l.id).collect())
+    Ok(deletable(edge, pattern)?
+        .into_iter()
+        .map(|l| l.id)
+        .collect())
 }
 
-/// What carries the pattern's tag.
-fn tagged(edge: &str, pattern: &str) -> Result<Vec<Leftover>> {
+/// Everything that carries the pattern's tag, of any type (a stack, a subscription, ...), one id each: what a
+/// diagram reads (`cargo xtask diagram`).
+pub fn list_all(edge: &str, pattern: &str) -> Result<Vec<String>> {
+    let (known, others) = tagged(edge, pattern)?;
+    Ok(known.into_iter().map(|l| l.id).chain(others).collect())
+}
+
+/// What carries the pattern's tag, refusing a type this module cannot delete.
+fn deletable(edge: &str, pattern: &str) -> Result<Vec<Leftover>> {
+    let (found, others) = tagged(edge, pattern)?;
+    if let Some(arn) = others.first() {
+        bail!(
+            "{arn} carries the tag `{PATTERN_TAG} = {pattern}` but xtask cannot delete its type; fix: delete it \
+             with the AWS CLI (`aws --endpoint-url {edge} ...`) or restart the local cloud (`cargo xtask local \
+             down`), which forgets everything"
+        );
+    }
+    Ok(found)
+}
+
+/// What carries the pattern's tag: the resources of the kinds this module deletes, and the ARNs of other types.
+fn tagged(edge: &str, pattern: &str) -> Result<(Vec<Leftover>, Vec<String>)> {
     let mut found = Vec::new();
+    let mut others = Vec::new();
     for arn in crate::aws::json::tagged_resources(edge, PATTERN_TAG, pattern)? {
-        let Some(kind) = kind_of(&arn) else {
-            bail!(
-                "{arn} carries the tag `{PATTERN_TAG} = {pattern}` but xtask cannot delete its type; fix: delete it \
-                 with the AWS CLI (`aws --endpoint-url {edge} ...`) or restart the local cloud (`cargo xtask local \
-                 down`), which forgets everything"
-            );
-        };
-        found.push(Leftover { kind, id: arn });
+        match kind_of(&arn) {
+            Some(kind) => found.push(Leftover { kind, id: arn }),
+            None => others.push(arn),
+        }
     }
     let ours = |tags: &serde_json::Value| tags[PATTERN_TAG] == pattern;
     let apis = ok_json(raw::get(edge, "apigateway", "/restapis")?, "GetRestApis")?;
@@ -79,6 +101,45 @@ fn tagged(edge: &str, pattern: &str) -> Result<Vec<Leftover>> {
             found.push(Leftover {
                 kind: Kind::RestApi,
                 id: format!("/restapis/{}", api["id"].as_str().unwrap_or_default()),
+            });
+        }
+    }
+    let http_apis = ok_json(raw::get(edge, "apigateway", "/v2/apis")?, "GetApis")?;
+    for api in http_apis["items"].as_array().into_iter().flatten() {
+        if ours(&api["tags"]) {
+            found.push(Leftover {
+                kind: Kind::HttpApi,
+                id: format!("/v2/apis/{}", api["apiId"].as_str().unwrap_or_default()),
+            });
+        }
+    }
+    let pools = ok_json(
+        raw::json(
+            edge,
+            "cognito-idp",
+            "AWSCognitoIdentityProviderService.ListUserPools",
+            "application/x-amz-json-1.1",
+            &json!({ "MaxResults": 60 }),
+        )?,
+        "ListUserPools",
+    )?;
+    for pool in pools["UserPools"].as_array().into_iter().flatten() {
+        let id = pool["Id"].as_str().unwrap_or_default();
+        let described = ok_json(
+            raw::json(
+                edge,
+                "cognito-idp",
+                "AWSCognitoIdentityProviderService.DescribeUserPool",
+                "application/x-amz-json-1.1",
+                &json!({ "UserPoolId": id }),
+            )?,
+            "DescribeUserPool",
+        )?;
+        let pool = &described["UserPool"];
+        if ours(&pool["UserPoolTags"]) {
+            found.push(Leftover {
+                kind: Kind::UserPool,
+                id: pool["Arn"].as_str().unwrap_or(id).to_owned(),
             });
         }
     }
@@ -128,7 +189,7 @@ fn tagged(edge: &str, pattern: &str) -> Result<Vec<Leftover>> {
             });
         }
     }
-    Ok(found)
+    Ok((found, others))
 }
 
 /// The kind of a tagged ARN that this module deletes.
@@ -180,7 +241,16 @@ fn delete(edge: &str, l: &Leftover) -> Result<()> {
         )
     };
     let answer = match l.kind {
-        Kind::RestApi | Kind::VpcLink => raw::rest(edge, "DELETE", "apigateway", arn)?,
+        Kind::RestApi | Kind::HttpApi | Kind::VpcLink => {
+            raw::rest(edge, "DELETE", "apigateway", arn)?
+        }
+        Kind::UserPool => raw::json(
+            edge,
+            "cognito-idp",
+            "AWSCognitoIdentityProviderService.DeleteUserPool",
+            "application/x-amz-json-1.1",
+            &json!({ "UserPoolId": name }),
+        )?,
         Kind::EventSource => raw::rest(
             edge,
             "DELETE",
@@ -365,26 +435,6 @@ fn ok_or_gone((status, body): (u16, String)) -> Result<()> {
             body.chars().take(300).collect::<String>()
         )
     }
-}
-
-fn ok_json((status, body): (u16, String), what: &str) -> Result<serde_json::Value> {
-    if !(200..300).contains(&status) {
-        bail!(
-            "{what} answered {status}: {}",
-            body.chars().take(300).collect::<String>()
-        );
-    }
-    serde_json::from_str(&body).with_context(|| format!("parsing the answer of {what}"))
-}
-
-fn ok_xml((status, body): (u16, String), what: &str) -> Result<String> {
-    if !(200..300).contains(&status) {
-        bail!(
-            "{what} answered {status}: {}",
-            body.chars().take(300).collect::<String>()
-        );
-    }
-    Ok(body)
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ add to that service of moto, CloudFormation support of its resource types includ
   * `sqs`: a queue never invokes Lambda itself (our Lambda service polls it, as AWS's pollers do); a mapping whose
     function may outlast the queue's visibility timeout is refused.
   * `logs`: each log stream keeps its newest 10,000 events.
+  * `iam`: a role's inline policies from CloudFormation read back as JSON documents, as IAM answers them.
   * `elbv2`: a load balancer created without `Scheme` is internet-facing; CloudFormation load balancers, target
     groups, listeners and rules.
   * `apigateway`: integrations keep `connectionId`, `integrationTarget` and `cacheKeyParameters`, and

@@ -30,8 +30,8 @@ SETUP_COMMAND = "cargo xtask setup"
 # The service modules, in the order their additions are applied. `core` comes first: it makes moto's tracking of
 # model instances weak before the others create any. `cloudformation` comes last: it rebuilds moto's
 # CloudFormation model map, which must see the models the others define, and wraps moto's stack machinery.
-SERVICES = ("core", "stepfunctions", "awslambda", "s3", "sqs", "events", "sns", "logs", "elbv2", "apigateway",
-            "apigatewayv2", "cognitoidp", "ec2", "cloudformation")
+SERVICES = ("core", "stepfunctions", "awslambda", "s3", "sqs", "events", "sns", "logs", "iam", "elbv2",
+            "apigateway", "apigatewayv2", "cognitoidp", "ec2", "cloudformation")
 EXIT_WRONG_MOTO = 3
 EXIT_ADDITIONS_FAILED = 4
 
