@@ -1,4 +1,6 @@
 //! One `[[verify]]` table as written in pattern.toml, and the rules for which fields go together.
+//! Over 400 lines: one struct per check kind and the rules between their fields, kept together so a new kind
+//! is one reading; its tests are half of it.
 
 use std::collections::BTreeMap;
 
