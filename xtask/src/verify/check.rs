@@ -1,4 +1,6 @@
 //! One `[[verify]]` table as written in pattern.toml, and the rules for which fields go together.
+//! Over 400 lines: one struct per check kind and the rules between their fields, kept together so a new kind
+//! is one reading; its tests are half of it.
 
 use std::collections::BTreeMap;
 
@@ -44,6 +46,8 @@ pub struct Check {
     pub invoke: Option<Invoke>,
     /// An S3 object to read; `json`/`body_contains` assert its content.
     pub s3_object: Option<S3Object>,
+    /// A Step Functions execution to start and await; `json`/`body_contains` assert its output (or its cause).
+    pub start_execution: Option<StartExecution>,
     /// Seconds the AWS assertions are retried (default: 30 with `send`, else 0).
     pub within: Option<u64>,
 }
@@ -86,6 +90,32 @@ pub struct Invoke {
     /// The function is expected to fail: its error document (`errorType`, `errorMessage`) is the answer.
     #[serde(default)]
     pub error: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartExecution {
+    /// The state machine's ARN.
+    pub state_machine: String,
+    /// The execution's input (JSON text; default `{}`).
+    pub input: Option<String>,
+    /// The terminal status it must reach: SUCCEEDED (default), FAILED, TIMED_OUT or ABORTED.
+    pub status: Option<String>,
+    /// The error a FAILED execution must end with.
+    pub error: Option<String>,
+    /// How many task attempts its history must show (`TaskScheduled` and `LambdaFunctionScheduled` events:
+    /// each retry is one more).
+    pub attempts: Option<usize>,
+    /// Seconds to await a terminal status (default 60).
+    pub timeout: Option<u64>,
+}
+
+impl StartExecution {
+    pub const STATUSES: [&str; 4] = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
+
+    pub fn status(&self) -> &str {
+        self.status.as_deref().unwrap_or("SUCCEEDED")
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,12 +164,28 @@ impl Check {
             aws,
             self.cognito_user.is_some(),
             self.invoke.is_some(),
+            self.start_execution.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             bail!(
-                "a check is exactly one of: `request` (HTTP), `unreachable`, `cognito_user`, `invoke`, or AWS (`send` \
-                 and/or `dynamodb` / `log_contains` / `queue_holds` / `s3_object`); fix: split it into several checks"
+                "a check is exactly one of: `request` (HTTP), `unreachable`, `cognito_user`, `invoke`, \
+                 `start_execution`, or AWS (`send` and/or `dynamodb` / `log_contains` / `queue_holds` / \
+                 `s3_object`); fix: split it into several checks"
             );
+        }
+        if let Some(execution) = &self.start_execution {
+            if !StartExecution::STATUSES.contains(&execution.status()) {
+                bail!(
+                    "`start_execution.status` is `{}`; fix: one of {}",
+                    execution.status(),
+                    StartExecution::STATUSES.join(", ")
+                );
+            }
+            if execution.error.is_some() && execution.status() != "FAILED" {
+                bail!(
+                    "`start_execution.error` asserts a FAILED execution; fix: add status = \"FAILED\""
+                );
+            }
         }
         let http_only = [
             ("body", self.body.is_some()),
@@ -153,7 +199,10 @@ impl Check {
         {
             bail!("`{field}` belongs to a `request` check; fix: remove it or add `request`");
         }
-        let answered = self.request.is_some() || self.invoke.is_some() || self.s3_object.is_some();
+        let answered = self.request.is_some()
+            || self.invoke.is_some()
+            || self.s3_object.is_some()
+            || self.start_execution.is_some();
         if self.json.is_some() && !answered && self.dynamodb.is_none() {
             bail!(
                 "`json` compares an HTTP body, a function's answer, an S3 object or a DynamoDB item; fix: add \
@@ -297,6 +346,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.within().as_secs(), 30);
+    }
+
+    #[test]
+    fn start_execution_asserts_a_known_terminal_status_and_its_output() {
+        let machine =
+            "start_execution = { state_machine = \"{arn}\", input = '{\"a\":1}', attempts = 3 }";
+        check(&format!("{machine}\njson = {{ ok = true }}")).unwrap();
+        check("start_execution = { state_machine = \"m\", status = \"FAILED\", error = \"E\" }\nbody_contains = \"x\"")
+            .unwrap();
+        let err =
+            check("start_execution = { state_machine = \"m\", status = \"DONE\" }").unwrap_err();
+        assert!(err.to_string().contains("SUCCEEDED, FAILED"), "{err}");
+        let err = check("start_execution = { state_machine = \"m\", error = \"E\" }").unwrap_err();
+        assert!(err.to_string().contains("status = \"FAILED\""), "{err}");
+        let err =
+            check("start_execution = { state_machine = \"m\" }\ninvoke = { function = \"f\" }")
+                .unwrap_err();
+        assert!(err.to_string().contains("exactly one of"), "{err}");
     }
 
     #[test]

@@ -27,6 +27,7 @@ def patch(ctx: Context) -> None:
     patch_deleted_code()
     patch_dead_letter_config()
     patch_event_invoke_config()
+    patch_invoke_payload()
 
 
 def patch_invocations(edge_url: str) -> None:
@@ -236,6 +237,19 @@ def patch_event_invoke_config() -> None:
     LambdaBackend.put_function_event_invoke_config = put
     LambdaBackend.update_function_event_invoke_config = update
     LambdaResponse.update_function_event_invoke_config = update_response
+
+
+def patch_invoke_payload() -> None:
+    """Invoke reads its `Qualifier` from the query string only. moto 5.2.1 also looked for it in the payload, so an
+    event that is not a JSON object (a Map state's item: `1`, `"a"`, a list) failed with a TypeError (500), and an
+    event with a `qualifier` key picked a version; on AWS the payload is any JSON and only the function sees it."""
+    original = LambdaResponse.invoke
+
+    def invoke(self):
+        self._get_param = lambda name, if_none=None: (self.querystring.get(name) or [if_none])[0]
+        return original(self)
+
+    LambdaResponse.invoke = invoke
 
 
 class CfnEventInvokeConfig(CloudFormationModel):

@@ -26,6 +26,13 @@ def test_the_invoke_api_runs_the_function_on_the_edge(aws, function, edge):
     assert json.loads(edge.wait_for("POST", invoke_path(arn))["body"]) == {"order": 7}
 
 
+@pytest.mark.parametrize("payload", [b"[1, 2]", b"7", b'{"qualifier": "nope"}'])
+def test_any_json_payload_reaches_the_function(aws, function, payload):
+    arn = function()["FunctionArn"]
+    out = aws("lambda").invoke(FunctionName=arn, Payload=payload)
+    assert out["StatusCode"] == 200 and "FunctionError" not in out, out
+
+
 def test_functions_keep_their_logging_config(aws, function):
     name = unique("logged")
     created = function(FunctionName=name, LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG"})
