@@ -38,6 +38,8 @@ pub const LAUNCHER: &[(&str, &str)] = &[
     launcher_module!("s3.py"),
     launcher_module!("sqs.py"),
     launcher_module!("events.py"),
+    launcher_module!("events_patterns.py"),
+    launcher_module!("events_schedule.py"),
     launcher_module!("sns.py"),
     launcher_module!("logs.py"),
     launcher_module!("iam.py"),

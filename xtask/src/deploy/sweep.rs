@@ -1,8 +1,8 @@
 //! Removes from the local cloud what a pattern left that no state knows (a terraform killed mid-apply, a lost
 //! state file): every resource carrying the pattern's tag, deleted in dependency order.
 //!
-//! moto's tagging API lists most types; IAM roles, API Gateway APIs and VPC links it does not, so they are
-//! listed from their own APIs. A tagged type this module cannot delete is an error naming it.
+//! moto's tagging API lists most types; IAM roles, API Gateway APIs, VPC links and EventBridge rules it does not,
+//! so they are listed from their own APIs. A tagged type this module cannot delete is an error naming it.
 //!
 //! Over 400 lines: one lister and one deleter per resource family, in the order they must go, with their tests.
 
@@ -26,6 +26,7 @@ enum Kind {
     HttpApi,
     VpcLink,
     EventSource,
+    Rule,
     LoadBalancer,
     TargetGroup,
     Function,
@@ -156,6 +157,7 @@ fn tagged(edge: &str, pattern: &str) -> Result<(Vec<Leftover>, Vec<String>)> {
             }
         }
     }
+    found.extend(tagged_rules(edge, pattern)?);
     let roles = ok_xml(
         raw::query(
             edge,
@@ -192,6 +194,94 @@ fn tagged(edge: &str, pattern: &str) -> Result<(Vec<Leftover>, Vec<String>)> {
     Ok((found, others))
 }
 
+/// One EventBridge JSON call (`AWSEvents.<action>`).
+fn events(edge: &str, action: &str, body: &serde_json::Value) -> Result<(u16, String)> {
+    raw::json(
+        edge,
+        "events",
+        &format!("AWSEvents.{action}"),
+        "application/x-amz-json-1.1",
+        body,
+    )
+}
+
+/// The EventBridge rules of every bus that carry the pattern's tag (ListRules, ListTagsForResource).
+fn tagged_rules(edge: &str, pattern: &str) -> Result<Vec<Leftover>> {
+    let mut found = Vec::new();
+    let buses = ok_json(
+        events(edge, "ListEventBuses", &json!({}))?,
+        "ListEventBuses",
+    )?;
+    for bus in buses["EventBuses"].as_array().into_iter().flatten() {
+        let rules = ok_json(
+            events(edge, "ListRules", &json!({ "EventBusName": bus["Name"] }))?,
+            "ListRules",
+        )?;
+        for arn in rules["Rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["Arn"].as_str())
+        {
+            let tags = ok_json(
+                events(edge, "ListTagsForResource", &json!({ "ResourceARN": arn }))?,
+                "ListTagsForResource",
+            )?;
+            if tags["Tags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|t| t["Key"] == PATTERN_TAG && t["Value"] == pattern)
+            {
+                found.push(Leftover {
+                    kind: Kind::Rule,
+                    id: arn.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// `(bus, rule)` of a rule's ARN: `rule/<name>` is on the default bus, `rule/<bus>/<name>` on a custom one.
+fn rule_of(arn: &str) -> (&str, &str) {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+    let path = resource.strip_prefix("rule/").unwrap_or(resource);
+    path.rsplit_once('/').unwrap_or(("default", path))
+}
+
+/// A rule's targets first (EventBridge refuses to delete a rule that has any), then the rule.
+fn delete_rule(edge: &str, arn: &str) -> Result<()> {
+    let (bus, rule) = rule_of(arn);
+    let targets = events(
+        edge,
+        "ListTargetsByRule",
+        &json!({ "Rule": rule, "EventBusName": bus }),
+    )?;
+    if (200..300).contains(&targets.0) {
+        let listed: serde_json::Value =
+            serde_json::from_str(&targets.1).context("parsing the answer of ListTargetsByRule")?;
+        let ids: Vec<&str> = listed["Targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["Id"].as_str())
+            .collect();
+        if !ids.is_empty() {
+            ok_or_gone(events(
+                edge,
+                "RemoveTargets",
+                &json!({ "Rule": rule, "EventBusName": bus, "Ids": ids }),
+            )?)?;
+        }
+    }
+    ok_or_gone(events(
+        edge,
+        "DeleteRule",
+        &json!({ "Name": rule, "EventBusName": bus }),
+    )?)
+}
+
 /// The kind of a tagged ARN that this module deletes.
 fn kind_of(arn: &str) -> Option<Kind> {
     let mut parts = arn.splitn(6, ':');
@@ -213,6 +303,7 @@ fn kind_of(arn: &str) -> Option<Kind> {
         ("sns", _) => Kind::Topic,
         ("s3", _) => Kind::Bucket,
         ("events", "event-bus") => Kind::EventBus,
+        ("events", "rule") => Kind::Rule,
         _ => return None,
     };
     Some(kind)
@@ -303,13 +394,8 @@ fn delete(edge: &str, l: &Leftover) -> Result<()> {
             empty_bucket(edge, name)?;
             raw::rest(edge, "DELETE", "s3", &format!("/{name}"))?
         }
-        Kind::EventBus => raw::json(
-            edge,
-            "events",
-            "AWSEvents.DeleteEventBus",
-            "application/x-amz-json-1.1",
-            &json!({ "Name": name }),
-        )?,
+        Kind::EventBus => events(edge, "DeleteEventBus", &json!({ "Name": name }))?,
+        Kind::Rule => return delete_rule(edge, arn),
         Kind::SecurityGroup => ec2("DeleteSecurityGroup", "GroupId", name)?,
         Kind::Subnet => ec2("DeleteSubnet", "SubnetId", name)?,
         Kind::RouteTable => ec2("DeleteRouteTable", "RouteTableId", name)?,
@@ -460,6 +546,7 @@ mod tests {
             ),
             ("arn:aws:sqs:us-east-1:1:q", Kind::Queue),
             ("arn:aws:s3:::bucket", Kind::Bucket),
+            ("arn:aws:events:us-east-1:1:rule/orders-bus/r", Kind::Rule),
         ];
         for (arn, kind) in cases {
             assert_eq!(kind_of(arn), Some(kind), "{arn}");
@@ -478,6 +565,21 @@ mod tests {
         assert!(Kind::LoadBalancer < Kind::TargetGroup && Kind::TargetGroup < Kind::Function);
         assert!(Kind::Subnet < Kind::Vpc && Kind::InternetGateway < Kind::Vpc);
         assert!(Kind::Function < Kind::Role);
+        assert!(
+            Kind::Rule < Kind::Function && Kind::Rule < Kind::Queue && Kind::Rule < Kind::EventBus
+        );
+    }
+
+    #[test]
+    fn a_rule_arn_names_its_bus() {
+        assert_eq!(
+            rule_of("arn:aws:events:us-east-1:1:rule/tick"),
+            ("default", "tick")
+        );
+        assert_eq!(
+            rule_of("arn:aws:events:us-east-1:1:rule/orders-bus/orders"),
+            ("orders-bus", "orders")
+        );
     }
 
     #[test]

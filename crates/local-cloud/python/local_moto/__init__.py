@@ -20,11 +20,16 @@ add to that service of moto, CloudFormation support of its resource types includ
   * `s3`: notifications invoke Lambda asynchronously (`{edge}/_local/lambda/async/<function-arn>`, naming the
     bucket) with records as AWS sends them; buckets' notifications, public access block and ownership controls in
     CloudFormation.
-  * `events`: EventBridge rules get Lambda targets, invoked asynchronously; input transformers fill templates as AWS
-    does; `Ref` of an event bus is its name.
+  * `events`: EventBridge rules get Lambda targets, invoked asynchronously; Lambda and SQS targets are delivered as
+    AWS delivers them (an SQS target only where its queue policy allows the rule, `InputPath`, the target's
+    `RetryPolicy` and `DeadLetterConfig` with AWS's message attributes); input transformers fill templates as AWS
+    does; TestEventPattern answers; malformed patterns are refused at PutRule naming the field
+    (`events_patterns`); scheduled rules fire on AWS's timing, with a documented speed-up for tests
+    (`events_schedule`); `Ref` of an event bus is its name.
   * `sns`: Lambda subscriptions get AWS's notification event, invoked asynchronously.
   * `sqs`: a queue never invokes Lambda itself (our Lambda service polls it, as AWS's pollers do); a mapping whose
-    function may outlast the queue's visibility timeout is refused.
+    function may outlast the queue's visibility timeout is refused; CloudFormation `AWS::SQS::QueuePolicy`, and
+    queue policies read for service principals (EventBridge targets).
   * `logs`: each log stream keeps its newest 10,000 events.
   * `iam`: a role's inline policies from CloudFormation read back as JSON documents, as IAM answers them.
   * `elbv2`: a load balancer created without `Scheme` is internet-facing; CloudFormation load balancers, target

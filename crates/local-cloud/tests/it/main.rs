@@ -35,4 +35,5 @@ mod cloudformation_rest_api;
 mod daemon_lifecycle;
 mod edge_forwarding;
 mod edge_invocations;
+mod eventbridge_targets;
 mod lambda_async;

@@ -47,9 +47,15 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start() -> Daemon {
+        Daemon::start_with_env(&[])
+    }
+
+    /// A daemon with these variables in its environment (e.g. `LOCAL_CLOUD_SCHEDULE_SPEEDUP`).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Daemon {
         let (port, dir) = (free_port(), super::temp_dir("local-cloud-test"));
         let log = std::fs::File::create(dir.join("local-cloud.log")).unwrap();
         let child = Command::new(BIN)
+            .envs(env.iter().copied())
             .args(["serve", "--port", &port.to_string(), "--python", &python()])
             .arg("--state-dir")
             .arg(&dir)
