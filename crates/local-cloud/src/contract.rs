@@ -104,12 +104,23 @@ pub mod urls {
     pub const EXECUTE_API_HOST_SUFFIX: &str = ".execute-api.localhost";
     /// The marker of execute-api's path form: `http://127.0.0.1:{port}/restapis/{api_id}/{stage}/_user_request_/...`.
     pub const USER_REQUEST: &str = "_user_request_";
+    /// The host suffix of a CloudFront distribution's local domain: `d1234abcd.cloudfront.net` is served at
+    /// `http://d1234abcd.cloudfront.localhost:{port}/`.
+    pub const CLOUDFRONT_HOST_SUFFIX: &str = ".cloudfront.localhost";
     /// The edge's route to internet-facing load balancers: `/_elb/{dns_name}:{port}/{path}`.
     pub const ELB_PREFIX: &str = "/_elb/";
 
     /// `http://{api_id}.execute-api.localhost:{port}{path}` (`path` empty or starting with `/`).
     pub fn execute_api(api_id: &str, port: impl std::fmt::Display, path: &str) -> String {
         format!("http://{api_id}{EXECUTE_API_HOST_SUFFIX}:{port}{path}")
+    }
+
+    /// `http://{id}.cloudfront.localhost:{port}{path}` for the distribution domain `{id}.cloudfront.net`
+    /// (`None` for another domain).
+    pub fn cloudfront(domain: &str, port: impl std::fmt::Display, path: &str) -> Option<String> {
+        let id = domain.strip_suffix(".cloudfront.net")?;
+        (!id.is_empty() && !id.contains('.'))
+            .then(|| format!("http://{id}{CLOUDFRONT_HOST_SUFFIX}:{port}{path}"))
     }
 
     /// The path form of the same request on 127.0.0.1, for clients that cannot resolve `*.localhost`.

@@ -1,7 +1,7 @@
 //! The edge: one port on 127.0.0.1 that serves execute-api traffic and the Lambda Invoke API, and forwards
 //! every other AWS API call to moto.
 //!
-//! Order per request: each service of [`SERVICES`] (execute-api: HTTP APIs, then REST APIs; the Lambda Invoke API and `/_local/lambda`
+//! Order per request: each service of [`SERVICES`] (CloudFront distributions by host, execute-api: HTTP APIs, then REST APIs; the Lambda Invoke API and `/_local/lambda`
 //! routes, internet-facing load balancers at `/_elb/...`), the edge's `/_local/status`, then [`proxy`] to
 //! moto. Each write moto accepts is told to every service ([`Service::written`]), which drops what it made
 //! stale. What moto lacks is added to moto itself (`python/local_moto`), never recorded on the side here.
@@ -26,6 +26,8 @@ use crate::{
 
 /// The services with a data plane on the edge, in the order they are asked.
 pub const SERVICES: &[Service] = &[
+    // First: it serves only requests whose host is `{id}.cloudfront.localhost`.
+    crate::cloudfront::SERVICE,
     // Before REST APIs: it serves the execute-api ids that are HTTP APIs and hands the others on.
     crate::apigwv2::SERVICE,
     crate::apigw::SERVICE,

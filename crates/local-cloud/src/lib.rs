@@ -1,7 +1,7 @@
 //! The local cloud: moto for the AWS APIs, plus our own data plane for what moto does not run.
 //!
 //! Layout: [`edge`] is the single port: it asks each [`service`] in turn ([`edge::SERVICES`]) and forwards
-//! what none serves to [`moto`]. One module per service: [`apigw`] (API Gateway REST), [`apigwv2`] (HTTP APIs), [`elb`] (ALB/NLB,
+//! what none serves to [`moto`]. One module per service: [`apigw`] (API Gateway REST), [`apigwv2`] (HTTP APIs), [`cloudfront`] (distributions at `{id}.cloudfront.localhost`), [`elb`] (ALB/NLB,
 //! reached through a VPC link or, internet-facing ones, from the host), [`lambda`] (function code run
 //! natively, the Invoke API). [`shared`] holds the tools they share; [`contract`] is what `cargo xtask` and
 //! the daemon agree on.
@@ -9,6 +9,7 @@
 pub mod apigw;
 pub mod apigwv2;
 pub mod aws;
+pub mod cloudfront;
 pub mod config;
 pub mod contract;
 pub mod daemon;
@@ -33,6 +34,8 @@ pub struct Cloud {
     pub apigw: apigw::load::Snapshots,
     pub apigwv2: apigwv2::load::Snapshots,
     pub elb: elb::load::Snapshots,
+    /// CloudFront distributions: the model per generation and the edge cache.
+    pub cloudfront: cloudfront::State,
 }
 
 impl Cloud {
@@ -46,6 +49,7 @@ impl Cloud {
             apigw: Default::default(),
             apigwv2: Default::default(),
             elb: Default::default(),
+            cloudfront: Default::default(),
         }
     }
 
@@ -54,6 +58,7 @@ impl Cloud {
         self.apigw.generation.get()
             + self.apigwv2.generation.get()
             + self.elb.generation.get()
+            + self.cloudfront.generation.get()
             + self.lambda.policies.generation.get()
     }
 }

@@ -49,6 +49,7 @@ pub const LAUNCHER: &[(&str, &str)] = &[
     launcher_module!("cognitoidp.py"),
     launcher_module!("apigatewayv2.py"),
     launcher_module!("ec2.py"),
+    launcher_module!("cloudfront.py"),
     launcher_module!("cloudformation.py"),
 ];
 /// The launcher's package, run as `python -m local_moto`.

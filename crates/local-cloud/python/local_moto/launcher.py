@@ -5,6 +5,7 @@ module's additions in order, our `/_local/...` routes in front of moto, and the 
 `python3 -m moto.server`:
   * `GET /_local/health`                              -> 200 {"moto_version": ..., "pid": ...}
   * `GET /_local/lambda/functions/<name-or-arn>/code` -> the function's deployment zip, header `x-code-sha256`
+  * `GET /_local/cloudfront/...` -> what the CloudFront data plane reads (`cloudfront.local_route`)
   * the additions of the service modules (listed in `SERVICES`, described in the package's docstring)
   * `--exit-on-stdin-eof`: exit when stdin closes, so moto never outlives the daemon, even one killed by SIGKILL.
 
@@ -31,7 +32,7 @@ SETUP_COMMAND = "cargo xtask setup"
 # model instances weak before the others create any. `cloudformation` comes last: it rebuilds moto's
 # CloudFormation model map, which must see the models the others define, and wraps moto's stack machinery.
 SERVICES = ("core", "stepfunctions", "awslambda", "s3", "sqs", "events", "sns", "logs", "iam", "elbv2",
-            "apigateway", "apigatewayv2", "cognitoidp", "ec2", "cloudformation")
+            "apigateway", "apigatewayv2", "cognitoidp", "ec2", "cloudfront", "cloudformation")
 EXIT_WRONG_MOTO = 3
 EXIT_ADDITIONS_FAILED = 4
 
@@ -103,6 +104,17 @@ class LocalRoutes:
         m = self.CODE.match(path)
         if environ["REQUEST_METHOD"] == "GET" and m:
             return self.function_code(environ, start_response, urllib.parse.unquote(m["fn"]))
+        if environ["REQUEST_METHOD"] == "GET" and path.startswith("/_local/cloudfront/"):
+            from moto.core import DEFAULT_ACCOUNT_ID
+
+            from local_moto.cloudfront import local_route
+
+            answer = local_route(path, DEFAULT_ACCOUNT_ID)
+            if answer is not None:
+                status, headers, body = answer
+                reason = {200: "OK", 404: "Not Found"}[status]
+                start_response(f"{status} {reason}", [*headers, ("content-length", str(len(body)))])
+                return [body]
         return self.json(start_response, "404 Not Found", {"message": f"no local route {path}"})
 
     def function_code(self, environ, start_response, name_or_arn):
