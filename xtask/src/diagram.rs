@@ -65,7 +65,7 @@ fn read_deployed(dep: &Deployment<'_>) -> Result<graph::Graph> {
 /// The README's diagram against a deployed local graph: an error listing every difference.
 fn check(dep: &Deployment<'_>, deployed: &graph::Graph) -> Result<()> {
     let readme = dep.pattern.dir.join("README.md");
-    let drawn = readme::read(&readme)?;
+    let drawn = readme::read(&readme, dep.iac.as_str())?;
     let differences = graph::differences(&drawn, deployed);
     if !differences.is_empty() {
         bail!(

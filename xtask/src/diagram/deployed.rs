@@ -126,21 +126,29 @@ fn stack_ids(edge: &str, stack: &str) -> Result<Vec<String>> {
         )?,
         "ListStackResources",
     )?;
-    let types = xml_texts(&body, "ResourceType");
-    let physical = xml_texts(&body, "PhysicalResourceId");
-    if types.len() != physical.len() {
-        anyhow::bail!("ListStackResources of `{stack}` answered a resource without a physical id");
-    }
+    // One `<member>` per resource; one still being created (or failed) has no physical id yet.
+    let members: Vec<(String, String)> = body
+        .split("<member>")
+        .skip(1)
+        .filter_map(|member| {
+            let text = |tag: &str| {
+                let (_, rest) = member.split_once(&format!("<{tag}>"))?;
+                let (value, _) = rest.split_once(&format!("</{tag}>"))?;
+                Some(value.trim().to_owned())
+            };
+            Some((text("ResourceType")?, text("PhysicalResourceId")?))
+        })
+        .collect();
     let (region, account) = ("us-east-1", "123456789012"); // the local cloud's
-    Ok(types
+    Ok(members
         .iter()
-        .zip(&physical)
         .filter_map(|(rtype, id)| {
             let name = id.rsplit('/').next().unwrap_or(id);
             Some(match rtype.as_str() {
                 "AWS::ApiGateway::RestApi" => format!("/restapis/{id}"),
                 "AWS::ApiGatewayV2::Api" => format!("/v2/apis/{id}"),
                 "AWS::ApiGateway::VpcLink" => format!("/vpclinks/{id}"),
+                "AWS::ApiGatewayV2::VpcLink" => format!("/v2/vpclinks/{id}"),
                 "AWS::Lambda::Function" => {
                     format!("arn:aws:lambda:{region}:{account}:function:{id}")
                 }
@@ -282,7 +290,16 @@ fn rest_api(edge: &str, id: &str) -> Result<Vec<Wire>> {
             let integration = &body["methodIntegration"];
             let label = format!("{method} {path}");
             if let Some(link) = integration["connectionId"].as_str() {
-                wires.push(wire(format!("/vpclinks/{link}"), label));
+                // A VPC link v1 (to an NLB) or v2 (to the integration's target, an ALB's listener).
+                wires.push(wire(format!("/vpclinks/{link}"), &label));
+                wires.push(wire(format!("/v2/vpclinks/{link}"), &label));
+                if let Some(target) = integration["integrationTarget"].as_str() {
+                    wires.push(Wire {
+                        from: Some(format!("/v2/vpclinks/{link}")),
+                        to: load_balancer_of(target),
+                        label: "listener".into(),
+                    });
+                }
             } else if let Some(function) = integration["uri"].as_str().and_then(function_in_uri) {
                 wires.push(wire(function, label));
             } else if let Some(target) = integration["uri"].as_str().and_then(service_target) {
@@ -310,6 +327,17 @@ fn rest_api(edge: &str, id: &str) -> Result<Vec<Wire>> {
         }
     }
     Ok(wires)
+}
+
+/// The load balancer of a listener ARN (`...:listener/app/<name>/<id>/<listener>` -> `...:loadbalancer/app/<name>/<id>`).
+fn load_balancer_of(arn: &str) -> String {
+    match arn.split_once(":listener/") {
+        Some((prefix, rest)) => {
+            let lb: Vec<&str> = rest.split('/').take(3).collect();
+            format!("{prefix}:loadbalancer/{}", lb.join("/"))
+        }
+        None => arn.to_owned(),
+    }
 }
 
 /// The resource an AWS service integration calls, as far as its URI names it

@@ -3,6 +3,7 @@
 //!
 //! Actors (stadium-shaped nodes: `client([Client])`) are left out; other nodes no kind fits (a gateway response,
 //! a fixed response, a JWT authorizer's box) are drawn through, as the deployed graph draws through target groups.
+//! A flavour whose architecture differs has its own block, after a `<!-- diagram: sam -->` line.
 
 use std::path::Path;
 
@@ -48,11 +49,17 @@ pub fn kind_of(label: &str) -> Option<Kind> {
         .map(|(_, kind)| *kind)
 }
 
-/// The graph the first Mermaid block of `readme` draws.
-pub fn read(readme: &Path) -> Result<Graph> {
+/// The graph a README draws for the `iac` flavour: the Mermaid block after a `<!-- diagram: <iac> -->` line
+/// (a flavour whose architecture differs), else the first one.
+pub fn read(readme: &Path, iac: &str) -> Result<Graph> {
     let text =
         std::fs::read_to_string(readme).with_context(|| format!("reading {}", readme.display()))?;
-    parse(&text).with_context(|| format!("the architecture diagram of {}", readme.display()))
+    let marker = format!("<!-- diagram: {iac} -->");
+    let text = match text.find(&marker) {
+        Some(at) => &text[at..],
+        None => &text[..],
+    };
+    parse(text).with_context(|| format!("the architecture diagram of {}", readme.display()))
 }
 
 /// The graph of the first ```` ```mermaid ```` block of a README's text.
@@ -149,7 +156,7 @@ mod tests {
     #[test]
     fn every_pattern_readme_has_a_readable_diagram() {
         for pattern in crate::pattern::discover().unwrap().all().unwrap() {
-            let graph = read(&pattern.dir.join("README.md")).unwrap();
+            let graph = read(&pattern.dir.join("README.md"), "terraform").unwrap();
             assert!(
                 !graph.nodes.is_empty(),
                 "{}: no resource drawn",
