@@ -60,7 +60,9 @@ pub fn distribution_id(req: &Request<Bytes>) -> Option<String> {
 }
 
 fn written(cloud: &SharedCloud, write: &Write<'_>) {
-    if write.touches(&["cloudfront", "s3"]) {
+    // Not S3: bucket policies and objects are read per origin request, and an object written to S3 stays cached
+    // at the edge until its TTL ends, as on AWS (a data-plane write must not reload the model).
+    if write.touches(&["cloudfront"]) {
         cloud.cloudfront.generation.bump();
     }
     // CreateInvalidation: `/2020-05-31/distribution/{id}/invalidation`. The paths are in the body, which the edge
