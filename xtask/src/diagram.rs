@@ -65,7 +65,11 @@ fn read_deployed(dep: &Deployment<'_>) -> Result<graph::Graph> {
 /// The README's diagram against a deployed local graph: an error listing every difference.
 fn check(dep: &Deployment<'_>, deployed: &graph::Graph) -> Result<()> {
     let readme = dep.pattern.dir.join("README.md");
-    let drawn = readme::read(&readme, dep.iac.as_str())?;
+    let flavours: &[&str] = match dep.iac {
+        Iac::Cdk => &["cdk", "sam"],
+        iac => &[iac.as_str()],
+    };
+    let drawn = readme::read(&readme, flavours)?;
     let differences = graph::differences(&drawn, deployed);
     if !differences.is_empty() {
         bail!(

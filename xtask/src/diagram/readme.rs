@@ -49,16 +49,16 @@ pub fn kind_of(label: &str) -> Option<Kind> {
         .map(|(_, kind)| *kind)
 }
 
-/// The graph a README draws for the `iac` flavour: the Mermaid block after a `<!-- diagram: <iac> -->` line
-/// (a flavour whose architecture differs), else the first one.
-pub fn read(readme: &Path, iac: &str) -> Result<Graph> {
+/// The graph a README draws for a flavour: the Mermaid block after the first `<!-- diagram: <iac> -->` line of
+/// `flavours` (a flavour whose architecture differs; the CDK app is its SAM template converted: `["cdk", "sam"]`),
+/// else the first one.
+pub fn read(readme: &Path, flavours: &[&str]) -> Result<Graph> {
     let text =
         std::fs::read_to_string(readme).with_context(|| format!("reading {}", readme.display()))?;
-    let marker = format!("<!-- diagram: {iac} -->");
-    let text = match text.find(&marker) {
-        Some(at) => &text[at..],
-        None => &text[..],
-    };
+    let text = flavours
+        .iter()
+        .find_map(|iac| text.find(&format!("<!-- diagram: {iac} -->")))
+        .map_or(&text[..], |at| &text[at..]);
     parse(text).with_context(|| format!("the architecture diagram of {}", readme.display()))
 }
 
@@ -156,7 +156,7 @@ mod tests {
     #[test]
     fn every_pattern_readme_has_a_readable_diagram() {
         for pattern in crate::pattern::discover().unwrap().all().unwrap() {
-            let graph = read(&pattern.dir.join("README.md"), "terraform").unwrap();
+            let graph = read(&pattern.dir.join("README.md"), &["terraform"]).unwrap();
             assert!(
                 !graph.nodes.is_empty(),
                 "{}: no resource drawn",
