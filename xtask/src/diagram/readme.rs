@@ -49,6 +49,13 @@ pub fn kind_of(label: &str) -> Option<Kind> {
         .map(|(_, kind)| *kind)
 }
 
+/// Whether the README holds a ```` ```mermaid ```` block at all.
+pub fn draws_a_diagram(readme: &Path) -> Result<bool> {
+    let text =
+        std::fs::read_to_string(readme).with_context(|| format!("reading {}", readme.display()))?;
+    Ok(text.contains("```mermaid"))
+}
+
 /// The graph a README draws for a flavour: the Mermaid block after the first `<!-- diagram: <iac> -->` line of
 /// `flavours` (a flavour whose architecture differs; the CDK app is its SAM template converted: `["cdk", "sam"]`),
 /// else the first one.

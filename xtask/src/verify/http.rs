@@ -98,7 +98,8 @@ pub(crate) fn local_form(url: &str) -> String {
     let Some(rest) = url.strip_prefix("http://") else {
         return url.to_owned();
     };
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (host, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let path = path.strip_prefix('/').unwrap_or(path);
     let Some((api_id, port)) = host
         .split_once(".execute-api.localhost")
         .map(|(id, port)| (id, port.trim_start_matches(':')))
@@ -106,8 +107,14 @@ pub(crate) fn local_form(url: &str) -> String {
         return url.to_owned();
     };
     let port = if port.is_empty() { "80" } else { port };
+    let (path, query) = match path.find(['?', '#']) {
+        Some(at) => path.split_at(at),
+        None => (path, ""),
+    };
     let (stage, rest) = path.split_once('/').unwrap_or((path, ""));
-    format!("http://127.0.0.1:{port}/restapis/{api_id}/{stage}/_user_request_/{rest}")
+    // An HTTP API's `$default` stage has no path segment: `https://{id}.execute-api.../?name=x`.
+    let stage = if stage.is_empty() { "$default" } else { stage };
+    format!("http://127.0.0.1:{port}/restapis/{api_id}/{stage}/_user_request_/{rest}{query}")
 }
 
 /// `http://{lb}.elb.amazonaws.com[:port]/{path}` (a load balancer's DNS name, which only AWS resolves) -> the
@@ -153,6 +160,20 @@ mod tests {
         assert_eq!(
             local_form("http://abc.execute-api.localhost:4566/prod/hello?name=x"),
             "http://127.0.0.1:4566/restapis/abc/prod/_user_request_/hello?name=x"
+        );
+        // The query is not a path segment, and the `$default` stage of an HTTP API has none (found copying the
+        // upstream collection's apigw-http-api-lambda-rust: `GET {HttpApiEndpoint}/?name=x`).
+        assert_eq!(
+            local_form("http://abc.execute-api.localhost:4566/?name=x"),
+            "http://127.0.0.1:4566/restapis/abc/$default/_user_request_/?name=x"
+        );
+        assert_eq!(
+            local_form("http://abc.execute-api.localhost:4566?name=x/y"),
+            "http://127.0.0.1:4566/restapis/abc/$default/_user_request_/?name=x/y"
+        );
+        assert_eq!(
+            local_form("http://abc.execute-api.localhost:4566/prod?a=1"),
+            "http://127.0.0.1:4566/restapis/abc/prod/_user_request_/?a=1"
         );
         assert_eq!(
             local_form("https://abc.execute-api.us-east-1.amazonaws.com/prod"),

@@ -4,7 +4,8 @@ AWS::ApiGatewayV2::Api (an HTTP API, from properties or an OpenAPI `Body` as SAM
 writes it) and AWS::ApiGatewayV2::Stage -- and an OpenAPI importer for HTTP APIs (ImportApi, ReimportApi and
 `Body` alike) that keeps what moto's drops: `x-amazon-apigateway-any-method` (an `ANY` route), the `$default`
 route, integration types in any case, `x-amazon-apigateway-authorizer` JWT authorizers and the routes' `security`;
-and GetAuthorizers, which moto's API lacks (the local cloud reads an HTTP API's authorizers with it)."""
+GetAuthorizers, which moto's API lacks (the local cloud reads an HTTP API's authorizers with it); and quick create
+(an API's `Target`: integration, `$default` route and auto-deployed `$default` stage), which moto ignores."""
 
 import json
 
@@ -208,6 +209,8 @@ class CfnHttpApi(CloudFormationModel):
             import_openapi(api, body)
             if props.get("CorsConfiguration"):
                 api.cors_configuration = lower_camel(props["CorsConfiguration"])
+        if props.get("Target"):
+            quick_create(api, props["Target"], props.get("RouteKey"), props.get("CredentialsArn"))
         return cls(api.api_id, api.api_endpoint)
 
     @classmethod
@@ -274,6 +277,35 @@ class CfnStageV2(CloudFormationModel):
             api.delete_stage(self.name)
 
 
+def quick_create(api: Api, target: str, route_key=None, credentials_arn=None) -> None:
+    """CreateApi's quick create, which moto 5.2.1 ignores: a `Target` gives the API "an integration, a default
+    catch-all route, and a default stage which is configured to automatically deploy changes"; an HTTP URL is an
+    HTTP_PROXY integration, anything else (a function ARN) AWS_PROXY; the route key defaults to `$default`
+    (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html#apis-prop-createapiinput-target)."""
+    http = target.startswith(("http://", "https://"))
+    integration = api.create_integration(
+        connection_type="INTERNET", description="", integration_method="ANY" if http else "POST",
+        integration_type="HTTP_PROXY" if http else "AWS_PROXY", integration_uri=target,
+        credentials_arn=credentials_arn, payload_format_version="1.0" if http else "2.0",
+    )
+    api.create_route(api_key_required=False, authorization_scopes=[], route_key=route_key or "$default",
+                     target=f"integrations/{integration.id}")
+    api.create_stage({"stageName": "$default", "autoDeploy": True})
+
+
+def create_api(self):
+    """CreateApi, then quick create when the request names a `target`."""
+    status, headers, body = original_create_api(self)
+    params = json.loads(self.body)
+    if params.get("target"):
+        api = self.apigatewayv2_backend.get_api(json.loads(body)["apiId"])
+        quick_create(api, params["target"], params.get("routeKey"), params.get("credentialsArn"))
+    return status, headers, body
+
+
+original_create_api = ApiGatewayV2Response.create_api
+
+
 def get_authorizers(self):
     """GetAuthorizers (`GET /v2/apis/{apiId}/authorizers`): every authorizer of the API, in one page."""
     api = self.apigatewayv2_backend.get_api(self.path.split("/")[-2])
@@ -285,3 +317,4 @@ def patch(ctx: Context) -> None:
     (defined at import) are added to moto's model map by `cloudformation`."""
     Api.import_api = lambda self, body_str, fail_on_warnings: import_openapi(self, body_str)
     ApiGatewayV2Response.get_authorizers = get_authorizers
+    ApiGatewayV2Response.create_api = create_api

@@ -109,3 +109,35 @@ def test_an_http_api_from_properties_and_import_api_with_any_method(aws, stack):
             "type": "AWS_PROXY", "httpMethod": "POST", "payloadFormatVersion": "2.0", "uri": "arn:fn"}}}}})
     client.reimport_api(ApiId=api_id, Body=body)
     assert set(routes_of(client, api_id)) == {"ANY /x"}
+
+
+def test_quick_create_gives_an_integration_a_default_route_and_an_auto_deployed_default_stage(aws, stack):
+    # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html#apis-prop-createapiinput-target:
+    # "Quick create produces an API with an integration, a default catch-all route, and a default stage which is
+    # configured to automatically deploy changes ... The type of the integration will be HTTP_PROXY or AWS_PROXY".
+    function = "arn:aws:lambda:us-east-1:123456789012:function:quick"
+    v2 = aws("apigatewayv2")
+    api = v2.create_api(Name=unique("quick"), ProtocolType="HTTP", Target=function)["ApiId"]
+    [integration] = v2.get_integrations(ApiId=api)["Items"]
+    assert (integration["IntegrationType"], integration["IntegrationUri"]) == ("AWS_PROXY", function)
+    assert integration["PayloadFormatVersion"] == "2.0"
+    [route] = v2.get_routes(ApiId=api)["Items"]
+    assert (route["RouteKey"], route["Target"]) == ("$default", f"integrations/{integration['IntegrationId']}")
+    [stage] = v2.get_stages(ApiId=api)["Items"]
+    assert (stage["StageName"], stage["AutoDeploy"]) == ("$default", True)
+
+    url = "https://example.com/orders"
+    http = v2.create_api(Name=unique("quick"), ProtocolType="HTTP", Target=url, RouteKey="GET /orders")["ApiId"]
+    [integration] = v2.get_integrations(ApiId=http)["Items"]
+    assert (integration["IntegrationType"], integration["IntegrationUri"]) == ("HTTP_PROXY", url)
+    assert [r["RouteKey"] for r in v2.get_routes(ApiId=http)["Items"]] == ["GET /orders"]
+
+    # The upstream collection's apigw-http-api-lambda-rust writes it so in CloudFormation.
+    template = {"Resources": {"Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {
+        "Name": unique("quick"), "ProtocolType": "HTTP", "Target": function}}},
+        "Outputs": {"Id": {"Value": {"Ref": "Api"}}}}
+    created = stack(template)
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    from_stack = created["resources"]["Api"]
+    assert [r["RouteKey"] for r in v2.get_routes(ApiId=from_stack)["Items"]] == ["$default"]
+    assert [s["StageName"] for s in v2.get_stages(ApiId=from_stack)["Items"]] == ["$default"]
