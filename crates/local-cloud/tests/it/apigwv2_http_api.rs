@@ -1,6 +1,6 @@
 //! API Gateway v2 HTTP APIs against a real moto, configured only through moto's API Gateway v2 and Cognito
 //! APIs, with `fidelity-fn` as every function: what AWS documents for stages, route selection, payload
-//! formats 2.0 and 1.0, the 2.0 response rules, errors, the invoke permission, CORS and JWT authorizers.
+//! formats 2.0 and 1.0, the 2.0 response rules, errors, the invoke permission, CORS, JWT authorizers and quick create.
 //!
 //! AWS's documentation for each behaviour:
 //! - stages and routes, `Not Found`: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
@@ -74,6 +74,8 @@ struct Api {
     host: String,
     /// An API with only a `dev` stage and one route, `GET /x`: no `$default` stage or route.
     bare: String,
+    /// An API made by quick create (`target` in CreateApi): nothing but the API itself was asked for.
+    quick: String,
     token: String,
 }
 
@@ -277,11 +279,33 @@ async fn deploy(local: &LocalCloud) -> Api {
         .send()
         .await
         .unwrap();
+    let quick = v2(
+        url,
+        "/v2/apis",
+        json!({"name": "v2-quick", "protocolType": "HTTP", "target": invocations(&echo)}),
+    )
+    .await["apiId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    aws.lambda
+        .add_permission()
+        .function_name(&echo)
+        .statement_id("apigw-quick")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn(format!(
+            "arn:aws:execute-api:{REGION}:123456789012:{quick}/*"
+        ))
+        .send()
+        .await
+        .unwrap();
     state_changed(&local.cloud);
     Api {
         cloud: local.cloud.clone(),
         host: format!("{api}.execute-api.localhost:4566"),
         bare,
+        quick,
         token,
     }
 }
@@ -337,6 +361,24 @@ async fn http_api_stages_routes_payloads_cors_and_jwt() {
                 assert_eq!(e["requestContext"]["stage"], "$default");
                 assert_eq!(e["requestContext"]["http"]["sourceIp"], "10.9.8.7");
                 assert_eq!(e["isBase64Encoded"], false);
+            },
+        )
+        .await;
+    cases
+        .case(
+            "quick create: any request reaches the target through the $default route and stage, payload 2.0",
+            |c| async move {
+                // https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html#apis-prop-createapiinput-target
+                let host = format!("{}.execute-api.localhost:4566", c.quick);
+                let r = call(&c.cloud, "POST", &host, "/orders/7?name=x", &[], "{}").await;
+                assert_eq!(r.status(), 200, "{}", String::from_utf8_lossy(r.body()));
+                let e = json_body(&r);
+                assert_eq!(
+                    (e["version"].as_str(), e["routeKey"].as_str()),
+                    (Some("2.0"), Some("$default"))
+                );
+                assert_eq!(e["requestContext"]["stage"], "$default");
+                assert_eq!(e["rawQueryString"], "name=x");
             },
         )
         .await;
