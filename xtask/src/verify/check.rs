@@ -50,6 +50,10 @@ pub struct Check {
     pub start_execution: Option<StartExecution>,
     /// Seconds the AWS assertions are retried (default: 30 with `send`, else 0).
     pub within: Option<u64>,
+    /// Send the request this many times, each answer asserted.
+    pub repeat: Option<u32>,
+    /// How the repeated answers split over the values of one JSON field (a weighted forward's shares).
+    pub spread: Option<super::spread::Spread>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +197,8 @@ impl Check {
             ("headers", !self.headers.is_empty()),
             ("response_headers", !self.response_headers.is_empty()),
             ("capture", !self.capture.is_empty()),
+            ("repeat", self.repeat.is_some()),
+            ("spread", self.spread.is_some()),
         ];
         if self.request.is_none()
             && let Some((field, _)) = http_only.iter().find(|(_, set)| *set)
@@ -244,6 +250,9 @@ impl Check {
         }
         if let Some(send) = &self.send {
             send.validate()?;
+        }
+        if let Some(spread) = &self.spread {
+            spread.validate(self.repeat)?;
         }
         if self.within.is_some() && !aws {
             bail!("`within` retries AWS assertions only; fix: remove it");

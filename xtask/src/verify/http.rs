@@ -9,6 +9,25 @@ use super::{Check, Run, contains, placeholders};
 use crate::flags::Target;
 
 pub fn run(check: &Check, run: &mut Run) -> Result<String> {
+    let repeat = check.repeat.unwrap_or(1).max(1);
+    let mut tally = std::collections::BTreeMap::<String, u32>::new();
+    let mut summary = String::new();
+    for _ in 0..repeat {
+        let text;
+        (summary, text) = once(check, run)?;
+        if let Some(spread) = &check.spread {
+            *tally.entry(spread.value_of(&text)).or_default() += 1;
+        }
+    }
+    match &check.spread {
+        Some(spread) => Ok(format!("{summary}; {}", spread.judge(&tally, repeat)?)),
+        None if repeat > 1 => Ok(format!("{summary} ({repeat} times)")),
+        None => Ok(summary),
+    }
+}
+
+/// One request and its assertions: the summary line and the answer's body.
+fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
     let request = check.request.as_deref().context("not a request check")?;
     let (method, url) = request
         .split_once(' ')
@@ -89,7 +108,7 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
     } else {
         format!("; captured {}", captured.join(", "))
     };
-    Ok(format!("{method} {url} -> {status}{captured}"))
+    Ok((format!("{method} {url} -> {status}{captured}"), text))
 }
 
 /// `http://{id}.execute-api.localhost:{port}/{stage}/{path}` -> the edge's path form on 127.0.0.1, so no

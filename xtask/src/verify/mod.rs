@@ -15,6 +15,7 @@ mod invoke;
 pub mod placeholders;
 mod queue;
 mod resources;
+mod spread;
 
 use anyhow::{Result, anyhow, bail};
 

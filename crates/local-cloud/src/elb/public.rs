@@ -1,6 +1,7 @@
 //! Internet-facing load balancers, reached from the host through the edge at
 //! `/_elb/{dns_name}:{listener_port}/{path}` (no resolver needs to know AWS's DNS names). An internal load
-//! balancer answers there with an error: it is reachable only from inside its VPC, through a VPC link.
+//! balancer answers there with an error: it is reachable only from inside its VPC, through a VPC link. A Host
+//! header naming a host of its own reaches the listener's host-header rules, as it would on AWS.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -67,13 +68,17 @@ pub async fn handle(cloud: &SharedCloud, req: Request<Bytes>) -> Response<Bytes>
         Ok(uri) => uri,
         Err(err) => return message(StatusCode::BAD_REQUEST, format!("{path_and_query}: {err}")),
     };
-    let host = if port == 80 {
-        dns.clone()
-    } else {
-        format!("{dns}:{port}")
-    };
-    if let Ok(value) = host.parse() {
-        parts.headers.insert(HOST, value);
+    // A client that names a host keeps it, as `curl -H 'Host: catalog.example.com' http://<dns name>/` does on
+    // AWS (host-header rules match it); a request that names only the edge itself gets the load balancer's name.
+    if !names_a_host(&parts.headers) {
+        let host = if port == 80 {
+            dns.clone()
+        } else {
+            format!("{dns}:{port}")
+        };
+        if let Ok(value) = host.parse() {
+            parts.headers.insert(HOST, value);
+        }
     }
     let client = IpAddr::V4(Ipv4Addr::LOCALHOST);
     match super::try_dispatch(cloud, &dns, port, Request::from_parts(parts, body), client).await {
@@ -90,13 +95,48 @@ pub async fn handle(cloud: &SharedCloud, req: Request<Bytes>) -> Response<Bytes>
     }
 }
 
+/// Whether the request's Host names a host of its own rather than the edge it reached (an IP address,
+/// `localhost` or a `*.localhost` name).
+fn names_a_host(headers: &http::HeaderMap) -> bool {
+    let Some(host) = headers.get(HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    !(name.parse::<IpAddr>().is_ok() || name == "localhost" || name.ends_with(".localhost"))
+}
+
 fn message(status: StatusCode, message: String) -> Response<Bytes> {
     json_response(status, &serde_json::json!({ "message": message }))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{names_a_host, parse};
+
+    #[test]
+    fn a_host_of_its_own_is_kept_and_the_edge_is_not_one() {
+        let with = |host: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(http::header::HOST, host.parse().unwrap());
+            names_a_host(&headers)
+        };
+        assert!(with("catalog.example.com"));
+        assert!(with("catalog.example.com:8080"));
+        for edge in [
+            "127.0.0.1:4566",
+            "localhost:4566",
+            "x.localhost",
+            "[::1]:4566",
+            "10.0.0.1",
+        ] {
+            assert!(!with(edge), "{edge}");
+        }
+        assert!(!names_a_host(&http::HeaderMap::new()));
+    }
 
     #[test]
     fn paths_name_the_load_balancer_the_port_and_the_rest() {

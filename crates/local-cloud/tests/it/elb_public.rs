@@ -1,6 +1,7 @@
 //! Load balancers reached from the host through the edge's `/_elb/` route, against a real moto configured only
 //! through AWS APIs: an internet-facing ALB (created without `Scheme`, as Terraform does for `internal = false`)
-//! serves its listener; a port without a listener, an internal ALB and an unknown DNS name are refused.
+//! serves its listener and its host-header rules (the client's Host); a port without a listener, an internal ALB
+//! and an unknown DNS name are refused.
 
 use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum,
@@ -9,7 +10,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use crate::support::{
     Cases,
     cloud::{LocalCloud, from_host, json_body, state_changed},
-    network::{fixed_response, listener, load_balancer, vpc_with_two_subnets},
+    network::{fixed_response, host_is, listener, load_balancer, rule, vpc_with_two_subnets},
 };
 
 /// What the cases share.
@@ -35,7 +36,9 @@ async fn internet_facing_load_balancers_are_served_from_the_host() {
     )
     .await;
     let hello = fixed_response("200", "hello from the internet");
-    listener(elb, &public.arn, ProtocolEnum::Http, 8080, hello).await;
+    let listener_arn = listener(elb, &public.arn, ProtocolEnum::Http, 8080, hello).await;
+    let catalog = fixed_response("200", "the catalog");
+    rule(elb, &listener_arn, 10, host_is("catalog.*"), catalog).await;
     let internal = load_balancer(
         elb,
         "alb",
@@ -67,6 +70,23 @@ async fn internet_facing_load_balancers_are_served_from_the_host() {
                     (r.status().as_u16(), r.body().as_ref()),
                     (200, b"hello from the internet".as_ref())
                 );
+            },
+        )
+        .await;
+    cases
+        .case(
+            "a Host of the client's own reaches a host-header rule; the edge's own name does not",
+            |c| async move {
+                // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html#host-conditions
+                let path = format!("/_elb/{}:8080/", c.public_dns);
+                let req = http::Request::get(&path)
+                    .header("host", "catalog.example.com")
+                    .body(bytes::Bytes::new())
+                    .unwrap();
+                let r = local_cloud::elb::public::handle(&c.cloud, req).await;
+                assert_eq!(r.body().as_ref(), b"the catalog");
+                let r = from_host(&c.cloud, &path).await;
+                assert_eq!(r.body().as_ref(), b"hello from the internet");
             },
         )
         .await;

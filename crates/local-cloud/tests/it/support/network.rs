@@ -4,8 +4,9 @@
 use aws_sdk_elasticloadbalancingv2::{
     Client,
     types::{
-        Action, ActionTypeEnum, FixedResponseActionConfig, LoadBalancerSchemeEnum,
-        LoadBalancerTypeEnum, PathPatternConditionConfig, ProtocolEnum, RuleCondition,
+        Action, ActionTypeEnum, FixedResponseActionConfig, HostHeaderConditionConfig,
+        LoadBalancerSchemeEnum, LoadBalancerTypeEnum, PathPatternConditionConfig, ProtocolEnum,
+        RuleCondition,
     },
 };
 
@@ -139,5 +140,13 @@ pub fn path_is(pattern: &str) -> RuleCondition {
                 .values(pattern)
                 .build(),
         )
+        .build()
+}
+
+/// A host-header condition.
+pub fn host_is(pattern: &str) -> RuleCondition {
+    RuleCondition::builder()
+        .field("host-header")
+        .host_header_config(HostHeaderConditionConfig::builder().values(pattern).build())
         .build()
 }
