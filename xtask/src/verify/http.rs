@@ -23,6 +23,16 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into();
+    // What the messages name: a distribution by its local URL, not the edge's address it is sent to.
+    let shown = match &host {
+        Some(host) => format!(
+            "http://{host}/{}",
+            url.split_once("://")
+                .and_then(|(_, rest)| rest.split_once('/'))
+                .map_or("", |(_, path)| path)
+        ),
+        None => url.clone(),
+    };
     let mut req = http::Request::builder().method(method).uri(&url);
     if let Some(host) = &host {
         req = req.header(http::header::HOST, host);
@@ -40,7 +50,7 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
     }
     let mut response = agent
         .run(req.body(body)?)
-        .with_context(|| format!("{method} {url}"))?;
+        .with_context(|| format!("{method} {shown}"))?;
     let status = response.status().as_u16();
     run.last_status = Some(status);
     for (name, expected) in &check.response_headers {
@@ -50,7 +60,7 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
             .get(name.as_str())
             .and_then(|v| v.to_str().ok());
         if actual != Some(expected.as_str()) {
-            bail!("{method} {url}: header {name} is {actual:?}, expected {expected:?}");
+            bail!("{method} {shown}: header {name} is {actual:?}, expected {expected:?}");
         }
     }
     let text = response.body_mut().read_to_string().unwrap_or_default();
@@ -58,22 +68,22 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
     if let Some(expected) = check.status
         && status != expected
     {
-        bail!("{method} {url}: status {status}, expected {expected}; body: {short}");
+        bail!("{method} {shown}: status {status}, expected {expected}; body: {short}");
     }
     if let Some(needle) = &check.body_contains {
         let needle = placeholders::expand(needle, &run.values)?;
         if !text.contains(needle.as_str()) {
-            bail!("{method} {url}: body does not contain {needle:?}; body: {short}");
+            bail!("{method} {shown}: body does not contain {needle:?}; body: {short}");
         }
     }
     let parsed = || {
         serde_json::from_str::<serde_json::Value>(&text)
-            .with_context(|| format!("{method} {url}: body is not JSON: {short}"))
+            .with_context(|| format!("{method} {shown}: body is not JSON: {short}"))
     };
     if let Some(expected) = &check.json {
         let expected = placeholders::expand_json(&serde_json::to_value(expected)?, &run.values)?;
         if let Err(path) = contains(&parsed()?, &expected, "") {
-            bail!("{method} {url}: JSON differs at `{path}`; expected {expected}, body: {short}");
+            bail!("{method} {shown}: JSON differs at `{path}`; expected {expected}, body: {short}");
         }
     }
     let mut captured = Vec::new();
@@ -81,7 +91,7 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
         let doc = parsed()?;
         for (name, path) in &check.capture {
             let value = placeholders::at_path(&doc, path).with_context(|| {
-                format!("{method} {url}: `capture.{name}`: no `{path}` in the body: {short}")
+                format!("{method} {shown}: `capture.{name}`: no `{path}` in the body: {short}")
             })?;
             captured.push(format!("{name}={value}"));
             run.values.insert(name.clone(), value.clone());
@@ -92,7 +102,7 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
     } else {
         format!("; captured {}", captured.join(", "))
     };
-    Ok(format!("{method} {url} -> {status}{captured}"))
+    Ok(format!("{method} {shown} -> {status}{captured}"))
 }
 
 /// Where the local cloud serves `url`, and the Host header to send when the URL's host is not the one to connect
