@@ -129,13 +129,21 @@ fn template() -> Value {
                 "Enabled": true, "DefaultRootObject": "index.html", "Origins": [s3_origin("Other")],
                 "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "allow-all",
                                          "CachePolicyId": CACHING_OPTIMIZED}}}},
+            // An origin whose domain names no API: CloudFront cannot connect to it.
+            "BrokenDistribution": {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+                "Enabled": true, "Origins": [{
+                    "Id": "gone", "DomainName": {"Fn::Sub": "nosuchapi.execute-api.${AWS::Region}.amazonaws.com"},
+                    "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}}],
+                "DefaultCacheBehavior": {"TargetOriginId": "gone", "ViewerProtocolPolicy": "allow-all",
+                                         "CachePolicyId": CACHING_DISABLED}}}},
             // Scoped to a distribution that is not the one reading the bucket.
             "OtherPolicy": oac_policy("Other", json!({"Fn::Sub":
                 "arn:aws:cloudfront::${AWS::AccountId}:distribution/E2QWRUHEXAMPLE"}))
         },
         "Outputs": {
             "Domain": {"Value": {"Fn::GetAtt": ["Distribution", "DomainName"]}},
-            "OtherDomain": {"Value": {"Fn::GetAtt": ["OtherDistribution", "DomainName"]}}
+            "OtherDomain": {"Value": {"Fn::GetAtt": ["OtherDistribution", "DomainName"]}},
+            "BrokenDomain": {"Value": {"Fn::GetAtt": ["BrokenDistribution", "DomainName"]}}
         }
     })
 }
@@ -145,6 +153,7 @@ struct Ctx {
     d: Daemon,
     site: String,
     other: String,
+    broken: String,
 }
 
 impl Ctx {
@@ -208,11 +217,17 @@ fn distributions_serve_a_private_bucket_an_api_and_the_spa_routes_as_cloudfront_
             index.to_str().unwrap(),
         ]);
     }
-    let (site, other) = (
+    let (site, other, broken) = (
         local_host(&output("Domain"), d.port),
         local_host(&output("OtherDomain"), d.port),
+        local_host(&output("BrokenDomain"), d.port),
     );
-    let mut cases = Cases::new(Ctx { d, site, other });
+    let mut cases = Cases::new(Ctx {
+        d,
+        site,
+        other,
+        broken,
+    });
 
     // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DefaultRootObject.html: `/` is the
     // default root object; the bucket is read through the OAC because its policy allows this distribution's ARN
@@ -327,5 +342,22 @@ fn distributions_serve_a_private_bucket_an_api_and_the_spa_routes_as_cloudfront_
         assert_eq!(a.status, 403, "{}", a.body);
         assert!(a.body.contains("<Code>AccessDenied</Code>"), "{}", a.body);
     });
+    // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html: a URL is at most
+    // 8,192 bytes.
+    cases.blocking("a URL longer than CloudFront allows: 414", |c| {
+        let a = c.site(&format!("/{}", "a".repeat(8200)));
+        assert_eq!(a.status, 414, "{}", a.body);
+        assert_eq!(a.header("x-cache"), "Error from cloudfront");
+    });
+    // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-502-bad-gateway.html: an origin
+    // CloudFront cannot connect to answers 502.
+    cases.blocking(
+        "an origin whose domain names no API: 502, never a hang",
+        |c| {
+            let a = get(c.d.port, &c.broken, "/anything");
+            assert_eq!(a.status, 502, "{}", a.body);
+            assert_eq!(a.header("x-cache"), "Error from cloudfront");
+        },
+    );
     cases.finish();
 }
