@@ -4,8 +4,9 @@
 //! machine are reused); the Rust components are checked; cargo-generate (for `cargo xtask new`) is installed at
 //! its pinned version with `cargo install --locked` unless that version is there; the CDK toolchain (npm
 //! `aws-cdk`, `aws-cdk-lib`, TypeScript) with `npm ci` into `target/xtask/cdk-toolchain/`
-//! (xtask/src/cdk/toolchain.rs); Terraform cannot be installed from a package registry, so its absence is an
-//! error with the install hint.
+//! (xtask/src/cdk/toolchain.rs); Chromium (for `browser` verify checks) as Debian's `chromium` with apt-get where
+//! that works (root or passwordless sudo), else a warning with the hint; Terraform cannot be installed from a
+//! package registry, so its absence is an error with the install hint.
 
 use std::path::PathBuf;
 
@@ -77,6 +78,7 @@ pub fn run() -> Result<()> {
     crate::cargo_generate::ensure_installed(&sh)?;
     // The CDK flavour's pinned toolchain (`cargo xtask test --iac cdk`), with npm into target/.
     crate::cdk::toolchain::ensure(false)?;
+    chromium(&sh);
 
     if cmd!(sh, "terraform version")
         .quiet()
@@ -92,6 +94,30 @@ pub fn run() -> Result<()> {
     }
     println!("setup: ok");
     Ok(())
+}
+
+/// Chromium for the `browser` verify checks (`xtask/src/verify/browser.rs`): Debian's `chromium` through apt-get
+/// as root, or with `sudo -n`; where neither works, a warning (the check itself then fails with the hint).
+fn chromium(sh: &Shell) {
+    if crate::verify::browser::chromium().is_ok() {
+        return;
+    }
+    let root = cmd!(sh, "id -u").read().is_ok_and(|id| id.trim() == "0");
+    let install = if root {
+        cmd!(sh, "apt-get install -y --no-install-recommends chromium")
+    } else {
+        cmd!(
+            sh,
+            "sudo -n apt-get install -y --no-install-recommends chromium"
+        )
+    };
+    println!("installing chromium (apt-get) for the browser checks");
+    if install.run().is_err() || crate::verify::browser::chromium().is_err() {
+        eprintln!(
+            "warning: could not install Chromium; `browser` verify checks will fail until it is on PATH \
+             (fix: `sudo apt-get install chromium`, or your system's Chromium package)"
+        );
+    }
 }
 
 /// Creates `.venv` and installs the pinned Python tools of requirements.txt that are missing or at another

@@ -1,11 +1,13 @@
 //! Maps the AWS URLs in a local deployment's outputs to where the local cloud serves them.
 //!
 //! `https://{id}.execute-api.{region}.amazonaws.com/{stage}` becomes `http://{id}.execute-api.localhost:{port}/{stage}`
-//! (curl and browsers resolve `*.localhost` to 127.0.0.1; `cargo xtask verify` does too).
+//! (curl and browsers resolve `*.localhost` to 127.0.0.1; `cargo xtask verify` does too), and a distribution's
+//! `https://{id}.cloudfront.net/{path}` becomes `http://{id}.cloudfront.localhost:{port}/{path}`
+//! ([`local_cloud::contract::urls::cloudfront`]).
 
 use super::Outputs;
 
-/// Rewrites every string output that is an execute-api URL.
+/// Rewrites every string output that is an execute-api or CloudFront URL.
 pub fn map_outputs(outputs: Outputs, edge_url: &str) -> Outputs {
     let port = edge_url
         .rsplit(':')
@@ -27,13 +29,16 @@ pub fn map_outputs(outputs: Outputs, edge_url: &str) -> Outputs {
 fn map_url(url: &str, port: &str) -> Option<String> {
     let rest = url.strip_prefix("https://")?;
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (api_id, region_domain) = host.split_once(".execute-api.")?;
-    region_domain.strip_suffix(".amazonaws.com")?;
     let slash = if path.is_empty() && !url.ends_with('/') {
         ""
     } else {
         "/"
     };
+    if host.ends_with(".cloudfront.net") {
+        return local_cloud::contract::urls::cloudfront(host, port, &format!("{slash}{path}"));
+    }
+    let (api_id, region_domain) = host.split_once(".execute-api.")?;
+    region_domain.strip_suffix(".amazonaws.com")?;
     Some(format!(
         "http://{api_id}.execute-api.localhost:{port}{slash}{path}"
     ))
@@ -67,6 +72,28 @@ mod tests {
         assert_eq!(mapped["base"], "http://abc123.execute-api.localhost:4566");
         assert_eq!(mapped["alb"], "internal-x.us-east-1.elb.amazonaws.com");
         assert_eq!(mapped["n"], 3);
+    }
+
+    #[test]
+    fn distribution_urls_are_mapped_to_their_local_host() {
+        let mut outputs = Outputs::new();
+        outputs.insert(
+            "site_url".into(),
+            "https://d111abcdef8.cloudfront.net".into(),
+        );
+        outputs.insert(
+            "deep".into(),
+            "https://d111abcdef8.cloudfront.net/orders/42".into(),
+        );
+        let mapped = map_outputs(outputs, "http://127.0.0.1:4566");
+        assert_eq!(
+            mapped["site_url"],
+            "http://d111abcdef8.cloudfront.localhost:4566"
+        );
+        assert_eq!(
+            mapped["deep"],
+            "http://d111abcdef8.cloudfront.localhost:4566/orders/42"
+        );
     }
 
     #[test]

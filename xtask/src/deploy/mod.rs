@@ -15,6 +15,7 @@ pub mod sam;
 pub mod stale;
 pub mod sweep;
 pub mod terraform;
+pub mod upload;
 
 use std::{collections::BTreeMap, fs, path::PathBuf};
 
@@ -276,6 +277,16 @@ pub fn deploy_with(dep: &Deployment<'_>, options: &Options) -> Result<Outputs> {
         }
         Iac::Cdk => cdk::deploy(dep, endpoint.as_deref(), &zips, &options.extra_vars, keep)?,
     };
+    // A CloudFormation stack holds no objects: `[sam.upload]` puts the pattern's files into its bucket.
+    if matches!(dep.iac, Iac::Sam | Iac::Cdk) {
+        upload::run(dep, endpoint.as_deref(), &raw).with_context(|| {
+            format!(
+                "uploading `[sam.upload]` of {}; the stack stays (`{}` removes it)",
+                dep.pattern.name,
+                dep.command("destroy")
+            )
+        })?;
+    }
     let outputs = match (dep.target, endpoint.as_deref()) {
         (Target::Local, Some(edge)) => local_urls::map_outputs(raw, edge),
         _ => raw,

@@ -71,6 +71,9 @@ pub struct SamSection {
     /// Values of the template's parameters, per target (`deploy/sam/parameters.rs`).
     #[serde(default)]
     pub parameters: SamParameters,
+    /// A folder uploaded to a bucket of the stack after each deploy (`deploy/upload.rs`).
+    #[serde(default)]
+    pub upload: Option<SamUpload>,
 }
 
 impl Default for SamSection {
@@ -78,8 +81,18 @@ impl Default for SamSection {
         SamSection {
             template: default_sam_template(),
             parameters: SamParameters::default(),
+            upload: None,
         }
     }
+}
+
+/// `[sam.upload]`: the files of `dir` (relative to the pattern) put into `bucket` (an output placeholder such as
+/// `{bucket_name}`) after the stack is deployed, for the SAM and CDK flavours.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamUpload {
+    pub bucket: String,
+    pub dir: String,
 }
 
 /// `[sam.parameters.local]` and `[sam.parameters.aws]`: parameter name -> value, as `sam deploy

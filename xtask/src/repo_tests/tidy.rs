@@ -406,7 +406,8 @@ fn missing_references(root: &Path, doc: &Path) -> Vec<String> {
             || own_folder
                 && path
                     .split_once('/')
-                    .is_some_and(|(first, _)| dir.join(first).is_dir());
+                    // Not a URL path (`/orders/42`): its empty first segment would name the doc's own folder.
+                    .is_some_and(|(first, _)| !first.is_empty() && dir.join(first).is_dir());
         if !top_level && !path.starts_with("src/") {
             continue;
         }

@@ -1,7 +1,7 @@
 //! Every file a pattern references exists: Lambda crates (one binary: `src/main.rs`, `src/bin/<name>.rs` or a
 //! `[[bin]]` target, as the upstream collection's Rust patterns write it), files read by Terraform functions
 //! (`file`, `filebase64sha256`, `templatefile`, ...), `archive_file` sources, local module folders, and the SAM
-//! template's local `CodeUri`/`DefinitionUri`/`ContentUri`.
+//! template's local `CodeUri`/`DefinitionUri`/`ContentUri`, and the folder `[sam.upload]` uploads.
 //!
 //! Build artifacts are exempt: any path with a `target` folder in it (`target/lambda/<crate>/bootstrap.zip`) is
 //! produced by `cargo xtask build`, not committed, so its absence before a build is not a defect.
@@ -44,7 +44,41 @@ pub fn check(p: &Pattern) -> Result<Vec<Finding>> {
     if p.has(Iac::Sam) {
         findings.extend(sam_findings(p)?);
     }
+    findings.extend(upload_findings(p));
     Ok(findings)
+}
+
+/// `[sam.upload]`: for a SAM flavour, and its folder holds files (`deploy/upload.rs` uploads them).
+fn upload_findings(p: &Pattern) -> Vec<Finding> {
+    let Some(upload) = &p.manifest.sam.upload else {
+        return Vec::new();
+    };
+    let mut findings = Vec::new();
+    let dir = p.dir.join(&upload.dir);
+    let has_files = std::fs::read_dir(&dir).is_ok_and(|mut entries| entries.next().is_some());
+    if !has_files {
+        findings.push(Finding::new(
+            p.manifest_path(),
+            "sam.upload.dir",
+            "file-missing",
+            format!(
+                "`{}` is no folder with files to upload ({})",
+                upload.dir,
+                dir.display()
+            ),
+            "name the folder, relative to the pattern, whose files go into the stack's bucket",
+        ));
+    }
+    if !p.has(Iac::Sam) {
+        findings.push(Finding::new(
+            p.manifest_path(),
+            "sam.upload",
+            "file-missing",
+            "`[sam.upload]` is what the SAM flavour uploads after its stack, but `iac` lists no sam".to_owned(),
+            "add sam to `iac`, or drop `[sam.upload]` (Terraform declares `aws_s3_object` resources instead)",
+        ));
+    }
+    findings
 }
 
 fn lambda_findings(p: &Pattern) -> Vec<Finding> {
@@ -357,6 +391,20 @@ mod tests {
     #[test]
     fn good_fixture_references_exist() {
         let s = Scratch::from_fixture("good", "good-pattern");
+        let findings = check_scratch(&s);
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
+
+    #[test]
+    fn the_upload_folder_must_hold_files() {
+        let s = Scratch::from_fixture("good", "good-upload");
+        let toml =
+            s.read("pattern.toml") + "\n[sam.upload]\nbucket = \"{bucket}\"\ndir = \"site\"\n";
+        s.write("pattern.toml", &toml);
+        let findings = check_scratch(&s);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].location, "sam.upload.dir");
+        s.write("site/index.html", "<!doctype html>");
         let findings = check_scratch(&s);
         assert!(findings.is_empty(), "{findings:#?}");
     }

@@ -48,12 +48,32 @@ pub struct Check {
     pub s3_object: Option<S3Object>,
     /// A Step Functions execution to start and await; `json`/`body_contains` assert its output (or its cause).
     pub start_execution: Option<StartExecution>,
+    /// A page to open in headless Chromium; the rendered DOM, its headers and its requests are asserted.
+    pub browser: Option<Browser>,
     /// Seconds the AWS assertions are retried (default: 30 with `send`, else 0).
     pub within: Option<u64>,
     /// Send the request this many times, each answer asserted.
     pub repeat: Option<u32>,
     /// How the repeated answers split over the values of one JSON field (a weighted forward's shares).
     pub spread: Option<super::spread::Spread>,
+}
+
+/// `browser = { url = "{site_url}/orders/42", dom_contains = ["Order 42"], no_preflight = true,
+/// page_headers = { x-frame-options = "DENY" } }` ([`super::browser`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Browser {
+    /// The page to open.
+    pub url: String,
+    /// Texts the DOM must contain once the page's scripts ran.
+    #[serde(default)]
+    pub dom_contains: Vec<String>,
+    /// The page's own response headers and their exact values.
+    #[serde(default)]
+    pub page_headers: toml::Table,
+    /// The page sends no CORS preflight (`OPTIONS`) while it loads.
+    #[serde(default)]
+    pub no_preflight: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,11 +189,12 @@ impl Check {
             self.cognito_user.is_some(),
             self.invoke.is_some(),
             self.start_execution.is_some(),
+            self.browser.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             bail!(
                 "a check is exactly one of: `request` (HTTP), `unreachable`, `cognito_user`, `invoke`, \
-                 `start_execution`, or AWS (`send` and/or `dynamodb` / `log_contains` / `queue_holds` / \
+                 `start_execution`, `browser`, or AWS (`send` and/or `dynamodb` / `log_contains` / `queue_holds` / \
                  `s3_object`); fix: split it into several checks"
             );
         }
@@ -253,6 +274,15 @@ impl Check {
         }
         if let Some(spread) = &self.spread {
             spread.validate(self.repeat)?;
+        }
+        if let Some(browser) = &self.browser
+            && browser.dom_contains.is_empty()
+            && browser.page_headers.is_empty()
+            && !browser.no_preflight
+        {
+            bail!(
+                "a `browser` check asserts nothing; fix: add `dom_contains`, `page_headers` or `no_preflight = true`"
+            );
         }
         if self.within.is_some() && !aws {
             bail!("`within` retries AWS assertions only; fix: remove it");

@@ -33,16 +33,29 @@ fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
         .split_once(' ')
         .with_context(|| format!("`request = \"{request}\"` must be `METHOD URL`"))?;
     let url = placeholders::expand(url.trim(), &run.values)?;
-    let url = match (run.target, run.edge_url.as_deref()) {
-        (Target::Local, Some(edge)) => local_elb_form(&local_form(&url), edge),
-        _ => url,
+    let (url, host) = match (run.target, run.edge_url.as_deref()) {
+        (Target::Local, Some(edge)) => local_url(&url, edge),
+        _ => (url, None),
     };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into();
+    // What the messages name: a distribution by its local URL, not the edge's address it is sent to.
+    let shown = match &host {
+        Some(host) => format!(
+            "http://{host}/{}",
+            url.split_once("://")
+                .and_then(|(_, rest)| rest.split_once('/'))
+                .map_or("", |(_, path)| path)
+        ),
+        None => url.clone(),
+    };
     let mut req = http::Request::builder().method(method).uri(&url);
+    if let Some(host) = &host {
+        req = req.header(http::header::HOST, host);
+    }
     for (name, value) in &check.headers {
         let value = placeholders::expand(value.as_str().unwrap_or_default(), &run.values)?;
         req = req.header(name, value);
@@ -56,7 +69,7 @@ fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
     }
     let mut response = agent
         .run(req.body(body)?)
-        .with_context(|| format!("{method} {url}"))?;
+        .with_context(|| format!("{method} {shown}"))?;
     let status = response.status().as_u16();
     run.last_status = Some(status);
     for (name, expected) in &check.response_headers {
@@ -66,7 +79,7 @@ fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
             .get(name.as_str())
             .and_then(|v| v.to_str().ok());
         if actual != Some(expected.as_str()) {
-            bail!("{method} {url}: header {name} is {actual:?}, expected {expected:?}");
+            bail!("{method} {shown}: header {name} is {actual:?}, expected {expected:?}");
         }
     }
     let text = response.body_mut().read_to_string().unwrap_or_default();
@@ -74,22 +87,22 @@ fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
     if let Some(expected) = check.status
         && status != expected
     {
-        bail!("{method} {url}: status {status}, expected {expected}; body: {short}");
+        bail!("{method} {shown}: status {status}, expected {expected}; body: {short}");
     }
     if let Some(needle) = &check.body_contains {
         let needle = placeholders::expand(needle, &run.values)?;
         if !text.contains(needle.as_str()) {
-            bail!("{method} {url}: body does not contain {needle:?}; body: {short}");
+            bail!("{method} {shown}: body does not contain {needle:?}; body: {short}");
         }
     }
     let parsed = || {
         serde_json::from_str::<serde_json::Value>(&text)
-            .with_context(|| format!("{method} {url}: body is not JSON: {short}"))
+            .with_context(|| format!("{method} {shown}: body is not JSON: {short}"))
     };
     if let Some(expected) = &check.json {
         let expected = placeholders::expand_json(&serde_json::to_value(expected)?, &run.values)?;
         if let Err(path) = contains(&parsed()?, &expected, "") {
-            bail!("{method} {url}: JSON differs at `{path}`; expected {expected}, body: {short}");
+            bail!("{method} {shown}: JSON differs at `{path}`; expected {expected}, body: {short}");
         }
     }
     let mut captured = Vec::new();
@@ -97,7 +110,7 @@ fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
         let doc = parsed()?;
         for (name, path) in &check.capture {
             let value = placeholders::at_path(&doc, path).with_context(|| {
-                format!("{method} {url}: `capture.{name}`: no `{path}` in the body: {short}")
+                format!("{method} {shown}: `capture.{name}`: no `{path}` in the body: {short}")
             })?;
             captured.push(format!("{name}={value}"));
             run.values.insert(name.clone(), value.clone());
@@ -108,7 +121,62 @@ fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
     } else {
         format!("; captured {}", captured.join(", "))
     };
-    Ok((format!("{method} {url} -> {status}{captured}"), text))
+    Ok((format!("{method} {shown} -> {status}{captured}"), text))
+}
+
+/// Where the local cloud serves `url`, and the Host header to send when the URL's host is not the one to connect
+/// to: a CloudFront distribution ([`local_cloudfront_form`]), execute-api ([`local_form`]), a load balancer
+/// ([`local_elb_form`]) or an S3 bucket ([`local_s3_form`]).
+fn local_url(url: &str, edge_url: &str) -> (String, Option<String>) {
+    if let Some((url, host)) = local_cloudfront_form(url, edge_url) {
+        return (url, Some(host));
+    }
+    (
+        local_s3_form(&local_elb_form(&local_form(url), edge_url), edge_url),
+        None,
+    )
+}
+
+/// A distribution's URL, `https://{id}.cloudfront.net/{path}` or its local form
+/// `http://{id}.cloudfront.localhost:{port}/{path}` (which browsers resolve, but not every resolver) -> the edge
+/// on 127.0.0.1 and the Host header naming the distribution, as the edge routes CloudFront traffic by Host.
+fn local_cloudfront_form(url: &str, edge_url: &str) -> Option<(String, String)> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let edge = edge_url.trim_end_matches('/');
+    let edge_port = edge.rsplit(':').next().unwrap_or("4566");
+    let local = match authority.strip_suffix(".cloudfront.net") {
+        Some(_) => local_cloud::contract::urls::cloudfront(authority, edge_port, "")?,
+        None => format!("http://{authority}"),
+    };
+    let host = local.strip_prefix("http://")?.to_owned();
+    let (name, port) = host.split_once(':').unwrap_or((&host, "80"));
+    name.strip_suffix(local_cloud::contract::urls::CLOUDFRONT_HOST_SUFFIX)?;
+    Some((format!("http://127.0.0.1:{port}/{path}"), host))
+}
+
+/// `https://{bucket}.s3[.{region}].amazonaws.com/{key}` (a bucket's virtual-hosted URL) -> the edge's path-style
+/// `{edge}/{bucket}/{key}`, sent as it came (an unsigned request stays unsigned).
+fn local_s3_form(url: &str, edge_url: &str) -> String {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return url.to_owned();
+    };
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let bucket = host.strip_suffix(".amazonaws.com").and_then(|h| {
+        let (bucket, region) = h.rsplit_once(".s3")?;
+        (region.is_empty() || region.starts_with('.') || region.starts_with('-')).then_some(bucket)
+    });
+    match bucket {
+        Some(bucket) if !bucket.is_empty() => {
+            format!("{}/{bucket}/{path}", edge_url.trim_end_matches('/'))
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// `http://{id}.execute-api.localhost:{port}/{stage}/{path}` -> the edge's path form on 127.0.0.1, so no
@@ -214,6 +282,49 @@ mod tests {
         assert_eq!(
             local_elb_form("http://example.com/x", edge),
             "http://example.com/x"
+        );
+    }
+
+    #[test]
+    fn distribution_urls_go_to_the_edge_with_the_distribution_as_host() {
+        let edge = "http://127.0.0.1:4664";
+        assert_eq!(
+            local_url(
+                "http://d111abcdef8.cloudfront.localhost:4664/orders/42",
+                edge
+            ),
+            (
+                "http://127.0.0.1:4664/orders/42".to_owned(),
+                Some("d111abcdef8.cloudfront.localhost:4664".to_owned())
+            )
+        );
+        assert_eq!(
+            local_url("https://d111abcdef8.cloudfront.net", edge),
+            (
+                "http://127.0.0.1:4664/".to_owned(),
+                Some("d111abcdef8.cloudfront.localhost:4664".to_owned())
+            )
+        );
+        assert_eq!(
+            local_url("https://example.com/x", edge),
+            ("https://example.com/x".to_owned(), None)
+        );
+    }
+
+    #[test]
+    fn bucket_urls_become_the_edge_path_style() {
+        let edge = "http://127.0.0.1:4566";
+        assert_eq!(
+            local_s3_form("https://site-1.s3.us-east-1.amazonaws.com/index.html", edge),
+            "http://127.0.0.1:4566/site-1/index.html"
+        );
+        assert_eq!(
+            local_s3_form("https://site.s3.amazonaws.com/a/b.js", edge),
+            "http://127.0.0.1:4566/site/a/b.js"
+        );
+        assert_eq!(
+            local_s3_form("https://abc.execute-api.us-east-1.amazonaws.com/x", edge),
+            "https://abc.execute-api.us-east-1.amazonaws.com/x"
         );
     }
 

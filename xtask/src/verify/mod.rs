@@ -2,11 +2,13 @@
 //! Over 400 lines: the runner, the report and the subset matcher every kind shares (split candidates).
 //!
 //! A check is an HTTP request ([`http`]), an unreachable address, a Cognito user signed in ([`cognito`]), a
-//! function invoked ([`invoke`]), a Step Functions execution awaited ([`execution`]), or an AWS action and/or
+//! function invoked ([`invoke`]), a Step Functions execution awaited ([`execution`]), a page in
+//! headless Chromium ([`browser`]), or an AWS action and/or
 //! assertion ([`aws`], [`queue`]: send to SQS/S3/EventBridge, read DynamoDB, S3, CloudWatch Logs, a queue). `{resource:X}` names what the deployment holds ([`resources`]).
 //! Checks run in order; `capture` makes a value of one response a placeholder of the later checks.
 
 mod aws;
+pub mod browser;
 mod check;
 mod cognito;
 mod execution;
@@ -45,6 +47,8 @@ pub struct Run {
     aws: Option<aws::Clients>,
     /// The status of the last HTTP check's answer (a 5xx in a failed check gets the log hint).
     last_status: Option<u16>,
+    /// `<pattern>-<target>-<iac>`: names what a check keeps (a browser check's screenshot).
+    pub label: String,
 }
 
 impl Run {
@@ -61,6 +65,7 @@ impl Run {
             edge_url,
             aws: None,
             last_status: None,
+            label: String::new(),
         })
     }
 
@@ -156,6 +161,7 @@ pub fn run_checks(dep: &Deployment<'_>, outputs: &Outputs, json: bool) -> Result
         );
     }
     let mut run = Run::new(outputs, target)?;
+    run.label = format!("{}-{}-{}", pattern.name, target.as_str(), dep.iac.as_str());
     resources::resolve(dep, run.edge_url.as_deref(), &mut run.values)?;
     let mut results = Vec::new();
     let mut server_errors = 0;
@@ -287,6 +293,9 @@ fn run_check(check: &Check, run: &mut Run) -> Result<String> {
     }
     if let Some(execution) = &check.start_execution {
         return execution::run(execution, check, run);
+    }
+    if let Some(browser) = &check.browser {
+        return browser::run(browser, run);
     }
     aws::run(check, run)
 }

@@ -1,9 +1,10 @@
 """S3: event notifications reach Lambda as AWS's do (an asynchronous invocation, which the function's resource
 policy must allow for `s3.amazonaws.com` and the bucket) with records as AWS writes them, and CloudFormation buckets
 keep their notifications, public access block and ownership controls, and fail their stack's deletion while they
-hold objects."""
+hold objects; an anonymous read (no signature) is refused unless the bucket is public to everyone."""
 
 import datetime
+import fnmatch
 import functools
 import json
 import os
@@ -12,6 +13,7 @@ import time
 from moto.s3 import notifications as s3_notifications
 from moto.s3.exceptions import BucketNotEmpty, MissingBucket
 from moto.s3.models import FakeBucket, s3_backends
+from moto.s3.responses import S3Response
 from moto.utilities.utils import get_partition
 
 from local_moto.common import Context, Source, edge_invoke_async, in_background
@@ -22,6 +24,7 @@ def patch(ctx: Context) -> None:
     s3_notifications._get_s3_event = s3_event_as_aws_sends_it(s3_notifications._get_s3_event)
     patch_bucket_cloudformation()
     patch_bucket_deletion()
+    patch_anonymous_reads()
 
 
 def invoke_asynchronously(edge_url: str):
@@ -123,3 +126,67 @@ def patch_bucket_deletion() -> None:
         backend.delete_bucket(resource_name)
 
     FakeBucket.delete_from_cloudformation_json = classmethod(delete_from_cloudformation_json)
+
+
+ACCESS_DENIED = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied'
+                 b'</Message></Error>')
+
+
+def anonymous_may_read(bucket, key_name: str) -> bool:
+    """Whether S3 lets an anonymous caller (no signature) read `key_name`: only through a bucket policy statement
+    for everyone (`"Principal": "*"`, unconditional) that allows `s3:GetObject` on it, unless the public access
+    block's `RestrictPublicBuckets` restricts such a policy to the owner's account and AWS services; or a public
+    object ACL, unless `IgnorePublicAcls`. A statement for a service principal (CloudFront's
+    `cloudfront.amazonaws.com`) or an account grants an anonymous caller nothing
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html, "The meaning
+    of public")."""
+    block = bucket.public_access_block
+    resource = f"arn:aws:s3:::{bucket.name}/{key_name}"
+    statements = []
+    if bucket.policy:
+        try:
+            document = json.loads(bucket.policy.decode() if isinstance(bucket.policy, bytes) else bucket.policy)
+            statements = document.get("Statement") or []
+            statements = statements if isinstance(statements, list) else [statements]
+        except ValueError:
+            statements = []
+
+    def listed(value) -> list:
+        return value if isinstance(value, list) else [value]
+
+    def everyone(statement) -> bool:
+        principal = statement.get("Principal")
+        return principal == "*" or (isinstance(principal, dict) and "*" in listed(principal.get("AWS", [])))
+
+    def covers(statement) -> bool:
+        actions = [a.lower() for a in listed(statement.get("Action", []))]
+        return (any(fnmatch.fnmatchcase("s3:getobject", a) for a in actions)
+                and any(fnmatch.fnmatchcase(resource, r) for r in listed(statement.get("Resource", []))))
+
+    applying = [s for s in statements if everyone(s) and covers(s)]
+    if any(s.get("Effect") == "Deny" for s in applying):
+        return False
+    public_policy = any(s.get("Effect") == "Allow" and not s.get("Condition") for s in applying)
+    if public_policy and not (block and block.restrict_public_buckets):
+        return True
+    key = bucket.keys.get(key_name)
+    public_acl = key is not None and key.acl is not None and key.acl.public_read
+    return public_acl and not (block and block.ignore_public_acls)
+
+
+def patch_anonymous_reads() -> None:
+    """An unsigned GET or HEAD of an object (a browser or curl on the bucket's URL) answers 403 AccessDenied unless
+    the object is public (`anonymous_may_read`). moto 5.2.1 evaluated the bucket policy without its principals, so
+    a private bucket whose policy allows CloudFront's service principal served every object to anyone."""
+    original = S3Response._key_response
+
+    def key_response(self, request, full_url):
+        signed = "Authorization" in request.headers or "Signature=" in full_url
+        if request.method in ("GET", "HEAD") and not signed:
+            bucket = self.backend.buckets.get(self.parse_bucket_name_from_url(request, full_url))
+            if bucket is not None and not anonymous_may_read(bucket, self.parse_key_name()):
+                body = b"" if request.method == "HEAD" else ACCESS_DENIED
+                return 403, {"content-type": "application/xml"}, body
+        return original(self, request, full_url)
+
+    S3Response._key_response = key_response

@@ -1,10 +1,12 @@
 """Tests of local_moto.s3: notification records reach Lambda (on the edge) as AWS writes them, and CloudFormation
 buckets keep their notifications, public access block and ownership controls, and a stack's bucket that holds
-objects fails the stack's deletion as on AWS."""
+objects fails the stack's deletion as on AWS; an anonymous read of a private object is refused."""
 
 import json
 import re
+import urllib.error
 import urllib.parse
+import urllib.request
 
 from conftest import ACCOUNT, describe, unique
 
@@ -82,3 +84,47 @@ def test_a_stack_whose_bucket_holds_objects_fails_to_delete_and_the_bucket_stays
     cfn.delete_stack(StackName=created["StackId"])
     assert describe(cfn, created["StackId"])["StackStatus"] == "DELETE_COMPLETE"
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def anonymous_get(moto_url: str, bucket: str, key: str, method: str = "GET") -> tuple[int, bytes]:
+    """An unsigned request to the object's path-style URL, as a browser or curl sends it."""
+    request = urllib.request.Request(f"{moto_url}/{bucket}/{key}", method=method)
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_an_anonymous_read_of_a_private_object_is_refused_whatever_the_policy_grants_cloudfront(aws, moto_url):
+    bucket = unique("private-site")
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True})
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"<h1>hi</h1>", ContentType="text/html")
+    # What a CloudFront Origin Access Control needs: the service principal, for one distribution.
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Condition": {"StringEquals": {"AWS:SourceArn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/E1"}}}]}))
+    status, body = anonymous_get(moto_url, bucket, "index.html")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body, (status, body)
+    assert anonymous_get(moto_url, bucket, "index.html", "HEAD")[0] == 403
+    assert anonymous_get(moto_url, bucket, "missing.html")[0] == 403, "no ListBucket: a missing key is 403 too"
+    # The owner's signed request still reads it.
+    assert s3.get_object(Bucket=bucket, Key="index.html")["Body"].read() == b"<h1>hi</h1>"
+
+
+def test_an_object_public_by_policy_is_read_anonymously_unless_public_buckets_are_restricted(aws, moto_url):
+    bucket = unique("public-site")
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"public")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    assert anonymous_get(moto_url, bucket, "index.html") == (200, b"public")
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "BlockPublicPolicy": False, "IgnorePublicAcls": False,
+        "RestrictPublicBuckets": True})
+    assert anonymous_get(moto_url, bucket, "index.html")[0] == 403

@@ -223,12 +223,37 @@ pub fn local_target(cloud: &SharedCloud, domain: &str, port: Option<i64>) -> (St
     )
 }
 
+/// Whether an API Gateway domain (`{id}.execute-api.{region}.amazonaws.com`) names a deployed REST or HTTP API;
+/// other domains are taken to exist (a failed connection answers for them). A failed read of moto counts as
+/// existing, so the API's own answer decides.
+async fn api_exists(cloud: &SharedCloud, domain: &str) -> bool {
+    let Some((api, rest)) = domain.split_once(".execute-api.") else {
+        return true;
+    };
+    if !rest.ends_with(".amazonaws.com") {
+        return true;
+    }
+    !matches!(
+        (
+            crate::apigwv2::load::api(cloud, api).await,
+            crate::apigw::load::api(cloud, api).await
+        ),
+        (Ok(None), Ok(None))
+    )
+}
+
 async fn custom(
     cloud: &SharedCloud,
     origin: &Value,
     req: &OriginRequest,
 ) -> Result<Response<Bytes>, OriginError> {
     let domain = string(origin, "DomainName");
+    if !api_exists(cloud, domain).await {
+        // On AWS the name of an API that does not exist does not resolve: CloudFront cannot connect (502).
+        return Err(OriginError::Unreachable(format!(
+            "{domain}: no such API, its name does not resolve"
+        )));
+    }
     let config = origin
         .get("CustomOriginConfig")
         .cloned()

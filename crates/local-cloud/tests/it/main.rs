@@ -25,6 +25,9 @@ mod apigwv2_http_api;
 mod elb_public;
 mod vpc_link_chain;
 
+// CloudFront distributions in front of S3 and API Gateway, deployed through CloudFormation on the daemon.
+mod cloudfront;
+
 // What the launcher adds to moto's CloudFormation.
 mod cloudformation_event_sources;
 mod cloudformation_network;
