@@ -35,12 +35,7 @@ pub trait Orders {
 pub async fn handle(orders: &impl Orders, input: Input) -> Result<(), Error> {
     match input {
         Input::Scheduled(event) => {
-            tracing::info!(
-                rule = ?event.resources,
-                "heartbeat: {} at {}",
-                event.detail_type,
-                event.time
-            );
+            tracing::info!(rule = ?event.resources, time = ?event.time, "heartbeat: {}", event.detail_type);
             Ok(())
         }
         Input::Order(order) if order.total > MAX_TOTAL => Err(format!(

@@ -1,5 +1,6 @@
 //! The orders table: one item per order the function accepted.
 
+use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::{Client, types::AttributeValue};
 use lambda_runtime::Error;
 
@@ -14,7 +15,7 @@ pub struct Table {
 impl Table {
     pub async fn from_env() -> Result<Table, Error> {
         let name = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
-        let config = aws_config::load_from_env().await;
+        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
         Ok(Table {
             client: Client::new(&config),
             name,
