@@ -29,3 +29,8 @@ output "target_dead_letter_queue_url" {
   description = "Orders EventBridge could not deliver to the function end up here."
   value       = aws_sqs_queue.target_dlq.url
 }
+
+output "heartbeat_rule_arn" {
+  description = "The scheduled rule; the function logs its ARN at each heartbeat."
+  value       = aws_cloudwatch_event_rule.heartbeat.arn
+}
