@@ -168,12 +168,30 @@ fn stack_ids(edge: &str, stack: &str) -> Result<Vec<String>> {
                 "AWS::SNS::Topic"
                 | "AWS::StepFunctions::StateMachine"
                 | "AWS::ElasticLoadBalancingV2::LoadBalancer"
-                | "AWS::ElasticLoadBalancingV2::TargetGroup"
-                | "AWS::Events::Rule" => id.clone(),
+                | "AWS::ElasticLoadBalancingV2::TargetGroup" => id.clone(),
+                "AWS::Events::Rule" => return rule_arn(edge, id),
                 _ => return None,
             })
         })
         .collect())
+}
+
+/// A stack's rule as its ARN (DescribeRule): its physical id is its name, `<bus>|<name>` on a custom bus (what
+/// its Ref returns). moto names a custom bus's rule without its bus: not found on the default bus, it is left to
+/// the ListRules of its bus, which `read` runs for every bus of the deployment.
+fn rule_arn(edge: &str, id: &str) -> Option<String> {
+    if id.starts_with("arn:") {
+        return Some(id.to_owned());
+    }
+    let (bus, name) = id.split_once('|').unwrap_or(("default", id));
+    let rule = crate::aws::json::call(
+        edge,
+        "events",
+        "AWSEvents.DescribeRule",
+        &json!({ "Name": name, "EventBusName": bus }),
+    )
+    .ok()?;
+    rule["Arn"].as_str().map(str::to_owned)
 }
 
 /// The node key, kind and name of a tagged resource (sweep's ids: ARNs, `/restapis/<id>`, `/vpclinks/<id>`,

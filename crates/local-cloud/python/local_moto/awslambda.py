@@ -28,6 +28,7 @@ def patch(ctx: Context) -> None:
     patch_dead_letter_config()
     patch_event_invoke_config()
     patch_invoke_payload()
+    patch_stream_mappings()
 
 
 def patch_invocations(edge_url: str) -> None:
@@ -44,6 +45,26 @@ def patch_invocations(edge_url: str) -> None:
         return out
 
     LambdaFunction.invoke = invoke
+
+
+def patch_stream_mappings() -> None:
+    """A DynamoDB stream's mappings are run by the edge's poller (`src/lambda/event_sources/dynamodb.rs`), which
+    reads the stream with GetShardIterator/GetRecords as Lambda does. moto 5.2.1 registers the mapping on the table
+    and invokes the function inside each PutItem/UpdateItem/DeleteItem (with every record since, a disabled mapping
+    too) and then empties the shard, so GetRecords lost them: the mapping is not registered on the table."""
+    original = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self, spec):
+        esm = original(self, spec)
+        arn = esm.event_source_arn or ""
+        if arn.startswith("arn:aws:dynamodb:") and "/stream/" in arn:
+            from moto.dynamodb import dynamodb_backends
+            table_name = arn.split(":table/", 1)[1].split("/stream/", 1)[0]
+            table = dynamodb_backends[self.account_id][self.region_name].get_table(table_name)
+            table.lambda_event_source_mappings.pop(esm.function_arn, None)
+        return esm
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping
 
 
 def patch_log_subscriptions(edge_url: str) -> None:

@@ -183,3 +183,27 @@ def test_a_log_subscription_queues_its_event_as_logs_amazonaws_com(aws, function
         time.sleep(0.1)
     data = next(decoded(r) for r in edge.requests if r["path"] == path and decoded(r)["logEvents"])
     assert (data["logGroup"], data["logStream"], data["subscriptionFilters"]) == (group, "s", ["all"])
+
+
+def test_a_stream_mapping_leaves_the_records_to_the_edge_poller(aws, function, edge):
+    # Lambda reads the stream itself (GetShardIterator/GetRecords, https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html);
+    # moto invoked the function inside PutItem and emptied the shard.
+    ddb, name = aws("dynamodb"), unique("streamed")
+    table = ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    stream_arn = table["TableDescription"]["LatestStreamArn"]
+    arn = function()["FunctionArn"]
+    aws("lambda").create_event_source_mapping(FunctionName=arn, EventSourceArn=stream_arn,
+                                              StartingPosition="TRIM_HORIZON", BatchSize=10)
+    ddb.put_item(TableName=name, Item={"id": {"S": "a"}})
+    ddb.put_item(TableName=name, Item={"id": {"S": "a"}, "n": {"N": "1"}})
+    assert not [r for r in edge.requests if r["path"] == invoke_path(arn)]
+    streams = aws("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"]
+    assert records[1]["dynamodb"]["OldImage"] == {"id": {"S": "a"}}

@@ -312,7 +312,7 @@ fn arn_account_and_name(arn: &str) -> anyhow::Result<(&str, &str)> {
     }
 }
 
-async fn json_call(
+pub(crate) async fn json_call(
     cloud: &SharedCloud,
     service: &str,
     content_type: &str,

@@ -3,11 +3,13 @@
 //!
 //! The set of pollers follows moto's Lambda API: a Lambda or CloudFormation write (or moto's reset) marks it
 //! stale ([`SERVICE`]'s `written`), and a reconcile reads ListEventSourceMappings and ListFunctions, then starts
-//! one task per enabled SQS mapping whose function exists ([`sqs::run`]) and stops those of mappings deleted,
+//! one task per enabled SQS or DynamoDB stream mapping whose function exists ([`sqs::run`], [`dynamodb::run`])
+//! and stops those of mappings deleted,
 //! disabled or changed, or whose function was deleted. Reconciles run one at a time and a burst of writes
 //! costs one. SQS writes do not change mappings (and every SendMessage is a POST): a poller whose queue was
 //! deleted backs off and finds it again once re-created under the same name.
 
+pub mod dynamodb;
 pub mod sqs;
 pub mod sqs_batch;
 
@@ -30,6 +32,7 @@ use crate::{
     lambda::FunctionRef,
     service::{Service, Write, not_mine},
 };
+use dynamodb::StreamMapping;
 use sqs::SqsMapping;
 
 /// Event source mappings on the edge: no traffic of their own, only the writes that change them.
@@ -50,8 +53,24 @@ pub struct EventSources {
 }
 
 struct Running {
-    mapping: SqsMapping,
+    mapping: Mapping,
     stop: watch::Sender<bool>,
+}
+
+/// An enabled mapping of a source the Lambda service polls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Mapping {
+    Sqs(SqsMapping),
+    Stream(StreamMapping),
+}
+
+impl Mapping {
+    fn uuid(&self) -> &str {
+        match self {
+            Mapping::Sqs(m) => &m.uuid,
+            Mapping::Stream(m) => &m.uuid,
+        }
+    }
 }
 
 fn written(cloud: &SharedCloud, write: &Write<'_>) {
@@ -74,7 +93,7 @@ impl EventSources {
         if *reconciled >= wanted {
             return;
         }
-        match enabled_sqs_mappings(&cloud.aws).await {
+        match enabled_mappings(&cloud.aws).await {
             Ok(mappings) => {
                 self.apply(cloud, mappings);
                 *reconciled = wanted;
@@ -96,7 +115,7 @@ impl EventSources {
         }
     }
 
-    fn apply(&self, cloud: &SharedCloud, mappings: Vec<SqsMapping>) {
+    fn apply(&self, cloud: &SharedCloud, mappings: Vec<Mapping>) {
         let mut pollers = lock(&self.pollers);
         pollers.retain(|_, running| {
             let keep = mappings.contains(&running.mapping);
@@ -106,23 +125,28 @@ impl EventSources {
             keep
         });
         for mapping in mappings {
-            if pollers.contains_key(&mapping.uuid) {
+            if pollers.contains_key(mapping.uuid()) {
                 continue;
             }
             let (stop, stopped) = watch::channel(false);
-            tokio::spawn(sqs::run(
-                Arc::downgrade(cloud),
-                cloud.aws.sqs.clone(),
-                mapping.clone(),
-                stopped,
-            ));
-            pollers.insert(mapping.uuid.clone(), Running { mapping, stop });
+            match &mapping {
+                Mapping::Sqs(m) => tokio::spawn(sqs::run(
+                    Arc::downgrade(cloud),
+                    cloud.aws.sqs.clone(),
+                    m.clone(),
+                    stopped,
+                )),
+                Mapping::Stream(m) => {
+                    tokio::spawn(dynamodb::run(Arc::downgrade(cloud), m.clone(), stopped))
+                }
+            };
+            pollers.insert(mapping.uuid().to_owned(), Running { mapping, stop });
         }
     }
 }
 
-/// The enabled SQS mappings whose function exists.
-async fn enabled_sqs_mappings(aws: &Clients) -> anyhow::Result<Vec<SqsMapping>> {
+/// The enabled SQS and DynamoDB stream mappings whose function exists.
+async fn enabled_mappings(aws: &Clients) -> anyhow::Result<Vec<Mapping>> {
     let mut functions = HashSet::new();
     let mut marker = None;
     loop {
@@ -154,20 +178,38 @@ async fn enabled_sqs_mappings(aws: &Clients) -> anyhow::Result<Vec<SqsMapping>> 
             .await
             .context("ListEventSourceMappings")?;
         for m in out.event_source_mappings() {
-            let (Some(uuid), Some(queue_arn), Some(function_arn)) =
+            let (Some(uuid), Some(source_arn), Some(function_arn)) =
                 (m.uuid(), m.event_source_arn(), m.function_arn())
             else {
                 continue;
             };
             let function_exists =
                 FunctionRef::parse(function_arn).is_ok_and(|f| functions.contains(&f.name));
-            if queue_arn.split(':').nth(2) != Some("sqs")
-                || m.state() != Some("Enabled")
-                || !function_exists
-            {
+            if m.state() != Some("Enabled") || !function_exists {
                 continue;
             }
-            mappings.push(SqsMapping {
+            let service = source_arn.split(':').nth(2);
+            if service == Some("dynamodb") && source_arn.contains("/stream/") {
+                mappings.push(Mapping::Stream(StreamMapping {
+                    uuid: uuid.to_owned(),
+                    stream_arn: source_arn.to_owned(),
+                    function_arn: function_arn.to_owned(),
+                    batch_size: m.batch_size().unwrap_or(100).max(1) as usize,
+                    starting_position: m
+                        .starting_position()
+                        .map_or("LATEST", |p| p.as_str())
+                        .to_owned(),
+                    maximum_retry_attempts: m
+                        .maximum_retry_attempts()
+                        .and_then(|n| u32::try_from(n).ok()),
+                }));
+                continue;
+            }
+            if service != Some("sqs") {
+                continue;
+            }
+            let queue_arn = source_arn;
+            mappings.push(Mapping::Sqs(SqsMapping {
                 uuid: uuid.to_owned(),
                 queue_arn: queue_arn.to_owned(),
                 function_arn: function_arn.to_owned(),
@@ -178,7 +220,7 @@ async fn enabled_sqs_mappings(aws: &Clients) -> anyhow::Result<Vec<SqsMapping>> 
                 report_batch_item_failures: m
                     .function_response_types()
                     .contains(&FunctionResponseType::ReportBatchItemFailures),
-            });
+            }));
         }
         marker = out.next_marker().map(str::to_owned);
         if marker.is_none() {

@@ -196,3 +196,29 @@ pub async fn counting_proxy(moto_url: String) -> (String, Arc<AtomicUsize>) {
     });
     (format!("http://{addr}"), count)
 }
+
+/// A call to a JSON API (DynamoDB, DynamoDB Streams: `x-amz-json-1.0`) with its `X-Amz-Target`; panics unless
+/// moto answers 2xx. The JSON answer.
+pub async fn json_api(moto_url: &str, service: &str, target: &str, body: Value) -> Value {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let request = Request::post(format!("{moto_url}/"))
+        .header(
+            "authorization",
+            format!(
+                "AWS4-HMAC-SHA256 Credential=test/20240101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+            ),
+        )
+        .header("content-type", "application/x-amz-json-1.0")
+        .header("x-amz-target", target)
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    let status = response.status();
+    let text = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(
+        status.is_success(),
+        "{target}: {status} {}",
+        String::from_utf8_lossy(&text)
+    );
+    serde_json::from_slice(&text).unwrap_or(Value::Null)
+}
