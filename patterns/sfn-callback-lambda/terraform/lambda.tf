@@ -1,7 +1,7 @@
 # The Rust Lambda function that answers the task tokens, its log group and its execution role.
 #
 # The role may write to the function's own log group, consume the approvals queue (what the event source mapping
-# does on its behalf) and answer task tokens of this state machine only.
+# does on its behalf) and answer task tokens.
 
 resource "aws_cloudwatch_log_group" "function" {
   name              = "/aws/lambda/${var.name_prefix}"
@@ -35,11 +35,14 @@ data "aws_iam_policy_document" "function" {
     resources = [aws_sqs_queue.approvals.arn]
   }
 
+  # SendTaskSuccess and SendTaskFailure support no resource-level permissions (the Service Authorization Reference
+  # lists no resource type for them, so the statement must name "*"): the task token itself is what ties an answer
+  # to one waiting task.
   statement {
     sid       = "AnswerTaskTokens"
     effect    = "Allow"
     actions   = ["states:SendTaskSuccess", "states:SendTaskFailure"]
-    resources = [aws_sfn_state_machine.approval.arn]
+    resources = ["*"]
   }
 }
 

@@ -62,6 +62,15 @@ pub fn source(pattern: &Pattern, work_dir: &Path, region: &str) -> Result<Source
     let sam = cfn::Template::from_yaml(&pattern::normalize(&path), text)
         .with_context(|| format!("{} is not valid YAML", path.display()))?;
     let uris = code_uris::code_uris(&sam, &crates, &pattern.manifest_path())?;
+    if let Some((id, file)) = code_uris::local_definitions(&sam)?.into_iter().next() {
+        bail!(
+            "{}: `Resources.{id}.Properties.DefinitionUri` is the local file {}; the CDK app carries only the \
+             functions' code as assets, so no app was written; fix: inline the definition (`Definition`), or deploy \
+             the SAM flavour (`--iac sam`), which uploads the file",
+            path.display(),
+            file.display()
+        );
+    }
     transform::run(&path, &uris, work_dir, region)?;
     let out = work_dir.join(transform::TRANSFORMED);
     let text = fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))?;

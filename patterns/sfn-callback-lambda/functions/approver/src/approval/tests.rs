@@ -10,10 +10,13 @@ use serde_json::{Value, json};
 
 use super::{Answer, Decision, INVALID, decide, handle};
 
+/// One answer: the token and its output (SendTaskSuccess) or its error and cause (SendTaskFailure).
+type Answered = (String, Result<Value, (String, String)>);
+
 /// Records the answers; fails to send those for the tokens in `unreachable`.
 #[derive(Default)]
 struct Recorded {
-    answers: Mutex<Vec<(String, Result<Value, (String, String)>)>>,
+    answers: Mutex<Vec<Answered>>,
     unreachable: Vec<&'static str>,
 }
 
