@@ -135,6 +135,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_local_state_machine_definition_is_refused_naming_the_field_and_the_fix() {
+        let pattern =
+            Pattern::load(&pattern::project_root().join("patterns/sfn-callback-lambda")).unwrap();
+        let dir = std::env::temp_dir().join(format!("xtask-cdk-definition-{}", std::process::id()));
+        let err = match source(&pattern, &dir, "us-east-1") {
+            Ok(_) => panic!("the CDK app of a local DefinitionUri was written"),
+            Err(err) => err.to_string(),
+        };
+        fs::remove_dir_all(&dir).ok();
+        assert!(
+            err.contains("Resources.ApprovalStateMachine.Properties.DefinitionUri")
+                && err.contains("--iac sam"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn class_names_are_pascal_case() {
         assert_eq!(
             class_name("apigw-rest-lambda-dynamodb"),
