@@ -62,6 +62,15 @@ pub fn source(pattern: &Pattern, work_dir: &Path, region: &str) -> Result<Source
     let sam = cfn::Template::from_yaml(&pattern::normalize(&path), text)
         .with_context(|| format!("{} is not valid YAML", path.display()))?;
     let uris = code_uris::code_uris(&sam, &crates, &pattern.manifest_path())?;
+    if let Some((id, file)) = code_uris::local_definitions(&sam)?.into_iter().next() {
+        bail!(
+            "{}: `Resources.{id}.Properties.DefinitionUri` is the local file {}; the CDK app carries only the \
+             functions' code as assets, so no app was written; fix: inline the definition (`Definition`), or deploy \
+             the SAM flavour (`--iac sam`), which uploads the file",
+            path.display(),
+            file.display()
+        );
+    }
     transform::run(&path, &uris, work_dir, region)?;
     let out = work_dir.join(transform::TRANSFORMED);
     let text = fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))?;
@@ -124,6 +133,23 @@ pub fn stack_source(source: &Source, lang: CdkLang, class: &str, what: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_local_state_machine_definition_is_refused_naming_the_field_and_the_fix() {
+        let pattern =
+            Pattern::load(&pattern::project_root().join("patterns/sfn-callback-lambda")).unwrap();
+        let dir = std::env::temp_dir().join(format!("xtask-cdk-definition-{}", std::process::id()));
+        let err = match source(&pattern, &dir, "us-east-1") {
+            Ok(_) => panic!("the CDK app of a local DefinitionUri was written"),
+            Err(err) => err.to_string(),
+        };
+        fs::remove_dir_all(&dir).ok();
+        assert!(
+            err.contains("Resources.ApprovalStateMachine.Properties.DefinitionUri")
+                && err.contains("--iac sam"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn class_names_are_pascal_case() {

@@ -1,9 +1,9 @@
 //! The SAM driver: the pattern's SAM template deployed as the CloudFormation stack `srp-<pattern>`, the same
 //! way on the local cloud and on AWS.
 //!
-//! Deploy: the Lambda zips are uploaded to the artifacts bucket ([`artifacts`]); the template's local `CodeUri`s
-//! are matched to the pattern's crates ([`code_uris`]) and replaced by their S3 locations in a copy in the work
-//! directory, which aws-sam-translator transforms offline into `template.cfn.json` ([`transform`]);
+//! Deploy: the Lambda zips and the state machines' local definition files are uploaded to the artifacts bucket
+//! ([`artifacts`]); the template's local `CodeUri`s are matched to the pattern's crates ([`code_uris`]) and
+//! replaced by their S3 locations, as are the local `DefinitionUri`s, in a copy in the work directory, which aws-sam-translator transforms offline into `template.cfn.json` ([`transform`]);
 //! CreateStack or UpdateStack runs with a progress bar ([`stack`]), with the template's parameters from
 //! `pattern.toml` ([`parameters`]). A stack that fails shows its failed events
 //! and is deleted (unless `--keep`). A complete stack must list every logical resource of the template (a
@@ -177,8 +177,8 @@ impl<'a> Driver<'a> {
         }
     }
 
-    /// Uploads the zips and writes `template.sam.json` (CodeUris replaced) and `template.cfn.json`
-    /// (transformed) into the work directory.
+    /// Uploads the zips and the state machine definitions and writes `template.sam.json` (CodeUris and
+    /// DefinitionUris replaced) and `template.cfn.json` (transformed) into the work directory.
     fn prepare(&self, zips: &BTreeMap<String, PathBuf>) -> Result<cfn::Template> {
         let pattern = self.dep.pattern;
         let bucket = artifacts::bucket_name(&self.aws);
@@ -208,7 +208,19 @@ impl<'a> Driver<'a> {
         let normalized = crate::pattern::normalize(&source);
         let sam = cfn::Template::from_yaml(&normalized, text)
             .with_context(|| format!("{} is not valid YAML", normalized.display()))?;
-        let code_uris = code_uris::code_uris(&sam, &crates, &pattern.manifest_path())?;
+        let mut code_uris = code_uris::code_uris(&sam, &crates, &pattern.manifest_path())?;
+        for (id, file) in code_uris::local_definitions(&sam)? {
+            let key =
+                artifacts::definition_key(&pattern.name, &file, &artifacts::sha256_file(&file)?);
+            artifacts::upload_as(&self.aws, &bucket, &key, &file, "application/json")?;
+            code_uris.definitions.insert(
+                id,
+                S3Location {
+                    bucket: bucket.clone(),
+                    key,
+                },
+            );
+        }
         transform::run(&source, &code_uris, &self.work_dir, &self.aws.region)?;
         let out = self.work_dir.join(transform::TRANSFORMED);
         let text =

@@ -5,8 +5,10 @@ Run by `cargo xtask deploy` (xtask/src/deploy/sam/transform.rs) with the project
     python sam_transform.py --region us-east-1 --code-uris CODE_URIS.json --rewritten SAM.json TEMPLATE OUTPUT
 
 The template is parsed as SAM parses it (samtranslator's YAML loader: YAML 1.1, short-form tags). CODE_URIS
-(`{"Globals": {"Bucket", "Key"} | null, "Resources": {"<function id>": {"Bucket", "Key"}}}`, worked out by xtask)
-replaces the local `CodeUri`s by the uploaded zips; the rewritten SAM template is written to SAM.json.
+(`{"Globals": {"Bucket", "Key"} | null, "Resources": {"<function id>": {"Bucket", "Key"}},
+"Definitions": {"<state machine id>": {"Bucket", "Key"}}}`, worked out by xtask) replaces the local `CodeUri`s by
+the uploaded zips and the local `DefinitionUri`s by the uploaded definitions; the rewritten SAM template is written
+to SAM.json.
 No AWS credentials or calls: the region comes from the command line and managed policy names resolve through a
 loader that knows none (a template naming an AWS managed policy by name, not ARN, fails with the translator's
 message). Exit codes: 0 written; 10 the template does not transform (the translator's errors on stderr, each
@@ -33,7 +35,8 @@ class NoManagedPolicies:
 
 
 def replace_code_uris(template: dict, code_uris: dict) -> str | None:
-    """Applies the replacements; returns what is wrong when they do not fit the template."""
+    """Applies the replacements (CodeUris, state machine DefinitionUris); returns what is wrong when they do not fit
+    the template."""
     if code_uris.get("Globals"):
         function = (template.get("Globals") or {}).get("Function")
         if not isinstance(function, dict):
@@ -45,6 +48,11 @@ def replace_code_uris(template: dict, code_uris: dict) -> str | None:
         if resource.get("Type") != "AWS::Serverless::Function" or not isinstance(resource.get("Properties"), dict):
             return f"Resources.{logical_id} is not an AWS::Serverless::Function with Properties as xtask read it"
         resource["Properties"]["CodeUri"] = location
+    for logical_id, location in (code_uris.get("Definitions") or {}).items():
+        resource = resources.get(logical_id) or {}
+        if resource.get("Type") != "AWS::Serverless::StateMachine" or not isinstance(resource.get("Properties"), dict):
+            return f"Resources.{logical_id} is not an AWS::Serverless::StateMachine with Properties as xtask read it"
+        resource["Properties"]["DefinitionUri"] = location
     return None
 
 

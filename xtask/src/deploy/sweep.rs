@@ -27,6 +27,7 @@ enum Kind {
     VpcLink,
     EventSource,
     Rule,
+    StateMachine,
     LoadBalancer,
     TargetGroup,
     Function,
@@ -304,6 +305,7 @@ fn kind_of(arn: &str) -> Option<Kind> {
         ("s3", _) => Kind::Bucket,
         ("events", "event-bus") => Kind::EventBus,
         ("events", "rule") => Kind::Rule,
+        ("states", "stateMachine") => Kind::StateMachine,
         _ => return None,
     };
     Some(kind)
@@ -396,6 +398,13 @@ fn delete(edge: &str, l: &Leftover) -> Result<()> {
         }
         Kind::EventBus => events(edge, "DeleteEventBus", &json!({ "Name": name }))?,
         Kind::Rule => return delete_rule(edge, arn),
+        Kind::StateMachine => raw::json(
+            edge,
+            "states",
+            "AWSStepFunctions.DeleteStateMachine",
+            "application/x-amz-json-1.0",
+            &json!({ "stateMachineArn": arn }),
+        )?,
         Kind::SecurityGroup => ec2("DeleteSecurityGroup", "GroupId", name)?,
         Kind::Subnet => ec2("DeleteSubnet", "SubnetId", name)?,
         Kind::RouteTable => ec2("DeleteRouteTable", "RouteTableId", name)?,
@@ -510,9 +519,15 @@ fn version_pairs(listing: &str) -> Vec<(String, String)> {
 /// A success, or an answer saying the resource is already gone.
 fn ok_or_gone((status, body): (u16, String)) -> Result<()> {
     let gone = matches!(status, 400 | 404)
-        && ["NotFound", "NoSuch", "does not exist", "not found"]
-            .iter()
-            .any(|m| body.contains(m));
+        && [
+            "NotFound",
+            "NoSuch",
+            "does not exist",
+            "DoesNotExist",
+            "not found",
+        ]
+        .iter()
+        .any(|m| body.contains(m));
     if (200..300).contains(&status) || gone {
         Ok(())
     } else {
@@ -547,6 +562,10 @@ mod tests {
             ("arn:aws:sqs:us-east-1:1:q", Kind::Queue),
             ("arn:aws:s3:::bucket", Kind::Bucket),
             ("arn:aws:events:us-east-1:1:rule/orders-bus/r", Kind::Rule),
+            (
+                "arn:aws:states:us-east-1:1:stateMachine:approval",
+                Kind::StateMachine,
+            ),
         ];
         for (arn, kind) in cases {
             assert_eq!(kind_of(arn), Some(kind), "{arn}");
@@ -567,6 +586,12 @@ mod tests {
         assert!(Kind::Function < Kind::Role);
         assert!(
             Kind::Rule < Kind::Function && Kind::Rule < Kind::Queue && Kind::Rule < Kind::EventBus
+        );
+        // A state machine invokes functions and sends to queues with its role.
+        assert!(
+            Kind::StateMachine < Kind::Function
+                && Kind::StateMachine < Kind::Queue
+                && Kind::StateMachine < Kind::Role
         );
     }
 

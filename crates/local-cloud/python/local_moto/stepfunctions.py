@@ -1,7 +1,9 @@
 """Step Functions: executions really run (moto's `execute_state_machine`, LocalStack's ASL interpreter), so their
 Lambda tasks reach the edge (through moto's Invoke API, which `awslambda` sends there) instead of ending at once with
 a canned output; `.waitForTaskToken` tasks wait for SendTaskSuccess/SendTaskFailure, Retry sleeps its real
-IntervalSeconds x BackoffRate, and an execution started without a name gets one, as on AWS."""
+IntervalSeconds x BackoffRate, an execution started without a name gets one, ValidateStateMachineDefinition and
+ListStateMachineVersions answer (Terraform's AWS provider calls them when it creates a machine), and the tagging API lists the state machines, as on
+AWS."""
 
 import copy
 import json
@@ -9,13 +11,15 @@ import types
 import uuid
 
 from moto.core.config import default_user_config
-from moto.core.responses import EmptyResult
+from moto.core.responses import ActionResult, EmptyResult
+from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 from moto.s3.models import s3_backends
 from moto.stepfunctions.models import StateMachine
 from moto.stepfunctions.utils import cfn_to_api_tags
 from moto.stepfunctions.responses import get_backend
 from moto.stepfunctions.parser import models as parser_models
+from moto.stepfunctions.parser.api import InvalidDefinition
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from local_moto.common import Context
@@ -27,6 +31,9 @@ def patch(ctx: Context) -> None:
     name_unnamed_executions()
     copy_machines_without_executions()
     send_task_failure_keeps_its_cause()
+    validate_definitions()
+    list_versions()
+    tagging_lists_the_machines_that_run()
     patch_cloudformation()
 
 
@@ -73,6 +80,51 @@ def send_task_failure_keeps_its_cause() -> None:
         return EmptyResult()
 
     StepFunctionResponse.send_task_failure = send_task_failure
+
+
+def validate_definitions() -> None:
+    """ValidateStateMachineDefinition: moto 5.2.1 does not implement it (500, NotImplementedError), and the Terraform
+    AWS provider (5.x) calls it before CreateStateMachine, retrying the 500 until its timeout, so an
+    `aws_sfn_state_machine` never got created. Now the definition goes through the same parser CreateStateMachine
+    uses: `OK` with no diagnostics, or `FAIL` with one ERROR diagnostic `SCHEMA_VALIDATION_FAILED` naming the problem
+    (the answer's shape: https://docs.aws.amazon.com/step-functions/latest/apireference/
+    API_ValidateStateMachineDefinition.html)."""
+
+    def validate_state_machine_definition(self):
+        try:
+            StepFunctionsParserBackend._validate_definition(definition=self._get_param("definition") or "")
+        except InvalidDefinition as invalid:
+            diagnostics = [{"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED", "message": str(invalid)}]
+            return ActionResult({"result": "FAIL", "diagnostics": diagnostics, "truncated": False})
+        return ActionResult({"result": "OK", "diagnostics": [], "truncated": False})
+
+    StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
+
+
+def list_versions() -> None:
+    """ListStateMachineVersions: moto 5.2.1 does not implement it (500), and the Terraform AWS provider (5.x) calls it
+    when it reads an `aws_sfn_state_machine`, retrying the 500 until its timeout. Now it lists the versions moto
+    publishes (`publish: true`), newest first, each `stateMachineVersionArn` with its `creationDate`
+    (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListStateMachineVersions.html); an unknown
+    machine is StateMachineDoesNotExist, as DescribeStateMachine answers."""
+
+    def list_state_machine_versions(self):
+        machine = self.stepfunction_backend.describe_state_machine(self._get_param("stateMachineArn"))
+        versions = [{"stateMachineVersionArn": v.arn, "creationDate": v.creation_date}
+                    for _, v in sorted(getattr(machine, "versions", {}).items(), reverse=True)]
+        return ActionResult({"stateMachineVersions": versions})
+
+    StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+
+
+def tagging_lists_the_machines_that_run() -> None:
+    """GetResources (the Resource Groups Tagging API): moto 5.2.1 lists the state machines of its plain Step
+    Functions backend, which holds none once executions run (they live in the parser backend), so a tagged state
+    machine was never found (a destroy's sweep missed one a killed deploy left). AWS lists them
+    (`states:stateMachine`, https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/
+    supported-services.html). Now the backend the API uses is the one listed."""
+    ResourceGroupsTaggingAPIBackend.stepfunctions_backend = property(
+        lambda self: get_backend(self.account_id, self.region_name))
 
 
 def definition_of(props: dict, account_id: str) -> str:

@@ -1,5 +1,6 @@
 """Tests of local_moto.stepfunctions: executions really run, their Lambda tasks reach the edge, task tokens wait for
-SendTaskSuccess/SendTaskFailure, Retry waits its real intervals, Map and Catch, and a machine runs many times."""
+SendTaskSuccess/SendTaskFailure, Retry waits its real intervals, Map and Catch, a machine runs many times,
+definitions are validated, versions listed, and the tagging API lists tagged machines."""
 
 import json
 import time
@@ -144,3 +145,46 @@ def test_cloudformation_state_machine_from_s3_with_substitutions_and_its_arn(aws
         "StartAt": "Tag", "States": {"Tag": {"Type": "Pass", "Result": {"colour": "teal"}, "End": True}}}
     run = sfn.start_execution(stateMachineArn=outputs["Arn"])
     assert json.loads(wait_execution(sfn, run["executionArn"])["output"]) == {"colour": "teal"}
+
+
+def test_the_tagging_api_lists_a_tagged_state_machine(aws, role_arn):
+    region = "ap-south-1"
+    sfn, tagging = aws("stepfunctions", region), aws("resourcegroupstaggingapi", region)
+    definition = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}
+    tag = unique("pattern")
+    tagged = sfn.create_state_machine(name=unique("sm"), definition=json.dumps(definition), roleArn=role_arn,
+                                      tags=[{"key": "Pattern", "value": tag}])["stateMachineArn"]
+    sfn.create_state_machine(name=unique("sm"), definition=json.dumps(definition), roleArn=role_arn)
+    found = tagging.get_resources(TagFilters=[{"Key": "Pattern", "Values": [tag]}])["ResourceTagMappingList"]
+    assert [r["ResourceARN"] for r in found] == [tagged], found
+    sfn.delete_state_machine(stateMachineArn=tagged)
+    found = tagging.get_resources(TagFilters=[{"Key": "Pattern", "Values": [tag]}])["ResourceTagMappingList"]
+    assert found == [], found
+
+
+def test_a_definition_is_validated_before_it_is_created(aws):
+    sfn = aws("stepfunctions", "eu-south-1")
+    good = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}
+    out = sfn.validate_state_machine_definition(definition=json.dumps(good), type="STANDARD")
+    assert (out["result"], out["diagnostics"]) == ("OK", []), out
+    bad = {"StartAt": "Echo", "States": {"Echo": {"Type": "Nope", "End": True}}}
+    out = sfn.validate_state_machine_definition(definition=json.dumps(bad))
+    assert out["result"] == "FAIL", out
+    [diagnostic] = out["diagnostics"]
+    assert (diagnostic["severity"], diagnostic["code"]) == ("ERROR", "SCHEMA_VALIDATION_FAILED"), diagnostic
+    assert diagnostic["message"], diagnostic
+
+
+def test_the_versions_of_a_machine_are_listed_newest_first(aws, role_arn):
+    sfn = aws("stepfunctions", "eu-west-3")
+    definition = json.dumps({"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}})
+    plain = sfn.create_state_machine(name=unique("sm"), definition=definition, roleArn=role_arn)
+    assert sfn.list_state_machine_versions(stateMachineArn=plain["stateMachineArn"])["stateMachineVersions"] == []
+    published = sfn.create_state_machine(name=unique("sm"), definition=definition, roleArn=role_arn, publish=True)
+    arn = published["stateMachineArn"]
+    sfn.update_state_machine(stateMachineArn=arn, definition=definition.replace("Echo", "Again"), publish=True)
+    versions = sfn.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"]
+    assert [v["stateMachineVersionArn"] for v in versions] == [f"{arn}:2", f"{arn}:1"], versions
+    assert all(v["creationDate"] for v in versions), versions
+    with pytest.raises(sfn.exceptions.StateMachineDoesNotExist):
+        sfn.list_state_machine_versions(stateMachineArn=arn.replace(published["stateMachineArn"].split(":")[-1], "gone"))

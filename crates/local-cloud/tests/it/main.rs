@@ -41,3 +41,4 @@ mod edge_forwarding;
 mod edge_invocations;
 mod eventbridge_targets;
 mod lambda_async;
+mod stepfunctions;

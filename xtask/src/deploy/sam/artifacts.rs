@@ -1,6 +1,7 @@
 //! The artifacts bucket: one per account and Region (`srp-artifacts-local` on the local cloud), created on first
-//! use; each Lambda zip is uploaded once under `<pattern>/<crate>/<sha256>.zip` (content-addressed, so an
-//! unchanged build is not uploaded again and its key, hence the template, does not change).
+//! use; each Lambda zip is uploaded once under `<pattern>/<crate>/<sha256>.zip`, each state machine definition
+//! under `<pattern>/definitions/<sha256>.json` (content-addressed, so an unchanged build is not uploaded again and
+//! its key, hence the template, does not change).
 
 use std::{fs, path::Path};
 
@@ -25,6 +26,12 @@ pub fn bucket_name(aws: &Aws) -> String {
 /// The key of a crate's zip.
 pub fn key(pattern: &str, package: &str, sha256: &str) -> String {
     format!("{pattern}/{package}/{sha256}.zip")
+}
+
+/// The key of a state machine definition (an ASL file; its extension is kept, `json` when it has none).
+pub fn definition_key(pattern: &str, file: &Path, sha256: &str) -> String {
+    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("json");
+    format!("{pattern}/definitions/{sha256}.{ext}")
 }
 
 /// The hex SHA-256 of a file.
@@ -68,6 +75,18 @@ pub fn ensure_bucket(aws: &Aws, bucket: &str) -> Result<()> {
 
 /// Uploads `zip` to `bucket/key` unless an object is already there (keys are content hashes).
 pub fn upload(aws: &Aws, bucket: &str, key: &str, zip: &Path) -> Result<()> {
+    upload_as(aws, bucket, key, zip, "application/zip")
+}
+
+/// Uploads `file` to `bucket/key` with `content_type` unless an object is already there (keys are content
+/// hashes).
+pub fn upload_as(
+    aws: &Aws,
+    bucket: &str,
+    key: &str,
+    file: &Path,
+    content_type: &str,
+) -> Result<()> {
     if aws
         .block_on(aws.s3.head_object().bucket(bucket).key(key).send())
         .is_ok()
@@ -75,19 +94,19 @@ pub fn upload(aws: &Aws, bucket: &str, key: &str, zip: &Path) -> Result<()> {
         return Ok(());
     }
     let body = aws
-        .block_on(ByteStream::from_path(zip))
-        .with_context(|| format!("reading {}", zip.display()))?;
+        .block_on(ByteStream::from_path(file))
+        .with_context(|| format!("reading {}", file.display()))?;
     aws.block_on(
         aws.s3
             .put_object()
             .bucket(bucket)
             .key(key)
-            .content_type("application/zip")
+            .content_type(content_type)
             .body(body)
             .send(),
     )
     .map_err(sdk_error)
-    .with_context(|| format!("uploading {} to s3://{bucket}/{key}", zip.display()))?;
+    .with_context(|| format!("uploading {} to s3://{bucket}/{key}", file.display()))?;
     Ok(())
 }
 
@@ -166,6 +185,14 @@ mod tests {
         assert_eq!(
             key("p", "items-api", &sha),
             format!("p/items-api/{sha}.zip")
+        );
+        assert_eq!(
+            definition_key("p", Path::new("/x/statemachine/flow.asl.json"), &sha),
+            format!("p/definitions/{sha}.json")
+        );
+        assert_eq!(
+            definition_key("p", Path::new("flow"), "abc"),
+            "p/definitions/abc.json"
         );
     }
 }

@@ -1,5 +1,6 @@
-//! Which local `CodeUri`s of the SAM template become which uploaded zips (the pattern's file is never edited:
-//! `sam_transform.py` writes the rewritten copy into the work directory).
+//! Which local `CodeUri`s of the SAM template become which uploaded zips, and which local state machine
+//! `DefinitionUri`s are uploaded like them (the pattern's file is never edited: `sam_transform.py` writes the
+//! rewritten copy into the work directory).
 
 use std::{
     collections::BTreeMap,
@@ -21,24 +22,66 @@ pub struct S3Location {
     pub key: String,
 }
 
-/// SAM resource properties that name a local artifact `sam package` would upload. Only function code is
-/// uploaded by xtask; the others must already be S3 URIs or inline.
-const OTHER_ARTIFACTS: [(&str, &str); 5] = [
+/// The SAM resource type whose local `DefinitionUri` (an ASL file) xtask uploads, as `sam package` does.
+const STATE_MACHINE: &str = "AWS::Serverless::StateMachine";
+
+/// SAM resource properties that name a local artifact `sam package` would upload. Only function code and state
+/// machine definitions are uploaded by xtask; these must already be S3 URIs or inline.
+const OTHER_ARTIFACTS: [(&str, &str); 4] = [
     ("AWS::Serverless::Api", "DefinitionUri"),
     ("AWS::Serverless::HttpApi", "DefinitionUri"),
-    ("AWS::Serverless::StateMachine", "DefinitionUri"),
     ("AWS::Serverless::LayerVersion", "ContentUri"),
     ("AWS::Serverless::Application", "Location"),
 ];
 
-/// Which `CodeUri`s to replace: the S3 location for `Globals.Function.CodeUri` and per function logical id.
-/// Serialised as the JSON `sam_transform.py --code-uris` reads.
+/// Which `CodeUri`s to replace: the S3 location for `Globals.Function.CodeUri` and per function logical id; and
+/// the uploaded definition per state machine logical id (its `DefinitionUri`). Serialised as the JSON
+/// `sam_transform.py --code-uris` reads.
 #[derive(Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CodeUris {
     #[serde(rename = "Globals")]
     pub globals: Option<S3Location>,
     #[serde(rename = "Resources")]
     pub functions: BTreeMap<String, S3Location>,
+    #[serde(rename = "Definitions")]
+    pub definitions: BTreeMap<String, S3Location>,
+}
+
+/// The local definition files of the template's state machines: logical id -> the file its `DefinitionUri` names
+/// (relative to the template's folder). An `s3://` URI or an `{Bucket, Key}` object is left alone; a file that does
+/// not exist is an error naming the field.
+pub fn local_definitions(template: &Template) -> Result<BTreeMap<String, PathBuf>> {
+    let base = template.dir();
+    let mut out = BTreeMap::new();
+    let Some(Value::Mapping(resources)) = template.doc.get("Resources") else {
+        return Ok(out);
+    };
+    for (id, resource) in resources {
+        let id = id.as_str().unwrap_or("?");
+        if resource.get("Type").and_then(Value::as_str) != Some(STATE_MACHINE) {
+            continue;
+        }
+        let Some(Value::String(uri)) = resource
+            .get("Properties")
+            .and_then(|props| props.get("DefinitionUri"))
+        else {
+            continue;
+        };
+        if uri.starts_with("s3://") {
+            continue;
+        }
+        let file = normalize(&base.join(uri.as_str()));
+        if !file.is_file() {
+            bail!(
+                "{}: `Resources.{id}.Properties.DefinitionUri` is `{uri}` ({}), which is not a file; fix: point it \
+                 at the state machine's ASL file, relative to the template",
+                template.path.display(),
+                file.display()
+            );
+        }
+        out.insert(id.to_owned(), file);
+    }
+    Ok(out)
 }
 
 /// Finds the local `CodeUri`s of the SAM `template`: every function `CodeUri` and `Globals.Function.CodeUri`
@@ -81,7 +124,7 @@ pub fn code_uris(
             template.global_function("CodeUri"),
             "Globals.Function.CodeUri",
         )?,
-        functions: BTreeMap::new(),
+        ..CodeUris::default()
     };
     let Some(Value::Mapping(resources)) = doc.get("Resources") else {
         bail!(
@@ -112,7 +155,8 @@ pub fn code_uris(
             {
                 bail!(
                     "{}: `Resources.{id}.Properties.{key}` is the local path `{uri}`; cargo xtask uploads only \
-                     function code; fix: inline it (e.g. `DefinitionBody`) or give an s3:// URI",
+                     function code and state machine definitions; fix: inline it (e.g. `DefinitionBody`) or give \
+                     an s3:// URI",
                     template_path.display()
                 );
             }
@@ -180,6 +224,7 @@ Outputs:
             CodeUris {
                 globals: None,
                 functions: BTreeMap::from([("Fn".to_owned(), at("pat/items-api/abc.zip"))]),
+                definitions: BTreeMap::new(),
             },
             "the s3:// CodeUri is left alone"
         );
@@ -187,7 +232,8 @@ Outputs:
             serde_json::to_value(&found).unwrap(),
             serde_json::json!({
                 "Globals": null,
-                "Resources": {"Fn": {"Bucket": "srp-artifacts-local", "Key": "pat/items-api/abc.zip"}}
+                "Resources": {"Fn": {"Bucket": "srp-artifacts-local", "Key": "pat/items-api/abc.zip"}},
+                "Definitions": {}
             })
         );
     }
@@ -220,6 +266,33 @@ Outputs:
         let err = find(text).unwrap_err().to_string();
         assert!(
             err.contains("Resources.Api.Properties.DefinitionUri"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_local_state_machine_definition_is_found_to_be_uploaded_not_refused() {
+        let dir = std::env::temp_dir().join(format!("xtask-definitions-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("statemachine")).unwrap();
+        std::fs::write(dir.join("statemachine/flow.asl.json"), "{}").unwrap();
+        let text = "Resources:\n  Flow:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      \
+                    DefinitionUri: ./statemachine/flow.asl.json\n  Remote:\n    Type: AWS::Serverless::StateMachine\n    \
+                    Properties:\n      DefinitionUri: s3://bucket/flow.json\n";
+        let template = Template::from_yaml(&dir.join("template.yaml"), text.to_owned()).unwrap();
+        code_uris(&template, &crates(), Path::new("/p/pat/pattern.toml"))
+            .expect("a local DefinitionUri of a state machine is not refused");
+        assert_eq!(
+            local_definitions(&template).unwrap(),
+            BTreeMap::from([("Flow".to_owned(), dir.join("statemachine/flow.asl.json"))]),
+            "the s3:// one is left alone"
+        );
+
+        let missing = text.replace("flow.asl.json", "gone.asl.json");
+        let template = Template::from_yaml(&dir.join("template.yaml"), missing).unwrap();
+        let err = local_definitions(&template).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            err.contains("Resources.Flow.Properties.DefinitionUri") && err.contains("not a file"),
             "{err}"
         );
     }

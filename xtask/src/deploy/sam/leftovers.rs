@@ -74,6 +74,14 @@ fn exists(edge: &str, r: &StackResource) -> Result<Found> {
             "iam",
             &format!("Action=GetRole&Version=2010-05-08&RoleName={enc}"),
         )?,
+        // Its physical id is the machine's ARN.
+        "AWS::StepFunctions::StateMachine" => json(
+            edge,
+            "states",
+            "AWSStepFunctions.DescribeStateMachine",
+            "application/x-amz-json-1.0",
+            &serde_json::json!({ "stateMachineArn": id }),
+        )?,
         "AWS::ApiGatewayV2::VpcLink" => get(edge, "apigateway", &format!("/v2/vpclinks/{enc}"))?,
         "AWS::ApiGatewayV2::Api" => get(edge, "apigateway", &format!("/v2/apis/{enc}"))?,
         "AWS::Cognito::UserPool" => json(
@@ -139,7 +147,8 @@ fn exists(edge: &str, r: &StackResource) -> Result<Found> {
         400 | 404
             if body.contains("NotFound")
                 || body.contains("NoSuch")
-                || body.contains("does not exist") =>
+                || body.contains("does not exist")
+                || body.contains("DoesNotExist") =>
         {
             Ok(Found::Gone)
         }

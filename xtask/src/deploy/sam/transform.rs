@@ -78,7 +78,9 @@ mod tests {
             "AWSTemplateFormatVersion: 2010-09-09\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    \
              Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: rust-cargolambda\n    Properties:\n      \
              CodeUri: functions/items/\n      Handler: bootstrap\n      Runtime: provided.al2023\n      \
-             Environment:\n        Variables:\n          REGION: !Ref AWS::Region\n",
+             Environment:\n        Variables:\n          REGION: !Ref AWS::Region\n  Flow:\n    \
+             Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: statemachine/flow.asl.json\n      \
+             DefinitionSubstitutions:\n        Queue: q\n      Role: arn:aws:iam::123456789012:role/r\n",
         )
         .unwrap();
         let uris = CodeUris {
@@ -88,6 +90,13 @@ mod tests {
                 S3Location {
                     bucket: "b".into(),
                     key: "p/items/abc.zip".into(),
+                },
+            )]),
+            definitions: BTreeMap::from([(
+                "Flow".to_owned(),
+                S3Location {
+                    bucket: "b".into(),
+                    key: "p/definitions/def.json".into(),
                 },
             )]),
         };
@@ -101,6 +110,17 @@ mod tests {
             serde_json::json!({"S3Bucket": "b", "S3Key": "p/items/abc.zip"})
         );
         assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda");
+        // The uploaded definition: what `sam package` makes of a local DefinitionUri.
+        let flow = &cfn["Resources"]["Flow"];
+        assert_eq!(flow["Type"], "AWS::StepFunctions::StateMachine");
+        assert_eq!(
+            flow["Properties"]["DefinitionS3Location"],
+            serde_json::json!({"Bucket": "b", "Key": "p/definitions/def.json"})
+        );
+        assert_eq!(
+            flow["Properties"]["DefinitionSubstitutions"],
+            serde_json::json!({"Queue": "q"})
+        );
         assert_eq!(cfn["AWSTemplateFormatVersion"], "2010-09-09");
         let sam: serde_json::Value =
             serde_json::from_str(&fs::read_to_string(dir.join(REWRITTEN)).unwrap()).unwrap();
