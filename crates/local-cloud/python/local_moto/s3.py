@@ -1,7 +1,8 @@
 """S3: event notifications reach Lambda as AWS's do (an asynchronous invocation, which the function's resource
 policy must allow for `s3.amazonaws.com` and the bucket) with records as AWS writes them, and CloudFormation buckets
-keep their notifications, public access block and ownership controls, and fail their stack's deletion while they
-hold objects; an anonymous read (no signature) is refused unless the bucket is public to everyone."""
+keep their notifications (EventBridge's included), public access block and ownership controls, and fail their stack's
+deletion while they hold objects; an anonymous read (no signature) is refused unless the bucket is public to everyone;
+a bucket with EventBridge notifications on sends AWS's events to the default bus only."""
 
 import datetime
 import fnmatch
@@ -9,6 +10,7 @@ import functools
 import json
 import os
 import time
+import uuid
 
 from moto.s3 import notifications as s3_notifications
 from moto.s3.exceptions import BucketNotEmpty, MissingBucket
@@ -25,6 +27,7 @@ def patch(ctx: Context) -> None:
     patch_bucket_cloudformation()
     patch_bucket_deletion()
     patch_anonymous_reads()
+    s3_notifications._send_event_bridge_message = send_to_eventbridge
 
 
 def invoke_asynchronously(edge_url: str):
@@ -73,8 +76,8 @@ def s3_event_as_aws_sends_it(original):
 
 
 def patch_bucket_cloudformation() -> None:
-    """AWS::S3::Bucket keeps `NotificationConfiguration` (Lambda, SQS and SNS targets; a SAM `S3` event becomes
-    one), `PublicAccessBlockConfiguration` and `OwnershipControls`: moto 5.2.1 ignores the three, so a bucket made
+    """AWS::S3::Bucket keeps `NotificationConfiguration` (Lambda, SQS and SNS targets, a SAM `S3` event becomes
+    one; `EventBridgeConfiguration.EventBridgeEnabled`), `PublicAccessBlockConfiguration` and `OwnershipControls`: moto 5.2.1 ignores the three, so a bucket made
     by a stack notified nothing and was not private."""
     original = FakeBucket.create_from_cloudformation_json.__func__
     targets = (  # CloudFormation list, its target property, moto's (API) list and target key
@@ -96,6 +99,8 @@ def patch_bucket_cloudformation() -> None:
                 if rules:
                     item["Filter"] = {"S3Key": {"FilterRule": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
                 config.setdefault(api_list, []).append(item)
+        if (notifications.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled") in (True, "true"):
+            config["EventBridgeConfiguration"] = {}
         if config:
             backend.put_bucket_notification_configuration(bucket.name, config)
         if props.get("PublicAccessBlockConfiguration"):
@@ -106,6 +111,54 @@ def patch_bucket_cloudformation() -> None:
         return bucket
 
     FakeBucket.create_from_cloudformation_json = classmethod(create)
+
+
+def eventbridge_event(account_id: str, bucket, event_name: str, key, now=None) -> dict:
+    """The event S3 sends EventBridge for `event_name` (`s3:ObjectCreated:Put`), as AWS documents it
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html): moto 5.2.1 wrote `time` as a Unix
+    number, the same `id` and `sequencer` for every event and a made-up requester and source IP."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    obj = {"key": key.name, "size": key.size, "etag": key.etag.replace('"', ""),
+           "sequencer": f"{time.time_ns():018X}"}
+    if key.version_id and key.version_id != "null":
+        obj["version-id"] = key.version_id
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": s3_notifications._detail_type(event_name),
+        "source": "aws.s3",
+        "account": account_id,
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": bucket.region_name,
+        "resources": [bucket.arn],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": bucket.name},
+            "object": obj,
+            "request-id": os.urandom(8).hex().upper(),
+            "requester": account_id,
+            "source-ip-address": "127.0.0.1",
+        },
+    }
+    if event_name.startswith("s3:ObjectCreated"):
+        event["detail"]["reason"] = "PutObject"
+    elif event_name.startswith("s3:ObjectRemoved"):
+        event["detail"]["reason"] = "DeleteObject"
+        event["detail"]["deletion-type"] = "Permanently Deleted"
+    return event
+
+
+def send_to_eventbridge(account_id: str, bucket, event_name: str, key) -> None:
+    """S3 sends its events to the account's default event bus only ("Amazon S3 ... sends events to the default
+    event bus": https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html); moto 5.2.1 offered them to
+    the rules of every bus. The rules' targets deliver as `events.send_to_targets` does."""
+    from moto.events.models import events_backends
+
+    event = eventbridge_event(account_id, bucket, event_name, key)
+    bus = events_backends[account_id][bucket.region_name].event_buses.get("default")
+    for rule in list(bus.rules.values()) if bus else []:
+        if rule.state == "ENABLED":
+            rule.send_to_targets(event, transform_input=False)
 
 
 def patch_bucket_deletion() -> None:

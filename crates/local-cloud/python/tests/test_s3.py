@@ -128,3 +128,46 @@ def test_an_object_public_by_policy_is_read_anonymously_unless_public_buckets_ar
         "BlockPublicAcls": False, "BlockPublicPolicy": False, "IgnorePublicAcls": False,
         "RestrictPublicBuckets": True})
     assert anonymous_get(moto_url, bucket, "index.html")[0] == 403
+
+
+def test_a_bucket_with_eventbridge_on_sends_aws_s_event_to_the_default_bus_only(aws, stack):
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html: S3 sends events to the default bus;
+    # the event's shape: https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
+    sqs, events = aws("sqs"), aws("events")
+
+    def queue_for(rule_arn):
+        url = sqs.create_queue(QueueName=unique("s3-events"))["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        policy = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]}
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        return url, arn
+
+    bucket = unique("events").lower()
+    created = stack({"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {
+        "BucketName": bucket,
+        "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}}}}})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    pattern = json.dumps({"source": ["aws.s3"], "detail": {"bucket": {"name": [bucket]}}})
+    default_rule = events.put_rule(Name=unique("s3"), EventPattern=pattern)["RuleArn"]
+    default_queue, default_arn = queue_for(default_rule)
+    events.put_targets(Rule=default_rule.split("/")[-1], Targets=[{"Id": "q", "Arn": default_arn}])
+    bus = unique("other")
+    events.create_event_bus(Name=bus)
+    other_rule = events.put_rule(Name=unique("s3"), EventBusName=bus, EventPattern=pattern)["RuleArn"]
+    other_queue, other_arn = queue_for(other_rule)
+    events.put_targets(Rule=other_rule.split("/")[-1], EventBusName=bus, Targets=[{"Id": "q", "Arn": other_arn}])
+
+    aws("s3").put_object(Bucket=bucket, Key="in/a.txt", Body=b"12345")
+    messages = sqs.receive_message(QueueUrl=default_queue, WaitTimeSeconds=5).get("Messages", [])
+    assert len(messages) == 1, messages
+    event = json.loads(messages[0]["Body"])
+    assert (event["source"], event["detail-type"]) == ("aws.s3", "Object Created")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", event["time"]), event["time"]
+    assert event["resources"] == [f"arn:aws:s3:::{bucket}"]
+    detail = event["detail"]
+    assert detail["object"]["key"] == "in/a.txt" and detail["object"]["size"] == 5
+    assert set(detail["object"]) >= {"etag", "sequencer"} and "eTag" not in detail["object"]
+    assert (detail["reason"], detail["requester"]) == ("PutObject", ACCOUNT)
+    assert sqs.receive_message(QueueUrl=other_queue, WaitTimeSeconds=1).get("Messages", []) == []
