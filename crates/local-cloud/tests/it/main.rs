@@ -37,3 +37,4 @@ mod edge_forwarding;
 mod edge_invocations;
 mod eventbridge_targets;
 mod lambda_async;
+mod sns_delivery;
