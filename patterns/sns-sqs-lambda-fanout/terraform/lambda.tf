@@ -50,7 +50,7 @@ resource "aws_iam_role" "function" {
   assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
 }
 
-data "aws_iam_policy_document" "function" {
+data "aws_iam_policy_document" "logs" {
   for_each = local.functions
 
   statement {
@@ -59,61 +59,70 @@ data "aws_iam_policy_document" "function" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
   }
+}
 
-  # What the event source mapping does on the function's behalf (processor and backup).
-  dynamic "statement" {
-    for_each = each.key == "replay" ? [] : [each.key == "processor" ? aws_sqs_queue.processing.arn : aws_sqs_queue.backup.arn]
+# The processor: consume the processing queue (what the event source mapping does on its behalf), update items.
+data "aws_iam_policy_document" "processor" {
+  source_policy_documents = [data.aws_iam_policy_document.logs["processor"].json]
 
-    content {
-      sid       = "ConsumeQueue"
-      effect    = "Allow"
-      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
-      resources = [statement.value]
-    }
+  statement {
+    sid       = "ConsumeProcessingQueue"
+    effect    = "Allow"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.processing.arn]
   }
 
-  dynamic "statement" {
-    for_each = each.key == "processor" ? [aws_dynamodb_table.events.arn] : []
+  statement {
+    sid       = "RecordEvents"
+    effect    = "Allow"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.events.arn]
+  }
+}
 
-    content {
-      sid       = "RecordEvents"
-      effect    = "Allow"
-      actions   = ["dynamodb:UpdateItem"]
-      resources = [statement.value]
-    }
+# The backup function: consume the backup queue, put objects under events/ of the bucket.
+data "aws_iam_policy_document" "backup" {
+  source_policy_documents = [data.aws_iam_policy_document.logs["backup"].json]
+
+  statement {
+    sid       = "ConsumeBackupQueue"
+    effect    = "Allow"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.backup.arn]
   }
 
-  dynamic "statement" {
-    for_each = each.key == "backup" ? ["${aws_s3_bucket.backup.arn}/events/*"] : []
+  statement {
+    sid       = "WriteBackups"
+    effect    = "Allow"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.backup.arn}/events/*"]
+  }
+}
 
-    content {
-      sid       = "WriteBackups"
-      effect    = "Allow"
-      actions   = ["s3:PutObject"]
-      resources = [statement.value]
-    }
+# The replay function: drain the replay queue, send to the processing queue.
+data "aws_iam_policy_document" "replay" {
+  source_policy_documents = [data.aws_iam_policy_document.logs["replay"].json]
+
+  statement {
+    sid       = "DrainReplayQueue"
+    effect    = "Allow"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage"]
+    resources = [aws_sqs_queue.replay.arn]
   }
 
-  dynamic "statement" {
-    for_each = each.key == "replay" ? [aws_sqs_queue.replay.arn] : []
-
-    content {
-      sid       = "DrainReplayQueue"
-      effect    = "Allow"
-      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage"]
-      resources = [statement.value]
-    }
+  statement {
+    sid       = "ResendToProcessing"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.processing.arn]
   }
+}
 
-  dynamic "statement" {
-    for_each = each.key == "replay" ? [aws_sqs_queue.processing.arn] : []
-
-    content {
-      sid       = "ResendToProcessing"
-      effect    = "Allow"
-      actions   = ["sqs:SendMessage"]
-      resources = [statement.value]
-    }
+locals {
+  policies = {
+    processor = data.aws_iam_policy_document.processor.json
+    backup    = data.aws_iam_policy_document.backup.json
+    replay    = data.aws_iam_policy_document.replay.json
   }
 }
 
@@ -122,7 +131,7 @@ resource "aws_iam_role_policy" "function" {
 
   name   = "${each.key}-least-privilege"
   role   = aws_iam_role.function[each.key].id
-  policy = data.aws_iam_policy_document.function[each.key].json
+  policy = local.policies[each.key]
 }
 
 resource "aws_lambda_function" "function" {

@@ -18,6 +18,9 @@ from local_moto.common import Context, Source, edge_invoke_async, gone, in_backg
 from local_moto.sqs import queue_of_arn, service_may_send
 
 PRINCIPAL = "sns.amazonaws.com"
+# "Messages with more than 10 message attributes directed towards Raw Message Delivery enabled Amazon SQS
+# subscriptions will be discarded" (https://docs.aws.amazon.com/sns/latest/dg/SNSMessageAttributes.html).
+RAW_MAX_ATTRIBUTES = 10
 
 
 def patch(ctx: Context) -> None:
@@ -73,7 +76,7 @@ def deliver_to_queue(subscription, original, message, message_id, subject, messa
     enable an Amazon SNS topic to send messages to an Amazon SQS queue ... Amazon SQS queue's policy must allow the
     Amazon SNS topic to perform the sqs:SendMessage action"
     (https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html); the message is dropped
-    otherwise, silently for the publisher, as on AWS."""
+    otherwise, silently for the publisher, as on AWS; so is a raw delivery of more than 10 message attributes."""
     topic = subscription.topic
     queue = queue_of_arn(subscription.endpoint)
     if queue is None or not service_may_send(queue, PRINCIPAL, topic.arn, topic.account_id):
@@ -84,6 +87,10 @@ def deliver_to_queue(subscription, original, message, message_id, subject, messa
     if not is_raw(subscription):
         original(subscription, message, message_id, subject=subject, message_attributes=message_attributes,
                  group_id=group_id, deduplication_id=deduplication_id)
+        return
+    if len(message_attributes or {}) > RAW_MAX_ATTRIBUTES:
+        print(f"SNS: a message of {topic.arn} to {subscription.endpoint} is dropped: raw message delivery to SQS "
+              f"takes at most {RAW_MAX_ATTRIBUTES} message attributes", file=sys.stderr, flush=True)
         return
     region, account = subscription.endpoint.split(":")[3:5]
     sqs_backends[account][region].send_message(queue.name, message, message_attributes=raw_attributes(message_attributes),

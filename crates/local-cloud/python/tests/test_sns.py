@@ -115,6 +115,12 @@ def test_raw_message_delivery_sends_the_message_itself_with_its_attributes(aws):
     [message] = received(aws, wrapped)
     assert json.loads(message["Body"])["Message"] == '{"id": 1}', "RawMessageDelivery false: the envelope"
 
+    many = {f"a{i}": {"DataType": "String", "StringValue": str(i)} for i in range(11)}
+    sns.publish(TopicArn=topic, Message="eleven attributes", MessageAttributes=many)
+    assert received(aws, raw) == [], "more than 10 attributes: discarded for a raw subscription"
+    [message] = received(aws, wrapped)
+    assert json.loads(message["Body"])["Message"] == "eleven attributes", "the envelope carries them all"
+
 
 def test_filter_policies_on_the_attributes_and_on_the_message_body(aws):
     sns = aws("sns")
@@ -170,3 +176,25 @@ def test_cloudformation_subscriptions_with_their_attributes(aws, stack):
     aws("cloudformation").delete_stack(StackName=created["StackName"])
     left = [s["SubscriptionArn"] for s in aws("sns").list_subscriptions()["Subscriptions"]]
     assert subscription not in left, "deleting the stack unsubscribes"
+
+
+def test_a_cloudformation_lambda_subscription_invokes_the_function(aws, stack, edge, function):
+    """What SAM writes for a function's `Events: Type: SNS`: an AWS::SNS::Subscription of protocol `lambda` (with an
+    attribute filter policy) beside the function's permission."""
+    arn = function()["FunctionArn"]
+    created = stack({"Resources": {
+        "Topic": {"Type": "AWS::SNS::Topic"},
+        "Subscription": {"Type": "AWS::SNS::Subscription", "Properties": {
+            "TopicArn": {"Ref": "Topic"}, "Protocol": "lambda", "Endpoint": arn,
+            "FilterPolicy": {"kind": ["order"]}}}}})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    topic = created["resources"]["Topic"]
+    aws("sns").publish(TopicArn=topic, Message="skipped", MessageAttributes={
+        "kind": {"DataType": "String", "StringValue": "refund"}})
+    aws("sns").publish(TopicArn=topic, Message="kept", MessageAttributes={
+        "kind": {"DataType": "String", "StringValue": "order"}})
+    request = edge.wait_for("POST", async_path(arn))
+    record = json.loads(request["body"])["Records"][0]
+    assert (record["EventSubscriptionArn"], record["Sns"]["Message"]) == (created["resources"]["Subscription"], "kept")
+    assert [json.loads(r["body"])["Records"][0]["Sns"]["Message"]
+            for r in edge.requests if r["path"] == async_path(arn)] == ["kept"]

@@ -5,7 +5,9 @@
 //! message itself with raw message delivery
 //! (https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html); after the
 //! subscription's filter policy on the message attributes or on the message body
-//! (https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html); and subscriptions declared as
+//! (https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html; "Filter policies for the message
+//! body assume that the message payload is a well-formed JSON object": a message that is not JSON matches none,
+//! https://docs.aws.amazon.com/sns/latest/dg/message-filtering.html); and subscriptions declared as
 //! `AWS::SNS::Subscription` in CloudFormation. Needs python3 with moto 5.2.1 and the AWS CLI.
 
 use serde_json::{Value, json};

@@ -80,3 +80,33 @@ pub fn values(delivery: &Delivery) -> HashMap<String, AttributeValue> {
         (":one".to_owned(), AttributeValue::N("1".to_owned())),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+
+    #[test]
+    fn the_item_keeps_the_event_and_counts_one_more_delivery() {
+        let delivery = Delivery {
+            event: Event {
+                id: "evt-1".to_owned(),
+                kind: "order".to_owned(),
+            },
+            message_id: "95df01b4".to_owned(),
+            replayed: true,
+        };
+        assert_eq!(
+            key(&delivery),
+            HashMap::from([("id".to_owned(), AttributeValue::S("evt-1".to_owned()))])
+        );
+        let values = values(&delivery);
+        assert_eq!(values[":type"], AttributeValue::S("order".to_owned()));
+        assert_eq!(
+            values[":message_id"],
+            AttributeValue::S("95df01b4".to_owned())
+        );
+        assert_eq!(values[":replayed"], AttributeValue::Bool(true));
+        assert_eq!(values[":one"], AttributeValue::N("1".to_owned()));
+    }
+}
