@@ -1,9 +1,11 @@
 """SNS: a Lambda subscription receives the notification as AWS sends it (moto 5.2.1 wrote a fixed example record:
 topic `arn:aws:sns:EXAMPLE`, made-up message attributes), invoked asynchronously on the edge as `sns.amazonaws.com`
 for the topic, so the function's resource policy decides, as on AWS. An SQS subscription delivers only where the
-queue's policy lets `sns.amazonaws.com` send for the topic (moto delivered to any queue), with raw message delivery
-with the message attributes as SQS message attributes (a Binary one broke every later receive in moto). `AWS::SNS::Subscription` is modelled for CloudFormation (moto
-5.2.1 has no model: SAM's SNS events and every explicit subscription failed)."""
+queue's policy lets `sns.amazonaws.com` send for the topic (moto delivered to any queue); with raw message delivery,
+the message attributes become SQS message attributes (a Binary one broke every later receive in moto). A Firehose
+subscription puts each notification, one line, into its delivery stream (moto delivered nothing).
+`AWS::SNS::Subscription` is modelled for CloudFormation (moto 5.2.1 has no model: SAM's SNS events and every
+explicit subscription failed)."""
 
 import base64
 import datetime
@@ -97,16 +99,61 @@ def deliver_to_queue(subscription, original, message, message_id, subject, messa
                                deduplication_id=deduplication_id, group_id=group_id, validate_group_id=False)
 
 
+def firehose_record(subscription, message: str, message_id: str, subject, message_attributes, now=None) -> bytes:
+    """What SNS puts into a subscribed Firehose delivery stream: the notification's JSON (Type, MessageId, TopicArn,
+    Subject, Message, Timestamp, UnsubscribeURL, MessageAttributes), or with raw message delivery the message alone,
+    each followed by a line break, which separates the messages in a buffered S3 object
+    (https://docs.aws.amazon.com/sns/latest/dg/firehose-archived-message-format-S3.html)."""
+    if is_raw(subscription):
+        return message.encode() + b"\n"
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    region = subscription.topic.arn.split(":")[3]
+    notification = {"Type": "Notification", "MessageId": message_id, "TopicArn": subscription.topic.arn}
+    if subject:
+        notification["Subject"] = subject
+    notification.update({
+        "Message": message,
+        "Timestamp": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "UnsubscribeURL": f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={subscription.arn}",
+    })
+    if message_attributes:
+        notification["MessageAttributes"] = {name: {"Type": a["Type"], "Value": a["Value"]}
+                                             for name, a in message_attributes.items()}
+    return json.dumps(notification, separators=(",", ":")).encode() + b"\n"
+
+
+def deliver_to_firehose(subscription, message, message_id, subject, message_attributes) -> None:
+    """One notification to a Firehose subscription: PutRecord on its delivery stream
+    (`arn:aws:firehose:region:account:deliverystream/name`), which moto writes to the stream's destination. AWS
+    needs the subscription's `SubscriptionRoleArn` (a role SNS assumes to put records); without one, nothing is
+    delivered (https://docs.aws.amazon.com/sns/latest/dg/prereqs-kinesis-data-firehose.html)."""
+    from moto.firehose.models import firehose_backends
+
+    topic = subscription.topic
+    if not subscription.attributes.get("SubscriptionRoleArn"):
+        print(f"SNS: a message of {topic.arn} to {subscription.endpoint} is dropped: the subscription has no "
+              "SubscriptionRoleArn", file=sys.stderr, flush=True)
+        return
+    _, _, _, region, account, resource = subscription.endpoint.split(":", 5)
+    name = resource.removeprefix("deliverystream/")
+    record = firehose_record(subscription, message, message_id, subject, message_attributes)
+    try:
+        firehose_backends[account][region].put_record(name, {"Data": record})
+    except Exception as e:  # noqa: BLE001 - the stream is gone, or its destination refused: SNS's retries end
+        print(f"SNS: a message of {topic.arn} to {subscription.endpoint} is dropped: {e}", file=sys.stderr,
+              flush=True)
+
+
 def patch_publish(edge_url: str) -> None:
     """A `lambda` subscription queues the notification on the function's asynchronous queue (in the background, so
-    Publish does not wait); an `sqs` one goes through `deliver_to_queue`. Filter policies (on the message attributes
+    Publish does not wait); an `sqs` one goes through `deliver_to_queue`, a `firehose` one `deliver_to_firehose`. Filter policies (on the message attributes
     or, with `FilterPolicyScope` `MessageBody`, on the message) and JSON message structures apply first, as moto
     applies them. The other protocols stay moto's."""
     original = Subscription.publish
 
     def publish(self, message, message_id, subject=None, message_attributes=None, group_id=None,
                 deduplication_id=None, message_structure=None):
-        if self.protocol not in ("lambda", "sqs"):
+        if self.protocol not in ("lambda", "sqs", "firehose"):
             return original(self, message, message_id, subject=subject, message_attributes=message_attributes,
                             group_id=group_id, deduplication_id=deduplication_id,
                             message_structure=message_structure)
@@ -115,6 +162,9 @@ def patch_publish(edge_url: str) -> None:
             return None
         if message_structure == "json":
             message = self._parse_message_structure(message, self.protocol)
+        if self.protocol == "firehose":
+            deliver_to_firehose(self, message, message_id, subject, message_attributes)
+            return None
         if self.protocol == "sqs":
             deliver_to_queue(self, original, message, message_id, subject, message_attributes, group_id,
                              deduplication_id)

@@ -198,3 +198,40 @@ def test_a_cloudformation_lambda_subscription_invokes_the_function(aws, stack, e
     assert (record["EventSubscriptionArn"], record["Sns"]["Message"]) == (created["resources"]["Subscription"], "kept")
     assert [json.loads(r["body"])["Records"][0]["Sns"]["Message"]
             for r in edge.requests if r["path"] == async_path(arn)] == ["kept"]
+
+
+def test_a_firehose_subscription_puts_each_notification_into_the_stream(aws, role_arn):
+    """The delivery stream's S3 destination gets the notification's JSON, one line per message; a raw
+    subscription the message alone; a subscription without SubscriptionRoleArn nothing."""
+    s3, sns = aws("s3"), aws("sns")
+    bucket = unique("archive")
+    s3.create_bucket(Bucket=bucket)
+    streams = {}
+    for kind in ("wrapped", "raw", "no-role"):
+        name = unique(kind)
+        streams[kind] = aws("firehose").create_delivery_stream(
+            DeliveryStreamName=name, ExtendedS3DestinationConfiguration={
+                "RoleARN": role_arn, "BucketARN": f"arn:aws:s3:::{bucket}", "Prefix": f"{kind}/"})[
+            "DeliveryStreamARN"]
+    topic = sns.create_topic(Name=unique("topic"))["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="firehose", Endpoint=streams["wrapped"],
+                  Attributes={"SubscriptionRoleArn": role_arn})
+    sns.subscribe(TopicArn=topic, Protocol="firehose", Endpoint=streams["raw"],
+                  Attributes={"SubscriptionRoleArn": role_arn, "RawMessageDelivery": "true"})
+    subscription = sns.subscribe(TopicArn=topic, Protocol="firehose", Endpoint=streams["no-role"])
+    message_id = sns.publish(TopicArn=topic, Message='{"id": 1}', Subject="s", MessageAttributes={
+        "kind": {"DataType": "String", "StringValue": "order"}})["MessageId"]
+
+    def objects(prefix: str) -> list[bytes]:
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+        return [s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed]
+
+    [wrapped] = objects("wrapped/")
+    assert wrapped.endswith(b"\n") and wrapped.count(b"\n") == 1
+    notification = json.loads(wrapped)
+    assert (notification["Type"], notification["MessageId"], notification["TopicArn"]) == (
+        "Notification", message_id, topic)
+    assert (notification["Message"], notification["Subject"]) == ('{"id": 1}', "s")
+    assert notification["MessageAttributes"] == {"kind": {"Type": "String", "Value": "order"}}
+    assert objects("raw/") == [b'{"id": 1}\n']
+    assert objects("no-role/") == [], f"{subscription['SubscriptionArn']} has no SubscriptionRoleArn"
