@@ -8,12 +8,14 @@
 //! (https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html; "Filter policies for the message
 //! body assume that the message payload is a well-formed JSON object": a message that is not JSON matches none,
 //! https://docs.aws.amazon.com/sns/latest/dg/message-filtering.html); and subscriptions declared as
-//! `AWS::SNS::Subscription` in CloudFormation. Needs python3 with moto 5.2.1 and the AWS CLI.
+//! `AWS::SNS::Subscription` in CloudFormation; a Firehose subscription puts each notification into its delivery
+//! stream (https://docs.aws.amazon.com/sns/latest/dg/firehose-archived-message-format-S3.html). Needs python3 with
+//! moto 5.2.1 and the AWS CLI.
 
 use serde_json::{Value, json};
 
 use crate::support::{
-    Cases,
+    ACCOUNT, Cases,
     daemon::Daemon,
     sns::{enveloped_messages, publish, queue, queue_policy, received, subscribe_queue, topic},
 };
@@ -170,6 +172,53 @@ fn sns_delivers_to_queues_as_aws_does() {
                 !left.to_string().contains(&physical("Subscription")),
                 "deleting the stack unsubscribes: {left}"
             );
+        },
+    );
+    cases.blocking(
+        "a Firehose subscription puts the notification, one JSON line, into the stream's S3 destination",
+        |d| {
+            let role = format!("arn:aws:iam::{ACCOUNT}:role/sns-to-firehose");
+            d.aws_ok(&["s3api", "create-bucket", "--bucket", "archive"]);
+            let destination = json!({"RoleARN": role, "BucketARN": "arn:aws:s3:::archive", "Prefix": "sns/"});
+            let stream = d.aws_ok(&[
+                "firehose",
+                "create-delivery-stream",
+                "--delivery-stream-name",
+                "archive",
+                "--extended-s3-destination-configuration",
+                &destination.to_string(),
+            ])["DeliveryStreamARN"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let topic = topic(d, "archived");
+            d.aws_ok(&[
+                "sns",
+                "subscribe",
+                "--topic-arn",
+                &topic,
+                "--protocol",
+                "firehose",
+                "--notification-endpoint",
+                &stream,
+                "--attributes",
+                &json!({"SubscriptionRoleArn": role}).to_string(),
+            ]);
+            let id = publish(d, &topic, "to the archive", &[]);
+            let listed = d.aws_ok(&["s3api", "list-objects-v2", "--bucket", "archive", "--prefix", "sns/"]);
+            let key = listed["Contents"][0]["Key"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no object: {listed}"))
+                .to_owned();
+            let out = d.dir.join("archived.json");
+            let out_path = out.display().to_string();
+            d.aws_ok(&["s3api", "get-object", "--bucket", "archive", "--key", &key, &out_path]);
+            let body = std::fs::read_to_string(&out).unwrap();
+            assert!(body.ends_with('\n') && body.lines().count() == 1, "{body:?}");
+            let notification: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(notification["MessageId"], id.as_str());
+            assert_eq!(notification["Message"], "to the archive");
+            assert_eq!(notification["TopicArn"], topic.as_str());
         },
     );
     cases.finish();
