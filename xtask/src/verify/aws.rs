@@ -1,5 +1,6 @@
-//! AWS checks through the SDK: send a queue message, an S3 object or an EventBridge event, then assert its
-//! effect in a DynamoDB item or a CloudWatch Logs group, retried until `within` (asynchronous triggers).
+//! AWS checks through the SDK: send a queue message, an S3 object, an EventBridge event or an SNS message, then
+//! assert its effect in a DynamoDB item or a CloudWatch Logs group, retried until `within` (asynchronous
+//! triggers).
 //! Over 400 lines: about half is its unit tests, beside the checks they exercise.
 
 use std::time::{Duration, Instant};
@@ -17,6 +18,7 @@ pub struct Clients {
     sqs: aws_sdk_sqs::Client,
     s3: aws_sdk_s3::Client,
     events: aws_sdk_eventbridge::Client,
+    sns: aws_sdk_sns::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
 }
 
@@ -34,6 +36,7 @@ impl Clients {
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             sqs: aws_sdk_sqs::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
+            sns: aws_sdk_sns::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             s3,
             rt,
@@ -115,6 +118,9 @@ fn send_one(clients: &Clients, send: &Send, x: &dyn Fn(&str) -> Result<String>) 
             .with_context(|| format!("PutObject s3://{bucket}/{key}"))?;
         return Ok(format!("put s3://{bucket}/{key}"));
     }
+    if let Some(topic) = &send.sns {
+        return publish(clients, &x(topic)?, send, x);
+    }
     let bus = x(send.eventbridge.as_deref().context("send needs a target")?)?;
     let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
         .event_bus_name(&bus)
@@ -137,6 +143,37 @@ fn send_one(clients: &Clients, send: &Send, x: &dyn Fn(&str) -> Result<String>) 
         bail!("PutEvents on {bus}: the event was refused: {why}");
     }
     Ok(format!("put an event on {bus}"))
+}
+
+/// Publish to an SNS topic: the message, with its String attributes (what subscription filter policies match).
+fn publish(
+    clients: &Clients,
+    topic: &str,
+    send: &Send,
+    x: &dyn Fn(&str) -> Result<String>,
+) -> Result<String> {
+    let mut request = clients
+        .sns
+        .publish()
+        .topic_arn(topic)
+        .message(x(send.message.as_deref().unwrap_or_default())?);
+    for (name, value) in send.attributes.iter().flatten() {
+        let value = aws_sdk_sns::types::MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(x(value)?)
+            .build()
+            .context("an SNS message attribute")?;
+        request = request.message_attributes(name, value);
+    }
+    let out = clients
+        .rt
+        .block_on(request.send())
+        .map_err(sdk)
+        .with_context(|| format!("Publish to {topic}"))?;
+    Ok(format!(
+        "published message {} to {topic}",
+        out.message_id().unwrap_or_default()
+    ))
 }
 
 fn assert_once(
@@ -315,6 +352,45 @@ mod tests {
             .unwrap();
         rt.block_on(c.events.create_event_bus().name(format!("bus-{id}")).send())
             .unwrap();
+        // A topic delivering raw messages to a queue whose policy lets it send.
+        let topic = rt
+            .block_on(c.sns.create_topic().name(format!("t-{id}")).send())
+            .unwrap()
+            .topic_arn()
+            .unwrap()
+            .to_owned();
+        let fanned = rt
+            .block_on(c.sqs.create_queue().queue_name(format!("f-{id}")).send())
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_owned();
+        let fanned_arn = format!("arn:aws:sqs:us-east-1:123456789012:f-{id}");
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": fanned_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]});
+        rt.block_on(
+            c.sqs
+                .set_queue_attributes()
+                .queue_url(&fanned)
+                .attributes(
+                    aws_sdk_sqs::types::QueueAttributeName::Policy,
+                    policy.to_string(),
+                )
+                .send(),
+        )
+        .unwrap();
+        rt.block_on(
+            c.sns
+                .subscribe()
+                .topic_arn(&topic)
+                .protocol("sqs")
+                .endpoint(&fanned_arn)
+                .attributes("RawMessageDelivery", "true")
+                .attributes("FilterPolicy", r#"{"kind":["order"]}"#)
+                .send(),
+        )
+        .unwrap();
         rt.block_on(
             c.dynamodb
                 .create_table()
@@ -376,6 +452,8 @@ mod tests {
         )
         .unwrap();
         run.values.insert("queue".into(), queue.clone().into());
+        run.values.insert("topic".into(), topic.into());
+        run.values.insert("fanned".into(), fanned.into());
         run.values.insert("table".into(), table.clone().into());
         run.values.insert("group".into(), group.clone().into());
 
@@ -396,6 +474,11 @@ mod tests {
                 &format!(
                     "send = {{ eventbridge = \"bus-{{run_id}}\", source = \"t\", detail_type = \"T\", detail = '{{\"a\":1}}' }}\n{logged}"
                 ),
+            ),
+            check(
+                "sns",
+                "send = { sns = \"{topic}\", message = \"published {run_id}\", attributes = { kind = \"order\" } }\n\
+                 queue_holds = { queue = \"{fanned}\", body_contains = \"published {run_id}\" }",
             ),
             check(
                 "item",

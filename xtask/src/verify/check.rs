@@ -32,7 +32,7 @@ pub struct Check {
     pub capture: BTreeMap<String, String>,
     /// `host:port` that must NOT accept connections from this machine.
     pub unreachable: Option<String>,
-    /// Something to send first: a queue message, an S3 object or an EventBridge event.
+    /// Something to send first: a queue message, an S3 object, an EventBridge event or an SNS message.
     pub send: Option<Send>,
     /// An item to read with GetItem; `json` is a subset of it, or `absent = true`.
     pub dynamodb: Option<DynamoDb>,
@@ -85,6 +85,10 @@ pub struct Send {
     pub s3: Option<String>,
     /// PutEvents on this bus (name or ARN), with `source`, `detail_type` and `detail`.
     pub eventbridge: Option<String>,
+    /// Publish to this topic ARN: `message`, with optional String `attributes` (name -> value).
+    pub sns: Option<String>,
+    pub message: Option<String>,
+    pub attributes: Option<BTreeMap<String, String>>,
     pub key: Option<String>,
     pub body: Option<String>,
     /// SendMessageBatch of these bodies to the `sqs` queue (at most 10), instead of one `body`.
@@ -303,10 +307,12 @@ impl Send {
             self.sqs.is_some(),
             self.s3.is_some(),
             self.eventbridge.is_some(),
+            self.sns.is_some(),
         ];
         if targets.iter().filter(|t| **t).count() != 1 {
             bail!(
-                "`send` names exactly one of `sqs` (queue URL), `s3` (bucket) or `eventbridge` (bus)"
+                "`send` names exactly one of `sqs` (queue URL), `s3` (bucket), `eventbridge` (bus) or `sns` \
+                 (topic ARN)"
             );
         }
         let allowed: &[&str] = if self.sqs.is_some() && self.bodies.is_some() {
@@ -315,8 +321,16 @@ impl Send {
             &["body"]
         } else if self.s3.is_some() {
             &["key", "body"]
+        } else if self.sns.is_some() {
+            &["message"]
         } else {
             &["source", "detail_type", "detail"]
+        };
+        // Fields a target may leave out.
+        let optional: &[&str] = if self.sns.is_some() {
+            &["attributes"]
+        } else {
+            &[]
         };
         let fields = [
             ("key", self.key.is_some()),
@@ -325,19 +339,28 @@ impl Send {
             ("source", self.source.is_some()),
             ("detail_type", self.detail_type.is_some()),
             ("detail", self.detail.is_some()),
+            ("message", self.message.is_some()),
+            ("attributes", self.attributes.is_some()),
         ];
         for (field, set) in fields {
-            if set != allowed.contains(&field) {
+            if set != allowed.contains(&field) && !optional.contains(&field) {
                 bail!(
                     "`send`: {} takes exactly the fields {}; `{field}` is {}",
                     if self.sqs.is_some() {
                         "sqs"
                     } else if self.s3.is_some() {
                         "s3"
+                    } else if self.sns.is_some() {
+                        "sns"
                     } else {
                         "eventbridge"
                     },
-                    allowed.join(", "),
+                    allowed.join(", ")
+                        + &if optional.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (optional: {})", optional.join(", "))
+                        },
                     if set { "not one of them" } else { "missing" }
                 );
             }
@@ -385,6 +408,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.within().as_secs(), 30);
+        check("send = { sns = \"{t}\", message = \"m\" }\ns3_object = { bucket = \"b\", key = \"k\" }").unwrap();
+        check(
+            "send = { sns = \"{t}\", message = \"m\", attributes = { kind = \"order\" } }\n\
+             dynamodb = { table = \"t\", key = { id = \"1\" } }",
+        )
+        .unwrap();
     }
 
     #[test]
@@ -478,6 +507,15 @@ mod tests {
                 "takes 1 to 10",
             ),
             ("queue_holds = { queue = \"q\" }", "missing field"),
+            (
+                "send = { sns = \"t\", body = \"x\" }\nlog_contains = { group = \"g\", text = \"t\" }",
+                "takes exactly the fields message (optional: attributes); `body` is not one of them",
+            ),
+            (
+                "send = { sqs = \"q\", body = \"x\", attributes = { a = \"b\" } }\n\
+                 log_contains = { group = \"g\", text = \"t\" }",
+                "`attributes` is not one of them",
+            ),
         ];
         for (text, expected) in cases {
             let err = check(text).map(|_| ()).unwrap_err().to_string();

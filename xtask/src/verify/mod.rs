@@ -4,7 +4,7 @@
 //! A check is an HTTP request ([`http`]), an unreachable address, a Cognito user signed in ([`cognito`]), a
 //! function invoked ([`invoke`]), a Step Functions execution awaited ([`execution`]), a page in
 //! headless Chromium ([`browser`]), or an AWS action and/or
-//! assertion ([`aws`], [`queue`]: send to SQS/S3/EventBridge, read DynamoDB, S3, CloudWatch Logs, a queue). `{resource:X}` names what the deployment holds ([`resources`]).
+//! assertion ([`aws`], [`queue`]: send to SQS/S3/EventBridge/SNS, read DynamoDB, S3, CloudWatch Logs, a queue). `{resource:X}` names what the deployment holds ([`resources`]).
 //! Checks run in order; `capture` makes a value of one response a placeholder of the later checks.
 
 mod aws;

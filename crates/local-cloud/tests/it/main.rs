@@ -41,4 +41,5 @@ mod edge_forwarding;
 mod edge_invocations;
 mod eventbridge_targets;
 mod lambda_async;
+mod sns_delivery;
 mod stepfunctions;

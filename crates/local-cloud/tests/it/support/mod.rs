@@ -1,8 +1,9 @@
 //! Shared by the integration tests: the case runner ([`Cases`]), moto and calls to it ([`moto`]), functions and
 //! roles ([`functions`]), the data plane in front of moto ([`cloud`]), networks and load balancers
 //! ([`network`]), the REST API -> VPC link -> NLB -> ALB -> Lambda deployment ([`chain`]), CloudFormation
-//! stacks ([`stacks`]) and the private-ALB template ([`private_alb`]), SQS event source mappings ([`sqs`]), the
-//! `local-cloud serve` daemon ([`daemon`]) and function pools without moto ([`pool`]).
+//! stacks ([`stacks`]) and the private-ALB template ([`private_alb`]), SQS event source mappings ([`sqs`]), SNS
+//! topics delivering to queues ([`sns`]), the `local-cloud serve` daemon ([`daemon`]) and function pools without
+//! moto ([`pool`]).
 pub mod cases;
 pub mod chain;
 pub mod cloud;
@@ -12,6 +13,7 @@ pub mod moto;
 pub mod network;
 pub mod pool;
 pub mod private_alb;
+pub mod sns;
 pub mod sqs;
 pub mod stacks;
 
