@@ -151,7 +151,19 @@ impl Pattern {
             .iter()
             .map(|lambda| {
                 let in_root = lambda.dir.strip_prefix(project_root()).unwrap_or(&lambda.dir);
-                if !members.iter().any(|m| member_matches(m, in_root)) {
+                let at_a_pattern_root = in_root
+                    .strip_prefix("patterns")
+                    .is_ok_and(|rest| rest.components().count() == 1);
+                if !members.iter().any(|m| member_matches(m, in_root)) && at_a_pattern_root {
+                    // The upstream collection's layout (the crate at the pattern's root): listed as `cargo new`
+                    // lists a package it creates inside a workspace.
+                    let member = in_root.to_string_lossy().replace('\\', "/");
+                    add_member(&project_root().join("Cargo.toml"), &member)?;
+                    println!(
+                        "added \"{member}\" to `members` in Cargo.toml: a crate at a pattern's root is listed by \
+                         name (commit the change with the pattern)"
+                    );
+                } else if !members.iter().any(|m| member_matches(m, in_root)) {
                     bail!(
                         "{}: field `lambdas` names `{}` ({}), a crate that is not a member of the workspace, so it \
                          cannot be built; fix: add \"{}\" to `members` in Cargo.toml (crates under a pattern's \
@@ -166,6 +178,33 @@ impl Pattern {
             })
             .collect()
     }
+}
+
+/// Lists `member` in the `members = [...]` line of the workspace manifest at `manifest`, keeping the rest of the
+/// file as it is; an error names the file when it has no such line.
+fn add_member(manifest: &Path, member: &str) -> Result<()> {
+    let text =
+        fs::read_to_string(manifest).with_context(|| format!("reading {}", manifest.display()))?;
+    let mut done = false;
+    let edited: Vec<String> = text
+        .lines()
+        .map(|line| match line.strip_prefix("members = [") {
+            Some(rest) if !done && rest.trim_end().ends_with(']') => {
+                done = true;
+                let close = line.rfind(']').unwrap_or(line.len());
+                format!("{}, \"{member}\"]", &line[..close])
+            }
+            _ => line.to_owned(),
+        })
+        .collect();
+    if !done {
+        bail!(
+            "{}: no one-line `members = [...]` to add \"{member}\" to; fix: add it to `members` by hand",
+            manifest.display()
+        );
+    }
+    fs::write(manifest, edited.join("\n") + "\n")
+        .with_context(|| format!("writing {}", manifest.display()))
 }
 
 /// `workspace.members` of the root Cargo.toml (paths and globs).
@@ -286,6 +325,30 @@ mod tests {
             err.contains("field `iac` lists \"cdk\"") && err.contains("fix: list \"sam\" instead"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_member_is_added_to_the_one_line_members_list_and_nothing_else_changes() {
+        let dir = std::env::temp_dir().join(format!("xtask-members-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let manifest = dir.join("Cargo.toml");
+        let before = "[workspace]\n# a comment\nmembers = [\"xtask\", \"patterns/*/functions/*\"]\nexclude = [\"x\"]\n";
+        fs::write(&manifest, before).unwrap();
+        add_member(&manifest, "patterns/alb-lambda-rust").unwrap();
+        let after = fs::read_to_string(&manifest).unwrap();
+        assert_eq!(
+            after,
+            before.replace(
+                "\"patterns/*/functions/*\"]",
+                "\"patterns/*/functions/*\", \"patterns/alb-lambda-rust\"]"
+            )
+        );
+        let parsed: toml::Table = toml::from_str(&after).unwrap();
+        assert_eq!(parsed["workspace"]["members"].as_array().unwrap().len(), 3);
+        fs::write(&manifest, "[workspace]\nmembers = [\n  \"a\",\n]\n").unwrap();
+        let err = add_member(&manifest, "patterns/p").unwrap_err().to_string();
+        fs::remove_dir_all(&dir).unwrap();
+        assert!(err.contains("by hand"), "{err}");
     }
 
     #[test]
