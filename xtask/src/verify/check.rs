@@ -92,6 +92,10 @@ pub struct Send {
     pub source: Option<String>,
     pub detail_type: Option<String>,
     pub detail: Option<String>,
+    /// PutItem into this table, the `item` (a second one with the same key replaces it: a MODIFY).
+    pub dynamodb: Option<String>,
+    /// Attribute -> value (strings become `S`, numbers `N`, booleans `BOOL`, arrays `L`, tables `M`).
+    pub item: Option<toml::Table>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -230,10 +234,16 @@ impl Check {
             || self.invoke.is_some()
             || self.s3_object.is_some()
             || self.start_execution.is_some();
-        if self.json.is_some() && !answered && self.dynamodb.is_none() {
+        if self.json.is_some() && !answered && self.dynamodb.is_none() && self.queue_holds.is_none()
+        {
             bail!(
-                "`json` compares an HTTP body, a function's answer, an S3 object or a DynamoDB item; fix: add \
-                 `request`, `invoke`, `s3_object` or `dynamodb`"
+                "`json` compares an HTTP body, a function's answer, an S3 object, a DynamoDB item or a queue's \
+                 message; fix: add `request`, `invoke`, `s3_object`, `dynamodb` or `queue_holds`"
+            );
+        }
+        if self.json.is_some() && self.dynamodb.is_some() && self.queue_holds.is_some() {
+            bail!(
+                "`json` would compare both the DynamoDB item and the queue's message; fix: split the check"
             );
         }
         if self.body_contains.is_some() && !answered {
@@ -303,10 +313,12 @@ impl Send {
             self.sqs.is_some(),
             self.s3.is_some(),
             self.eventbridge.is_some(),
+            self.dynamodb.is_some(),
         ];
         if targets.iter().filter(|t| **t).count() != 1 {
             bail!(
-                "`send` names exactly one of `sqs` (queue URL), `s3` (bucket) or `eventbridge` (bus)"
+                "`send` names exactly one of `sqs` (queue URL), `s3` (bucket), `eventbridge` (bus) or \
+                 `dynamodb` (table)"
             );
         }
         let allowed: &[&str] = if self.sqs.is_some() && self.bodies.is_some() {
@@ -315,6 +327,8 @@ impl Send {
             &["body"]
         } else if self.s3.is_some() {
             &["key", "body"]
+        } else if self.dynamodb.is_some() {
+            &["item"]
         } else {
             &["source", "detail_type", "detail"]
         };
@@ -325,6 +339,7 @@ impl Send {
             ("source", self.source.is_some()),
             ("detail_type", self.detail_type.is_some()),
             ("detail", self.detail.is_some()),
+            ("item", self.item.is_some()),
         ];
         for (field, set) in fields {
             if set != allowed.contains(&field) {
@@ -334,6 +349,8 @@ impl Send {
                         "sqs"
                     } else if self.s3.is_some() {
                         "s3"
+                    } else if self.dynamodb.is_some() {
+                        "dynamodb"
                     } else {
                         "eventbridge"
                     },
@@ -385,6 +402,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.within().as_secs(), 30);
+        check(
+            "send = { dynamodb = \"{t}\", item = { id = \"{run_id}\", status = \"new\" } }\n\
+             queue_holds = { queue = \"{q}\", body_contains = \"{run_id}\" }",
+        )
+        .unwrap();
+        let err = check(
+            "send = { dynamodb = \"t\", body = \"x\" }\nqueue_holds = { queue = \"q\", body_contains = \"x\" }",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("dynamodb takes exactly the fields item"),
+            "{err}"
+        );
+        check(
+            "queue_holds = { queue = \"{q}\", body_contains = \"x\" }\njson = { detail-type = \"T\" }",
+        )
+        .unwrap();
+        let err = check(
+            "queue_holds = { queue = \"q\", body_contains = \"x\" }\n\
+             dynamodb = { table = \"t\", key = { id = \"1\" } }\njson = { n = 1 }",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("split the check"), "{err}");
     }
 
     #[test]
