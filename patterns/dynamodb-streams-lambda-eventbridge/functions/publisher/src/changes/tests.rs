@@ -96,8 +96,17 @@ async fn a_refused_event_reports_its_record_and_nothing_after_it_is_lost() {
         ..Recorded::default()
     };
     let response = handle(&bus, sample()).await;
-    // Lambda retries the shard from the MODIFY record (sequence number 222).
+    // Lambda retries the shard from the MODIFY record (sequence number 222); the REMOVE after it, put in the same
+    // call, will be put again.
     assert_eq!(failures(&response), ["222"]);
+    let published: Vec<_> = bus
+        .published
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.detail_type)
+        .collect();
+    assert_eq!(published, ["OrderCreated", "OrderDeleted"]);
 }
 
 #[tokio::test]
@@ -120,4 +129,21 @@ async fn more_than_ten_records_are_put_in_chunks_of_ten() {
     let response = handle(&bus, event).await;
     assert!(failures(&response).is_empty());
     assert_eq!(bus.published.lock().unwrap().len(), 23);
+}
+
+#[tokio::test]
+async fn a_record_not_understood_is_reported_and_the_ones_before_it_are_published() {
+    let mut event = sample();
+    event.records[1].event_name = "TRUNCATE".to_owned();
+    let bus = Recorded::default();
+    let response = handle(&bus, event).await;
+    assert_eq!(failures(&response), ["222"]);
+    let published: Vec<_> = bus
+        .published
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.detail_type)
+        .collect();
+    assert_eq!(published, ["OrderCreated"]);
 }
