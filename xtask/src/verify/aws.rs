@@ -1,6 +1,6 @@
-//! AWS checks through the SDK: send a queue message, an S3 object, an EventBridge event or an SNS message, then
-//! assert its effect in a DynamoDB item or a CloudWatch Logs group, retried until `within` (asynchronous
-//! triggers).
+//! AWS checks through the SDK: send a queue message, an S3 object, an EventBridge event, an SNS message or a
+//! DynamoDB item, then assert its effect in a DynamoDB item, a CloudWatch Logs group, a queue or an S3 object,
+//! retried until `within` (asynchronous triggers).
 //! Over 400 lines: about half is its unit tests, beside the checks they exercise.
 
 use std::time::{Duration, Instant};
@@ -121,6 +121,26 @@ fn send_one(clients: &Clients, send: &Send, x: &dyn Fn(&str) -> Result<String>) 
     if let Some(topic) = &send.sns {
         return publish(clients, &x(topic)?, send, x);
     }
+    if let (Some(table), Some(item)) = (&send.dynamodb, &send.item) {
+        let table = x(table)?;
+        let item = item
+            .iter()
+            .map(|(name, value)| Ok((name.clone(), attribute(value, x)?)))
+            .collect::<Result<std::collections::HashMap<_, _>>>()?;
+        clients
+            .rt
+            .block_on(
+                clients
+                    .dynamodb
+                    .put_item()
+                    .table_name(&table)
+                    .set_item(Some(item))
+                    .send(),
+            )
+            .map_err(sdk)
+            .with_context(|| format!("PutItem into {table}"))?;
+        return Ok(format!("put an item into {table}"));
+    }
     let bus = x(send.eventbridge.as_deref().context("send needs a target")?)?;
     let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
         .event_bus_name(&bus)
@@ -174,6 +194,29 @@ fn publish(
         "published message {} to {topic}",
         out.message_id().unwrap_or_default()
     ))
+}
+
+/// A TOML value of `send.item` as a DynamoDB attribute, strings expanded.
+fn attribute(value: &toml::Value, x: &dyn Fn(&str) -> Result<String>) -> Result<AttributeValue> {
+    Ok(match value {
+        toml::Value::String(s) => AttributeValue::S(x(s)?),
+        toml::Value::Integer(n) => AttributeValue::N(n.to_string()),
+        toml::Value::Float(n) => AttributeValue::N(n.to_string()),
+        toml::Value::Boolean(b) => AttributeValue::Bool(*b),
+        toml::Value::Array(values) => AttributeValue::L(
+            values
+                .iter()
+                .map(|v| attribute(v, x))
+                .collect::<Result<_>>()?,
+        ),
+        toml::Value::Table(fields) => AttributeValue::M(
+            fields
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), attribute(v, x)?)))
+                .collect::<Result<_>>()?,
+        ),
+        toml::Value::Datetime(d) => AttributeValue::S(d.to_string()),
+    })
 }
 
 fn assert_once(
@@ -278,11 +321,19 @@ fn assert_once(
     }
     if let Some(q) = &check.queue_holds {
         let (queue, text) = (x(&q.queue)?, x(&q.body_contains)?);
+        let json = match &check.json {
+            Some(expected) => Some(super::placeholders::expand_json(
+                &serde_json::to_value(expected)?,
+                values,
+            )?),
+            None => None,
+        };
         done.push(super::queue::holds(
             &clients.rt,
             &clients.sqs,
             &queue,
             &text,
+            json.as_ref(),
         )?);
     }
     Ok(done.join("; "))
@@ -344,6 +395,12 @@ mod tests {
         let (rt, table, group) = (&c.rt, format!("t-{id}"), format!("/verify/{id}"));
         let queue = rt
             .block_on(c.sqs.create_queue().queue_name(format!("q-{id}")).send())
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_owned();
+        let events_queue = rt
+            .block_on(c.sqs.create_queue().queue_name(format!("e-{id}")).send())
             .unwrap()
             .queue_url()
             .unwrap()
@@ -455,6 +512,8 @@ mod tests {
         run.values.insert("topic".into(), topic.into());
         run.values.insert("fanned".into(), fanned.into());
         run.values.insert("table".into(), table.clone().into());
+        run.values
+            .insert("events_queue".into(), events_queue.into());
         run.values.insert("group".into(), group.clone().into());
 
         let logged = "log_contains = { group = \"{group}\", text = \"processed {run_id}\" }";
@@ -483,6 +542,18 @@ mod tests {
             check(
                 "item",
                 "dynamodb = { table = \"{table}\", key = { pk = \"{run_id}\" } }\njson = { n = 3 }",
+            ),
+            check(
+                "put item",
+                "send = { dynamodb = \"{table}\", item = { pk = \"{run_id}-put\", n = 2, tags = [\"a\"], m = { ok = true } } }\n\
+                 dynamodb = { table = \"{table}\", key = { pk = \"{run_id}-put\" } }\n\
+                 json = { n = 2, tags = [\"a\"], m = { ok = true } }",
+            ),
+            check(
+                "queued json",
+                "send = { sqs = \"{events_queue}\", body = '{\"a\":{\"b\":\"{run_id}\",\"x\":0},\"c\":1}' }\n\
+                 queue_holds = { queue = \"{events_queue}\", body_contains = \"{run_id}\" }\n\
+                 json = { a = { b = \"{run_id}\" }, c = 1 }",
             ),
             check(
                 "absent",
@@ -542,6 +613,10 @@ mod tests {
             (
                 "s3_object = { bucket = \"b-{run_id}\", key = \"missing\" }",
                 "GetObject",
+            ),
+            (
+                "queue_holds = { queue = \"{events_queue}\", body_contains = \"{run_id}\" }\njson = { c = 2 }",
+                "holds no message containing",
             ),
         ];
         for (text, expected) in failing {

@@ -96,6 +96,10 @@ pub struct Send {
     pub source: Option<String>,
     pub detail_type: Option<String>,
     pub detail: Option<String>,
+    /// PutItem into this table, the `item` (a second one with the same key replaces it: a MODIFY).
+    pub dynamodb: Option<String>,
+    /// Attribute -> value (strings become `S`, numbers `N`, booleans `BOOL`, arrays `L`, tables `M`).
+    pub item: Option<toml::Table>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -234,10 +238,16 @@ impl Check {
             || self.invoke.is_some()
             || self.s3_object.is_some()
             || self.start_execution.is_some();
-        if self.json.is_some() && !answered && self.dynamodb.is_none() {
+        if self.json.is_some() && !answered && self.dynamodb.is_none() && self.queue_holds.is_none()
+        {
             bail!(
-                "`json` compares an HTTP body, a function's answer, an S3 object or a DynamoDB item; fix: add \
-                 `request`, `invoke`, `s3_object` or `dynamodb`"
+                "`json` compares an HTTP body, a function's answer, an S3 object, a DynamoDB item or a queue's \
+                 message; fix: add `request`, `invoke`, `s3_object`, `dynamodb` or `queue_holds`"
+            );
+        }
+        if self.json.is_some() && self.dynamodb.is_some() && self.queue_holds.is_some() {
+            bail!(
+                "`json` would compare both the DynamoDB item and the queue's message; fix: split the check"
             );
         }
         if self.body_contains.is_some() && !answered {
@@ -308,11 +318,12 @@ impl Send {
             self.s3.is_some(),
             self.eventbridge.is_some(),
             self.sns.is_some(),
+            self.dynamodb.is_some(),
         ];
         if targets.iter().filter(|t| **t).count() != 1 {
             bail!(
-                "`send` names exactly one of `sqs` (queue URL), `s3` (bucket), `eventbridge` (bus) or `sns` \
-                 (topic ARN)"
+                "`send` names exactly one of `sqs` (queue URL), `s3` (bucket), `eventbridge` (bus), `sns` \
+                 (topic ARN) or `dynamodb` (table)"
             );
         }
         let allowed: &[&str] = if self.sqs.is_some() && self.bodies.is_some() {
@@ -323,6 +334,8 @@ impl Send {
             &["key", "body"]
         } else if self.sns.is_some() {
             &["message"]
+        } else if self.dynamodb.is_some() {
+            &["item"]
         } else {
             &["source", "detail_type", "detail"]
         };
@@ -341,6 +354,7 @@ impl Send {
             ("detail", self.detail.is_some()),
             ("message", self.message.is_some()),
             ("attributes", self.attributes.is_some()),
+            ("item", self.item.is_some()),
         ];
         for (field, set) in fields {
             if set != allowed.contains(&field) && !optional.contains(&field) {
@@ -352,6 +366,8 @@ impl Send {
                         "s3"
                     } else if self.sns.is_some() {
                         "sns"
+                    } else if self.dynamodb.is_some() {
+                        "dynamodb"
                     } else {
                         "eventbridge"
                     },
@@ -414,6 +430,30 @@ mod tests {
              dynamodb = { table = \"t\", key = { id = \"1\" } }",
         )
         .unwrap();
+        check(
+            "send = { dynamodb = \"{t}\", item = { id = \"{run_id}\", status = \"new\" } }\n\
+             queue_holds = { queue = \"{q}\", body_contains = \"{run_id}\" }",
+        )
+        .unwrap();
+        let err = check(
+            "send = { dynamodb = \"t\", body = \"x\" }\nqueue_holds = { queue = \"q\", body_contains = \"x\" }",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("dynamodb takes exactly the fields item"),
+            "{err}"
+        );
+        check(
+            "queue_holds = { queue = \"{q}\", body_contains = \"x\" }\njson = { detail-type = \"T\" }",
+        )
+        .unwrap();
+        let err = check(
+            "queue_holds = { queue = \"q\", body_contains = \"x\" }\n\
+             dynamodb = { table = \"t\", key = { id = \"1\" } }\njson = { n = 1 }",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("split the check"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The SQS parts of the AWS checks: `send = { sqs = ..., bodies = [...] }` (one SendMessageBatch, so the messages
 //! can reach a consumer in one batch) and `queue_holds` (a message whose body contains a text is in a queue, e.g.
-//! a dead-letter queue), the same against the local cloud and AWS.
+//! a dead-letter queue; with `json`, a JSON body containing it), the same against the local cloud and AWS.
 
 use anyhow::{Context, Result, anyhow, bail};
 use aws_sdk_sqs::{error::DisplayErrorContext, types::SendMessageBatchRequestEntry};
@@ -42,14 +42,27 @@ pub fn send_batch(
     Ok(format!("sent {} messages to {queue}", bodies.len()))
 }
 
-/// Whether `queue` holds a message whose body contains `text`. The messages are received with a visibility
-/// timeout of 0, so they stay visible: the check changes nothing (but counts as a receive, as any consumer's).
+/// Whether `queue` holds a message whose body contains `text` and, with `json`, is a JSON document containing
+/// it (a subset match, as the other checks' `json`). The messages are received with a visibility timeout of 0,
+/// so they stay visible: the check changes nothing (but counts as a receive, as any consumer's).
 pub fn holds(
     rt: &tokio::runtime::Runtime,
     sqs: &aws_sdk_sqs::Client,
     queue: &str,
     text: &str,
+    json: Option<&serde_json::Value>,
 ) -> Result<String> {
+    let matches = |body: &str| {
+        body.contains(text)
+            && json.is_none_or(|expected| {
+                serde_json::from_str::<serde_json::Value>(body)
+                    .is_ok_and(|body| super::contains(&body, expected, "").is_ok())
+            })
+    };
+    let what = match json {
+        Some(expected) => format!("containing {text:?} and the JSON {expected}"),
+        None => format!("containing {text:?}"),
+    };
     let mut seen = 0;
     // A standard queue answers each receive from a sample of its servers: a few receives see the rest.
     for _ in 0..5 {
@@ -66,12 +79,9 @@ pub fn holds(
             .with_context(|| format!("ReceiveMessage from {queue}"))?;
         let messages = out.messages();
         seen += messages.len();
-        if messages
-            .iter()
-            .any(|m| m.body().is_some_and(|b| b.contains(text)))
-        {
-            return Ok(format!("{queue} holds a message containing {text:?}"));
+        if messages.iter().any(|m| m.body().is_some_and(matches)) {
+            return Ok(format!("{queue} holds a message {what}"));
         }
     }
-    bail!("{queue} holds no message containing {text:?} ({seen} received)")
+    bail!("{queue} holds no message {what} ({seen} received)")
 }
