@@ -154,7 +154,8 @@ impl Pattern {
                 let at_a_pattern_root = in_root
                     .strip_prefix("patterns")
                     .is_ok_and(|rest| rest.components().count() == 1);
-                if !members.iter().any(|m| member_matches(m, in_root)) && at_a_pattern_root {
+                let is_member = members.iter().any(|m| member_matches(m, in_root));
+                if !is_member && at_a_pattern_root {
                     // The upstream collection's layout (the crate at the pattern's root): listed as `cargo new`
                     // lists a package it creates inside a workspace.
                     let member = in_root.to_string_lossy().replace('\\', "/");
@@ -163,7 +164,7 @@ impl Pattern {
                         "added \"{member}\" to `members` in Cargo.toml: a crate at a pattern's root is listed by \
                          name (commit the change with the pattern)"
                     );
-                } else if !members.iter().any(|m| member_matches(m, in_root)) {
+                } else if !is_member {
                     bail!(
                         "{}: field `lambdas` names `{}` ({}), a crate that is not a member of the workspace, so it \
                          cannot be built; fix: add \"{}\" to `members` in Cargo.toml (crates under a pattern's \

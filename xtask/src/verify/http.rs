@@ -144,7 +144,7 @@ fn local_cloudfront_form(url: &str, edge_url: &str) -> Option<(String, String)> 
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (authority, path, query) = split_authority(rest);
     let edge = edge_url.trim_end_matches('/');
     let edge_port = edge.rsplit(':').next().unwrap_or("4566");
     let local = match authority.strip_suffix(".cloudfront.net") {
@@ -154,7 +154,7 @@ fn local_cloudfront_form(url: &str, edge_url: &str) -> Option<(String, String)> 
     let host = local.strip_prefix("http://")?.to_owned();
     let (name, port) = host.split_once(':').unwrap_or((&host, "80"));
     name.strip_suffix(local_cloud::contract::urls::CLOUDFRONT_HOST_SUFFIX)?;
-    Some((format!("http://127.0.0.1:{port}/{path}"), host))
+    Some((format!("http://127.0.0.1:{port}/{path}{query}"), host))
 }
 
 /// `https://{bucket}.s3[.{region}].amazonaws.com/{key}` (a bucket's virtual-hosted URL) -> the edge's path-style
@@ -166,14 +166,14 @@ fn local_s3_form(url: &str, edge_url: &str) -> String {
     else {
         return url.to_owned();
     };
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (host, path, query) = split_authority(rest);
     let bucket = host.strip_suffix(".amazonaws.com").and_then(|h| {
         let (bucket, region) = h.rsplit_once(".s3")?;
         (region.is_empty() || region.starts_with('.') || region.starts_with('-')).then_some(bucket)
     });
     match bucket {
         Some(bucket) if !bucket.is_empty() => {
-            format!("{}/{bucket}/{path}", edge_url.trim_end_matches('/'))
+            format!("{}/{bucket}/{path}{query}", edge_url.trim_end_matches('/'))
         }
         _ => url.to_owned(),
     }
@@ -185,8 +185,7 @@ pub(crate) fn local_form(url: &str) -> String {
     let Some(rest) = url.strip_prefix("http://") else {
         return url.to_owned();
     };
-    let (host, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-    let path = path.strip_prefix('/').unwrap_or(path);
+    let (host, path, query) = split_authority(rest);
     let Some((api_id, port)) = host
         .split_once(".execute-api.localhost")
         .map(|(id, port)| (id, port.trim_start_matches(':')))
@@ -194,10 +193,6 @@ pub(crate) fn local_form(url: &str) -> String {
         return url.to_owned();
     };
     let port = if port.is_empty() { "80" } else { port };
-    let (path, query) = match path.find(['?', '#']) {
-        Some(at) => path.split_at(at),
-        None => (path, ""),
-    };
     let (stage, rest) = path.split_once('/').unwrap_or((path, ""));
     // An HTTP API's `$default` stage has no path segment: `https://{id}.execute-api.../?name=x`.
     let stage = if stage.is_empty() { "$default" } else { stage };
@@ -210,15 +205,24 @@ fn local_elb_form(url: &str, edge_url: &str) -> String {
     let Some(rest) = url.strip_prefix("http://") else {
         return url.to_owned();
     };
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (authority, path, query) = split_authority(rest);
     let (host, port) = authority.split_once(':').unwrap_or((authority, "80"));
     if !host.ends_with(".elb.amazonaws.com") {
         return url.to_owned();
     }
     format!(
-        "{}/_elb/{host}:{port}/{path}",
+        "{}/_elb/{host}:{port}/{path}{query}",
         edge_url.trim_end_matches('/')
     )
+}
+
+/// A URL after its `scheme://` -> its authority, its path without the leading `/`, and what follows the path
+/// (`?query`, `#fragment`, or nothing): a query may follow the authority directly (`host?x=/y`).
+fn split_authority(rest: &str) -> (&str, &str, &str) {
+    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let tail = tail.strip_prefix('/').unwrap_or(tail);
+    let (path, query) = tail.split_at(tail.find(['?', '#']).unwrap_or(tail.len()));
+    (authority, path, query)
 }
 
 /// Passes when `target` (`host:port`) does not resolve or refuses/times out every connection.
@@ -283,6 +287,14 @@ mod tests {
             local_elb_form("http://example.com/x", edge),
             "http://example.com/x"
         );
+    }
+
+    #[test]
+    fn a_url_splits_into_authority_path_and_query() {
+        assert_eq!(split_authority("h:1/a/b?q=/x"), ("h:1", "a/b", "?q=/x"));
+        assert_eq!(split_authority("h?q=/x"), ("h", "", "?q=/x"));
+        assert_eq!(split_authority("h/#f"), ("h", "", "#f"));
+        assert_eq!(split_authority("h"), ("h", "", ""));
     }
 
     #[test]
