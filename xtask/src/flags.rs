@@ -93,6 +93,10 @@ pub enum Command {
         selection: Selection,
         #[command(flatten)]
         args: DeployArgs,
+        /// With several patterns: how many are tested at once, each in its own `cargo xtask test <pattern>`
+        /// (its flavours in turn), all in one local cloud; 1 tests them one after the other with live output.
+        #[arg(long, short, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]
+        jobs: u16,
     },
     /// Measure cold start, warm latency and throughput of the local cloud (see docs/benchmarks.md).
     Bench(BenchArgs),

@@ -77,7 +77,11 @@ fn main() -> std::process::ExitCode {
             follow,
             json,
         } => logs::run(&pattern, &args, since, follow, json),
-        Command::Test { selection, args } => test::run(&selection, &args),
+        Command::Test {
+            selection,
+            args,
+            jobs,
+        } => test::run(&selection, &args, jobs.into()),
         Command::Bench(args) => bench::run(&args),
         Command::New(args) => new::run(&args),
         Command::Cdk(args) => cdk::run(&args),

@@ -1,7 +1,10 @@
 //! `cargo xtask test`: deploy, verify, destroy, with destroy guaranteed (after a failure or Ctrl-C too)
 //! unless `--keep` (Ctrl-C: xtask/src/interrupt.rs); every IaC flavour `pattern.toml` lists unless `--iac` names
 //! one (the CDK flavour, which needs Node.js, only when named: `--iac cdk`). On the local target, after verify, the
-//! README's architecture diagram is checked against the deployed wiring (xtask/src/diagram.rs).
+//! README's architecture diagram is checked against the deployed wiring (xtask/src/diagram.rs). Several patterns
+//! are tested a few at a time, each in a child process ([`jobs`]).
+
+mod jobs;
 
 use anyhow::{Result, bail};
 
@@ -14,10 +17,13 @@ use crate::{
     verify,
 };
 
-/// `cargo xtask test`: tests each selected pattern, every flavour in turn (or the one `--iac` names); fails naming
-/// the ones that failed.
-pub fn run(selection: &Selection, args: &DeployArgs) -> Result<()> {
+/// `cargo xtask test`: tests each selected pattern, every flavour in turn (or the one `--iac` names), up to `jobs`
+/// patterns at once; fails naming the ones that failed.
+pub fn run(selection: &Selection, args: &DeployArgs, jobs: usize) -> Result<()> {
     let patterns = pattern::select(selection)?;
+    if jobs > 1 && patterns.len() > 1 {
+        return jobs::run(&patterns, args, jobs);
+    }
     let mut failed = Vec::new();
     for pattern in &patterns {
         let flavours = match args.iac {
