@@ -145,11 +145,12 @@ impl Command {
     }
 }
 
-/// Which patterns a command acts on (`build`, `validate`, `test`): one by name, or `--all`.
+/// Which patterns a command acts on (`build`, `validate`, `test`): some by name, or `--all`.
 #[derive(clap::Args)]
 pub struct Selection {
-    /// A pattern name (folder under patterns/).
-    pub pattern: Option<String>,
+    /// Pattern names (folders under patterns/).
+    #[arg(value_name = "PATTERN")]
+    pub patterns: Vec<String>,
     /// Every pattern.
     #[arg(long)]
     pub all: bool,

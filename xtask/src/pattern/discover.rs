@@ -59,7 +59,8 @@ pub fn discover_in(dir: &Path) -> Result<Discovery> {
     Ok(found)
 }
 
-/// Resolves the patterns a command acts on: one by name, or all of them (none may be broken then).
+/// Resolves the patterns a command acts on: some by name (each once, in the order given), or all of them (none may
+/// be broken then).
 pub fn select(selection: &Selection) -> Result<Vec<Pattern>> {
     discover()?.select(selection)
 }
@@ -72,11 +73,19 @@ pub fn one(name: &str) -> Result<Pattern> {
 impl Discovery {
     /// See [`select`].
     pub fn select(self, selection: &Selection) -> Result<Vec<Pattern>> {
-        match (selection.pattern.as_deref(), selection.all) {
-            (Some(_), true) => bail!("give a pattern name or --all, not both"),
-            (None, false) => bail!("give a pattern name or --all (see `cargo xtask list`)"),
-            (None, true) => self.all(),
-            (Some(name), false) => Ok(vec![self.find(name)?]),
+        match (selection.patterns.as_slice(), selection.all) {
+            ([_, ..], true) => bail!("give pattern names or --all, not both"),
+            ([], false) => bail!("give a pattern name or --all (see `cargo xtask list`)"),
+            ([], true) => self.all(),
+            (names, false) => {
+                let mut picked: Vec<Pattern> = Vec::new();
+                for name in names {
+                    if !picked.iter().any(|p| &p.name == name) {
+                        picked.push(self.find(name)?);
+                    }
+                }
+                Ok(picked)
+            }
         }
     }
 
@@ -165,7 +174,7 @@ mod tests {
             "{err}"
         );
         let all = Selection {
-            pattern: None,
+            patterns: Vec::new(),
             all: true,
         };
         let err = format!("{:#}", fixture().select(&all).unwrap_err());

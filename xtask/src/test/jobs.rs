@@ -70,10 +70,15 @@ pub fn run(patterns: &[Pattern], args: &DeployArgs, jobs: usize) -> Result<()> {
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default();
+    // Timed per flavour selection: `--iac cdk` takes longer than the default flavours.
+    let key = |name: &str| match args.iac {
+        Some(iac) => format!("{name} --iac {}", iac.as_str()),
+        None => name.to_owned(),
+    };
     let mut order: Vec<&Pattern> = patterns.iter().collect();
     // Longest first; a pattern never timed counts as the longest.
     order.sort_by(|a, b| {
-        let secs = |p: &Pattern| durations.get(&p.name).copied().unwrap_or(f64::MAX);
+        let secs = |p: &Pattern| durations.get(&key(&p.name)).copied().unwrap_or(f64::MAX);
         secs(b).total_cmp(&secs(a))
     });
     let mut queue: VecDeque<&Pattern> = order.into_iter().collect();
@@ -109,7 +114,7 @@ pub fn run(patterns: &[Pattern], args: &DeployArgs, jobs: usize) -> Result<()> {
             };
             let done = running.remove(i);
             let secs = done.started.elapsed().as_secs_f64();
-            durations.insert(done.name.clone(), secs);
+            durations.insert(key(&done.name), secs);
             bar.inc(1);
             if status.success() {
                 // (`suspend`, not `println`: a hidden bar, as in CI, drops what it is given to print.)

@@ -171,7 +171,7 @@ pub fn check_without_tools(pattern: &Pattern) -> Result<Vec<Finding>> {
 pub fn run(selection: &Selection, json: bool) -> Result<()> {
     let found = pattern::discover()?;
     let mut all = Vec::new();
-    let patterns = if selection.all && selection.pattern.is_none() {
+    let patterns = if selection.all && selection.patterns.is_empty() {
         for broken in &found.broken {
             let finding = broken_finding(broken);
             if !json {
