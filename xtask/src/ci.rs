@@ -81,22 +81,31 @@ pub fn run() -> Result<()> {
         crate::cargo::without_run_env(cmd!(sh, "bash .github/scripts/template-matrix.sh --quick")),
     ));
     let mut result = Ok(());
+    let started = std::time::Instant::now();
     for (name, step) in steps {
         println!("\n==> {name}");
+        let step_started = std::time::Instant::now();
         if let Err(err) = step.run() {
             result = Err(err).with_context(|| format!("ci step `{name}` failed"));
             break;
         }
+        println!("<== {name}: {:.0} s", step_started.elapsed().as_secs_f64());
         if name == "pattern validation" {
             println!(
                 "\n==> template sample: cargo xtask new {SAMPLE} --iac sam --trigger sqs, cargo xtask test {SAMPLE}"
             );
+            let step_started = std::time::Instant::now();
             if let Err(err) = template_sample(&sh, &xtask) {
                 result = Err(err).context("ci step `template sample` failed");
                 break;
             }
+            println!(
+                "<== template sample: {:.0} s",
+                step_started.elapsed().as_secs_f64()
+            );
         }
     }
+    println!("\nci: {:.0} s in all", started.elapsed().as_secs_f64());
     println!("\n==> stopping the local cloud");
     cmd!(sh, "{xtask} local down")
         .run()

@@ -29,6 +29,7 @@ def patch(ctx: Context) -> None:
     patch_event_invoke_config()
     patch_invoke_payload()
     patch_stream_mappings()
+    patch_filter_criteria()
 
 
 def patch_invocations(edge_url: str) -> None:
@@ -65,6 +66,41 @@ def patch_stream_mappings() -> None:
         return esm
 
     LambdaBackend.create_event_source_mapping = create_event_source_mapping
+
+
+def patch_filter_criteria() -> None:
+    """A mapping's `FilterCriteria` patterns are checked as Lambda checks them at CreateEventSourceMapping and
+    UpdateEventSourceMapping (and so at deploy): a pattern that is not a valid EventBridge-style pattern is refused
+    with InvalidParameterValueException "Invalid request provided: Invalid filter pattern definition.", where moto
+    5.2.1 stored anything (the edge's poller would then have discarded every record). The syntax:
+    https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-syntax"""
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.events.exceptions import InvalidEventPatternException
+
+    from . import events_patterns
+
+    def check(spec) -> None:
+        for f in ((spec or {}).get("FilterCriteria") or {}).get("Filters") or []:
+            try:
+                events_patterns.check(f.get("Pattern") or "")
+            except InvalidEventPatternException:
+                raise InvalidParameterValueException(
+                    "Invalid request provided: Invalid filter pattern definition."
+                ) from None
+
+    create = LambdaBackend.create_event_source_mapping
+    update = LambdaBackend.update_event_source_mapping
+
+    def create_event_source_mapping(self, spec):
+        check(spec)
+        return create(self, spec)
+
+    def update_event_source_mapping(self, uuid, spec):
+        check(spec)
+        return update(self, uuid, spec)
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping
+    LambdaBackend.update_event_source_mapping = update_event_source_mapping
 
 
 def patch_log_subscriptions(edge_url: str) -> None:

@@ -207,3 +207,25 @@ def test_a_stream_mapping_leaves_the_records_to_the_edge_poller(aws, function, e
     records = streams.get_records(ShardIterator=iterator)["Records"]
     assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"]
     assert records[1]["dynamodb"]["OldImage"] == {"id": {"S": "a"}}
+
+
+def test_filter_criteria_are_checked_and_kept(aws, function):
+    # Lambda refuses a pattern that is not a valid filter with "Invalid filter pattern definition."
+    # (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-syntax); a valid one
+    # is stored and reported back for the edge's poller to apply.
+    sqs, lam = aws("sqs"), aws("lambda")
+    queue = sqs.create_queue(QueueName=unique("filtered"))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = function()["FunctionArn"]
+    for bad in ['{"body": 3}', '["body"]', '{"body": {"kind": [{"bogus": 1}]}}', "not json"]:
+        with pytest.raises(lam.exceptions.InvalidParameterValueException) as err:
+            lam.create_event_source_mapping(FunctionName=arn, EventSourceArn=queue_arn,
+                                            FilterCriteria={"Filters": [{"Pattern": bad}]})
+        assert "Invalid filter pattern definition." in str(err.value), bad
+    good = '{"body": {"kind": ["order"]}}'
+    uuid = lam.create_event_source_mapping(FunctionName=arn, EventSourceArn=queue_arn,
+                                           FilterCriteria={"Filters": [{"Pattern": good}]})["UUID"]
+    assert lam.get_event_source_mapping(UUID=uuid)["FilterCriteria"] == {"Filters": [{"Pattern": good}]}
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.update_event_source_mapping(UUID=uuid, FilterCriteria={"Filters": [{"Pattern": "{}x"}]})
+    lam.delete_event_source_mapping(UUID=uuid)

@@ -8,6 +8,8 @@
 //!   `NewImage`/`OldImage`, `StreamViewType`, `SequenceNumber`, `eventSource` `aws:dynamodb` and the stream as
 //!   `eventSourceARN`, at most `BatchSize` per batch;
 //! - `StartingPosition: TRIM_HORIZON` reads what was written before the mapping existed, `LATEST` does not;
+//! - `FilterCriteria`: only the records a filter matches reach the function
+//!   (<https://docs.aws.amazon.com/lambda/latest/dg/with-ddb-filtering.html>);
 //! - a disabled mapping delivers nothing (the parameters page: `Enabled`); enabling it delivers.
 
 use std::{path::Path, time::Duration};
@@ -163,6 +165,46 @@ async fn dynamodb_stream_mappings_behave_as_aws_pollers() {
                     .map(|r| r["dynamodb"]["Keys"]["id"]["S"].as_str().unwrap())
                     .collect();
                 assert_eq!(ids, ["after"], "{got:?}");
+            },
+        )
+        .await;
+
+    let u = url.clone();
+    cases
+        .case(
+            "FilterCriteria: only the records a filter matches reach the function",
+            |c| async move {
+                // A filter on `eventName` and the table key, as documented (a key value, here by prefix); records no
+                // filter matches are discarded (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb-filtering.html).
+                // (DynamoDB numbers are strings in the record, so a `numeric` filter does not apply to them.)
+                let stream = table(&u, "filtered").await;
+                let (function, file) = c.function("filtered-fn").await;
+                c.map(&function, &stream, |m| {
+                    m.starting_position(EventSourcePosition::TrimHorizon)
+                        .filter_criteria(
+                            aws_sdk_lambda::types::FilterCriteria::builder()
+                                .filters(
+                                    aws_sdk_lambda::types::Filter::builder()
+                                        .pattern(r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"id":{"S":[{"prefix":"keep"}]}}}}"#)
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                })
+                .await;
+                put(&u, "filtered", "drop-1", 1).await;
+                put(&u, "filtered", "keep-1", 1).await;
+                put(&u, "filtered", "keep-1", 2).await; // a MODIFY: not an INSERT
+                put(&u, "filtered", "keep-2", 1).await;
+                let got = wait_records(&file, 2, Duration::from_secs(20)).await;
+                tokio::time::sleep(QUIET).await;
+                let got_now = batches(&file);
+                let ids: Vec<&str> = got_now
+                    .iter()
+                    .flatten()
+                    .map(|r| r["dynamodb"]["Keys"]["id"]["S"].as_str().unwrap())
+                    .collect();
+                assert_eq!(ids, ["keep-1", "keep-2"], "{got:?}");
             },
         )
         .await;

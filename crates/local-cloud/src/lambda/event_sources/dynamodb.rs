@@ -9,6 +9,8 @@
 //!   (`eventID`, `eventName` INSERT/MODIFY/REMOVE, `eventVersion`, `eventSource` `aws:dynamodb`, `awsRegion`,
 //!   `dynamodb` with `Keys`, `NewImage`/`OldImage` per the stream's view type, `SequenceNumber`, `SizeBytes`,
 //!   `StreamViewType`, `ApproximateCreationDateTime` in epoch seconds) plus `eventSourceARN`, the stream;
+//! - records no filter of the mapping's `FilterCriteria` matches are skipped ([`super::filter`]); a batch that
+//!   keeps none invokes nothing;
 //! - success moves the shard on; a function error (error returned, crash, timeout) retries the same batch,
 //!   in order, until it succeeds or `MaximumRetryAttempts` retries have failed (default -1: until the records
 //!   expire), after which the batch is skipped and the daemon's log says so (an on-failure destination of the
@@ -24,6 +26,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
+use super::filter::Filters;
 use crate::{Cloud, SharedCloud, lambda::Invocation, lambda::destinations::json_call};
 
 /// How often an idle shard is read (Lambda: "polls shards in your DynamoDB stream for records at a base rate
@@ -46,6 +49,10 @@ pub struct StreamMapping {
     pub starting_position: String,
     /// Retries of a failed batch; `None` (AWS's -1) retries until the records expire.
     pub maximum_retry_attempts: Option<u32>,
+    /// The `Pattern`s of `FilterCriteria`.
+    pub filters: Vec<String>,
+    /// Settings of the mapping the local cloud does not emulate (reported when the poller starts).
+    pub ignored: Vec<&'static str>,
 }
 
 /// Where the poller is in one shard.
@@ -60,13 +67,21 @@ struct Shard {
 /// Reads the stream of `mapping` and invokes its function until `stop` turns true or the cloud is gone.
 pub async fn run(cloud: Weak<Cloud>, mapping: StreamMapping, mut stop: watch::Receiver<bool>) {
     tracing::info!(mapping = %mapping.uuid, stream = %mapping.stream_arn, function = %mapping.function_arn, "DynamoDB stream poller started");
+    super::report_ignored(&mapping.uuid, &mapping.ignored);
+    let filters = match Filters::new(&mapping.filters) {
+        Ok(filters) => filters,
+        Err(err) => {
+            tracing::error!(mapping = %mapping.uuid, "FilterCriteria: {err}; the mapping delivers nothing");
+            return;
+        }
+    };
     let mut shards: Vec<Shard> = Vec::new();
     let mut failing = false;
     while !*stop.borrow() {
         let Some(cloud) = cloud.upgrade() else {
             break;
         };
-        let pause = match poll(&cloud, &mapping, &mut shards).await {
+        let pause = match poll(&cloud, &mapping, &filters, &mut shards).await {
             Ok(pause) => {
                 if failing {
                     tracing::info!(mapping = %mapping.uuid, "DynamoDB stream poller: the stream answers again");
@@ -100,6 +115,7 @@ pub async fn run(cloud: Weak<Cloud>, mapping: StreamMapping, mut stop: watch::Re
 async fn poll(
     cloud: &SharedCloud,
     mapping: &StreamMapping,
+    filters: &Filters,
     shards: &mut Vec<Shard>,
 ) -> anyhow::Result<Duration> {
     if shards.is_empty() {
@@ -153,6 +169,19 @@ async fn poll(
             if next.is_some() {
                 shard.iterator = next;
             }
+            continue;
+        }
+        // Filtered as the function would receive them (with `eventSourceARN`).
+        let records: Vec<Value> = event(&mapping.stream_arn, records)["Records"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|record| filters.keeps(record))
+            .cloned()
+            .collect();
+        if records.is_empty() {
+            shard.iterator = next;
+            pause = Duration::ZERO;
             continue;
         }
         let count = records.len();

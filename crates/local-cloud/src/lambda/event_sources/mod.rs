@@ -8,8 +8,13 @@
 //! disabled or changed, or whose function was deleted. Reconciles run one at a time and a burst of writes
 //! costs one. SQS writes do not change mappings (and every SendMessage is a POST): a poller whose queue was
 //! deleted backs off and finds it again once re-created under the same name.
+//!
+//! Nothing a mapping sets is ignored silently: a setting the pollers do not emulate is named in the daemon's log
+//! (`cargo xtask local logs`) when its poller starts, and a mapping of a source no poller reads (Kinesis, MQ,
+//! Kafka, DocumentDB) when it is first seen ([`ignored_settings`]).
 
 pub mod dynamodb;
+pub mod filter;
 pub mod sqs;
 pub mod sqs_batch;
 
@@ -50,6 +55,8 @@ pub struct EventSources {
     /// The value of `wanted` the pollers were last reconciled with; its lock makes reconciles take turns.
     reconciled: tokio::sync::Mutex<u64>,
     pollers: Mutex<HashMap<String, Running>>,
+    /// Mappings of sources no poller reads, already reported.
+    unread: Mutex<HashSet<String>>,
 }
 
 struct Running {
@@ -94,7 +101,14 @@ impl EventSources {
             return;
         }
         match enabled_mappings(&cloud.aws).await {
-            Ok(mappings) => {
+            Ok((mappings, unread)) => {
+                let mut reported = lock(&self.unread);
+                for (uuid, source) in unread {
+                    if reported.insert(uuid.clone()) {
+                        tracing::warn!(mapping = %uuid, "event source mapping of {source}: the local cloud runs no poller for this kind of source, so it delivers nothing (SQS queues and DynamoDB streams are polled)");
+                    }
+                }
+                drop(reported);
                 self.apply(cloud, mappings);
                 *reconciled = wanted;
             }
@@ -145,8 +159,9 @@ impl EventSources {
     }
 }
 
-/// The enabled SQS and DynamoDB stream mappings whose function exists.
-async fn enabled_mappings(aws: &Clients) -> anyhow::Result<Vec<Mapping>> {
+/// The enabled SQS and DynamoDB stream mappings whose function exists, and (uuid, source ARN) of the enabled
+/// mappings of sources no poller reads.
+async fn enabled_mappings(aws: &Clients) -> anyhow::Result<(Vec<Mapping>, Vec<(String, String)>)> {
     let mut functions = HashSet::new();
     let mut marker = None;
     loop {
@@ -168,6 +183,7 @@ async fn enabled_mappings(aws: &Clients) -> anyhow::Result<Vec<Mapping>> {
         }
     }
     let mut mappings = Vec::new();
+    let mut unread = Vec::new();
     let mut marker = None;
     loop {
         let out = aws
@@ -189,6 +205,16 @@ async fn enabled_mappings(aws: &Clients) -> anyhow::Result<Vec<Mapping>> {
                 continue;
             }
             let service = source_arn.split(':').nth(2);
+            let filters: Vec<String> = m
+                .filter_criteria()
+                .map(|c| {
+                    c.filters()
+                        .iter()
+                        .filter_map(|f| f.pattern().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let ignored = ignored_settings(m);
             if service == Some("dynamodb") && source_arn.contains("/stream/") {
                 mappings.push(Mapping::Stream(StreamMapping {
                     uuid: uuid.to_owned(),
@@ -202,10 +228,13 @@ async fn enabled_mappings(aws: &Clients) -> anyhow::Result<Vec<Mapping>> {
                     maximum_retry_attempts: m
                         .maximum_retry_attempts()
                         .and_then(|n| u32::try_from(n).ok()),
+                    filters,
+                    ignored,
                 }));
                 continue;
             }
             if service != Some("sqs") {
+                unread.push((uuid.to_owned(), source_arn.to_owned()));
                 continue;
             }
             let queue_arn = source_arn;
@@ -220,6 +249,8 @@ async fn enabled_mappings(aws: &Clients) -> anyhow::Result<Vec<Mapping>> {
                 report_batch_item_failures: m
                     .function_response_types()
                     .contains(&FunctionResponseType::ReportBatchItemFailures),
+                filters,
+                ignored,
             }));
         }
         marker = out.next_marker().map(str::to_owned);
@@ -227,9 +258,93 @@ async fn enabled_mappings(aws: &Clients) -> anyhow::Result<Vec<Mapping>> {
             break;
         }
     }
-    Ok(mappings)
+    Ok((mappings, unread))
+}
+
+/// The settings of `m` that change what AWS's pollers do and ours do not emulate.
+fn ignored_settings(
+    m: &aws_sdk_lambda::types::EventSourceMappingConfiguration,
+) -> Vec<&'static str> {
+    let mut ignored = Vec::new();
+    if m.scaling_config()
+        .and_then(|c| c.maximum_concurrency())
+        .is_some()
+    {
+        ignored.push("ScalingConfig.MaximumConcurrency (one poller invokes one batch at a time)");
+    }
+    if m.bisect_batch_on_function_error() == Some(true) {
+        ignored.push("BisectBatchOnFunctionError (a failed batch is retried whole)");
+    }
+    if m.destination_config()
+        .and_then(|d| d.on_failure())
+        .and_then(|f| f.destination())
+        .is_some()
+    {
+        ignored.push("DestinationConfig.OnFailure (a skipped batch is logged, not sent)");
+    }
+    if m.tumbling_window_in_seconds().is_some_and(|s| s > 0) {
+        ignored.push("TumblingWindowInSeconds (no window state is kept)");
+    }
+    if m.parallelization_factor().is_some_and(|n| n > 1) {
+        ignored.push("ParallelizationFactor (one batch per shard at a time)");
+    }
+    if m.maximum_record_age_in_seconds().is_some_and(|s| s > 0) {
+        ignored.push("MaximumRecordAgeInSeconds (records do not expire)");
+    }
+    ignored
+}
+
+/// Names in the daemon's log the settings of a mapping its poller does not emulate.
+fn report_ignored(uuid: &str, ignored: &[&'static str]) {
+    for setting in ignored {
+        tracing::warn!(mapping = %uuid, "event source mapping sets {setting}: not emulated by the local cloud");
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_lambda::types::{
+        DestinationConfig, EventSourceMappingConfiguration, OnFailure, ScalingConfig,
+    };
+
+    use super::ignored_settings;
+
+    #[test]
+    fn settings_the_pollers_do_not_emulate_are_named() {
+        let plain = EventSourceMappingConfiguration::builder()
+            .batch_size(10)
+            .maximum_retry_attempts(2)
+            .build();
+        assert!(ignored_settings(&plain).is_empty());
+        let set = EventSourceMappingConfiguration::builder()
+            .scaling_config(ScalingConfig::builder().maximum_concurrency(2).build())
+            .bisect_batch_on_function_error(true)
+            .destination_config(
+                DestinationConfig::builder()
+                    .on_failure(
+                        OnFailure::builder()
+                            .destination("arn:aws:sqs:us-east-1:123456789012:dlq")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .parallelization_factor(1)
+            .build();
+        let named: Vec<&str> = ignored_settings(&set)
+            .iter()
+            .map(|s| s.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            named,
+            [
+                "ScalingConfig.MaximumConcurrency",
+                "BisectBatchOnFunctionError",
+                "DestinationConfig.OnFailure"
+            ]
+        );
+    }
 }

@@ -8,6 +8,8 @@
 //! - success deletes the batch; a function error (error returned, crash, timeout) deletes nothing: the messages
 //!   reappear after the queue's visibility timeout; with `ReportBatchItemFailures` the named messages stay and the
 //!   others are deleted ([`sqs_batch::kept_by_response`]);
+//! - messages no filter of the mapping's `FilterCriteria` matches are deleted without an invocation
+//!   ([`super::filter`]);
 //! - the queue's redrive policy is SQS's (moto moves a message to the dead-letter queue on the receive after
 //!   `maxReceiveCount`).
 //!
@@ -30,7 +32,9 @@ use aws_sdk_sqs::{
 use bytes::Bytes;
 use tokio::sync::watch;
 
-use super::sqs_batch;
+use serde_json::Value;
+
+use super::{filter::Filters, sqs_batch};
 use crate::{Cloud, lambda::Invocation};
 
 /// SQS's longest long poll.
@@ -53,6 +57,10 @@ pub struct SqsMapping {
     pub batch_size: usize,
     pub batching_window: Duration,
     pub report_batch_item_failures: bool,
+    /// The `Pattern`s of `FilterCriteria`.
+    pub filters: Vec<String>,
+    /// Settings of the mapping the local cloud does not emulate (reported when the poller starts).
+    pub ignored: Vec<&'static str>,
 }
 
 impl SqsMapping {
@@ -72,9 +80,18 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     tracing::info!(mapping = %mapping.uuid, queue = %mapping.queue_arn, function = %mapping.function_arn, "SQS poller started");
+    super::report_ignored(&mapping.uuid, &mapping.ignored);
+    let filters = match Filters::new(&mapping.filters) {
+        Ok(filters) => filters,
+        Err(err) => {
+            tracing::error!(mapping = %mapping.uuid, "FilterCriteria: {err}; the mapping delivers nothing");
+            return;
+        }
+    };
     let mut poller = Poller {
         sqs,
         mapping,
+        filters,
         queue_url: None,
         backoff: FIRST_BACKOFF,
         failing: false,
@@ -124,6 +141,7 @@ async fn stopped_during(stop: &mut watch::Receiver<bool>, pause: Duration) -> bo
 struct Poller {
     sqs: aws_sdk_sqs::Client,
     mapping: SqsMapping,
+    filters: Filters,
     /// Resolved on first use, and again after a failing call (the queue may have been re-created).
     queue_url: Option<String>,
     backoff: Duration,
@@ -229,13 +247,24 @@ impl Poller {
         self.backoff = FIRST_BACKOFF;
     }
 
-    /// Invokes the function with `batch` and deletes what it processed; whether the function succeeded.
+    /// Invokes the function with what of `batch` passes the filters and deletes what it processed (and what the
+    /// filters discarded); whether the function succeeded.
     async fn deliver(&self, cloud: &Cloud, batch: &[Message]) -> bool {
         let m = &self.mapping;
-        let payload = Bytes::from(sqs_batch::event(&m.queue_arn, batch).to_string());
+        let mut event = sqs_batch::event(&m.queue_arn, batch);
+        let (batch, discarded) = self.filtered(batch, &mut event);
+        if !discarded.is_empty() {
+            tracing::info!(mapping = %m.uuid, "{} message(s) match no filter of the mapping: deleted from {}", discarded.len(), m.queue_arn);
+            self.delete(&discarded).await;
+        }
+        if batch.is_empty() {
+            return true;
+        }
+        let batch = batch.as_slice();
+        let payload = Bytes::from(event.to_string());
         let failure = match cloud.lambda.invoke(&m.function_arn, payload).await {
             Ok(Invocation::Ok(response)) if m.report_batch_item_failures => {
-                let ids: Vec<&str> = batch.iter().filter_map(Message::message_id).collect();
+                let ids: Vec<&str> = batch.iter().filter_map(|m| m.message_id()).collect();
                 match sqs_batch::kept_by_response(&response, &ids) {
                     Ok(kept) => {
                         if !kept.is_empty() {
@@ -243,6 +272,7 @@ impl Poller {
                         }
                         let done: Vec<&Message> = batch
                             .iter()
+                            .copied()
                             .filter(|msg| !msg.message_id().is_some_and(|id| kept.contains(id)))
                             .collect();
                         self.delete(&done).await;
@@ -252,7 +282,7 @@ impl Poller {
                 }
             }
             Ok(Invocation::Ok(_)) => {
-                self.delete(&batch.iter().collect::<Vec<_>>()).await;
+                self.delete(batch).await;
                 return true;
             }
             Ok(Invocation::FunctionError {
@@ -271,6 +301,30 @@ impl Poller {
             m.queue_arn
         );
         false
+    }
+
+    /// `batch` split into the messages the filters keep and those they discard; `event`'s records are cut to the
+    /// kept ones.
+    fn filtered<'b>(
+        &self,
+        batch: &'b [Message],
+        event: &mut Value,
+    ) -> (Vec<&'b Message>, Vec<&'b Message>) {
+        let Some(records) = event["Records"].as_array_mut() else {
+            return (batch.iter().collect(), Vec::new());
+        };
+        let keeps: Vec<bool> = records.iter().map(|r| self.filters.keeps_sqs(r)).collect();
+        let mut i = 0;
+        records.retain(|_| {
+            i += 1;
+            keeps[i - 1]
+        });
+        let (kept, discarded): (Vec<_>, Vec<_>) =
+            batch.iter().zip(&keeps).partition(|(_, keep)| **keep);
+        (
+            kept.into_iter().map(|(m, _)| m).collect(),
+            discarded.into_iter().map(|(m, _)| m).collect(),
+        )
     }
 
     /// DeleteMessageBatch of `messages`, ten at a time.
@@ -354,6 +408,8 @@ mod tests {
             batch_size: 10,
             batching_window: Duration::ZERO,
             report_batch_item_failures: false,
+            filters: Vec::new(),
+            ignored: Vec::new(),
         };
         assert_eq!(mapping.queue(), ("orders", "123456789012"));
     }
