@@ -16,6 +16,7 @@ mod lambda_moto;
 
 // Event source mappings run by our Lambda service against a real moto.
 mod dynamodb_streams;
+mod sqs_event_filter;
 mod sqs_event_source;
 
 // API Gateway and the load balancers, configured through AWS APIs on a real moto.

@@ -13,8 +13,7 @@
 //! - after `maxReceiveCount` receives the message is in the queue's dead-letter queue
 //!   (<https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html>: "if your function fails to
 //!   process a message multiple times, Amazon SQS can send it to a dead-letter queue");
-//! - `FilterCriteria`: only messages a filter matches reach the function, the others are deleted
-//!   (<https://docs.aws.amazon.com/lambda/latest/dg/with-sqs-filtering.html>);
+//! - `FilterCriteria`: see `sqs_event_filter.rs`;
 //! - a disabled mapping delivers nothing (the parameters page: `Enabled`), and enabling it delivers; deleting
 //!   the mapping or the function stops its poller.
 
@@ -142,60 +141,6 @@ async fn sqs_event_source_mappings_behave_as_aws_pollers() {
                 let got = batches(&file);
                 assert_eq!(got.len(), 1, "{got:?}");
                 assert_eq!(bodies(&got[0]), ["w1", "w2", "w3"]);
-            },
-        )
-        .await;
-
-    cases
-        .case(
-            "FilterCriteria: only matching messages reach the function, the others are deleted",
-            |c| async move {
-                // "If none of your filters are satisfied, Lambda discards the record"; for SQS, Lambda deletes a
-                // message that matches no filter; a JSON body is matched as JSON, a plain one as a string
-                // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html,
-                // https://docs.aws.amazon.com/lambda/latest/dg/with-sqs-filtering.html).
-                let (url, arn) = c.queue("filtered", &[]).await;
-                c.send(
-                    &url,
-                    &[
-                        r#"{"kind":"order","id":1}"#,
-                        r#"{"kind":"refund","id":2}"#,
-                        "plain-keep",
-                        "plain-drop",
-                    ],
-                )
-                .await;
-                let (function, file) = c.function("filtered").await;
-                c.map(&function, &arn, |m| {
-                    m.batch_size(10).filter_criteria(
-                        aws_sdk_lambda::types::FilterCriteria::builder()
-                            .filters(
-                                aws_sdk_lambda::types::Filter::builder()
-                                    .pattern(r#"{"body":{"kind":["order"]}}"#)
-                                    .build(),
-                            )
-                            .filters(
-                                aws_sdk_lambda::types::Filter::builder()
-                                    .pattern(r#"{"body":["plain-keep"]}"#)
-                                    .build(),
-                            )
-                            .build(),
-                    )
-                })
-                .await;
-                wait_batches(&file, 1, Duration::from_secs(20)).await;
-                c.wait_empty(&url, Duration::from_secs(10)).await;
-                tokio::time::sleep(QUIET).await;
-                let got = batches(&file);
-                let mut delivered: Vec<&str> = got.iter().flat_map(|b| bodies(b)).collect();
-                delivered.sort();
-                assert_eq!(
-                    delivered,
-                    ["plain-keep", r#"{"kind":"order","id":1}"#],
-                    "{got:?}"
-                );
-                // Discarded ones are gone from the queue, not waiting out a visibility timeout.
-                assert_eq!(c.counts(&url).await, ("0".to_owned(), "0".to_owned()));
             },
         )
         .await;

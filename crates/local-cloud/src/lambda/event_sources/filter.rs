@@ -5,6 +5,7 @@
 //! streams: skipped). A JSON message body is matched as JSON, a plain one as a string. Matching is quamina's
 //! (the Rust port of the library EventBridge's own matcher descends from).
 
+use aws_sdk_sqs::types::Message;
 use serde_json::Value;
 
 /// The compiled filters of one mapping; no filter keeps every record.
@@ -43,6 +44,30 @@ impl Filters {
             record["body"] = json;
         }
         matches(matcher, &record)
+    }
+
+    /// `batch` split into the messages the filters keep and those they discard; `event` (the batch's SQS event)
+    /// keeps the records of the kept ones.
+    pub fn split_sqs<'b>(
+        &self,
+        batch: &'b [Message],
+        event: &mut Value,
+    ) -> (Vec<&'b Message>, Vec<&'b Message>) {
+        let Some(records) = event["Records"].as_array_mut() else {
+            return (batch.iter().collect(), Vec::new());
+        };
+        let keeps: Vec<bool> = records.iter().map(|r| self.keeps_sqs(r)).collect();
+        let mut i = 0;
+        records.retain(|_| {
+            i += 1;
+            keeps[i - 1]
+        });
+        let (kept, discarded): (Vec<_>, Vec<_>) =
+            batch.iter().zip(&keeps).partition(|(_, keep)| **keep);
+        (
+            kept.into_iter().map(|(m, _)| m).collect(),
+            discarded.into_iter().map(|(m, _)| m).collect(),
+        )
     }
 
     /// Whether a stream record (as in the function's event) passes.

@@ -32,8 +32,6 @@ use aws_sdk_sqs::{
 use bytes::Bytes;
 use tokio::sync::watch;
 
-use serde_json::Value;
-
 use super::{filter::Filters, sqs_batch};
 use crate::{Cloud, lambda::Invocation};
 
@@ -252,7 +250,7 @@ impl Poller {
     async fn deliver(&self, cloud: &Cloud, batch: &[Message]) -> bool {
         let m = &self.mapping;
         let mut event = sqs_batch::event(&m.queue_arn, batch);
-        let (batch, discarded) = self.filtered(batch, &mut event);
+        let (batch, discarded) = self.filters.split_sqs(batch, &mut event);
         if !discarded.is_empty() {
             tracing::info!(mapping = %m.uuid, "{} message(s) match no filter of the mapping: deleted from {}", discarded.len(), m.queue_arn);
             self.delete(&discarded).await;
@@ -301,30 +299,6 @@ impl Poller {
             m.queue_arn
         );
         false
-    }
-
-    /// `batch` split into the messages the filters keep and those they discard; `event`'s records are cut to the
-    /// kept ones.
-    fn filtered<'b>(
-        &self,
-        batch: &'b [Message],
-        event: &mut Value,
-    ) -> (Vec<&'b Message>, Vec<&'b Message>) {
-        let Some(records) = event["Records"].as_array_mut() else {
-            return (batch.iter().collect(), Vec::new());
-        };
-        let keeps: Vec<bool> = records.iter().map(|r| self.filters.keeps_sqs(r)).collect();
-        let mut i = 0;
-        records.retain(|_| {
-            i += 1;
-            keeps[i - 1]
-        });
-        let (kept, discarded): (Vec<_>, Vec<_>) =
-            batch.iter().zip(&keeps).partition(|(_, keep)| **keep);
-        (
-            kept.into_iter().map(|(m, _)| m).collect(),
-            discarded.into_iter().map(|(m, _)| m).collect(),
-        )
     }
 
     /// DeleteMessageBatch of `messages`, ten at a time.
