@@ -1,6 +1,7 @@
 //! API Gateway REST APIs (execute-api traffic), configured only from the APIs deployed in moto.
 //!
-//! [`url`] recognises the two local URL forms; [`load`] reads a deployed API into [`model`] (cached per
+//! [`url`] recognises the two local URL forms, [`domain`] the local form of a custom domain name and its base
+//! path mappings; [`load`] reads a deployed API into [`model`] (cached per
 //! generation of deployed state, so warm requests make no AWS calls); [`routing`] picks resource and
 //! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] runs next; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
 //! [`errors`] are API Gateway's own answers (with the API's customised gateway responses).
@@ -12,6 +13,7 @@
 //! existing stage; many blog posts blur the two.
 
 pub mod authorizer;
+pub mod domain;
 pub mod errors;
 pub mod event;
 pub mod http_proxy;
@@ -70,13 +72,26 @@ pub async fn handle(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| req.uri().host());
-    let Some(target) = url::parse(host, req.uri().path()) else {
-        return Err(req);
-    };
     let started = Instant::now();
+    let (target, via) = match url::parse(host, req.uri().path()) {
+        Some(target) => (target, None),
+        None => {
+            let Some(name) = host.and_then(crate::contract::urls::custom_domain_of_host) else {
+                return Err(req);
+            };
+            match by_domain(cloud, &name, req.uri().path()).await {
+                Ok(routed) => (routed.target, Some((name, routed.base_path))),
+                Err(resp) => return Ok(resp),
+            }
+        }
+    };
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = req.method().clone();
-    let mut resp = serve(cloud, target.clone(), req, &request_id).await;
+    let via_domain = via.as_ref().map(|(name, base_path)| domain::Via {
+        name: name.as_str(),
+        base_path: base_path.as_str(),
+    });
+    let mut resp = serve(cloud, target.clone(), req, &request_id, via_domain).await;
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         h.insert("x-amzn-requestid", v);
@@ -87,6 +102,7 @@ pub async fn handle(
     tracing::info!(
         api_id = %target.api_id,
         stage = target.stage.as_deref().unwrap_or(""),
+        domain = via.as_ref().map_or("", |(name, _)| name.as_str()),
         %method,
         path = %target.path,
         status = resp.status().as_u16(),
@@ -95,6 +111,42 @@ pub async fn handle(
         "execute-api"
     );
     Ok(resp)
+}
+
+/// The API, stage and path a request to the custom domain name `name` goes to, or API Gateway's answer when it
+/// goes nowhere: 403 `{"message":"Forbidden"}` for a domain name that does not exist (on AWS its name would not
+/// resolve) or a path no base path mapping matches.
+async fn by_domain(
+    cloud: &SharedCloud,
+    name: &str,
+    path: &str,
+) -> Result<domain::Routed, Response<Bytes>> {
+    let found = match domain::load(cloud, name).await {
+        Ok(found) => found,
+        Err(err) => {
+            tracing::error!(
+                domain = name,
+                error = format!("{err:#}"),
+                "cannot read the custom domain name: 500"
+            );
+            return Err(errors::internal_server_error());
+        }
+    };
+    let Some(found) = found else {
+        tracing::info!(
+            domain = name,
+            "no API Gateway custom domain name of this name: 403"
+        );
+        return Err(errors::forbidden());
+    };
+    found.route(path).ok_or_else(|| {
+        tracing::info!(
+            domain = name,
+            path,
+            "no base path mapping of the custom domain name matches: 403"
+        );
+        errors::forbidden()
+    })
 }
 
 /// API Gateway's extended request id (`x-amz-apigw-id`; an HTTP API's `apigw-requestid` has the same form): 16
@@ -118,6 +170,7 @@ async fn serve(
     target: url::Target,
     req: Request<Bytes>,
     request_id: &str,
+    via: Option<domain::Via<'_>>,
 ) -> Response<Bytes> {
     let api = match load::api(cloud, &target.api_id).await {
         Ok(Some(api)) => api,
@@ -131,12 +184,17 @@ async fn serve(
         return errors::forbidden();
     };
     let source_ip = source_ip(&req);
-    let domain = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost")
-        .to_owned();
+    // Through a custom domain name, the function sees that name, as on AWS; else the Host the client used.
+    let domain = match via {
+        Some(via) => via.name.to_owned(),
+        None => req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost")
+            .to_owned(),
+    };
+    let base_path = via.map(|v| v.base_path);
     let (parts, body) = req.into_parts();
     let accept = parts
         .headers
@@ -219,6 +277,7 @@ async fn serve(
                 source_ip,
                 request_id,
                 domain: &domain,
+                base_path,
                 received,
             };
             match authorizer::authorize(cloud, &ctx, &parts, route.method.authorizer_id.as_deref())
@@ -285,6 +344,7 @@ async fn serve(
         source_ip,
         request_id,
         domain: &domain,
+        base_path,
         received,
         authorizer: authorizer_context.as_ref(),
     };
@@ -319,6 +379,8 @@ pub struct Call<'a> {
     pub source_ip: IpAddr,
     pub request_id: &'a str,
     pub domain: &'a str,
+    /// Through a custom domain name: the base path of its mapping (empty for `(none)`).
+    pub base_path: Option<&'a str>,
     pub received: DateTime<Utc>,
     /// The backend's `requestContext.authorizer` from the method's Lambda authorizer.
     pub authorizer: Option<&'a serde_json::Value>,
@@ -356,6 +418,7 @@ impl<'a> Call<'a> {
             source_ip: self.source_ip,
             request_id: self.request_id,
             domain: self.domain,
+            base_path: self.base_path,
             received: self.received,
         }
     }
