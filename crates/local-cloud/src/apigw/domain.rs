@@ -9,7 +9,10 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use bytes::Bytes;
+use http::Response;
 
+use super::errors;
 use crate::SharedCloud;
 
 /// One base path mapping.
@@ -29,20 +32,19 @@ pub struct CustomDomain {
     pub mappings: Vec<Mapping>,
 }
 
-/// A request that came through a custom domain name: the name and its mapping's base path (`/orders`, empty for
-/// `(none)`).
+/// A request that came through a custom domain name: the name and the path the client sent (percent-encoded),
+/// which the Lambda proxy event's `path` and `requestContext.path` show.
 #[derive(Debug, Clone, Copy)]
 pub struct Via<'a> {
     pub name: &'a str,
-    pub base_path: &'a str,
+    pub path: &'a str,
 }
 
 /// Where a request to a custom domain goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Routed {
     pub target: super::url::Target,
-    /// The mapping's base path as the client sent it, `/orders` (empty for `(none)`): the Lambda proxy event's
-    /// `path` and `requestContext.path` keep it.
+    /// The mapping's base path, `/orders` (empty for `(none)`).
     pub base_path: String,
 }
 
@@ -85,6 +87,47 @@ impl CustomDomain {
             },
         })
     }
+}
+
+/// Where a request to `host` (the Host header) goes when `host` is a custom domain name's local form: the API,
+/// stage and path below the base path, and the domain name; or API Gateway's answer when it goes nowhere (403
+/// `{"message":"Forbidden"}` for a domain name that does not exist, where on AWS the name would not resolve, or a
+/// path no base path mapping takes). `None`: not a custom domain's host.
+pub async fn locate(
+    cloud: &SharedCloud,
+    host: Option<&str>,
+    path: &str,
+) -> Option<Result<(super::url::Target, String), Response<Bytes>>> {
+    let name = host.and_then(crate::contract::urls::custom_domain_of_host)?;
+    let found = match load(cloud, &name).await {
+        Ok(found) => found,
+        Err(err) => {
+            tracing::error!(
+                domain = name,
+                error = format!("{err:#}"),
+                "cannot read the custom domain name: 500"
+            );
+            return Some(Err(errors::internal_server_error()));
+        }
+    };
+    let Some(found) = found else {
+        tracing::info!(
+            domain = name,
+            "no API Gateway custom domain name of this name: 403"
+        );
+        return Some(Err(errors::forbidden()));
+    };
+    Some(match found.route(path) {
+        Some(routed) => Ok((routed.target, name)),
+        None => {
+            tracing::info!(
+                domain = name,
+                path,
+                "no base path mapping of the custom domain name takes the path: 403"
+            );
+            Err(errors::forbidden())
+        }
+    })
 }
 
 /// The custom domain name `name` as deployed (`None` if there is none), cached per generation like the APIs.

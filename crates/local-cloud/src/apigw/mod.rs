@@ -13,6 +13,7 @@
 //! existing stage; many blog posts blur the two.
 
 pub mod authorizer;
+pub mod call;
 pub mod domain;
 pub mod errors;
 pub mod event;
@@ -29,21 +30,20 @@ pub mod url;
 pub mod vpclink;
 
 use std::{
-    collections::BTreeMap,
     net::{IpAddr, Ipv4Addr, SocketAddr},
     time::Instant,
 };
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
-use http::{HeaderValue, Request, Response, header, request::Parts};
+use chrono::Utc;
+use http::{HeaderValue, Request, Response, header};
 
 use crate::{
     SharedCloud,
     service::{Handled, Service, Write},
 };
-use model::{Integration, IntegrationType, RestApi, Stage};
-use routing::Route;
+pub use call::Call;
+use model::IntegrationType;
 
 /// API Gateway as the edge sees it: execute-api traffic; its snapshots are stale after API Gateway writes
 /// (REST and v2 share the `apigateway` signing name: VPC links v2 are read too).
@@ -75,21 +75,17 @@ pub async fn handle(
     let started = Instant::now();
     let (target, via) = match url::parse(host, req.uri().path()) {
         Some(target) => (target, None),
-        None => {
-            let Some(name) = host.and_then(crate::contract::urls::custom_domain_of_host) else {
-                return Err(req);
-            };
-            match by_domain(cloud, &name, req.uri().path()).await {
-                Ok(routed) => (routed.target, Some((name, routed.base_path))),
-                Err(resp) => return Ok(resp),
-            }
-        }
+        None => match domain::locate(cloud, host, req.uri().path()).await {
+            None => return Err(req),
+            Some(Err(resp)) => return Ok(resp),
+            Some(Ok((target, name))) => (target, Some((name, req.uri().path().to_owned()))),
+        },
     };
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = req.method().clone();
-    let via_domain = via.as_ref().map(|(name, base_path)| domain::Via {
+    let via_domain = via.as_ref().map(|(name, path)| domain::Via {
         name: name.as_str(),
-        base_path: base_path.as_str(),
+        path: path.as_str(),
     });
     let mut resp = serve(cloud, target.clone(), req, &request_id, via_domain).await;
     let h = resp.headers_mut();
@@ -111,42 +107,6 @@ pub async fn handle(
         "execute-api"
     );
     Ok(resp)
-}
-
-/// The API, stage and path a request to the custom domain name `name` goes to, or API Gateway's answer when it
-/// goes nowhere: 403 `{"message":"Forbidden"}` for a domain name that does not exist (on AWS its name would not
-/// resolve) or a path no base path mapping matches.
-async fn by_domain(
-    cloud: &SharedCloud,
-    name: &str,
-    path: &str,
-) -> Result<domain::Routed, Response<Bytes>> {
-    let found = match domain::load(cloud, name).await {
-        Ok(found) => found,
-        Err(err) => {
-            tracing::error!(
-                domain = name,
-                error = format!("{err:#}"),
-                "cannot read the custom domain name: 500"
-            );
-            return Err(errors::internal_server_error());
-        }
-    };
-    let Some(found) = found else {
-        tracing::info!(
-            domain = name,
-            "no API Gateway custom domain name of this name: 403"
-        );
-        return Err(errors::forbidden());
-    };
-    found.route(path).ok_or_else(|| {
-        tracing::info!(
-            domain = name,
-            path,
-            "no base path mapping of the custom domain name matches: 403"
-        );
-        errors::forbidden()
-    })
 }
 
 /// API Gateway's extended request id (`x-amz-apigw-id`; an HTTP API's `apigw-requestid` has the same form): 16
@@ -194,7 +154,7 @@ async fn serve(
             .unwrap_or("localhost")
             .to_owned(),
     };
-    let base_path = via.map(|v| v.base_path);
+    let client_path = via.map(|v| v.path);
     let (parts, body) = req.into_parts();
     let accept = parts
         .headers
@@ -277,7 +237,7 @@ async fn serve(
                 source_ip,
                 request_id,
                 domain: &domain,
-                base_path,
+                client_path,
                 received,
             };
             match authorizer::authorize(cloud, &ctx, &parts, route.method.authorizer_id.as_deref())
@@ -344,7 +304,7 @@ async fn serve(
         source_ip,
         request_id,
         domain: &domain,
-        base_path,
+        client_path,
         received,
         authorizer: authorizer_context.as_ref(),
     };
@@ -361,87 +321,6 @@ async fn serve(
         other => {
             tracing::error!(integration = ?other, "integration type not supported by the local cloud yet: 500");
             errors::internal_server_error()
-        }
-    }
-}
-
-/// One method request being served: everything integrations need.
-pub struct Call<'a> {
-    pub cloud: &'a SharedCloud,
-    pub api: &'a RestApi,
-    pub stage: &'a Stage,
-    pub route: &'a Route<'a>,
-    pub integration: &'a Integration,
-    pub parts: &'a Parts,
-    pub body: &'a Bytes,
-    /// The path below the stage, as sent.
-    pub path: &'a str,
-    pub source_ip: IpAddr,
-    pub request_id: &'a str,
-    pub domain: &'a str,
-    /// Through a custom domain name: the base path of its mapping (empty for `(none)`).
-    pub base_path: Option<&'a str>,
-    pub received: DateTime<Utc>,
-    /// The backend's `requestContext.authorizer` from the method's Lambda authorizer.
-    pub authorizer: Option<&'a serde_json::Value>,
-}
-
-impl<'a> Call<'a> {
-    pub fn integration(&self) -> &'a Integration {
-        self.integration
-    }
-
-    /// `text` with `${stageVariables.x}` replaced.
-    pub fn render(&self, text: &str) -> String {
-        params::render_stage_variables(text, &self.stage.variables)
-    }
-
-    pub fn sources(&self) -> params::Sources<'_> {
-        params::Sources {
-            path: &self.route.raw_params,
-            query: self.parts.uri.query().unwrap_or(""),
-            headers: &self.parts.headers,
-            stage_variables: &self.stage.variables,
-            request_id: self.request_id,
-            stage: &self.stage.name,
-            api_id: &self.api.id,
-        }
-    }
-
-    pub fn event_context(&self) -> event::EventContext<'_> {
-        event::EventContext {
-            api: self.api,
-            stage: &self.stage.name,
-            stage_variables: &self.stage.variables,
-            route: self.route,
-            path: self.path,
-            source_ip: self.source_ip,
-            request_id: self.request_id,
-            domain: self.domain,
-            base_path: self.base_path,
-            received: self.received,
-        }
-    }
-
-    pub fn template_vars(&self) -> mock::TemplateVars<'_> {
-        let context: BTreeMap<&'static str, String> = [
-            ("requestId", self.request_id.to_owned()),
-            ("stage", self.stage.name.clone()),
-            ("apiId", self.api.id.clone()),
-            ("resourceId", self.route.resource.id.clone()),
-            ("resourcePath", self.route.resource.path.clone()),
-            ("httpMethod", self.parts.method.to_string()),
-            ("accountId", crate::config::ACCOUNT_ID.to_owned()),
-            ("domainName", self.domain.to_owned()),
-            (
-                "requestTimeEpoch",
-                self.received.timestamp_millis().to_string(),
-            ),
-        ]
-        .into();
-        mock::TemplateVars {
-            context,
-            stage_variables: &self.stage.variables,
         }
     }
 }
