@@ -1,17 +1,39 @@
 """API Gateway custom domain names (REST, v1): what `apigateway.patch` adds for them. GetBasePathMappings of a
-domain name without mappings answers an empty list (moto 5.2.1 answered 500), and a deleted domain name takes its
-base path mappings with it (moto kept them for a later domain of the same name); CloudFormation
+domain name without mappings answers an empty list (moto 5.2.1 answered 500), a deleted domain name takes its
+base path mappings with it (moto kept them for a later domain of the same name), a domain name's
+`regionalHostedZoneId` is API Gateway's hosted zone of its Region (moto gave CloudFront's, `Z2FDTNDATAQYW2`, which
+is only the edge-optimized one); CloudFormation
 `AWS::ApiGateway::DomainName` and `AWS::ApiGateway::BasePathMapping`, which moto does not model.
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainname.html
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-basepathmapping.html"""
 
-from moto.apigateway.models import APIGatewayBackend, apigateway_backends
+from moto.apigateway.models import APIGatewayBackend, DomainName, apigateway_backends
 from moto.core.common_models import CloudFormationModel
 
 from local_moto.common import gone, tags
 
 
+# API Gateway's Route 53 hosted zones of Regional endpoints, what an alias record to a regional domain name names
+# (https://docs.aws.amazon.com/general/latest/gr/apigateway.html).
+REGIONAL_HOSTED_ZONES = {
+    "us-east-1": "Z1UJRXOUMOOFQ8", "us-east-2": "ZOJJZC49E0EPZ", "us-west-1": "Z2MUQ32089INYE",
+    "us-west-2": "Z2OJLYMUO9EFXC", "ca-central-1": "Z19DQILCV0OWEC", "eu-central-1": "Z1U9ULNL0V5AJ3",
+    "eu-west-1": "ZLY8HYME6SFDD", "eu-west-2": "ZJ5UAJN8Y3Z2Q", "eu-west-3": "Z3KY65QIEKYHQQ",
+    "ap-south-1": "Z3VO1THU9YC4UR", "ap-northeast-1": "Z1YSHQZHG15GKL", "ap-northeast-2": "Z20JF4UZKIW1U8",
+    "ap-northeast-3": "Z2YQB5RD63NC85", "ap-southeast-1": "ZL327KTPIQFUL", "ap-southeast-2": "Z2RPCDW04V8134",
+    "sa-east-1": "ZCMLWB8V5SYIT",
+}
+
+
 def patch_domain_names() -> None:
+    original_init = DomainName.__init__
+
+    def init(self, domain_name: str, **kwargs):
+        original_init(self, domain_name, **kwargs)
+        region = kwargs.get("region_name") or "us-east-1"
+        self.regional_hosted_zone_id = REGIONAL_HOSTED_ZONES.get(region, self.regional_hosted_zone_id)
+
+    DomainName.__init__ = init
     original_mappings = APIGatewayBackend.get_base_path_mappings
     original_delete = APIGatewayBackend.delete_domain_name
 

@@ -23,6 +23,15 @@ def test_a_domain_without_mappings_lists_none(aws):
     assert ag.get_base_path_mappings(domainName=name).get("items", []) == []
 
 
+def test_the_regional_hosted_zone_is_api_gateways_of_the_region(aws):
+    for region, zone in (("us-east-1", "Z1UJRXOUMOOFQ8"), ("eu-west-1", "ZLY8HYME6SFDD")):
+        domain = aws("apigateway", region).create_domain_name(
+            domainName=f"{unique('zone')}.example.com", endpointConfiguration={"types": ["REGIONAL"]},
+            regionalCertificateArn=f"arn:aws:acm:{region}:123456789012:certificate/x")
+        assert (domain["regionalHostedZoneId"], domain["distributionHostedZoneId"]) == (zone, "Z2FDTNDATAQYW2")
+        assert domain["regionalDomainName"].endswith(f".execute-api.{region}.amazonaws.com")
+
+
 def test_a_deleted_domain_takes_its_mappings(aws):
     ag = aws("apigateway")
     api = rest_api_with_stage(aws)
