@@ -2,12 +2,16 @@
 //!
 //! Measures, in one run: cold start (Invoke API on a fresh instance), the same function warm through the
 //! Lambda Invoke API alone, the whole chain API Gateway -> VPC link -> NLB -> ALB -> Lambda of the flagship,
-//! SQS -> Lambda through an event source mapping ([`sqs`]), and, where `cargo lambda` is installed, the same
+//! SQS -> Lambda through an event source mapping ([`sqs`]), SNS -> SQS -> Lambda, EventBridge -> Lambda and a
+//! Step Functions execution of three Lambda tasks ([`events`]), and, where `cargo lambda` is installed, the same
 //! function under `cargo lambda watch`. Prints a table and
-//! writes `target/bench/latest.json`; docs/benchmarks.md records the method and figures. `bench soak` (memory and
+//! writes `target/bench/latest.json` (`bench events`: the event series alone, without the flagship); docs/benchmarks.md records the method and figures. `bench soak` (memory and
 //! errors over a long run) is in `bench/soak.rs`, its RSS sampling in `bench/rss.rs`.
 
+mod events;
 mod rss;
+mod samples;
+mod sfn;
 mod soak;
 mod sqs;
 
@@ -31,6 +35,8 @@ const FLAGSHIP: &str = "apigw-rest-vpclink-pvt-alb";
 /// throughput.
 const SQS_LATENCY_MESSAGES: usize = 100;
 const SQS_THROUGHPUT_MESSAGES: usize = 2000;
+/// Messages, events and executions of each series of [`events`], each waited for before the next.
+const EVENT_SAMPLES: usize = 100;
 
 #[derive(Debug, Serialize)]
 pub struct Series {
@@ -168,10 +174,11 @@ fn with_flagship<T>(
 /// `cargo xtask bench`: measures the flagship on the local cloud (deployed here unless it still is);
 /// `cargo xtask bench soak`: the soak.
 pub fn run(args: &BenchArgs) -> Result<()> {
-    if let Some(BenchCmd::Soak(soak)) = &args.cmd {
-        return soak::run(soak);
-    }
-    let results = with_flagship(None, |outputs| measure(args, outputs))?;
+    let results = match &args.cmd {
+        Some(BenchCmd::Soak(soak)) => return soak::run(soak),
+        Some(BenchCmd::Events) => event_series()?,
+        None => with_flagship(None, |outputs| measure(args, outputs))?,
+    };
     let dir = project_root().join("target/bench");
     fs::create_dir_all(&dir)?;
     fs::write(
@@ -242,17 +249,21 @@ fn measure(args: &BenchArgs, outputs: &deploy::Outputs) -> Result<Vec<Series>> {
         series("chain, concurrent", &chain(args.concurrency))?,
     ];
     results[0].requests_per_s = f64::NAN;
-    results.extend(sqs::series(
-        &edge,
-        SQS_LATENCY_MESSAGES,
-        SQS_THROUGHPUT_MESSAGES,
-    )?);
+    results.extend(event_series()?);
     match cargo_lambda_watch(args, &event)? {
         Some(s) => results.extend(s),
         None => eprintln!(
             "cargo lambda is not installed (`pip install cargo-lambda`): its series is skipped"
         ),
     }
+    Ok(results)
+}
+
+/// The event series: SQS -> Lambda ([`sqs`]), then SNS, EventBridge and Step Functions ([`events`]).
+fn event_series() -> Result<Vec<Series>> {
+    let edge = crate::local::ensure_up(None)?.edge_url;
+    let mut results = sqs::series(&edge, SQS_LATENCY_MESSAGES, SQS_THROUGHPUT_MESSAGES)?;
+    results.extend(events::series(&edge, EVENT_SAMPLES)?);
     Ok(results)
 }
 

@@ -241,6 +241,9 @@ pub enum BenchCmd {
     /// Repeated deploy+verify+destroy cycles, then a long run of requests through the flagship's chain, with
     /// the RSS of moto, the daemon and the function instances along the way and every error (docs/benchmarks.md).
     Soak(SoakArgs),
+    /// Only the event series (SQS, SNS -> SQS, EventBridge -> Lambda, Step Functions; docs/benchmarks.md), without
+    /// deploying the flagship.
+    Events,
 }
 
 /// `cargo xtask bench soak`: how long to soak.
@@ -524,7 +527,8 @@ mod tests {
                 assert_eq!((soak.cycles, soak.requests), (3, 50));
                 assert_eq!(soak.pattern, "apigw-rest-lambda-dynamodb");
             }
-            None => panic!("not `bench soak`"),
+            _ => panic!("not `bench soak`"),
         }
+        assert!(matches!(parse(&["events"]).cmd, Some(BenchCmd::Events)));
     }
 }

@@ -15,7 +15,10 @@
 //! | `noinit` | never calls `/runtime/invocation/next` (sleeps forever before starting the runtime) |
 //! | `initerror` | posts to `/runtime/init/error` and exits with status 1 |
 //! | `authorizer` | a REST API Lambda authorizer: the token (`authorizationToken`, else the `x-token` header of a REQUEST event) picks the answer: `allow` (Allow `*`, a context with `invocation` (the request id), `type` and `methodArn` of the event, a number and a boolean), `deny` (Deny `*`), `elsewhere` (Allow only another API), `unauthorized` (the error `Unauthorized`), `malformed` (no policy), `nested` (an object in the context); anything else fails |
-//! | `sqs` | an SQS batch: appends the event as one line to `FIDELITY_EVENTS_FILE` (with `entered_ms`, when the handler was entered); fails (an `Err`) when a body starts with `error`, reports the messages whose body starts with `poison` in `batchItemFailures`, and an unknown `itemIdentifier` for a body starting with `bad-id`; a body ending in `-once` does so only on its first receive |
+//! | `sqs` | an SQS batch: fails (an `Err`) when a body starts with `error`, reports the messages whose body starts with `poison` in `batchItemFailures`, and an unknown `itemIdentifier` for a body starting with `bad-id`; a body ending in `-once` does so only on its first receive |
+//!
+//! In every mode, with `FIDELITY_EVENTS_FILE` set, the event is first appended to that file as one line (with
+//! `entered_ms`, when the handler was entered), for `cargo xtask bench`.
 //!
 //! Every invocation prints `fidelity-fn <mode> <request id>` on stdout and `fidelity-fn stderr <request id>` on
 //! stderr, so tests can find the function's own lines in the logs.
@@ -59,6 +62,7 @@ async fn handle(mode: &str, event: LambdaEvent<Value>) -> Result<Value, Error> {
     eprintln!("fidelity-fn stderr {request_id}");
     let _ = std::io::stdout().flush();
     let payload = event.payload;
+    record_entry(&payload)?;
     match mode {
         "sleep" => {
             let ms = payload
@@ -131,24 +135,30 @@ fn authorizer(event: &Value, request_id: &str) -> Result<Value, Error> {
     }
 }
 
-/// The `sqs` mode: records the batch, then fails it, or names failed messages, as their bodies ask.
-fn sqs_batch(event: &Value) -> Result<Value, Error> {
-    if let Ok(file) = std::env::var("FIDELITY_EVENTS_FILE") {
-        // When the handler was entered, for `cargo xtask bench` (message sent -> handler entered).
-        let entered_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_millis() as u64;
-        let mut line = event.clone();
-        if let Some(fields) = line.as_object_mut() {
-            fields.insert("entered_ms".to_owned(), json!(entered_ms));
-        }
-        let mut out = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&file)?;
-        // One write of the whole line, so a reader never sees half of it.
-        out.write_all(format!("{line}\n").as_bytes())?;
+/// With `FIDELITY_EVENTS_FILE` set, appends the event with `entered_ms`, when the handler was entered (for
+/// `cargo xtask bench`: sent -> handler entered), as one line of JSON.
+fn record_entry(event: &Value) -> Result<(), Error> {
+    let Ok(file) = std::env::var("FIDELITY_EVENTS_FILE") else {
+        return Ok(());
+    };
+    let entered_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as u64;
+    let mut line = event.clone();
+    if let Some(fields) = line.as_object_mut() {
+        fields.insert("entered_ms".to_owned(), json!(entered_ms));
     }
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)?;
+    // One write of the whole line, so a reader never sees half of it.
+    out.write_all(format!("{line}\n").as_bytes())?;
+    Ok(())
+}
+
+/// The `sqs` mode: fails the batch, or names failed messages, as their bodies ask.
+fn sqs_batch(event: &Value) -> Result<Value, Error> {
     let mut failures = Vec::new();
     for record in event["Records"].as_array().into_iter().flatten() {
         let body = record["body"].as_str().unwrap_or_default();

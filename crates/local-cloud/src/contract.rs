@@ -1,6 +1,6 @@
 //! The contract between `cargo xtask` and the daemon, defined once and used by both: the moto version the
 //! launcher is written for, the ready file, the edge's `/_local/...` routes and the local URL forms of
-//! execute-api and internet-facing load balancers.
+//! execute-api, custom domain names, CloudFront distributions and internet-facing load balancers.
 
 use serde::{Deserialize, Serialize};
 
@@ -109,6 +109,30 @@ pub mod urls {
     pub const CLOUDFRONT_HOST_SUFFIX: &str = ".cloudfront.localhost";
     /// The edge's route to internet-facing load balancers: `/_elb/{dns_name}:{port}/{path}`.
     pub const ELB_PREFIX: &str = "/_elb/";
+    /// The host suffix of an API Gateway custom domain name's local form: `https://api.example.com/orders` is
+    /// served at `http://api.example.com.domain.localhost:{port}/orders` (curl and browsers resolve `*.localhost`).
+    pub const CUSTOM_DOMAIN_HOST_SUFFIX: &str = ".domain.localhost";
+
+    /// `http://{domain}.domain.localhost:{port}{path}` for the custom domain name `domain` (`path` empty or
+    /// starting with `/`).
+    pub fn custom_domain(domain: &str, port: impl std::fmt::Display, path: &str) -> String {
+        format!(
+            "http://{}{CUSTOM_DOMAIN_HOST_SUFFIX}:{port}{path}",
+            domain.trim_end_matches('.').to_ascii_lowercase()
+        )
+    }
+
+    /// The custom domain name a Host header names in its local form (`api.example.com.domain.localhost[:port]`
+    /// -> `api.example.com`), lowercase; `None` for any other host.
+    pub fn custom_domain_of_host(host: &str) -> Option<String> {
+        let name = match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        };
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        let domain = name.strip_suffix(CUSTOM_DOMAIN_HOST_SUFFIX)?;
+        (!domain.is_empty() && !domain.starts_with('.')).then(|| domain.to_owned())
+    }
 
     /// `http://{api_id}.execute-api.localhost:{port}{path}` (`path` empty or starting with `/`).
     pub fn execute_api(api_id: &str, port: impl std::fmt::Display, path: &str) -> String {
@@ -200,6 +224,27 @@ mod tests {
         assert_eq!(
             urls::execute_api_path_form(4566, "abc", "prod", "hello?x=1"),
             "http://127.0.0.1:4566/restapis/abc/prod/_user_request_/hello?x=1"
+        );
+        assert_eq!(
+            urls::custom_domain("API.example.com.", 4566, "/orders/1"),
+            "http://api.example.com.domain.localhost:4566/orders/1"
+        );
+        for host in [
+            "api.example.com.domain.localhost:4566",
+            "API.Example.com.domain.localhost",
+            "api.example.com.domain.localhost.",
+        ] {
+            assert_eq!(
+                urls::custom_domain_of_host(host).as_deref(),
+                Some("api.example.com"),
+                "{host}"
+            );
+        }
+        assert_eq!(urls::custom_domain_of_host("domain.localhost:4566"), None);
+        assert_eq!(urls::custom_domain_of_host(".domain.localhost"), None);
+        assert_eq!(
+            urls::custom_domain_of_host("abc.execute-api.localhost"),
+            None
         );
         assert_eq!(
             urls::elb("http://127.0.0.1:4566/", "a.elb.amazonaws.com", 80, "x"),

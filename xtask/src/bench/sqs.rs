@@ -31,16 +31,7 @@ pub fn series(
     latency_messages: usize,
     throughput_messages: usize,
 ) -> Result<Vec<Series>> {
-    let binary = crate::cargo::build(&crate::cargo::Build {
-        what: "the bench function (fidelity-fn)",
-        packages: vec!["fidelity-fn".into()],
-        profile: "dev",
-        with_xtask: true,
-    })?
-    .into_iter()
-    .find(|b| b.name == "fidelity-fn")
-    .context("cargo built no fidelity-fn binary")?
-    .path;
+    let binary = fidelity_binary()?;
     let dir = crate::pattern::project_root().join("target/bench/sqs");
     std::fs::create_dir_all(&dir)?;
     let events = dir.join("events.jsonl");
@@ -67,6 +58,20 @@ pub fn series(
     });
     bench.tear_down();
     result
+}
+
+/// The bench function, `fidelity-fn` (dev build).
+pub(super) fn fidelity_binary() -> Result<PathBuf> {
+    Ok(crate::cargo::build(&crate::cargo::Build {
+        what: "the bench function (fidelity-fn)",
+        packages: vec!["fidelity-fn".into()],
+        profile: "dev",
+        with_xtask: true,
+    })?
+    .into_iter()
+    .find(|b| b.name == "fidelity-fn")
+    .context("cargo built no fidelity-fn binary")?
+    .path)
 }
 
 struct Bench {
@@ -301,7 +306,7 @@ impl Bench {
 }
 
 /// A JSON body to a REST API of the local cloud.
-fn rest_json(
+pub(super) fn rest_json(
     edge: &str,
     method: &str,
     path: &str,
@@ -326,7 +331,7 @@ fn rest_json(
 }
 
 /// A deployment package whose `bootstrap` is `binary`.
-fn zip(binary: &Path) -> Result<Vec<u8>> {
+pub(super) fn zip(binary: &Path) -> Result<Vec<u8>> {
     use std::io::Write;
     let bytes = std::fs::read(binary).with_context(|| format!("reading {}", binary.display()))?;
     let mut out = std::io::Cursor::new(Vec::new());

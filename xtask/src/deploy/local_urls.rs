@@ -3,7 +3,9 @@
 //! `https://{id}.execute-api.{region}.amazonaws.com/{stage}` becomes `http://{id}.execute-api.localhost:{port}/{stage}`
 //! (curl and browsers resolve `*.localhost` to 127.0.0.1; `cargo xtask verify` does too), and a distribution's
 //! `https://{id}.cloudfront.net/{path}` becomes `http://{id}.cloudfront.localhost:{port}/{path}`
-//! ([`local_cloud::contract::urls::cloudfront`]).
+//! ([`local_cloud::contract::urls::cloudfront`]), and `https://{domain}/{path}` of an API Gateway custom domain name
+//! the local cloud holds becomes `http://{domain}.domain.localhost:{port}/{path}`
+//! ([`local_cloud::contract::urls::custom_domain`]).
 
 use super::Outputs;
 
@@ -17,13 +19,41 @@ pub fn map_outputs(outputs: Outputs, edge_url: &str) -> Outputs {
     outputs
         .into_iter()
         .map(|(name, value)| {
-            let value = match value.as_str().and_then(|s| map_url(s, port)) {
+            let mapped = value
+                .as_str()
+                .and_then(|s| map_url(s, port).or_else(|| map_custom_domain(s, port, edge_url)));
+            let value = match mapped {
                 Some(mapped) => serde_json::Value::String(mapped),
                 None => value,
             };
             (name, value)
         })
         .collect()
+}
+
+/// Whether the local cloud at `edge_url` holds the API Gateway custom domain name `name` (GetDomainName).
+pub fn is_custom_domain(edge_url: &str, name: &str) -> bool {
+    let edge = edge_url.trim_end_matches('/');
+    crate::aws::raw::get(
+        edge,
+        "apigateway",
+        &format!("/domainnames/{}", crate::aws::raw::percent_encode(name)),
+    )
+    .is_ok_and(|(status, _)| status == 200)
+}
+
+/// `https://{domain}/{path}` -> `http://{domain}.domain.localhost:{port}/{path}` when `domain` is a custom domain
+/// name the local cloud holds.
+fn map_custom_domain(url: &str, port: &str, edge_url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://")?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let slash = if path.is_empty() && !url.ends_with('/') {
+        ""
+    } else {
+        "/"
+    };
+    (!host.ends_with(".amazonaws.com") && is_custom_domain(edge_url, host))
+        .then(|| local_cloud::contract::urls::custom_domain(host, port, &format!("{slash}{path}")))
 }
 
 fn map_url(url: &str, port: &str) -> Option<String> {

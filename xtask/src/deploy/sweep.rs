@@ -22,6 +22,10 @@ struct Leftover {
 /// Kinds in the order they are deleted: users of a thing before the thing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
+    // A custom domain name first (its base path mappings name APIs), then its certificate (AWS refuses to delete
+    // one a domain name uses).
+    DomainName,
+    Certificate,
     RestApi,
     HttpApi,
     VpcLink,
@@ -103,6 +107,20 @@ fn tagged(edge: &str, pattern: &str) -> Result<(Vec<Leftover>, Vec<String>)> {
             found.push(Leftover {
                 kind: Kind::RestApi,
                 id: format!("/restapis/{}", api["id"].as_str().unwrap_or_default()),
+            });
+        }
+    }
+    // Custom domain names (REST): the tagging API does not list them.
+    let domains = ok_json(
+        raw::get(edge, "apigateway", "/domainnames")?,
+        "GetDomainNames",
+    )?;
+    for domain in domains["item"].as_array().into_iter().flatten() {
+        if ours(&domain["tags"]) {
+            let name = domain["domainName"].as_str().unwrap_or_default();
+            found.push(Leftover {
+                kind: Kind::DomainName,
+                id: format!("/domainnames/{}", enc(name)),
             });
         }
     }
@@ -306,6 +324,7 @@ fn kind_of(arn: &str) -> Option<Kind> {
         ("events", "event-bus") => Kind::EventBus,
         ("events", "rule") => Kind::Rule,
         ("states", "stateMachine") => Kind::StateMachine,
+        ("acm", "certificate") => Kind::Certificate,
         _ => return None,
     };
     Some(kind)
@@ -334,7 +353,14 @@ fn delete(edge: &str, l: &Leftover) -> Result<()> {
         )
     };
     let answer = match l.kind {
-        Kind::RestApi | Kind::HttpApi | Kind::VpcLink => {
+        Kind::Certificate => raw::json(
+            edge,
+            "acm",
+            "CertificateManager.DeleteCertificate",
+            "application/x-amz-json-1.1",
+            &json!({ "CertificateArn": arn }),
+        )?,
+        Kind::RestApi | Kind::HttpApi | Kind::VpcLink | Kind::DomainName => {
             raw::rest(edge, "DELETE", "apigateway", arn)?
         }
         Kind::UserPool => raw::json(
@@ -560,6 +586,10 @@ mod tests {
                 Kind::TargetGroup,
             ),
             ("arn:aws:sqs:us-east-1:1:q", Kind::Queue),
+            (
+                "arn:aws:acm:us-east-1:1:certificate/4fe49953-f49b-45a2-bffc-7554ea1e7500",
+                Kind::Certificate,
+            ),
             ("arn:aws:s3:::bucket", Kind::Bucket),
             ("arn:aws:events:us-east-1:1:rule/orders-bus/r", Kind::Rule),
             (

@@ -14,6 +14,7 @@ mod cognito;
 mod execution;
 mod http;
 mod invoke;
+mod local_urls;
 pub mod placeholders;
 mod queue;
 mod resources;
@@ -27,7 +28,7 @@ use crate::{
     pattern::{self, Pattern},
 };
 pub use check::Check;
-pub(crate) use http::local_form;
+pub(crate) use local_urls::local_form;
 pub use placeholders::expand;
 
 #[derive(Debug, serde::Serialize)]

@@ -34,9 +34,14 @@ add to that service of moto, CloudFormation support of its resource types includ
   * `iam`: a role's inline policies from CloudFormation read back as JSON documents, as IAM answers them.
   * `elbv2`: a load balancer created without `Scheme` is internet-facing; CloudFormation load balancers, target
     groups, listeners and rules.
+  * `route53`: every account owns the public hosted zone `example.com.` (fixed id `Z0LOCALEXAMPLECOM`), as a real
+    account owns its domain's zone.
+  * `acm`: a certificate with DNS validation is issued once its validation records are in a hosted zone;
+    CloudFormation certificates, writing those records into the zones their `DomainValidationOptions` name.
   * `apigateway`: integrations keep `connectionId`, `integrationTarget` and `cacheKeyParameters`, and
     UpdateIntegration works; authorizers keep `identityValidationExpression`; CloudFormation RestApi (OpenAPI
-    `Body`, its authorizers included), Deployment, Stage and Method.
+    `Body`, its authorizers included), Deployment, Stage and Method; custom domain names and base path mappings, in
+    CloudFormation too (`apigateway_domains`).
   * `apigatewayv2`: AWS::ApiGatewayV2::VpcLink, Api (HTTP, from properties or an OpenAPI body) and Stage; the
     OpenAPI import of HTTP APIs (ANY and $default routes, JWT authorizers).
   * `cognitoidp`: CloudFormation user pools and app clients.

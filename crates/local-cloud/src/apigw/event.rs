@@ -34,8 +34,12 @@ pub struct EventContext<'a> {
     pub path: &'a str,
     pub source_ip: IpAddr,
     pub request_id: &'a str,
-    /// The Host the client used.
+    /// The Host the client used, or the custom domain name it came through.
     pub domain: &'a str,
+    /// Through a custom domain name: the path the client sent (percent-encoded), which `path` and
+    /// `requestContext.path` are, base path included and no stage (as AWS sends them, e.g.
+    /// github.com/aws/serverless-java-container/issues/34, github.com/localstack/localstack/pull/12296).
+    pub client_path: Option<&'a str>,
     pub received: DateTime<Utc>,
 }
 
@@ -68,7 +72,7 @@ pub fn proxy_event(ctx: &EventContext<'_>, parts: &Parts, body: &[u8]) -> Value 
 
     let mut e = ApiGatewayProxyRequest::default();
     e.resource = Some(ctx.route.resource.path.clone());
-    e.path = Some(percent_decode(ctx.path));
+    e.path = Some(percent_decode(ctx.client_path.unwrap_or(ctx.path)));
     e.http_method = parts.method.clone();
     e.headers = single;
     e.multi_value_headers = parts.headers.clone();
@@ -96,7 +100,10 @@ pub fn proxy_event(ctx: &EventContext<'_>, parts: &Parts, body: &[u8]) -> Value 
     rc.stage = Some(ctx.stage.to_owned());
     rc.request_id = Some(ctx.request_id.to_owned());
     rc.http_method = parts.method.clone();
-    rc.path = Some(format!("/{}{}", ctx.stage, ctx.path));
+    rc.path = Some(match ctx.client_path {
+        Some(path) => path.to_owned(),
+        None => format!("/{}{}", ctx.stage, ctx.path),
+    });
     rc.protocol = Some("HTTP/1.1".to_owned());
     rc.identity.source_ip = Some(ctx.source_ip.to_string());
     rc.identity.user_agent = parts
@@ -291,6 +298,39 @@ mod tests {
     }
 
     #[test]
+    fn through_a_custom_domain_the_paths_are_the_clients_and_not_the_stage() {
+        let api = fixture_api();
+        let route = crate::apigw::routing::route(&api, "GET", "/42").unwrap();
+        let vars = BTreeMap::new();
+        let ctx = |client_path| EventContext {
+            api: &api,
+            stage: "prod",
+            stage_variables: &vars,
+            route: &route,
+            path: "/42",
+            source_ip: "10.0.0.1".parse().unwrap(),
+            request_id: "r",
+            domain: "api.example.com",
+            client_path,
+            received: DateTime::from_timestamp_millis(0).unwrap(),
+        };
+        let (parts, ()) = http::Request::get("/orders/42")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let e = proxy_event(&ctx(Some("/orders/42")), &parts, b"");
+        assert_eq!(e["path"], "/orders/42");
+        assert_eq!(e["requestContext"]["path"], "/orders/42");
+        assert_eq!(e["requestContext"]["stage"], "prod");
+        assert_eq!(e["requestContext"]["domainName"], "api.example.com");
+        assert_eq!(e["requestContext"]["domainPrefix"], "api");
+        assert_eq!(e["pathParameters"], serde_json::json!({"proxy": "42"}));
+        let e = proxy_event(&ctx(None), &parts, b"");
+        assert_eq!(e["path"], "/42");
+        assert_eq!(e["requestContext"]["path"], "/prod/42");
+    }
+
+    #[test]
     fn event_has_the_v1_shape() {
         let api = fixture_api();
         let route = crate::apigw::routing::route(&api, "POST", "/hello/world").unwrap();
@@ -308,6 +348,7 @@ mod tests {
             source_ip: "192.168.196.186".parse().unwrap(),
             request_id: "deef4878-7910-11e6-8f14-25afc3e9ae33",
             domain: "gy415nuibc.execute-api.localhost:4566",
+            client_path: None,
             received: DateTime::from_timestamp_millis(1589522469693).unwrap(),
         };
         let req = http::Request::post("/hello/world?name=me&name=you")
@@ -381,6 +422,7 @@ mod tests {
             source_ip: "127.0.0.1".parse().unwrap(),
             request_id: "r",
             domain: "127.0.0.1:4566",
+            client_path: None,
             received: Utc::now(),
         };
         let (parts, ()) = http::Request::put("/x")

@@ -30,6 +30,8 @@ pub struct Snapshots {
     apis: GenCache<String, Option<Arc<RestApi>>>,
     links: GenCache<String, Option<Arc<VpcLink>>>,
     links_v2: GenCache<String, Option<Arc<VpcLinkV2>>>,
+    /// Custom domain names with their base path mappings ([`super::domain`]).
+    pub(super) domains: GenCache<String, Option<Arc<super::domain::CustomDomain>>>,
     /// Lambda authorizers' results, cached per identity for their TTL.
     pub authorizer_results: super::authorizer::Cache,
 }

@@ -1,6 +1,7 @@
 //! API Gateway REST APIs (execute-api traffic), configured only from the APIs deployed in moto.
 //!
-//! [`url`] recognises the two local URL forms; [`load`] reads a deployed API into [`model`] (cached per
+//! [`url`] recognises the two local URL forms, [`domain`] the local form of a custom domain name and its base
+//! path mappings; [`load`] reads a deployed API into [`model`] (cached per
 //! generation of deployed state, so warm requests make no AWS calls); [`routing`] picks resource and
 //! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] runs next; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
 //! [`errors`] are API Gateway's own answers (with the API's customised gateway responses).
@@ -12,6 +13,8 @@
 //! existing stage; many blog posts blur the two.
 
 pub mod authorizer;
+pub mod call;
+pub mod domain;
 pub mod errors;
 pub mod event;
 pub mod http_proxy;
@@ -27,21 +30,20 @@ pub mod url;
 pub mod vpclink;
 
 use std::{
-    collections::BTreeMap,
     net::{IpAddr, Ipv4Addr, SocketAddr},
     time::Instant,
 };
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
-use http::{HeaderValue, Request, Response, header, request::Parts};
+use chrono::Utc;
+use http::{HeaderValue, Request, Response, header};
 
 use crate::{
     SharedCloud,
     service::{Handled, Service, Write},
 };
-use model::{Integration, IntegrationType, RestApi, Stage};
-use routing::Route;
+pub use call::Call;
+use model::IntegrationType;
 
 /// API Gateway as the edge sees it: execute-api traffic; its snapshots are stale after API Gateway writes
 /// (REST and v2 share the `apigateway` signing name: VPC links v2 are read too).
@@ -70,13 +72,22 @@ pub async fn handle(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| req.uri().host());
-    let Some(target) = url::parse(host, req.uri().path()) else {
-        return Err(req);
-    };
     let started = Instant::now();
+    let (target, via) = match url::parse(host, req.uri().path()) {
+        Some(target) => (target, None),
+        None => match domain::locate(cloud, host, req.uri().path()).await {
+            None => return Err(req),
+            Some(Err(resp)) => return Ok(resp),
+            Some(Ok((target, name))) => (target, Some((name, req.uri().path().to_owned()))),
+        },
+    };
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = req.method().clone();
-    let mut resp = serve(cloud, target.clone(), req, &request_id).await;
+    let via_domain = via.as_ref().map(|(name, path)| domain::Via {
+        name: name.as_str(),
+        path: path.as_str(),
+    });
+    let mut resp = serve(cloud, target.clone(), req, &request_id, via_domain).await;
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         h.insert("x-amzn-requestid", v);
@@ -87,6 +98,7 @@ pub async fn handle(
     tracing::info!(
         api_id = %target.api_id,
         stage = target.stage.as_deref().unwrap_or(""),
+        domain = via.as_ref().map_or("", |(name, _)| name.as_str()),
         %method,
         path = %target.path,
         status = resp.status().as_u16(),
@@ -118,6 +130,7 @@ async fn serve(
     target: url::Target,
     req: Request<Bytes>,
     request_id: &str,
+    via: Option<domain::Via<'_>>,
 ) -> Response<Bytes> {
     let api = match load::api(cloud, &target.api_id).await {
         Ok(Some(api)) => api,
@@ -131,12 +144,17 @@ async fn serve(
         return errors::forbidden();
     };
     let source_ip = source_ip(&req);
-    let domain = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost")
-        .to_owned();
+    // Through a custom domain name, the function sees that name, as on AWS; else the Host the client used.
+    let domain = match via {
+        Some(via) => via.name.to_owned(),
+        None => req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost")
+            .to_owned(),
+    };
+    let client_path = via.map(|v| v.path);
     let (parts, body) = req.into_parts();
     let accept = parts
         .headers
@@ -219,6 +237,7 @@ async fn serve(
                 source_ip,
                 request_id,
                 domain: &domain,
+                client_path,
                 received,
             };
             match authorizer::authorize(cloud, &ctx, &parts, route.method.authorizer_id.as_deref())
@@ -285,6 +304,7 @@ async fn serve(
         source_ip,
         request_id,
         domain: &domain,
+        client_path,
         received,
         authorizer: authorizer_context.as_ref(),
     };
@@ -301,84 +321,6 @@ async fn serve(
         other => {
             tracing::error!(integration = ?other, "integration type not supported by the local cloud yet: 500");
             errors::internal_server_error()
-        }
-    }
-}
-
-/// One method request being served: everything integrations need.
-pub struct Call<'a> {
-    pub cloud: &'a SharedCloud,
-    pub api: &'a RestApi,
-    pub stage: &'a Stage,
-    pub route: &'a Route<'a>,
-    pub integration: &'a Integration,
-    pub parts: &'a Parts,
-    pub body: &'a Bytes,
-    /// The path below the stage, as sent.
-    pub path: &'a str,
-    pub source_ip: IpAddr,
-    pub request_id: &'a str,
-    pub domain: &'a str,
-    pub received: DateTime<Utc>,
-    /// The backend's `requestContext.authorizer` from the method's Lambda authorizer.
-    pub authorizer: Option<&'a serde_json::Value>,
-}
-
-impl<'a> Call<'a> {
-    pub fn integration(&self) -> &'a Integration {
-        self.integration
-    }
-
-    /// `text` with `${stageVariables.x}` replaced.
-    pub fn render(&self, text: &str) -> String {
-        params::render_stage_variables(text, &self.stage.variables)
-    }
-
-    pub fn sources(&self) -> params::Sources<'_> {
-        params::Sources {
-            path: &self.route.raw_params,
-            query: self.parts.uri.query().unwrap_or(""),
-            headers: &self.parts.headers,
-            stage_variables: &self.stage.variables,
-            request_id: self.request_id,
-            stage: &self.stage.name,
-            api_id: &self.api.id,
-        }
-    }
-
-    pub fn event_context(&self) -> event::EventContext<'_> {
-        event::EventContext {
-            api: self.api,
-            stage: &self.stage.name,
-            stage_variables: &self.stage.variables,
-            route: self.route,
-            path: self.path,
-            source_ip: self.source_ip,
-            request_id: self.request_id,
-            domain: self.domain,
-            received: self.received,
-        }
-    }
-
-    pub fn template_vars(&self) -> mock::TemplateVars<'_> {
-        let context: BTreeMap<&'static str, String> = [
-            ("requestId", self.request_id.to_owned()),
-            ("stage", self.stage.name.clone()),
-            ("apiId", self.api.id.clone()),
-            ("resourceId", self.route.resource.id.clone()),
-            ("resourcePath", self.route.resource.path.clone()),
-            ("httpMethod", self.parts.method.to_string()),
-            ("accountId", crate::config::ACCOUNT_ID.to_owned()),
-            ("domainName", self.domain.to_owned()),
-            (
-                "requestTimeEpoch",
-                self.received.timestamp_millis().to_string(),
-            ),
-        ]
-        .into();
-        mock::TemplateVars {
-            context,
-            stage_variables: &self.stage.variables,
         }
     }
 }

@@ -187,6 +187,7 @@ fn event_v1(call: &Call<'_>) -> serde_json::Value {
         source_ip: call.source_ip,
         request_id: call.request_id,
         domain: call.domain,
+        client_path: None,
         received: call.received,
     };
     let mut e = apigw::event::proxy_event(&ctx, call.parts, &[]);

@@ -82,6 +82,15 @@ fn exists(edge: &str, r: &StackResource) -> Result<Found> {
             "application/x-amz-json-1.0",
             &serde_json::json!({ "stateMachineArn": id }),
         )?,
+        "AWS::ApiGateway::DomainName" => get(edge, "apigateway", &format!("/domainnames/{enc}"))?,
+        // Its physical id is the certificate's ARN.
+        "AWS::CertificateManager::Certificate" => json(
+            edge,
+            "acm",
+            "CertificateManager.DescribeCertificate",
+            "application/x-amz-json-1.1",
+            &serde_json::json!({ "CertificateArn": id }),
+        )?,
         "AWS::ApiGatewayV2::VpcLink" => get(edge, "apigateway", &format!("/v2/vpclinks/{enc}"))?,
         "AWS::ApiGatewayV2::Api" => get(edge, "apigateway", &format!("/v2/apis/{enc}"))?,
         "AWS::Cognito::UserPool" => json(
