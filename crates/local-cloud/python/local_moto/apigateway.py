@@ -3,7 +3,8 @@ and responses, so the API, GetMethod and CloudFormation all see the same integra
 policy of an imported OpenAPI document (PutRestApi, ImportRestApi, a CloudFormation `Body`) as well as one set with
 `Policy` or UpdateRestApi; authorizers keep `identityValidationExpression` (CreateAuthorizer and an imported
 `x-amazon-apigateway-authorizer`); CloudFormation creates RestApis from an OpenAPI `Body` (see `apigateway_openapi`),
-Stages, Methods with their whole integration, and deletes RestApis, Deployments and Methods."""
+Stages, Methods with their whole integration, and deletes RestApis, Deployments and Methods; API keys and usage
+plans (CloudFormation too) in `apigateway_usage`."""
 
 import json
 
@@ -12,6 +13,7 @@ from moto.apigateway.models import APIGatewayBackend, Deployment, Integration, M
 from moto.apigateway.responses import APIGatewayResponse
 from moto.core.common_models import CloudFormationModel
 
+from local_moto import apigateway_usage
 from local_moto.apigateway_openapi import import_openapi, openapi_body, policy_text
 from local_moto.common import Context, gone, tags
 
@@ -22,6 +24,7 @@ def patch(ctx: Context) -> None:
     patch_imported_policy()
     patch_rest_api_cloudformation()
     patch_method_cloudformation()
+    apigateway_usage.patch()
 
 
 # --------------------------------------------------------------------------------------------------------------
