@@ -2,7 +2,8 @@
 //!
 //! [`url`] recognises the two local URL forms; [`load`] reads a deployed API into [`model`] (cached per
 //! generation of deployed state, so warm requests make no AWS calls); [`routing`] picks resource and
-//! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] runs next; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
+//! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] or Cognito
+//! user pool ([`cognito`]) runs next, then its API key and usage plan ([`usage`]); the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
 //! [`errors`] are API Gateway's own answers (with the API's customised gateway responses).
 //!
 //! Unknown API or stage: 403 `{"message":"Forbidden"}` (`ForbiddenException`). Reports of real calls
@@ -12,6 +13,7 @@
 //! existing stage; many blog posts blur the two.
 
 pub mod authorizer;
+pub mod cognito;
 pub mod errors;
 pub mod event;
 pub mod http_proxy;
@@ -24,6 +26,7 @@ pub mod policy;
 pub mod routing;
 pub mod selection;
 pub mod url;
+pub mod usage;
 pub mod vpclink;
 
 use std::{
@@ -206,7 +209,21 @@ async fn serve(
         return missing_token();
     };
     let received = Utc::now();
+    let refuse = |response_type: &'static str, default: Response<Bytes>| {
+        let vars = mock::TemplateVars {
+            context: [
+                ("requestId", request_id.to_owned()),
+                ("stage", stage.name.clone()),
+                ("apiId", api.id.clone()),
+                ("accountId", crate::config::ACCOUNT_ID.to_owned()),
+            ]
+            .into(),
+            stage_variables: &stage.variables,
+        };
+        errors::customized(&api, response_type, default, accept, vars)
+    };
     let mut authorizer_context = None;
+    let mut usage_identifier_key = None;
     match route.method.authorization_type.as_str() {
         "NONE" => {}
         "CUSTOM" => {
@@ -224,26 +241,17 @@ async fn serve(
             match authorizer::authorize(cloud, &ctx, &parts, route.method.authorizer_id.as_deref())
                 .await
             {
-                Ok(context) => authorizer_context = Some(context),
-                Err(refusal) => {
-                    let vars = mock::TemplateVars {
-                        context: [
-                            ("requestId", request_id.to_owned()),
-                            ("stage", stage.name.clone()),
-                            ("apiId", api.id.clone()),
-                            ("accountId", crate::config::ACCOUNT_ID.to_owned()),
-                        ]
-                        .into(),
-                        stage_variables: &stage.variables,
-                    };
-                    return errors::customized(
-                        &api,
-                        refusal.response_type(),
-                        refusal.response(),
-                        accept,
-                        vars,
-                    );
+                Ok((context, key)) => {
+                    authorizer_context = Some(context);
+                    usage_identifier_key = key;
                 }
+                Err(refusal) => return refuse(refusal.response_type(), refusal.response()),
+            }
+        }
+        "COGNITO_USER_POOLS" => {
+            match cognito::authorize(cloud, &api, route.method, &stage.variables, &parts).await {
+                Ok(context) => authorizer_context = Some(context),
+                Err(refusal) => return refuse(refusal.response_type(), refusal.response()),
             }
         }
         "AWS_IAM" => {
@@ -261,13 +269,43 @@ async fn serve(
             tracing::error!(
                 authorization = other,
                 resource = %route.resource.path,
-                "method authorizers ({other}) are not supported by the local cloud yet: 500"
+                "method authorization {other} is not supported by the local cloud: 500"
             );
             return errors::internal_server_error();
         }
     }
-    if route.method.api_key_required && !parts.headers.contains_key("x-api-key") {
-        return errors::forbidden();
+    if route.method.api_key_required {
+        let key = if api.api_key_source == "AUTHORIZER" {
+            usage_identifier_key.as_deref()
+        } else {
+            parts.headers.get("x-api-key").and_then(|v| v.to_str().ok())
+        };
+        let plans = match usage::plans(cloud).await {
+            Ok(plans) => plans,
+            Err(err) => {
+                tracing::error!(
+                    error = format!("{err:#}"),
+                    "cannot read API keys and usage plans: 500"
+                );
+                return errors::internal_server_error();
+            }
+        };
+        let method_key = format!("{}/{}", route.resource.path, route.method.http_method);
+        let request = usage::Request {
+            api_id: &api.id,
+            stage: &stage.name,
+            method_key: &method_key,
+            key,
+        };
+        if let Err(refusal) = usage::check(
+            &plans,
+            &cloud.apigw.usage_meters,
+            &request,
+            Instant::now(),
+            received,
+        ) {
+            return refuse(refusal.response_type(), refusal.response());
+        }
     }
     let Some(integration) = route.method.integration.as_ref() else {
         tracing::warn!(resource = %route.resource.path, method = %route.method.http_method, "method has no integration: 500");
