@@ -9,12 +9,24 @@ use super::{Check, Run, contains, placeholders};
 use crate::flags::Target;
 
 pub fn run(check: &Check, run: &mut Run) -> Result<String> {
+    if let Some(until) = check.until_status {
+        let max = check.repeat.unwrap_or(20).max(1);
+        for attempt in 1..=max {
+            if let Some((summary, _)) = once(check, run, Some(until))? {
+                return Ok(format!("{summary} (request {attempt})"));
+            }
+        }
+        bail!(
+            "{}: no {until} answer in {max} requests, each answered 2xx",
+            check.request.as_deref().unwrap_or_default()
+        );
+    }
     let repeat = check.repeat.unwrap_or(1).max(1);
     let mut tally = std::collections::BTreeMap::<String, u32>::new();
     let mut summary = String::new();
     for _ in 0..repeat {
         let text;
-        (summary, text) = once(check, run)?;
+        (summary, text) = once(check, run, None)?.context("an answer without `until_status`")?;
         if let Some(spread) = &check.spread {
             *tally.entry(spread.value_of(&text)).or_default() += 1;
         }
@@ -26,8 +38,10 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
     }
 }
 
-/// One request and its assertions: the summary line and the answer's body.
-fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
+/// One request and its assertions: the summary line and the answer's body. With `until`, an answer of another
+/// status is `None` when it is a 2xx (not there yet) and an error otherwise; the assertions apply to the answer
+/// with that status.
+fn once(check: &Check, run: &mut Run, until: Option<u16>) -> Result<Option<(String, String)>> {
     let request = check.request.as_deref().context("not a request check")?;
     let (method, url) = request
         .split_once(' ')
@@ -84,6 +98,14 @@ fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
     }
     let text = response.body_mut().read_to_string().unwrap_or_default();
     let short: String = text.chars().take(300).collect();
+    if let Some(until) = until
+        && status != until
+    {
+        if (200..300).contains(&status) {
+            return Ok(None);
+        }
+        bail!("{method} {shown}: status {status} before any {until}; body: {short}");
+    }
     if let Some(expected) = check.status
         && status != expected
     {
@@ -121,7 +143,10 @@ fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
     } else {
         format!("; captured {}", captured.join(", "))
     };
-    Ok((format!("{method} {shown} -> {status}{captured}"), text))
+    Ok(Some((
+        format!("{method} {shown} -> {status}{captured}"),
+        text,
+    )))
 }
 
 /// Where the local cloud serves `url`, and the Host header to send when the URL's host is not the one to connect
