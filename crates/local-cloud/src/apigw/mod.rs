@@ -145,7 +145,8 @@ async fn serve(
         .headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
-    let missing_token = || {
+    // API Gateway's own answer of `response_type`, as the API may have customised it.
+    let refuse = |response_type: &'static str, default: Response<Bytes>| {
         let vars = mock::TemplateVars {
             context: [
                 ("requestId", request_id.to_owned()),
@@ -156,12 +157,12 @@ async fn serve(
             .into(),
             stage_variables: &stage.variables,
         };
-        errors::customized(
-            &api,
+        errors::customized(&api, response_type, default, accept, vars)
+    };
+    let missing_token = || {
+        refuse(
             "MISSING_AUTHENTICATION_TOKEN",
             errors::missing_authentication_token(),
-            accept,
-            vars,
         )
     };
     if let Some(policy) = &api.policy {
@@ -183,25 +184,12 @@ async fn serve(
         if decision != crate::shared::policy::Decision::Allow {
             let arn = request.resource_arn();
             tracing::info!(api_id = %api.id, resource = arn, ?decision, "the API's resource policy refuses the request: 403");
-            let vars = mock::TemplateVars {
-                context: [
-                    ("requestId", request_id.to_owned()),
-                    ("stage", stage.name.clone()),
-                    ("apiId", api.id.clone()),
-                    ("accountId", crate::config::ACCOUNT_ID.to_owned()),
-                ]
-                .into(),
-                stage_variables: &stage.variables,
-            };
-            return errors::customized(
-                &api,
+            return refuse(
                 "ACCESS_DENIED",
                 errors::access_denied(
                     &arn,
                     decision == crate::shared::policy::Decision::ExplicitDeny,
                 ),
-                accept,
-                vars,
             );
         }
     }
@@ -209,19 +197,6 @@ async fn serve(
         return missing_token();
     };
     let received = Utc::now();
-    let refuse = |response_type: &'static str, default: Response<Bytes>| {
-        let vars = mock::TemplateVars {
-            context: [
-                ("requestId", request_id.to_owned()),
-                ("stage", stage.name.clone()),
-                ("apiId", api.id.clone()),
-                ("accountId", crate::config::ACCOUNT_ID.to_owned()),
-            ]
-            .into(),
-            stage_variables: &stage.variables,
-        };
-        errors::customized(&api, response_type, default, accept, vars)
-    };
     let mut authorizer_context = None;
     let mut usage_identifier_key = None;
     match route.method.authorization_type.as_str() {
@@ -274,38 +249,21 @@ async fn serve(
             return errors::internal_server_error();
         }
     }
-    if route.method.api_key_required {
-        let key = if api.api_key_source == "AUTHORIZER" {
-            usage_identifier_key.as_deref()
-        } else {
-            parts.headers.get("x-api-key").and_then(|v| v.to_str().ok())
+    if route.method.api_key_required
+        && let Err(refused) = usage::meter(
+            cloud,
+            &api,
+            stage,
+            &route,
+            &parts,
+            usage_identifier_key.as_deref(),
+        )
+        .await
+    {
+        return match refused {
+            Some(refusal) => refuse(refusal.response_type(), refusal.response()),
+            None => errors::internal_server_error(),
         };
-        let plans = match usage::plans(cloud).await {
-            Ok(plans) => plans,
-            Err(err) => {
-                tracing::error!(
-                    error = format!("{err:#}"),
-                    "cannot read API keys and usage plans: 500"
-                );
-                return errors::internal_server_error();
-            }
-        };
-        let method_key = format!("{}/{}", route.resource.path, route.method.http_method);
-        let request = usage::Request {
-            api_id: &api.id,
-            stage: &stage.name,
-            method_key: &method_key,
-            key,
-        };
-        if let Err(refusal) = usage::check(
-            &plans,
-            &cloud.apigw.usage_meters,
-            &request,
-            Instant::now(),
-            received,
-        ) {
-            return refuse(refusal.response_type(), refusal.response());
-        }
     }
     let Some(integration) = route.method.integration.as_ref() else {
         tracing::warn!(resource = %route.resource.path, method = %route.method.http_method, "method has no integration: 500");

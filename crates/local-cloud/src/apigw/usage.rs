@@ -256,6 +256,47 @@ pub fn window_start(quota: Quota, now: DateTime<Utc>) -> i64 {
         .timestamp()
 }
 
+/// The API key step of a method with `apiKeyRequired`: the key from `x-api-key`, or the Lambda authorizer's
+/// `usageIdentifierKey` when the API's `apiKeySource` is `AUTHORIZER`, checked and metered. `Err(None)`: the keys
+/// and plans could not be read (a 500).
+pub async fn meter(
+    cloud: &SharedCloud,
+    api: &super::model::RestApi,
+    stage: &super::model::Stage,
+    route: &super::routing::Route<'_>,
+    parts: &http::request::Parts,
+    usage_identifier_key: Option<&str>,
+) -> Result<(), Option<Refusal>> {
+    let key = if api.api_key_source == "AUTHORIZER" {
+        usage_identifier_key
+    } else {
+        parts.headers.get("x-api-key").and_then(|v| v.to_str().ok())
+    };
+    let plans = plans(cloud).await.map_err(|err| {
+        tracing::error!(
+            error = format!("{err:#}"),
+            "cannot read API keys and usage plans: 500"
+        );
+        None
+    })?;
+    let method_key = format!("{}/{}", route.resource.path, route.method.http_method);
+    let request = Request {
+        api_id: &api.id,
+        stage: &stage.name,
+        method_key: &method_key,
+        key,
+    };
+    check(
+        &plans,
+        &cloud.apigw.usage_meters,
+        &request,
+        Instant::now(),
+        Utc::now(),
+    )
+    .map(|_| ())
+    .map_err(Some)
+}
+
 /// The account's keys and plans as deployed, cached per generation of deployed state (a key issued through the
 /// API is a write that makes a new generation).
 pub async fn plans(cloud: &SharedCloud) -> anyhow::Result<Arc<Plans>> {
