@@ -8,18 +8,23 @@
 //!   `{"message":"Limit Exceeded"}` (<https://repost.aws/knowledge-center/api-gateway-429-limit>); the token bucket
 //!   and the quota are per key, so a throttled client never starves another key
 //!   (<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html>);
-//! - a key issued after the deployment (CreateApiKey, CreateUsagePlanKey) is served at once.
+//! - a key issued after the deployment (CreateApiKey, CreateUsagePlanKey) is served at once;
+//! - an API whose `apiKeySource` is `AUTHORIZER` meters the Lambda authorizer's `usageIdentifierKey`, not the
+//!   `x-api-key` header
+//!   (<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-key-source.html>).
 
 use aws_sdk_apigateway::types::{
-    ApiStage, IntegrationType, QuotaPeriodType, QuotaSettings, ThrottleSettings,
+    ApiKeySourceType, ApiStage, AuthorizerType, IntegrationType, QuotaPeriodType, QuotaSettings,
+    ThrottleSettings,
 };
 use bytes::Bytes;
 use http::{Request, Response};
 use local_cloud::SharedCloud;
 
 use crate::support::{
-    Cases,
+    ACCOUNT, Cases, REGION,
     cloud::{LocalCloud, state_changed},
+    functions::{create_function, create_role, fidelity_zip},
 };
 
 struct Deployed {
@@ -28,6 +33,8 @@ struct Deployed {
     host: String,
     api_id: String,
     throttled_plan: String,
+    /// The API whose keys come from its Lambda authorizer.
+    via_authorizer_host: String,
 }
 
 const KEY_A: &str = "key-a-0123456789abcdefghij";
@@ -36,9 +43,23 @@ const KEY_OFF: &str = "key-off-0123456789abcdefghij";
 const KEY_QUOTA: &str = "key-quota-0123456789abcdefghij";
 const KEY_ELSEWHERE: &str = "key-elsewhere-0123456789abcdefghij";
 const KEY_LOOSE: &str = "key-loose-0123456789abcdefghij";
+const KEY_VIA_AUTHORIZER: &str = "key-via-authorizer-0123456789abcdefghij";
 
 async fn get(c: &Deployed, key: Option<&str>) -> Response<Bytes> {
     let mut req = Request::get("/prod/metered").header("host", &c.host);
+    if let Some(key) = key {
+        req = req.header("x-api-key", key);
+    }
+    local_cloud::apigw::handle(&c.cloud, req.body(Bytes::new()).unwrap())
+        .await
+        .unwrap_or_else(|_| panic!("not taken as execute-api traffic"))
+}
+
+/// A GET of the API whose keys come from its authorizer, with the authorizer's token and an `x-api-key`.
+async fn get_via_authorizer(c: &Deployed, token: &str, key: Option<&str>) -> Response<Bytes> {
+    let mut req = Request::get("/prod/metered")
+        .header("host", &c.via_authorizer_host)
+        .header("authorization", token);
     if let Some(key) = key {
         req = req.header("x-api-key", key);
     }
@@ -54,11 +75,18 @@ fn status_and_body(r: &Response<Bytes>) -> (u16, String) {
     )
 }
 
-async fn deploy(local: &LocalCloud) -> Deployed {
-    let gw = &local.aws.apigateway;
+/// A REST API `name` (keys from `source`) with `GET /metered`, a MOCK requiring an API key (behind the TOKEN
+/// authorizer `authorizer_fn` when given), deployed to `prod`: its id.
+async fn metered_api(
+    gw: &aws_sdk_apigateway::Client,
+    name: &str,
+    source: ApiKeySourceType,
+    authorizer_fn: Option<&str>,
+) -> String {
     let api_id = gw
         .create_rest_api()
-        .name("keys")
+        .name(name)
+        .api_key_source(source)
         .send()
         .await
         .unwrap()
@@ -86,15 +114,32 @@ async fn deploy(local: &LocalCloud) -> Deployed {
         .id()
         .unwrap()
         .to_owned();
-    gw.put_method()
+    let mut method = gw
+        .put_method()
         .rest_api_id(&api_id)
         .resource_id(&metered)
         .http_method("GET")
         .authorization_type("NONE")
-        .api_key_required(true)
-        .send()
-        .await
-        .unwrap();
+        .api_key_required(true);
+    if let Some(function) = authorizer_fn {
+        let authorizer = gw
+            .create_authorizer()
+            .rest_api_id(&api_id)
+            .name("token")
+            .r#type(AuthorizerType::Token)
+            .authorizer_uri(format!(
+                "arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function}/invocations"
+            ))
+            .identity_source("method.request.header.Authorization")
+            .authorizer_result_ttl_in_seconds(0)
+            .send()
+            .await
+            .unwrap();
+        method = method
+            .authorization_type("CUSTOM")
+            .authorizer_id(authorizer.id().unwrap());
+    }
+    method.send().await.unwrap();
     gw.put_integration()
         .rest_api_id(&api_id)
         .resource_id(&metered)
@@ -116,6 +161,36 @@ async fn deploy(local: &LocalCloud) -> Deployed {
     gw.create_deployment()
         .rest_api_id(&api_id)
         .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+    api_id
+}
+
+async fn deploy(local: &LocalCloud) -> Deployed {
+    let gw = &local.aws.apigateway;
+    let api_id = metered_api(gw, "keys", ApiKeySourceType::Header, None).await;
+    create_role(&local.url).await;
+    let authorizer_fn =
+        create_function(&local.aws, "keys-authorizer", "authorizer", &fidelity_zip()).await;
+    let via_authorizer = metered_api(
+        gw,
+        "keys-via-authorizer",
+        ApiKeySourceType::Authorizer,
+        Some(&authorizer_fn),
+    )
+    .await;
+    local
+        .aws
+        .lambda
+        .add_permission()
+        .function_name(&authorizer_fn)
+        .statement_id("authorizers")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn(format!(
+            "arn:aws:execute-api:{REGION}:{ACCOUNT}:{via_authorizer}/authorizers/*"
+        ))
         .send()
         .await
         .unwrap();
@@ -152,6 +227,18 @@ async fn deploy(local: &LocalCloud) -> Deployed {
         .await
         .unwrap();
     let elsewhere = plan("elsewhere", "dev").send().await.unwrap();
+    let from_authorizer = gw
+        .create_usage_plan()
+        .name("from-authorizer")
+        .api_stages(
+            ApiStage::builder()
+                .api_id(&via_authorizer)
+                .stage("prod")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     for (value, enabled, plan) in [
         (KEY_A, true, throttled.id()),
         (KEY_B, true, throttled.id()),
@@ -159,6 +246,7 @@ async fn deploy(local: &LocalCloud) -> Deployed {
         (KEY_QUOTA, true, quota.id()),
         (KEY_ELSEWHERE, true, elsewhere.id()),
         (KEY_LOOSE, true, None),
+        (KEY_VIA_AUTHORIZER, true, from_authorizer.id()),
     ] {
         let id = key(value, enabled).await.unwrap().id().unwrap().to_owned();
         if let Some(plan) = plan {
@@ -178,6 +266,7 @@ async fn deploy(local: &LocalCloud) -> Deployed {
         host: format!("{api_id}.execute-api.localhost:4566"),
         api_id,
         throttled_plan: throttled.id().unwrap().to_owned(),
+        via_authorizer_host: format!("{via_authorizer}.execute-api.localhost:4566"),
     }
 }
 
@@ -280,6 +369,21 @@ async fn rest_api_keys_and_usage_plans_answer_as_aws() {
                     .unwrap();
                 state_changed(&c.cloud);
                 assert_eq!(get(&c, Some(value)).await.status(), 200, "api {}", c.api_id);
+            },
+        )
+        .await;
+    let forbidden = (403, r#"{"message":"Forbidden"}"#.to_owned());
+    cases
+        .case(
+            "apiKeySource AUTHORIZER: the authorizer's usageIdentifierKey is the key, not x-api-key",
+            |c| async move {
+                let token = format!("key:{KEY_VIA_AUTHORIZER}");
+                let r = get_via_authorizer(&c, &token, None).await;
+                assert_eq!(r.status(), 200, "{}", String::from_utf8_lossy(r.body()));
+                let r = get_via_authorizer(&c, "key:not-a-key-0123456789abcdef", Some(KEY_VIA_AUTHORIZER)).await;
+                assert_eq!(status_and_body(&r), forbidden, "an unknown usageIdentifierKey");
+                let r = get_via_authorizer(&c, "allow", Some(KEY_VIA_AUTHORIZER)).await;
+                assert_eq!(status_and_body(&r), forbidden, "no usageIdentifierKey: the header does not count");
             },
         )
         .await;
