@@ -22,6 +22,8 @@ struct Leftover {
 /// Kinds in the order they are deleted: users of a thing before the thing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
+    /// Before its API: a usage plan names the API's stages.
+    UsagePlan,
     RestApi,
     HttpApi,
     VpcLink,
@@ -103,6 +105,18 @@ fn tagged(edge: &str, pattern: &str) -> Result<(Vec<Leftover>, Vec<String>)> {
             found.push(Leftover {
                 kind: Kind::RestApi,
                 id: format!("/restapis/{}", api["id"].as_str().unwrap_or_default()),
+            });
+        }
+    }
+    let plans = ok_json(
+        raw::get(edge, "apigateway", "/usageplans")?,
+        "GetUsagePlans",
+    )?;
+    for plan in plans["item"].as_array().into_iter().flatten() {
+        if ours(&plan["tags"]) {
+            found.push(Leftover {
+                kind: Kind::UsagePlan,
+                id: format!("/usageplans/{}", plan["id"].as_str().unwrap_or_default()),
             });
         }
     }
@@ -334,7 +348,7 @@ fn delete(edge: &str, l: &Leftover) -> Result<()> {
         )
     };
     let answer = match l.kind {
-        Kind::RestApi | Kind::HttpApi | Kind::VpcLink => {
+        Kind::UsagePlan | Kind::RestApi | Kind::HttpApi | Kind::VpcLink => {
             raw::rest(edge, "DELETE", "apigateway", arn)?
         }
         Kind::UserPool => raw::json(
@@ -581,6 +595,7 @@ mod tests {
     #[test]
     fn users_are_deleted_before_what_they_use() {
         assert!(Kind::RestApi < Kind::VpcLink && Kind::VpcLink < Kind::LoadBalancer);
+        assert!(Kind::UsagePlan < Kind::RestApi);
         assert!(Kind::LoadBalancer < Kind::TargetGroup && Kind::TargetGroup < Kind::Function);
         assert!(Kind::Subnet < Kind::Vpc && Kind::InternetGateway < Kind::Vpc);
         assert!(Kind::Function < Kind::Role);
