@@ -1,5 +1,5 @@
 """Tests of local_moto.apigateway_usage: API keys, usage plans and usage plan keys from CloudFormation (what the
-local cloud's data plane reads back through the API), UpdateUsagePlan keeping a fractional rate, and deletions that
+local cloud's data plane reads back through the API; SAM's `Auth.UsagePlan` too), UpdateUsagePlan keeping a fractional rate, and deletions that
 take a plan's key links along."""
 
 from conftest import describe, unique
@@ -64,3 +64,44 @@ def test_a_deleted_key_leaves_its_plans(aws):
     assert apigw.get_usage_plan_keys(usagePlanId=plan)["items"] == []
     apigw.delete_usage_plan(usagePlanId=plan)
     assert plan not in [p["id"] for p in apigw.get_usage_plans()["items"]]
+
+
+class NoManagedPolicies:
+    """The SAM translator's policy loader, offline (as `xtask/src/deploy/sam_transform.py` runs it)."""
+
+    def load(self) -> dict:
+        return {}
+
+
+def test_sam_auth_usage_plan_per_api_deploys_as_aws_does(aws, stack, monkeypatch):
+    # SAM's `Auth: ApiKeyRequired` and `UsagePlan: CreateUsagePlan: PER_API` write an AWS::ApiGateway::ApiKey (with
+    # `StageKeys`), UsagePlan and UsagePlanKey:
+    # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-api-apiusageplan.html
+    from samtranslator.translator.arn_generator import ArnGenerator
+    from samtranslator.translator.transform import transform
+
+    monkeypatch.setattr(ArnGenerator, "BOTO_SESSION_REGION_NAME", "us-east-1")
+    sam = {"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Api": {
+        "Type": "AWS::Serverless::Api", "Properties": {
+            "StageName": "prod", "OpenApiVersion": "3.0.1",
+            "Auth": {"ApiKeyRequired": True, "UsagePlan": {
+                "CreateUsagePlan": "PER_API", "Throttle": {"RateLimit": 1, "BurstLimit": 2},
+                "Quota": {"Limit": 100, "Period": "DAY"}}},
+            "DefinitionBody": {"openapi": "3.0.1", "info": {"title": unique("sam-keys"), "version": "1"},
+                               "paths": {"/metered": {"get": {"x-amazon-apigateway-integration": {
+                                   "type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                                   "responses": {"default": {"statusCode": "200"}}}}}}}}}}}
+    template = transform(sam, {}, NoManagedPolicies())
+    types = {r["Type"] for r in template["Resources"].values()}
+    assert {"AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey"} <= types
+    created = stack(template)
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    apigw = aws("apigateway")
+    by_type = {r["Type"]: created["resources"][name] for name, r in template["Resources"].items()}
+    api, plan, key = (by_type["AWS::ApiGateway::RestApi"], by_type["AWS::ApiGateway::UsagePlan"],
+                      by_type["AWS::ApiGateway::ApiKey"])
+    assert apigw.get_usage_plan(usagePlanId=plan)["apiStages"] == [{"apiId": api, "stage": "prod"}]
+    assert [k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=plan)["items"]] == [key]
+    assert apigw.get_api_key(apiKey=key)["enabled"] is True
+    resources = {r["path"]: r for r in apigw.get_resources(restApiId=api, embed=["methods"])["items"]}
+    assert resources["/metered"]["resourceMethods"]["GET"]["apiKeyRequired"] is True
