@@ -1,10 +1,12 @@
 """API Gateway API keys and usage plans (part of the `apigateway` module): CloudFormation `AWS::ApiGateway::ApiKey`,
-`UsagePlan` and `UsagePlanKey` (moto 5.2.1 models none: a stack failed on them), a usage plan's throttle rate kept
+`UsagePlan` and `UsagePlanKey` (moto 5.2.1 models none: a stack failed on them), a usage plan refused when it names a
+stage that does not exist (yet: a template without the dependency fails on AWS), a usage plan's throttle rate kept
 as the number it is (moto's UpdateUsagePlan cut `rateLimit` to an integer), and deletions that take their links
 along (a deleted usage plan or API key no longer listed among a plan's keys, as on AWS). The local cloud's data
 plane reads what these leave in moto: keys with their values, plans with their stages, throttle and quota, and each
 plan's keys (`crates/local-cloud/src/apigw/usage.rs`)."""
 
+from moto.apigateway.exceptions import BadRequestException
 from moto.apigateway.models import APIGatewayBackend, UsagePlan, apigateway_backends
 from moto.core.common_models import CloudFormationModel
 
@@ -24,6 +26,26 @@ def patch() -> None:
 
     UsagePlan.apply_patch_operations = apply_patch_operations
 
+    original_create_plan = APIGatewayBackend.create_usage_plan
+
+    def create_usage_plan(self, payload):
+        for stage in payload.get("apiStages") or []:
+            check_stage(self, stage.get("apiId"), stage.get("stage"), payload.get("name"))
+        return original_create_plan(self, payload)
+
+    APIGatewayBackend.create_usage_plan = create_usage_plan
+
+    original_update_plan = APIGatewayBackend.update_usage_plan
+
+    def update_usage_plan(self, usage_plan_id, patch_operations):
+        for op in patch_operations:
+            if op.get("op") == "add" and op.get("path") == "/apiStages":
+                api_id, _, stage = str(op.get("value")).partition(":")
+                check_stage(self, api_id, stage, usage_plan_id)
+        return original_update_plan(self, usage_plan_id, patch_operations)
+
+    APIGatewayBackend.update_usage_plan = update_usage_plan
+
     original_delete_plan = APIGatewayBackend.delete_usage_plan
     original_delete_key = APIGatewayBackend.delete_api_key
 
@@ -38,6 +60,15 @@ def patch() -> None:
 
     APIGatewayBackend.delete_usage_plan = delete_usage_plan
     APIGatewayBackend.delete_api_key = delete_api_key
+
+
+def check_stage(backend: APIGatewayBackend, api_id, stage, plan) -> None:
+    """AWS refuses a usage plan stage that does not exist, as users report it
+    (https://github.com/aws/aws-cdk/issues/6169: `Invalid API Stage {api: ..., stage: ...} specified for usageplan
+    ...`, BadRequestException); moto took any."""
+    api = backend.apis.get(api_id)
+    if api is None or stage not in api.stages:
+        raise BadRequestException(f"Invalid API Stage {{api: {api_id}, stage: {stage}}} specified for usageplan {plan}")
 
 
 def throttle(value) -> dict:

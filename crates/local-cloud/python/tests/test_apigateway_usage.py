@@ -2,6 +2,8 @@
 local cloud's data plane reads back through the API; SAM's `Auth.UsagePlan` too), UpdateUsagePlan keeping a fractional rate, and deletions that
 take a plan's key links along."""
 
+import pytest
+
 from conftest import describe, unique
 
 
@@ -105,3 +107,19 @@ def test_sam_auth_usage_plan_per_api_deploys_as_aws_does(aws, stack, monkeypatch
     assert apigw.get_api_key(apiKey=key)["enabled"] is True
     resources = {r["path"]: r for r in apigw.get_resources(restApiId=api, embed=["methods"])["items"]}
     assert resources["/metered"]["resourceMethods"]["GET"]["apiKeyRequired"] is True
+
+
+def test_a_plan_naming_a_stage_that_does_not_exist_is_refused(aws):
+    # https://github.com/aws/aws-cdk/issues/6169: a plan created before its stage fails with BadRequestException.
+    apigw = aws("apigateway")
+    api = rest_api(aws)
+    for stages in ([{"apiId": api, "stage": "dev"}], [{"apiId": "nope123", "stage": "prod"}]):
+        with pytest.raises(apigw.exceptions.BadRequestException, match="Invalid API Stage"):
+            apigw.create_usage_plan(name=unique("plan"), apiStages=stages)
+    plan = apigw.create_usage_plan(name=unique("plan"))["id"]
+    with pytest.raises(apigw.exceptions.BadRequestException, match="Invalid API Stage"):
+        apigw.update_usage_plan(usagePlanId=plan, patchOperations=[
+            {"op": "add", "path": "/apiStages", "value": f"{api}:dev"}])
+    apigw.update_usage_plan(usagePlanId=plan, patchOperations=[
+        {"op": "add", "path": "/apiStages", "value": f"{api}:prod"}])
+    assert apigw.get_usage_plan(usagePlanId=plan)["apiStages"] == [{"apiId": api, "stage": "prod"}]

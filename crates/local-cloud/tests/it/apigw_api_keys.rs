@@ -170,6 +170,13 @@ async fn metered_api(
 async fn deploy(local: &LocalCloud) -> Deployed {
     let gw = &local.aws.apigateway;
     let api_id = metered_api(gw, "keys", ApiKeySourceType::Header, None).await;
+    // A second stage, for a plan of another stage than the one called (AWS refuses a plan of a missing stage).
+    gw.create_deployment()
+        .rest_api_id(&api_id)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
     create_role(&local.url).await;
     let authorizer_fn =
         create_function(&local.aws, "keys-authorizer", "authorizer", &fidelity_zip()).await;
