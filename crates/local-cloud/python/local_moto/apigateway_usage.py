@@ -1,12 +1,13 @@
 """API Gateway API keys and usage plans (part of the `apigateway` module): CloudFormation `AWS::ApiGateway::ApiKey`,
 `UsagePlan` and `UsagePlanKey` (moto 5.2.1 models none: a stack failed on them), a usage plan refused when it names a
-stage that does not exist (yet: a template without the dependency fails on AWS), a usage plan's throttle rate kept
+stage that does not exist (yet: a template without the dependency fails on AWS), a key refused in a second plan of
+the same stage (or twice in one plan: ConflictException), a usage plan's throttle rate kept
 as the number it is (moto's UpdateUsagePlan cut `rateLimit` to an integer), and deletions that take their links
 along (a deleted usage plan or API key no longer listed among a plan's keys, as on AWS). The local cloud's data
 plane reads what these leave in moto: keys with their values, plans with their stages, throttle and quota, and each
 plan's keys (`crates/local-cloud/src/apigw/usage.rs`)."""
 
-from moto.apigateway.exceptions import BadRequestException
+from moto.apigateway.exceptions import BadRequestException, ConflictException
 from moto.apigateway.models import APIGatewayBackend, UsagePlan, apigateway_backends
 from moto.core.common_models import CloudFormationModel
 
@@ -45,6 +46,28 @@ def patch() -> None:
         return original_update_plan(self, usage_plan_id, patch_operations)
 
     APIGatewayBackend.update_usage_plan = update_usage_plan
+
+    original_create_plan_key = APIGatewayBackend.create_usage_plan_key
+
+    def create_usage_plan_key(self, usage_plan_id, payload):
+        key_id = payload.get("keyId")
+        plan = self.usage_plans.get(usage_plan_id)
+        if plan is not None:
+            stages = {(s["apiId"], s["stage"]) for s in plan.api_stages}
+            for other_id, keys in self.usage_plan_keys.items():
+                if key_id not in keys:
+                    continue
+                if other_id == usage_plan_id:
+                    raise ConflictException(f"API Key {key_id} is already in Usage Plan {usage_plan_id}")
+                other = self.usage_plans.get(other_id)
+                shared = sorted(stages & {(s["apiId"], s["stage"]) for s in (other.api_stages if other else [])})
+                if shared:
+                    raise ConflictException(
+                        f"Usage Plan {usage_plan_id} cannot be added because API Key {key_id} cannot reference "
+                        f"multiple Usage Plans with the same API Stage: {shared[0][0]}:{shared[0][1]}")
+        return original_create_plan_key(self, usage_plan_id, payload)
+
+    APIGatewayBackend.create_usage_plan_key = create_usage_plan_key
 
     original_delete_plan = APIGatewayBackend.delete_usage_plan
     original_delete_key = APIGatewayBackend.delete_api_key

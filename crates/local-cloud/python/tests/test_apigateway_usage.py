@@ -123,3 +123,22 @@ def test_a_plan_naming_a_stage_that_does_not_exist_is_refused(aws):
     apigw.update_usage_plan(usagePlanId=plan, patchOperations=[
         {"op": "add", "path": "/apiStages", "value": f"{api}:prod"}])
     assert apigw.get_usage_plan(usagePlanId=plan)["apiStages"] == [{"apiId": api, "stage": "prod"}]
+
+
+def test_a_key_joins_one_plan_per_stage(aws):
+    # CreateUsagePlanKey answers ConflictException (409) for a conflicting configuration
+    # (https://docs.aws.amazon.com/apigateway/latest/api/API_CreateUsagePlanKey.html): a key already in the plan,
+    # or in another plan of one of its stages; a plan of another stage is fine.
+    apigw = aws("apigateway")
+    api = rest_api(aws)
+    apigw.create_deployment(restApiId=api, stageName="dev")
+    plan = lambda stage: apigw.create_usage_plan(  # noqa: E731
+        name=unique("plan"), apiStages=[{"apiId": api, "stage": stage}])["id"]
+    first, second, dev = plan("prod"), plan("prod"), plan("dev")
+    key = apigw.create_api_key(name=unique("key"), enabled=True)["id"]
+    apigw.create_usage_plan_key(usagePlanId=first, keyId=key, keyType="API_KEY")
+    for again in (first, second):
+        with pytest.raises(apigw.exceptions.ConflictException):
+            apigw.create_usage_plan_key(usagePlanId=again, keyId=key, keyType="API_KEY")
+    apigw.create_usage_plan_key(usagePlanId=dev, keyId=key, keyType="API_KEY")
+    assert [k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=second)["items"]] == []
