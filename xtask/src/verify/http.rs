@@ -1,5 +1,6 @@
 //! HTTP checks: one request against a deployed URL (local URLs mapped to the edge), its assertions and
-//! captures; and the `unreachable` check for addresses that must stay private.
+//! captures; and the `unreachable` check for addresses that must stay private; `repeat` and `until_status`.
+//! Over 400 lines: about a third is its unit tests (URL forms, `until_status` against a local server), beside the code.
 
 use std::{net::ToSocketAddrs, time::Duration};
 
@@ -269,7 +270,7 @@ pub fn unreachable(target: &str) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{run as run_check, *};
 
     #[test]
     fn host_form_urls_become_the_edge_path_form() {
@@ -362,6 +363,74 @@ mod tests {
         assert_eq!(
             local_s3_form("https://abc.execute-api.us-east-1.amazonaws.com/x", edge),
             "https://abc.execute-api.us-east-1.amazonaws.com/x"
+        );
+    }
+
+    /// A server on 127.0.0.1 answering each connection with the next of `answers` (status, body), then closing.
+    fn serve(answers: Vec<(u16, &'static str)>) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for (status, body) in answers {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        url
+    }
+
+    fn until_check(url: &str) -> (Check, Run) {
+        let text = format!(
+            "name = \"c\"\nrequest = \"GET {url}/metered\"\nrepeat = 5\nuntil_status = 429\njson = {{ message = \"Too Many Requests\" }}"
+        );
+        let check: Check = toml::from_str(&text).unwrap();
+        check.validate().unwrap();
+        let run = Run {
+            values: Default::default(),
+            target: Target::Aws,
+            edge_url: None,
+            aws: None,
+            last_status: None,
+            label: "test".into(),
+        };
+        (check, run)
+    }
+
+    #[test]
+    fn until_status_repeats_2xx_answers_until_that_status_then_asserts_it() {
+        let ok = r#"{"message":"ok"}"#;
+        let url = serve(vec![
+            (200, ok),
+            (200, ok),
+            (429, r#"{"message":"Too Many Requests"}"#),
+        ]);
+        let (check, mut run) = until_check(&url);
+        let summary = run_check(&check, &mut run).unwrap();
+        assert!(summary.ends_with("-> 429 (request 3)"), "{summary}");
+
+        let url = serve(vec![(200, ok), (403, r#"{"message":"Forbidden"}"#)]);
+        let (check, mut run) = until_check(&url);
+        let err = run_check(&check, &mut run).unwrap_err().to_string();
+        assert!(err.contains("status 403 before any 429"), "{err}");
+
+        let url = serve(vec![(200, ok); 5]);
+        let (check, mut run) = until_check(&url);
+        let err = run_check(&check, &mut run).unwrap_err().to_string();
+        assert!(err.contains("no 429 answer in 5 requests"), "{err}");
+
+        let url = serve(vec![(429, r#"{"message":"Limit Exceeded"}"#)]);
+        let (check, mut run) = until_check(&url);
+        let err = run_check(&check, &mut run).unwrap_err().to_string();
+        assert!(
+            err.contains("JSON differs"),
+            "the last answer is asserted: {err}"
         );
     }
 
