@@ -142,3 +142,34 @@ def test_a_key_joins_one_plan_per_stage(aws):
             apigw.create_usage_plan_key(usagePlanId=again, keyId=key, keyType="API_KEY")
     apigw.create_usage_plan_key(usagePlanId=dev, keyId=key, keyType="API_KEY")
     assert [k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=second)["items"]] == []
+
+
+def test_an_openapi_body_with_a_cognito_authorizer_and_an_api_key(aws, stack):
+    # As SAM's template of the apigw-rest-cognito-apikey pattern writes it: a Cognito user pool authorizer (with the
+    # requirement's OAuth scopes on the method) and an `x-api-key` scheme.
+    pool_arn = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc"
+    body = {"openapi": "3.0.1", "info": {"title": unique("portal"), "version": "1"},
+            "components": {"securitySchemes": {
+                "Users": {"type": "apiKey", "name": "Authorization", "in": "header",
+                          "x-amazon-apigateway-authtype": "cognito_user_pools",
+                          "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools", "providerARNs": [pool_arn]}},
+                "ApiKey": {"type": "apiKey", "name": "x-api-key", "in": "header"}}},
+            "paths": {
+                "/keys": {"post": {"security": [{"Users": []}], "x-amazon-apigateway-integration": {"type": "mock"}}},
+                "/admin": {"get": {"security": [{"Users": ["portal/admin"]}],
+                                   "x-amazon-apigateway-integration": {"type": "mock"}}},
+                "/metered": {"get": {"security": [{"ApiKey": []}],
+                                     "x-amazon-apigateway-integration": {"type": "mock"}}}}}
+    created = stack({"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": body}}}})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    apigw = aws("apigateway")
+    api = created["resources"]["Api"]
+    (users,) = apigw.get_authorizers(restApiId=api)["items"]
+    assert (users["type"], users["providerARNs"]) == ("COGNITO_USER_POOLS", [pool_arn])
+    methods = {r["path"]: r.get("resourceMethods", {})
+               for r in apigw.get_resources(restApiId=api, embed=["methods"])["items"]}
+    keys, admin, metered = methods["/keys"]["POST"], methods["/admin"]["GET"], methods["/metered"]["GET"]
+    assert (keys["authorizationType"], keys["authorizerId"]) == ("COGNITO_USER_POOLS", users["id"])
+    assert "authorizationScopes" not in keys or not keys["authorizationScopes"]
+    assert admin["authorizationScopes"] == ["portal/admin"]
+    assert (metered["authorizationType"], metered["apiKeyRequired"]) == ("NONE", True)
