@@ -14,7 +14,7 @@
 //! | `env` | returns `{"env": {..its environment..}, "cwd": "..", "pid": N}` |
 //! | `noinit` | never calls `/runtime/invocation/next` (sleeps forever before starting the runtime) |
 //! | `initerror` | posts to `/runtime/init/error` and exits with status 1 |
-//! | `authorizer` | a REST API Lambda authorizer: the token (`authorizationToken`, else the `x-token` header of a REQUEST event) picks the answer: `allow` (Allow `*`, a context with `invocation` (the request id), `type` and `methodArn` of the event, a number and a boolean), `deny` (Deny `*`), `elsewhere` (Allow only another API), `unauthorized` (the error `Unauthorized`), `malformed` (no policy), `nested` (an object in the context); anything else fails |
+//! | `authorizer` | a REST API Lambda authorizer: the token (`authorizationToken`, else the `x-token` header of a REQUEST event) picks the answer: `allow` (Allow `*`, a context with `invocation` (the request id), `type` and `methodArn` of the event, a number and a boolean), `deny` (Deny `*`), `elsewhere` (Allow only another API), `unauthorized` (the error `Unauthorized`), `malformed` (no policy), `nested` (an object in the context), `key:<value>` (Allow `*` with `usageIdentifierKey` `<value>`); anything else fails |
 //! | `sqs` | an SQS batch: fails (an `Err`) when a body starts with `error`, reports the messages whose body starts with `poison` in `batchItemFailures`, and an unknown `itemIdentifier` for a body starting with `bad-id`; a body ending in `-once` does so only on its first receive |
 //!
 //! In every mode, with `FIDELITY_EVENTS_FILE` set, the event is first appended to that file as one line (with
@@ -125,6 +125,11 @@ fn authorizer(event: &Value, request_id: &str) -> Result<Value, Error> {
         }
         "elsewhere" => Ok(json!({"principalId": "fidelity-user",
                                  "policyDocument": policy("Allow", "arn:aws:execute-api:*:*:other/*")})),
+        // An API whose keys come from its authorizer (`apiKeySource` AUTHORIZER) meters the request with this key.
+        key if key.starts_with("key:") => Ok(
+            json!({"principalId": "fidelity-user", "policyDocument": policy("Allow", "*"),
+                   "usageIdentifierKey": &key[4..]}),
+        ),
         "unauthorized" => Err("Unauthorized".into()),
         "malformed" => Ok(json!({"principalId": "fidelity-user"})),
         "nested" => Ok(

@@ -49,6 +49,7 @@ pub const LAUNCHER: &[(&str, &str)] = &[
     launcher_module!("apigateway.py"),
     launcher_module!("apigateway_domains.py"),
     launcher_module!("apigateway_openapi.py"),
+    launcher_module!("apigateway_usage.py"),
     launcher_module!("cognitoidp.py"),
     launcher_module!("apigatewayv2.py"),
     launcher_module!("ec2.py"),

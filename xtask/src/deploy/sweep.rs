@@ -26,6 +26,8 @@ enum Kind {
     // one a domain name uses).
     DomainName,
     Certificate,
+    /// Before its API: a usage plan names the API's stages.
+    UsagePlan,
     RestApi,
     HttpApi,
     VpcLink,
@@ -121,6 +123,18 @@ fn tagged(edge: &str, pattern: &str) -> Result<(Vec<Leftover>, Vec<String>)> {
             found.push(Leftover {
                 kind: Kind::DomainName,
                 id: format!("/domainnames/{}", enc(name)),
+            });
+        }
+    }
+    let plans = ok_json(
+        raw::get(edge, "apigateway", "/usageplans")?,
+        "GetUsagePlans",
+    )?;
+    for plan in plans["item"].as_array().into_iter().flatten() {
+        if ours(&plan["tags"]) {
+            found.push(Leftover {
+                kind: Kind::UsagePlan,
+                id: format!("/usageplans/{}", plan["id"].as_str().unwrap_or_default()),
             });
         }
     }
@@ -360,7 +374,7 @@ fn delete(edge: &str, l: &Leftover) -> Result<()> {
             "application/x-amz-json-1.1",
             &json!({ "CertificateArn": arn }),
         )?,
-        Kind::RestApi | Kind::HttpApi | Kind::VpcLink | Kind::DomainName => {
+        Kind::UsagePlan | Kind::RestApi | Kind::HttpApi | Kind::VpcLink | Kind::DomainName => {
             raw::rest(edge, "DELETE", "apigateway", arn)?
         }
         Kind::UserPool => raw::json(
@@ -611,6 +625,7 @@ mod tests {
     #[test]
     fn users_are_deleted_before_what_they_use() {
         assert!(Kind::RestApi < Kind::VpcLink && Kind::VpcLink < Kind::LoadBalancer);
+        assert!(Kind::UsagePlan < Kind::RestApi);
         assert!(Kind::LoadBalancer < Kind::TargetGroup && Kind::TargetGroup < Kind::Function);
         assert!(Kind::Subnet < Kind::Vpc && Kind::InternetGateway < Kind::Vpc);
         assert!(Kind::Function < Kind::Role);

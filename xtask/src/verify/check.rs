@@ -54,6 +54,9 @@ pub struct Check {
     pub within: Option<u64>,
     /// Send the request this many times, each answer asserted.
     pub repeat: Option<u32>,
+    /// Send the request until an answer has this status (at most `repeat` times, default 20; every earlier answer
+    /// a 2xx), then assert that answer: a usage plan's throttle or quota reached (429).
+    pub until_status: Option<u16>,
     /// How the repeated answers split over the values of one JSON field (a weighted forward's shares).
     pub spread: Option<super::spread::Spread>,
 }
@@ -228,6 +231,7 @@ impl Check {
             ("capture", !self.capture.is_empty()),
             ("repeat", self.repeat.is_some()),
             ("spread", self.spread.is_some()),
+            ("until_status", self.until_status.is_some()),
         ];
         if self.request.is_none()
             && let Some((field, _)) = http_only.iter().find(|(_, set)| *set)
@@ -288,6 +292,12 @@ impl Check {
         }
         if let Some(spread) = &self.spread {
             spread.validate(self.repeat)?;
+        }
+        if self.until_status.is_some() && (self.status.is_some() || self.spread.is_some()) {
+            bail!(
+                "`until_status` is the status the last answer must have, and judges no shares; fix: remove \
+                 `status` and `spread`"
+            );
         }
         if let Some(browser) = &self.browser
             && browser.dom_contains.is_empty()
@@ -407,6 +417,8 @@ mod tests {
     fn well_formed_checks_pass() {
         check("request = \"GET {api_url}/\"\nstatus = 200\ncapture = { id = \"id\" }").unwrap();
         check("unreachable = \"{alb}:80\"").unwrap();
+        check("request = \"GET {api_url}/\"\nrepeat = 10\nuntil_status = 429\njson = { message = \"x\" }")
+            .unwrap();
         check("request = \"OPTIONS x\"\nstatus = 204\nresponse_headers = { access-control-max-age = \"300\" }")
             .unwrap();
         check("send = { sqs = \"{q}\", body = \"x\" }\nlog_contains = { group = \"g\", text = \"x\" }")
@@ -534,6 +546,14 @@ mod tests {
                 "`status` belongs",
             ),
             ("unreachable = \"h:1\"\nwithin = 5", "`within`"),
+            (
+                "request = \"GET x\"\nuntil_status = 429\nstatus = 200",
+                "remove `status`",
+            ),
+            (
+                "unreachable = \"h:1\"\nuntil_status = 429",
+                "`until_status` belongs",
+            ),
             (
                 "unreachable = \"h:1\"\nresponse_headers = { a = \"b\" }",
                 "`response_headers` belongs",

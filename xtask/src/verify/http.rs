@@ -1,5 +1,6 @@
 //! HTTP checks: one request against a deployed URL (local URLs mapped to the edge by `local_urls`), its
-//! assertions and captures; and the `unreachable` check for addresses that must stay private.
+//! assertions and captures; and the `unreachable` check for addresses that must stay private; `repeat` and
+//! `until_status`.
 
 use std::{net::ToSocketAddrs, time::Duration};
 
@@ -9,12 +10,24 @@ use super::{Check, Run, contains, placeholders};
 use crate::flags::Target;
 
 pub fn run(check: &Check, run: &mut Run) -> Result<String> {
+    if let Some(until) = check.until_status {
+        let max = check.repeat.unwrap_or(20).max(1);
+        for attempt in 1..=max {
+            if let Some((summary, _)) = once(check, run, Some(until))? {
+                return Ok(format!("{summary} (request {attempt})"));
+            }
+        }
+        bail!(
+            "{}: no {until} answer in {max} requests, each answered 2xx",
+            check.request.as_deref().unwrap_or_default()
+        );
+    }
     let repeat = check.repeat.unwrap_or(1).max(1);
     let mut tally = std::collections::BTreeMap::<String, u32>::new();
     let mut summary = String::new();
     for _ in 0..repeat {
         let text;
-        (summary, text) = once(check, run)?;
+        (summary, text) = once(check, run, None)?.context("an answer without `until_status`")?;
         if let Some(spread) = &check.spread {
             *tally.entry(spread.value_of(&text)).or_default() += 1;
         }
@@ -26,8 +39,10 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
     }
 }
 
-/// One request and its assertions: the summary line and the answer's body.
-fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
+/// One request and its assertions: the summary line and the answer's body. With `until`, an answer of another
+/// status is `None` when it is a 2xx (not there yet) and an error otherwise; the assertions apply to the answer
+/// with that status.
+fn once(check: &Check, run: &mut Run, until: Option<u16>) -> Result<Option<(String, String)>> {
     let request = check.request.as_deref().context("not a request check")?;
     let (method, url) = request
         .split_once(' ')
@@ -84,6 +99,14 @@ fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
     }
     let text = response.body_mut().read_to_string().unwrap_or_default();
     let short: String = text.chars().take(300).collect();
+    if let Some(until) = until
+        && status != until
+    {
+        if (200..300).contains(&status) {
+            return Ok(None);
+        }
+        bail!("{method} {shown}: status {status} before any {until}; body: {short}");
+    }
     if let Some(expected) = check.status
         && status != expected
     {
@@ -121,7 +144,10 @@ fn once(check: &Check, run: &mut Run) -> Result<(String, String)> {
     } else {
         format!("; captured {}", captured.join(", "))
     };
-    Ok((format!("{method} {shown} -> {status}{captured}"), text))
+    Ok(Some((
+        format!("{method} {shown} -> {status}{captured}"),
+        text,
+    )))
 }
 
 /// Passes when `target` (`host:port`) does not resolve or refuses/times out every connection.
@@ -143,7 +169,76 @@ pub fn unreachable(target: &str) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{run as run_check, *};
+
+    /// A server on 127.0.0.1 answering each connection with the next of `answers` (status, body), then closing.
+    fn serve(answers: Vec<(u16, &'static str)>) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for (status, body) in answers {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        url
+    }
+
+    fn until_check(url: &str) -> (Check, Run) {
+        let text = format!(
+            "name = \"c\"\nrequest = \"GET {url}/metered\"\nrepeat = 5\nuntil_status = 429\njson = {{ message = \"Too Many Requests\" }}"
+        );
+        let check: Check = toml::from_str(&text).unwrap();
+        check.validate().unwrap();
+        let run = Run {
+            values: Default::default(),
+            target: Target::Aws,
+            edge_url: None,
+            aws: None,
+            last_status: None,
+            label: "test".into(),
+        };
+        (check, run)
+    }
+
+    #[test]
+    fn until_status_repeats_2xx_answers_until_that_status_then_asserts_it() {
+        let ok = r#"{"message":"ok"}"#;
+        let url = serve(vec![
+            (200, ok),
+            (200, ok),
+            (429, r#"{"message":"Too Many Requests"}"#),
+        ]);
+        let (check, mut run) = until_check(&url);
+        let summary = run_check(&check, &mut run).unwrap();
+        assert!(summary.ends_with("-> 429 (request 3)"), "{summary}");
+
+        let url = serve(vec![(200, ok), (403, r#"{"message":"Forbidden"}"#)]);
+        let (check, mut run) = until_check(&url);
+        let err = run_check(&check, &mut run).unwrap_err().to_string();
+        assert!(err.contains("status 403 before any 429"), "{err}");
+
+        let url = serve(vec![(200, ok); 5]);
+        let (check, mut run) = until_check(&url);
+        let err = run_check(&check, &mut run).unwrap_err().to_string();
+        assert!(err.contains("no 429 answer in 5 requests"), "{err}");
+
+        let url = serve(vec![(429, r#"{"message":"Limit Exceeded"}"#)]);
+        let (check, mut run) = until_check(&url);
+        let err = run_check(&check, &mut run).unwrap_err().to_string();
+        assert!(
+            err.contains("JSON differs"),
+            "the last answer is asserted: {err}"
+        );
+    }
+
     #[test]
     fn a_listening_port_is_reachable_and_a_closed_one_is_not() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -41,7 +41,8 @@ add to that service of moto, CloudFormation support of its resource types includ
   * `apigateway`: integrations keep `connectionId`, `integrationTarget` and `cacheKeyParameters`, and
     UpdateIntegration works; authorizers keep `identityValidationExpression`; CloudFormation RestApi (OpenAPI
     `Body`, its authorizers included), Deployment, Stage and Method; custom domain names and base path mappings, in
-    CloudFormation too (`apigateway_domains`).
+    CloudFormation too (`apigateway_domains`); API keys, usage plans and usage plan keys (`apigateway_usage`,
+    CloudFormation too).
   * `apigatewayv2`: AWS::ApiGatewayV2::VpcLink, Api (HTTP, from properties or an OpenAPI body) and Stage; the
     OpenAPI import of HTTP APIs (ANY and $default routes, JWT authorizers).
   * `cognitoidp`: CloudFormation user pools and app clients.

@@ -4,7 +4,8 @@ policy of an imported OpenAPI document (PutRestApi, ImportRestApi, a CloudFormat
 `Policy` or UpdateRestApi; authorizers keep `identityValidationExpression` (CreateAuthorizer and an imported
 `x-amazon-apigateway-authorizer`); CloudFormation creates RestApis from an OpenAPI `Body` (see `apigateway_openapi`),
 Stages, Methods with their whole integration, and deletes RestApis, Deployments and Methods; custom domain names
-and base path mappings (see `apigateway_domains`)."""
+and base path mappings (see `apigateway_domains`); API keys and usage plans (CloudFormation too) in
+`apigateway_usage`."""
 
 import json
 
@@ -14,6 +15,7 @@ from moto.apigateway.responses import APIGatewayResponse
 from moto.core.common_models import CloudFormationModel
 
 from local_moto.apigateway_domains import patch_domain_names
+from local_moto import apigateway_usage
 from local_moto.apigateway_openapi import import_openapi, openapi_body, policy_text
 from local_moto.common import Context, gone, tags
 
@@ -25,6 +27,7 @@ def patch(ctx: Context) -> None:
     patch_rest_api_cloudformation()
     patch_method_cloudformation()
     patch_domain_names()  # and CloudFormation domain names and base path mappings (`apigateway_domains`)
+    apigateway_usage.patch()
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -65,26 +65,29 @@ def import_authorizers(backend, api, doc: dict) -> dict[str, str]:
     return ids
 
 
-def openapi_security(doc: dict, op: dict, authorizers: dict[str, str]) -> tuple[str, bool, str | None]:
-    """(authorizationType, apiKeyRequired, authorizerId) of an operation: IAM (`x-amazon-apigateway-authtype:
-    awsSigv4`), API keys and the authorizers `import_authorizers` made (`CUSTOM` for Lambda authorizers,
-    `COGNITO_USER_POOLS`); any other scheme is refused rather than silently left open."""
+def openapi_security(doc: dict, op: dict, authorizers: dict[str, str]) -> tuple[str, bool, str | None, list[str]]:
+    """(authorizationType, apiKeyRequired, authorizerId, authorizationScopes) of an operation: IAM
+    (`x-amazon-apigateway-authtype: awsSigv4`), API keys and the authorizers `import_authorizers` made (`CUSTOM` for
+    Lambda authorizers, `COGNITO_USER_POOLS` with the requirement's OAuth scopes, as ImportRestApi reads them); any
+    other scheme is refused rather than silently left open."""
     schemes = security_schemes(doc)
-    auth, api_key, authorizer_id = "NONE", False, None
+    auth, api_key, authorizer_id, scopes = "NONE", False, None, []
     for requirement in op.get("security", doc.get("security")) or []:
-        for name in requirement:
+        for name, required in requirement.items():
             scheme = schemes.get(name) or {}
             if name in authorizers:
                 kind = str(scheme["x-amazon-apigateway-authorizer"].get("type", "")).lower()
                 auth = "COGNITO_USER_POOLS" if kind == "cognito_user_pools" else "CUSTOM"
                 authorizer_id = authorizers[name]
+                if auth == "COGNITO_USER_POOLS":
+                    scopes = list(required or [])
             elif scheme.get("x-amazon-apigateway-authtype") == "awsSigv4":
                 auth = "AWS_IAM"
             elif scheme.get("type") == "apiKey" and scheme.get("x-amazon-apigateway-authtype") is None:
                 api_key = True
             else:
                 raise NotImplementedError(f"security scheme `{name}` is not supported by the local cloud")
-    return auth, api_key, authorizer_id
+    return auth, api_key, authorizer_id, scopes
 
 
 def resource_for_path(backend, api, path: str):
@@ -116,14 +119,15 @@ def import_openapi(backend, api, doc: dict) -> None:
             if key.lower() not in OPENAPI_METHODS or not isinstance(op, dict):
                 continue
             verb = "ANY" if key.lower() == "x-amazon-apigateway-any-method" else key.upper()
-            auth, api_key, authorizer_id = openapi_security(doc, op, authorizers)
+            auth, api_key, authorizer_id, scopes = openapi_security(doc, op, authorizers)
             request_params = {
                 f"method.request.{'querystring' if p['in'] == 'query' else p['in']}.{p['name']}": bool(p.get("required"))
                 for p in shared_params + (op.get("parameters") or [])
                 if isinstance(p, dict) and p.get("in") in ("path", "query", "header") and p.get("name")
             }
             backend.put_method(api.id, resource.id, verb, auth, api_key_required=api_key,
-                               request_parameters=request_params or None, authorizer_id=authorizer_id)
+                               request_parameters=request_params or None, authorizer_id=authorizer_id,
+                               authorization_scopes=scopes or None)
             for code in op.get("responses") or {}:
                 backend.put_method_response(api.id, resource.id, verb, str(code), None, None)
             integ = op.get("x-amazon-apigateway-integration")

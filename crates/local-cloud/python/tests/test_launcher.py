@@ -100,7 +100,7 @@ def test_a_service_module_whose_additions_fail_to_apply_stops_the_launcher(tmp_p
 def test_every_service_module_is_wired_and_cloudformation_comes_last():
     modules = {p.stem for p in (PYTHON_DIR / "local_moto").glob("*.py")}
     helpers = {"__init__", "__main__", "launcher", "common", "apigateway_openapi", "apigateway_domains",
-               "events_patterns", "events_schedule"}
+               "apigateway_usage", "events_patterns", "events_schedule"}
     assert set(launcher.SERVICES) == modules - helpers
     assert launcher.SERVICES[-1] == "cloudformation"
     for name in launcher.SERVICES:

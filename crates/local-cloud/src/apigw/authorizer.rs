@@ -2,7 +2,8 @@
 //! and before the integration: the identity sources read from the request (a missing one: 401 without invoking),
 //! a TOKEN authorizer's validation expression, the function invoked through Lambda once its resource policy lets
 //! `apigateway.amazonaws.com` in for the authorizer's ARN, its policy evaluated against the method ARN, the result
-//! cached per identity for the authorizer's TTL, and the `principalId` and context handed to the backend.
+//! cached per identity for the authorizer's TTL, and the `principalId` and context handed to the backend (with the
+//! `usageIdentifierKey` for an API whose keys come from its authorizer). Cognito user pools: [`super::cognito`].
 //! Over 400 lines: about half is its unit tests, beside the rules they check.
 
 use std::{
@@ -69,6 +70,8 @@ pub struct Output {
     pub statements: Vec<Statement>,
     /// The context, each value a string, number or boolean.
     pub context: Map<String, Value>,
+    /// The API key the request is metered with when the API's `apiKeySource` is `AUTHORIZER`.
+    pub usage_identifier_key: Option<String>,
 }
 
 /// One statement of the returned policy.
@@ -149,13 +152,14 @@ impl Cache {
 }
 
 /// Runs the method's authorizer for this request: `Ok` with the backend's `requestContext.authorizer`
-/// (`principalId`, the context's values as strings, `integrationLatency` in ms, 0 from the cache).
+/// (`principalId`, the context's values as strings, `integrationLatency` in ms, 0 from the cache) and the
+/// function's `usageIdentifierKey`.
 pub async fn authorize(
     cloud: &SharedCloud,
     ctx: &EventContext<'_>,
     parts: &Parts,
     authorizer_id: Option<&str>,
-) -> Result<Value, Refusal> {
+) -> Result<(Value, Option<String>), Refusal> {
     let Some(authorizer) = authorizer_id.and_then(|id| ctx.api.authorizers.get(id)) else {
         tracing::error!(?authorizer_id, resource = %ctx.route.resource.path, "the method's authorizer does not exist: 500");
         return Err(Refusal::ConfigurationError);
@@ -250,7 +254,10 @@ pub async fn authorize(
             });
         }
     }
-    Ok(backend_context(&output, latency_ms))
+    Ok((
+        backend_context(&output, latency_ms),
+        output.usage_identifier_key.clone(),
+    ))
 }
 
 /// `requestContext.authorizer` of the backend's event: the context's values as strings, as REST APIs pass them.
@@ -509,6 +516,10 @@ pub fn parse_output(payload: &[u8]) -> Result<Output, String> {
         principal_id,
         statements,
         context,
+        usage_identifier_key: value
+            .get("usageIdentifierKey")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     })
 }
 

@@ -48,6 +48,26 @@ pub fn forbidden() -> Response<Bytes> {
     )
 }
 
+/// 429: the API key's usage plan throttles the request (its token bucket of rate and burst is empty)
+/// (<https://repost.aws/knowledge-center/api-gateway-429-limit>; gateway response type `THROTTLED`).
+pub fn too_many_requests() -> Response<Bytes> {
+    error(
+        StatusCode::TOO_MANY_REQUESTS,
+        r#"{"message":"Too Many Requests"}"#,
+        Some("TooManyRequestsException"),
+    )
+}
+
+/// 429: the API key used up its usage plan's quota for the period
+/// (<https://repost.aws/knowledge-center/api-gateway-429-limit>; gateway response type `QUOTA_EXCEEDED`).
+pub fn limit_exceeded() -> Response<Bytes> {
+    error(
+        StatusCode::TOO_MANY_REQUESTS,
+        r#"{"message":"Limit Exceeded"}"#,
+        Some("LimitExceededException"),
+    )
+}
+
 /// 403: the API's resource policy refuses the request, as AWS words it: an applying Deny statement adds
 /// " with an explicit deny"; no applying Allow leaves it off
 /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-create-attach.html>,

@@ -34,6 +34,12 @@ pub struct Snapshots {
     pub(super) domains: GenCache<String, Option<Arc<super::domain::CustomDomain>>>,
     /// Lambda authorizers' results, cached per identity for their TTL.
     pub authorizer_results: super::authorizer::Cache,
+    /// Cognito user pools' JWKS, for `COGNITO_USER_POOLS` authorizers.
+    pub(crate) jwks: crate::shared::jwt::JwksCache,
+    /// The account's API keys and usage plans (one entry, key "").
+    pub(crate) usage_plans: GenCache<String, Arc<super::usage::Plans>>,
+    /// Usage plans' token buckets and quota counters per key: they outlive generations (issuing a key is a write).
+    pub usage_meters: super::usage::Meters,
 }
 
 /// The REST API `api_id` as deployed (`None` if there is none); reloaded only when deployed state changed.
@@ -279,6 +285,10 @@ async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Re
         stages,
         gateway_responses,
         authorizers,
+        api_key_source: rest_api
+            .api_key_source()
+            .map_or("HEADER", |s| s.as_str())
+            .to_owned(),
     }))
 }
 
@@ -298,6 +308,7 @@ pub fn authorizer(a: &apigw::types::Authorizer) -> Authorizer {
         identity_validation_expression: text(a.identity_validation_expression()),
         // AWS's default is 300 s; zero turns caching off.
         ttl: Duration::from_secs(a.authorizer_result_ttl_in_seconds().unwrap_or(300).max(0) as u64),
+        provider_arns: a.provider_arns().to_vec(),
     }
 }
 
@@ -324,6 +335,7 @@ fn method(verb: &str, m: &apigw::types::Method) -> Method {
         authorization_type: m.authorization_type().unwrap_or("NONE").to_owned(),
         api_key_required: m.api_key_required().unwrap_or(false),
         authorizer_id: m.authorizer_id().map(str::to_owned),
+        authorization_scopes: m.authorization_scopes().to_vec(),
         integration: m.method_integration().map(integration),
     }
 }

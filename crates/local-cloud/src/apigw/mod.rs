@@ -3,7 +3,8 @@
 //! [`url`] recognises the two local URL forms, [`domain`] the local form of a custom domain name and its base
 //! path mappings; [`load`] reads a deployed API into [`model`] (cached per
 //! generation of deployed state, so warm requests make no AWS calls); [`routing`] picks resource and
-//! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] runs next; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
+//! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] or Cognito
+//! user pool ([`cognito`]) runs next, then its API key and usage plan ([`usage`]); the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
 //! [`errors`] are API Gateway's own answers (with the API's customised gateway responses).
 //!
 //! Unknown API or stage: 403 `{"message":"Forbidden"}` (`ForbiddenException`). Reports of real calls
@@ -15,6 +16,7 @@
 pub mod authorizer;
 pub mod call;
 pub mod domain;
+pub mod cognito;
 pub mod errors;
 pub mod event;
 pub mod http_proxy;
@@ -27,6 +29,7 @@ pub mod policy;
 pub mod routing;
 pub mod selection;
 pub mod url;
+pub mod usage;
 pub mod vpclink;
 
 use std::{
@@ -160,7 +163,8 @@ async fn serve(
         .headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
-    let missing_token = || {
+    // API Gateway's own answer of `response_type`, as the API may have customised it.
+    let refuse = |response_type: &'static str, default: Response<Bytes>| {
         let vars = mock::TemplateVars {
             context: [
                 ("requestId", request_id.to_owned()),
@@ -171,12 +175,12 @@ async fn serve(
             .into(),
             stage_variables: &stage.variables,
         };
-        errors::customized(
-            &api,
+        errors::customized(&api, response_type, default, accept, vars)
+    };
+    let missing_token = || {
+        refuse(
             "MISSING_AUTHENTICATION_TOKEN",
             errors::missing_authentication_token(),
-            accept,
-            vars,
         )
     };
     if let Some(policy) = &api.policy {
@@ -198,25 +202,12 @@ async fn serve(
         if decision != crate::shared::policy::Decision::Allow {
             let arn = request.resource_arn();
             tracing::info!(api_id = %api.id, resource = arn, ?decision, "the API's resource policy refuses the request: 403");
-            let vars = mock::TemplateVars {
-                context: [
-                    ("requestId", request_id.to_owned()),
-                    ("stage", stage.name.clone()),
-                    ("apiId", api.id.clone()),
-                    ("accountId", crate::config::ACCOUNT_ID.to_owned()),
-                ]
-                .into(),
-                stage_variables: &stage.variables,
-            };
-            return errors::customized(
-                &api,
+            return refuse(
                 "ACCESS_DENIED",
                 errors::access_denied(
                     &arn,
                     decision == crate::shared::policy::Decision::ExplicitDeny,
                 ),
-                accept,
-                vars,
             );
         }
     }
@@ -225,6 +216,7 @@ async fn serve(
     };
     let received = Utc::now();
     let mut authorizer_context = None;
+    let mut usage_identifier_key = None;
     match route.method.authorization_type.as_str() {
         "NONE" => {}
         "CUSTOM" => {
@@ -243,26 +235,17 @@ async fn serve(
             match authorizer::authorize(cloud, &ctx, &parts, route.method.authorizer_id.as_deref())
                 .await
             {
-                Ok(context) => authorizer_context = Some(context),
-                Err(refusal) => {
-                    let vars = mock::TemplateVars {
-                        context: [
-                            ("requestId", request_id.to_owned()),
-                            ("stage", stage.name.clone()),
-                            ("apiId", api.id.clone()),
-                            ("accountId", crate::config::ACCOUNT_ID.to_owned()),
-                        ]
-                        .into(),
-                        stage_variables: &stage.variables,
-                    };
-                    return errors::customized(
-                        &api,
-                        refusal.response_type(),
-                        refusal.response(),
-                        accept,
-                        vars,
-                    );
+                Ok((context, key)) => {
+                    authorizer_context = Some(context);
+                    usage_identifier_key = key;
                 }
+                Err(refusal) => return refuse(refusal.response_type(), refusal.response()),
+            }
+        }
+        "COGNITO_USER_POOLS" => {
+            match cognito::authorize(cloud, &api, route.method, &stage.variables, &parts).await {
+                Ok(context) => authorizer_context = Some(context),
+                Err(refusal) => return refuse(refusal.response_type(), refusal.response()),
             }
         }
         "AWS_IAM" => {
@@ -280,13 +263,26 @@ async fn serve(
             tracing::error!(
                 authorization = other,
                 resource = %route.resource.path,
-                "method authorizers ({other}) are not supported by the local cloud yet: 500"
+                "method authorization {other} is not supported by the local cloud: 500"
             );
             return errors::internal_server_error();
         }
     }
-    if route.method.api_key_required && !parts.headers.contains_key("x-api-key") {
-        return errors::forbidden();
+    if route.method.api_key_required
+        && let Err(refused) = usage::meter(
+            cloud,
+            &api,
+            stage,
+            &route,
+            &parts,
+            usage_identifier_key.as_deref(),
+        )
+        .await
+    {
+        return match refused {
+            Some(refusal) => refuse(refusal.response_type(), refusal.response()),
+            None => errors::internal_server_error(),
+        };
     }
     let Some(integration) = route.method.integration.as_ref() else {
         tracing::warn!(resource = %route.resource.path, method = %route.method.http_method, "method has no integration: 500");

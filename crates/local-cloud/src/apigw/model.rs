@@ -21,6 +21,9 @@ pub struct RestApi {
     pub policy: Option<super::policy::ResourcePolicy>,
     /// The API's authorizers by id (`GetAuthorizers`).
     pub authorizers: BTreeMap<String, Authorizer>,
+    /// Where a method that requires an API key finds it: `HEADER` (`x-api-key`, the default) or `AUTHORIZER` (a
+    /// Lambda authorizer's `usageIdentifierKey`).
+    pub api_key_source: String,
 }
 
 /// An authorizer of the API, as `GetAuthorizers` answers it.
@@ -40,6 +43,8 @@ pub struct Authorizer {
     pub identity_validation_expression: Option<String>,
     /// How long a result is cached (`authorizerResultTtlInSeconds`; zero: not cached).
     pub ttl: Duration,
+    /// A `COGNITO_USER_POOLS` authorizer's user pools (`arn:aws:cognito-idp:{region}:{account}:userpool/{id}`).
+    pub provider_arns: Vec<String>,
 }
 
 /// A customised gateway response: what API Gateway answers instead of its default for one kind of error.
@@ -76,6 +81,9 @@ pub struct Method {
     pub api_key_required: bool,
     /// The authorizer of a `CUSTOM` or `COGNITO_USER_POOLS` method.
     pub authorizer_id: Option<String>,
+    /// A `COGNITO_USER_POOLS` method's OAuth scopes (then it takes access tokens carrying one of them; without
+    /// scopes, ID tokens).
+    pub authorization_scopes: Vec<String>,
     pub integration: Option<Integration>,
 }
 

@@ -20,7 +20,7 @@ pub struct Snapshots {
     pub generation: Generation,
     apis: GenCache<String, Option<Arc<HttpApi>>>,
     /// JWKS documents by URL, for JWT authorizers.
-    pub(crate) jwks: GenCache<String, Arc<serde_json::Value>>,
+    pub(crate) jwks: crate::shared::jwt::JwksCache,
 }
 
 /// The HTTP API `api_id` as deployed (`None` if there is none, or it is a WebSocket API); reloaded only when

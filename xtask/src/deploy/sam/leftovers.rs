@@ -55,6 +55,8 @@ fn exists(edge: &str, r: &StackResource) -> Result<Found> {
             &format!("/2015-03-31/event-source-mappings/{enc}"),
         )?,
         "AWS::ApiGateway::RestApi" => get(edge, "apigateway", &format!("/restapis/{enc}"))?,
+        "AWS::ApiGateway::UsagePlan" => get(edge, "apigateway", &format!("/usageplans/{enc}"))?,
+        "AWS::ApiGateway::ApiKey" => get(edge, "apigateway", &format!("/apikeys/{enc}"))?,
         // GetBucketLocation: 404 NoSuchBucket once the bucket is gone (a HEAD would answer without a body).
         "AWS::S3::Bucket" => get(edge, "s3", &format!("/{enc}?location"))?,
         "AWS::DynamoDB::Table" => json(

@@ -1,5 +1,5 @@
 //! Shared by the integration tests: the case runner ([`Cases`]), moto and calls to it ([`moto`]), functions and
-//! roles ([`functions`]), the data plane in front of moto ([`cloud`]), networks and load balancers
+//! roles ([`functions`]), Cognito users signed in ([`cognito`]), the data plane in front of moto ([`cloud`]), networks and load balancers
 //! ([`network`]), the REST API -> VPC link -> NLB -> ALB -> Lambda deployment ([`chain`]), CloudFormation
 //! stacks ([`stacks`]) and the private-ALB template ([`private_alb`]), SQS event source mappings ([`sqs`]), SNS
 //! topics delivering to queues ([`sns`]), the `local-cloud serve` daemon ([`daemon`]) and function pools without
@@ -7,6 +7,7 @@
 pub mod cases;
 pub mod chain;
 pub mod cloud;
+pub mod cognito;
 pub mod daemon;
 pub mod functions;
 pub mod moto;
