@@ -53,6 +53,12 @@ pub fn run(patterns: &[Pattern], args: &DeployArgs, jobs: usize) -> Result<()> {
     fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
     let sh = Shell::new()?;
     let exe = std::env::current_exe().context("finding the running xtask")?;
+    // Building the daemon (it links from xtask's own build) may have replaced this very binary after an edit:
+    // Linux then names the running one `<path> (deleted)`, and the new one at `<path>` is what to start.
+    let exe = match exe.to_str().and_then(|p| p.strip_suffix(" (deleted)")) {
+        Some(path) => PathBuf::from(path),
+        None => exe,
+    };
     println!(
         "testing {} patterns, {jobs} at a time (each pattern's output: {})",
         patterns.len(),

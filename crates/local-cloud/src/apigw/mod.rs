@@ -15,8 +15,8 @@
 
 pub mod authorizer;
 pub mod call;
-pub mod domain;
 pub mod cognito;
+pub mod domain;
 pub mod errors;
 pub mod event;
 pub mod http_proxy;

@@ -22,8 +22,8 @@ mod sqs_event_source;
 // API Gateway and the load balancers, configured through AWS APIs on a real moto.
 mod apigw_api_keys;
 mod apigw_authorizer;
-mod apigw_custom_domain;
 mod apigw_cognito_authorizer;
+mod apigw_custom_domain;
 mod apigw_resource_policy;
 mod apigw_routing;
 mod apigwv2_http_api;
