@@ -1,6 +1,6 @@
 //! The contract between `cargo xtask` and the daemon, defined once and used by both: the moto version the
 //! launcher is written for, the ready file, the edge's `/_local/...` routes and the local URL forms of
-//! execute-api and internet-facing load balancers.
+//! execute-api, CloudFront, function URLs and internet-facing load balancers.
 
 use serde::{Deserialize, Serialize};
 
@@ -109,6 +109,23 @@ pub mod urls {
     pub const CLOUDFRONT_HOST_SUFFIX: &str = ".cloudfront.localhost";
     /// The edge's route to internet-facing load balancers: `/_elb/{dns_name}:{port}/{path}`.
     pub const ELB_PREFIX: &str = "/_elb/";
+    /// The host suffix of a Lambda function URL's local domain: `https://{url_id}.lambda-url.{region}.on.aws/` is
+    /// served at `http://{url_id}.lambda-url.localhost:{port}/`.
+    pub const LAMBDA_URL_HOST_SUFFIX: &str = ".lambda-url.localhost";
+
+    /// The url id of a function URL's domain `{url_id}.lambda-url.{region}.on.aws` (`None` for another domain).
+    pub fn lambda_url_id(domain: &str) -> Option<&str> {
+        let (id, rest) = domain.split_once(".lambda-url.")?;
+        let region = rest.strip_suffix(".on.aws")?;
+        (!id.is_empty() && !region.is_empty() && !region.contains('.')).then_some(id)
+    }
+
+    /// `http://{url_id}.lambda-url.localhost:{port}{path}` for the function URL domain
+    /// `{url_id}.lambda-url.{region}.on.aws` (`None` for another domain).
+    pub fn lambda_url(domain: &str, port: impl std::fmt::Display, path: &str) -> Option<String> {
+        let id = lambda_url_id(domain)?;
+        Some(format!("http://{id}{LAMBDA_URL_HOST_SUFFIX}:{port}{path}"))
+    }
 
     /// `http://{api_id}.execute-api.localhost:{port}{path}` (`path` empty or starting with `/`).
     pub fn execute_api(api_id: &str, port: impl std::fmt::Display, path: &str) -> String {
@@ -200,6 +217,18 @@ mod tests {
         assert_eq!(
             urls::execute_api_path_form(4566, "abc", "prod", "hello?x=1"),
             "http://127.0.0.1:4566/restapis/abc/prod/_user_request_/hello?x=1"
+        );
+        assert_eq!(
+            urls::lambda_url("abc123.lambda-url.us-east-1.on.aws", 4566, "/x").as_deref(),
+            Some("http://abc123.lambda-url.localhost:4566/x")
+        );
+        assert_eq!(
+            urls::lambda_url("abc.execute-api.us-east-1.amazonaws.com", 1, ""),
+            None
+        );
+        assert_eq!(
+            urls::lambda_url(".lambda-url.us-east-1.on.aws", 1, ""),
+            None
         );
         assert_eq!(
             urls::elb("http://127.0.0.1:4566/", "a.elb.amazonaws.com", 80, "x"),

@@ -17,6 +17,8 @@ add to that service of moto, CloudFormation support of its resource types includ
     `DeadLetterConfig`; PutFunctionEventInvokeConfig replaces and UpdateFunctionEventInvokeConfig merges, as on
     AWS; CloudFormation functions, permissions and `AWS::Lambda::EventInvokeConfig`; a deleted function drops its
     code at once.
+  * `lambda_urls`: function URL configurations as AWS answers them, CloudFormation `AWS::Lambda::Url`, and the
+    `FunctionUrlAuthType` / `InvokedViaFunctionUrl` conditions of permissions (the edge serves the URLs).
   * `s3`: notifications invoke Lambda asynchronously (`{edge}/_local/lambda/async/<function-arn>`, naming the
     bucket) with records as AWS sends them; buckets' notifications, public access block and ownership controls in
     CloudFormation.

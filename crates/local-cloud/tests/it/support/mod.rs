@@ -9,6 +9,7 @@ pub mod chain;
 pub mod cloud;
 pub mod daemon;
 pub mod functions;
+pub mod http;
 pub mod moto;
 pub mod network;
 pub mod pool;
