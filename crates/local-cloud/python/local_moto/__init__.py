@@ -43,9 +43,10 @@ add to that service of moto, CloudFormation support of its resource types includ
     OpenAPI import of HTTP APIs (ANY and $default routes, JWT authorizers).
   * `cognitoidp`: CloudFormation user pools and app clients.
   * `ec2`: security groups' egress rules and deletable internet routing in CloudFormation.
-  * `cloudfront`: origins keep `OriginAccessControlId`, distributions AWS's ARN; response headers policies, the
-    managed cache and origin request policies; CloudFormation distributions, origin access controls, response
-    headers policies and `AWS::S3::BucketPolicy`; `/_local/cloudfront/...` routes for the data plane.
+  * `cloudfront`: origins keep `OriginAccessControlId`, distributions AWS's ARN, behaviours may target origin
+    groups; response headers policies, the managed cache and origin request policies; CloudFormation distributions,
+    origin access controls, response headers policies and `AWS::S3::BucketPolicy`; `/_local/cloudfront/...` routes
+    for the data plane.
   * `cloudformation`: stacks fail like AWS's (a `*_FAILED` event naming the resource), `Fn::Cidr`, and moto's
     model map rebuilt with the models the modules above define.
 """
