@@ -10,7 +10,9 @@ use anyhow::Context as _;
 use serde_json::{Value, json};
 
 use crate::{
-    SharedCloud, apigwv2::model::Cors, contract::urls::lambda_url_id, shared::cache::Generation,
+    SharedCloud,
+    contract::urls::lambda_url_id,
+    shared::{cache::Generation, cors::Cors},
 };
 
 /// Every function URL, by url id.

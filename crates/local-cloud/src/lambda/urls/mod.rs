@@ -9,7 +9,7 @@
 //! function URL's `$default` route, `requestContext.authorizer.iam` for a signed caller, `accountId`
 //! `anonymous` otherwise) and its answer is read as an HTTP API reads one; a function error or an answer that is
 //! not a response is 502 `Internal Server Error`. The URL's CORS configuration answers preflights and decorates
-//! responses as an HTTP API's does ([`crate::apigwv2::cors`],
+//! responses as an HTTP API's does ([`crate::shared::cors`],
 //! <https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html#urls-cors>).
 
 pub mod auth;
@@ -24,11 +24,12 @@ use serde_json::{Value, json};
 
 use crate::{
     SharedCloud,
-    apigwv2::{cors, event},
+    apigwv2::event,
     config::ACCOUNT_ID,
     contract::urls::LAMBDA_URL_HOST_SUFFIX,
     lambda::Invocation,
     service::{Handled, Service, Write},
+    shared::cors,
 };
 pub use auth::Caller;
 use auth::{UrlCaller, access_key};
