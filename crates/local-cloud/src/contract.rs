@@ -1,6 +1,6 @@
 //! The contract between `cargo xtask` and the daemon, defined once and used by both: the moto version the
 //! launcher is written for, the ready file, the edge's `/_local/...` routes and the local URL forms of
-//! execute-api, custom domain names, CloudFront distributions and internet-facing load balancers.
+//! execute-api, custom domain names, CloudFront, function URLs and internet-facing load balancers.
 
 use serde::{Deserialize, Serialize};
 
@@ -134,6 +134,24 @@ pub mod urls {
         (!domain.is_empty() && !domain.starts_with('.')).then(|| domain.to_owned())
     }
 
+    /// The host suffix of a Lambda function URL's local domain: `https://{url_id}.lambda-url.{region}.on.aws/` is
+    /// served at `http://{url_id}.lambda-url.localhost:{port}/`.
+    pub const LAMBDA_URL_HOST_SUFFIX: &str = ".lambda-url.localhost";
+
+    /// The url id of a function URL's domain `{url_id}.lambda-url.{region}.on.aws` (`None` for another domain).
+    pub fn lambda_url_id(domain: &str) -> Option<&str> {
+        let (id, rest) = domain.split_once(".lambda-url.")?;
+        let region = rest.strip_suffix(".on.aws")?;
+        (!id.is_empty() && !region.is_empty() && !region.contains('.')).then_some(id)
+    }
+
+    /// `http://{url_id}.lambda-url.localhost:{port}{path}` for the function URL domain
+    /// `{url_id}.lambda-url.{region}.on.aws` (`None` for another domain).
+    pub fn lambda_url(domain: &str, port: impl std::fmt::Display, path: &str) -> Option<String> {
+        let id = lambda_url_id(domain)?;
+        Some(format!("http://{id}{LAMBDA_URL_HOST_SUFFIX}:{port}{path}"))
+    }
+
     /// `http://{api_id}.execute-api.localhost:{port}{path}` (`path` empty or starting with `/`).
     pub fn execute_api(api_id: &str, port: impl std::fmt::Display, path: &str) -> String {
         format!("http://{api_id}{EXECUTE_API_HOST_SUFFIX}:{port}{path}")
@@ -244,6 +262,18 @@ mod tests {
         assert_eq!(urls::custom_domain_of_host(".domain.localhost"), None);
         assert_eq!(
             urls::custom_domain_of_host("abc.execute-api.localhost"),
+            None
+        );
+        assert_eq!(
+            urls::lambda_url("abc123.lambda-url.us-east-1.on.aws", 4566, "/x").as_deref(),
+            Some("http://abc123.lambda-url.localhost:4566/x")
+        );
+        assert_eq!(
+            urls::lambda_url("abc.execute-api.us-east-1.amazonaws.com", 1, ""),
+            None
+        );
+        assert_eq!(
+            urls::lambda_url(".lambda-url.us-east-1.on.aws", 1, ""),
             None
         );
         assert_eq!(

@@ -1,7 +1,7 @@
 //! The edge: one port on 127.0.0.1 that serves execute-api traffic and the Lambda Invoke API, and forwards
 //! every other AWS API call to moto.
 //!
-//! Order per request: each service of [`SERVICES`] (CloudFront distributions by host, execute-api: HTTP APIs, then REST APIs; the Lambda Invoke API and `/_local/lambda`
+//! Order per request: each service of [`SERVICES`] (CloudFront distributions and Lambda function URLs by host, execute-api: HTTP APIs, then REST APIs; the Lambda Invoke API and `/_local/lambda`
 //! routes, internet-facing load balancers at `/_elb/...`), the edge's `/_local/status`, then [`proxy`] to
 //! moto. Each write moto accepts is told to every service ([`Service::written`]), which drops what it made
 //! stale. What moto lacks is added to moto itself (`python/local_moto`), never recorded on the side here.
@@ -28,6 +28,8 @@ use crate::{
 pub const SERVICES: &[Service] = &[
     // First: it serves only requests whose host is `{id}.cloudfront.localhost`.
     crate::cloudfront::SERVICE,
+    // It serves only requests whose host is `{url_id}.lambda-url.localhost`.
+    crate::lambda::urls::SERVICE,
     // Before REST APIs: it serves the execute-api ids that are HTTP APIs and hands the others on.
     crate::apigwv2::SERVICE,
     crate::apigw::SERVICE,

@@ -36,6 +36,8 @@ pub struct Cloud {
     pub elb: elb::load::Snapshots,
     /// CloudFront distributions: the model per generation and the edge cache.
     pub cloudfront: cloudfront::State,
+    /// Lambda function URLs: their configurations per generation.
+    pub lambda_urls: lambda::urls::State,
 }
 
 impl Cloud {
@@ -50,6 +52,7 @@ impl Cloud {
             apigwv2: Default::default(),
             elb: Default::default(),
             cloudfront: Default::default(),
+            lambda_urls: Default::default(),
         }
     }
 
@@ -59,6 +62,7 @@ impl Cloud {
             + self.apigwv2.generation.get()
             + self.elb.generation.get()
             + self.cloudfront.generation.get()
+            + self.lambda_urls.generation.get()
             + self.lambda.policies.generation.get()
     }
 }

@@ -35,6 +35,7 @@ pub const LAUNCHER: &[(&str, &str)] = &[
     launcher_module!("core.py"),
     launcher_module!("stepfunctions.py"),
     launcher_module!("awslambda.py"),
+    launcher_module!("lambda_urls.py"),
     launcher_module!("s3.py"),
     launcher_module!("sqs.py"),
     launcher_module!("events.py"),

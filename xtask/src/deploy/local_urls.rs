@@ -3,13 +3,14 @@
 //! `https://{id}.execute-api.{region}.amazonaws.com/{stage}` becomes `http://{id}.execute-api.localhost:{port}/{stage}`
 //! (curl and browsers resolve `*.localhost` to 127.0.0.1; `cargo xtask verify` does too), and a distribution's
 //! `https://{id}.cloudfront.net/{path}` becomes `http://{id}.cloudfront.localhost:{port}/{path}`
-//! ([`local_cloud::contract::urls::cloudfront`]), and `https://{domain}/{path}` of an API Gateway custom domain name
-//! the local cloud holds becomes `http://{domain}.domain.localhost:{port}/{path}`
-//! ([`local_cloud::contract::urls::custom_domain`]).
+//! ([`local_cloud::contract::urls::cloudfront`]), a function URL's `https://{url_id}.lambda-url.{region}.on.aws/`
+//! becomes `http://{url_id}.lambda-url.localhost:{port}/` ([`local_cloud::contract::urls::lambda_url`]), and
+//! `https://{domain}/{path}` of an API Gateway custom domain name the local cloud holds becomes
+//! `http://{domain}.domain.localhost:{port}/{path}` ([`local_cloud::contract::urls::custom_domain`]).
 
 use super::Outputs;
 
-/// Rewrites every string output that is an execute-api or CloudFront URL.
+/// Rewrites every string output that is an execute-api, CloudFront or function URL.
 pub fn map_outputs(outputs: Outputs, edge_url: &str) -> Outputs {
     let port = edge_url
         .rsplit(':')
@@ -67,6 +68,9 @@ fn map_url(url: &str, port: &str) -> Option<String> {
     if host.ends_with(".cloudfront.net") {
         return local_cloud::contract::urls::cloudfront(host, port, &format!("{slash}{path}"));
     }
+    if host.ends_with(".on.aws") {
+        return local_cloud::contract::urls::lambda_url(host, port, &format!("{slash}{path}"));
+    }
     let (api_id, region_domain) = host.split_once(".execute-api.")?;
     region_domain.strip_suffix(".amazonaws.com")?;
     Some(format!(
@@ -123,6 +127,20 @@ mod tests {
         assert_eq!(
             mapped["deep"],
             "http://d111abcdef8.cloudfront.localhost:4566/orders/42"
+        );
+    }
+
+    #[test]
+    fn function_urls_are_mapped_to_their_local_host() {
+        let mut outputs = Outputs::new();
+        outputs.insert(
+            "function_url".into(),
+            "https://abc123.lambda-url.us-east-1.on.aws/".into(),
+        );
+        let mapped = map_outputs(outputs, "http://127.0.0.1:4566");
+        assert_eq!(
+            mapped["function_url"],
+            "http://abc123.lambda-url.localhost:4566/"
         );
     }
 

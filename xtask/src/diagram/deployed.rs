@@ -50,6 +50,7 @@ pub fn read(edge: &str, pattern: &str, stack: Option<&str>) -> Result<Graph> {
         .iter()
         .map(|(k, n)| (k.clone(), n.kind, n.name.clone()))
         .collect();
+    let url_domains = function_url_domains(edge, &nodes)?;
     for (key, kind, name) in nodes {
         let wiring = match kind {
             Kind::RestApi => rest_api(edge, &name),
@@ -68,6 +69,11 @@ pub fn read(edge: &str, pattern: &str, stack: Option<&str>) -> Result<Graph> {
         }
         .with_context(|| format!("reading the wiring of {} `{name}`", kind.title()))?;
         for Wire { from, to, label } in wiring {
+            // A function URL's domain (a CloudFront origin) is its function.
+            let to = url_domains
+                .iter()
+                .find(|(domain, _)| *domain == to)
+                .map_or(to, |(_, arn)| arn.clone());
             let from = from.unwrap_or_else(|| key.clone());
             let (Some(from), Some(to)) = (resolve(&graph, &from), resolve(&graph, &to)) else {
                 continue;
@@ -76,6 +82,30 @@ pub fn read(edge: &str, pattern: &str, stack: Option<&str>) -> Result<Graph> {
         }
     }
     Ok(graph)
+}
+
+/// The domain (`{url_id}.lambda-url.{region}.on.aws`) of each function's URL, with the function's ARN.
+fn function_url_domains(
+    edge: &str,
+    nodes: &[(String, Kind, String)],
+) -> Result<Vec<(String, String)>> {
+    let mut domains = Vec::new();
+    for (arn, _, name) in nodes.iter().filter(|(_, k, _)| *k == Kind::Function) {
+        let (status, body) = raw::get(
+            edge,
+            "lambda",
+            &format!("/2021-10-31/functions/{}/url", enc(name)),
+        )?;
+        if status == 404 {
+            continue;
+        }
+        let config = ok_json((status, body), "GetFunctionUrlConfig")?;
+        if let Some(url) = config["FunctionUrl"].as_str() {
+            let domain = url.trim_start_matches("https://").trim_end_matches('/');
+            domains.push((domain.to_owned(), arn.clone()));
+        }
+    }
+    Ok(domains)
 }
 
 /// One wire a reader found: from the resource read (`from: None`) or another, to a resource reference (an ARN,

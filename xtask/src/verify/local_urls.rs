@@ -3,10 +3,10 @@
 //! host is not the one to connect to), as `cargo xtask verify` runs the same checks on the local target as on AWS.
 
 /// Where the local cloud serves `url`, and the Host header to send when the URL's host is not the one to connect
-/// to: a CloudFront distribution ([`local_cloudfront_form`]), execute-api ([`local_form`]), a load balancer
+/// to: a CloudFront distribution ([`local_host_routed_form`]), execute-api ([`local_form`]), a load balancer
 /// ([`local_elb_form`]) or an S3 bucket ([`local_s3_form`]).
 pub(super) fn local_url(url: &str, edge_url: &str) -> (String, Option<String>) {
-    if let Some((url, host)) = local_cloudfront_form(url, edge_url) {
+    if let Some((url, host)) = local_host_routed_form(url, edge_url) {
         return (url, Some(host));
     }
     if let Some((url, host)) = local_custom_domain_form(url, edge_url, |name| {
@@ -21,22 +21,31 @@ pub(super) fn local_url(url: &str, edge_url: &str) -> (String, Option<String>) {
 }
 
 /// A distribution's URL, `https://{id}.cloudfront.net/{path}` or its local form
-/// `http://{id}.cloudfront.localhost:{port}/{path}` (which browsers resolve, but not every resolver) -> the edge
-/// on 127.0.0.1 and the Host header naming the distribution, as the edge routes CloudFront traffic by Host.
-fn local_cloudfront_form(url: &str, edge_url: &str) -> Option<(String, String)> {
+/// `http://{id}.cloudfront.localhost:{port}/{path}` (which browsers resolve, but not every resolver), or a function
+/// URL, `https://{url_id}.lambda-url.{region}.on.aws/{path}` or `http://{url_id}.lambda-url.localhost:{port}/{path}`
+/// -> the edge on 127.0.0.1 and the Host header naming the distribution or URL, as the edge routes them by Host.
+fn local_host_routed_form(url: &str, edge_url: &str) -> Option<(String, String)> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
     let (authority, path, query) = split_authority(rest);
     let edge = edge_url.trim_end_matches('/');
     let edge_port = edge.rsplit(':').next().unwrap_or("4566");
-    let local = match authority.strip_suffix(".cloudfront.net") {
-        Some(_) => local_cloud::contract::urls::cloudfront(authority, edge_port, "")?,
-        None => format!("http://{authority}"),
+    use local_cloud::contract::urls;
+    let local = if authority.ends_with(".cloudfront.net") {
+        urls::cloudfront(authority, edge_port, "")?
+    } else if authority.ends_with(".on.aws") {
+        urls::lambda_url(authority, edge_port, "")?
+    } else {
+        format!("http://{authority}")
     };
     let host = local.strip_prefix("http://")?.to_owned();
     let (name, port) = host.split_once(':').unwrap_or((&host, "80"));
-    name.strip_suffix(local_cloud::contract::urls::CLOUDFRONT_HOST_SUFFIX)?;
+    if !name.ends_with(urls::CLOUDFRONT_HOST_SUFFIX)
+        && !name.ends_with(urls::LAMBDA_URL_HOST_SUFFIX)
+    {
+        return None;
+    }
     Some((format!("http://127.0.0.1:{port}/{path}{query}"), host))
 }
 
@@ -262,6 +271,23 @@ mod tests {
                 |_| true
             ),
             None
+        );
+    }
+
+    #[test]
+    fn function_urls_go_to_the_edge_with_the_url_as_host() {
+        let edge = "http://127.0.0.1:4664";
+        let local = (
+            "http://127.0.0.1:4664/hello?x=1".to_owned(),
+            Some("abc123.lambda-url.localhost:4664".to_owned()),
+        );
+        assert_eq!(
+            local_url("https://abc123.lambda-url.us-east-1.on.aws/hello?x=1", edge),
+            local
+        );
+        assert_eq!(
+            local_url("http://abc123.lambda-url.localhost:4664/hello?x=1", edge),
+            local
         );
     }
 

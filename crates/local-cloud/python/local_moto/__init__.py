@@ -17,6 +17,8 @@ add to that service of moto, CloudFormation support of its resource types includ
     `DeadLetterConfig`; PutFunctionEventInvokeConfig replaces and UpdateFunctionEventInvokeConfig merges, as on
     AWS; CloudFormation functions, permissions and `AWS::Lambda::EventInvokeConfig`; a deleted function drops its
     code at once.
+  * `lambda_urls`: function URL configurations as AWS answers them, CloudFormation `AWS::Lambda::Url`, and the
+    `FunctionUrlAuthType` / `InvokedViaFunctionUrl` conditions of permissions (the edge serves the URLs).
   * `s3`: notifications invoke Lambda asynchronously (`{edge}/_local/lambda/async/<function-arn>`, naming the
     bucket) with records as AWS sends them; buckets' notifications, public access block and ownership controls in
     CloudFormation.
@@ -47,9 +49,10 @@ add to that service of moto, CloudFormation support of its resource types includ
     OpenAPI import of HTTP APIs (ANY and $default routes, JWT authorizers).
   * `cognitoidp`: CloudFormation user pools and app clients.
   * `ec2`: security groups' egress rules and deletable internet routing in CloudFormation.
-  * `cloudfront`: origins keep `OriginAccessControlId`, distributions AWS's ARN; response headers policies, the
-    managed cache and origin request policies; CloudFormation distributions, origin access controls, response
-    headers policies and `AWS::S3::BucketPolicy`; `/_local/cloudfront/...` routes for the data plane.
+  * `cloudfront`: origins keep `OriginAccessControlId`, distributions AWS's ARN, behaviours may target origin
+    groups; response headers policies, the managed cache and origin request policies; CloudFormation distributions,
+    origin access controls, response headers policies and `AWS::S3::BucketPolicy`; `/_local/cloudfront/...` routes
+    for the data plane.
   * `cloudformation`: stacks fail like AWS's (a `*_FAILED` event naming the resource), `Fn::Cidr`, and moto's
     model map rebuilt with the models the modules above define.
 """

@@ -3,7 +3,9 @@
 headers policies (CRUD), the managed cache and origin request policies (Get/List), CloudFormation distributions,
 origin access controls, response headers policies and S3 bucket policies, and `GET /_local/cloudfront/...` routes:
 the deployed model (`distributions`) and a bucket's policy and objects as an origin request signed by CloudFront
-reads them (`s3/<bucket>[/<key>]`)."""
+reads them (`s3/<bucket>[/<key>]`). A behaviour may target an origin group.
+
+Over 400 lines: the API fixes, CloudFormation types and data plane routes of one service, each a short function."""
 
 import copy
 import datetime
@@ -61,7 +63,8 @@ def patch(ctx: Context) -> None:
 
 def patch_models() -> None:
     """Origins keep `OriginAccessControlId` (moto 5.2.1 drops it, so Terraform saw a diff forever and nothing could
-    sign for the origin); a distribution keeps the configuration as given (read by the data plane); its ARN has
+    sign for the origin); the default behaviour may target an origin group; a distribution keeps the configuration
+    as given (read by the data plane); its ARN has
     AWS's empty region field (moto wrote `arn:aws:cloudfront:<account>:...`, which no bucket policy's
     `AWS:SourceArn` condition written for AWS matches)."""
     origin_init = cf_models.Origin.__init__
@@ -75,7 +78,16 @@ def patch_models() -> None:
 
     def distribution_config(self, config):
         raw = copy.deepcopy(config)
+        # A behaviour may target an origin group (moto 5.2.1 accepted only origins): moto checks the default
+        # behaviour's target against the origins, so it checks the group's first member instead.
+        groups = {g["Id"]: g for g in (config.get("OriginGroups") or {}).get("Items") or []}
+        target = (config.get("DefaultCacheBehavior") or {}).get("TargetOriginId")
+        members = ((groups.get(target) or {}).get("Members") or {}).get("Items") or []
+        if members:
+            config["DefaultCacheBehavior"]["TargetOriginId"] = members[0]["OriginId"]
         config_init(self, config)
+        if members:
+            self.DefaultCacheBehavior.target_origin_id = target
         self.raw = raw
 
     cf_models.DistributionConfig.__init__ = distribution_config

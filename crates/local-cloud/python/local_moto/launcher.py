@@ -6,6 +6,8 @@ module's additions in order, our `/_local/...` routes in front of moto, and the 
   * `GET /_local/health`                              -> 200 {"moto_version": ..., "pid": ...}
   * `GET /_local/lambda/functions/<name-or-arn>/code` -> the function's deployment zip, header `x-code-sha256`
   * `GET /_local/cloudfront/...` -> what the CloudFront data plane reads (`cloudfront.local_route`)
+  * `GET /_local/iam/access-key/<key>?function=<arn>` -> the key's IAM user and whether it may use the function's URL
+    (`lambda_urls.identity_route`)
   * the additions of the service modules (listed in `SERVICES`, described in the package's docstring)
   * `--exit-on-stdin-eof`: exit when stdin closes, so moto never outlives the daemon, even one killed by SIGKILL.
 
@@ -31,8 +33,9 @@ SETUP_COMMAND = "cargo xtask setup"
 # The service modules, in the order their additions are applied. `core` comes first: it makes moto's tracking of
 # model instances weak before the others create any. `cloudformation` comes last: it rebuilds moto's
 # CloudFormation model map, which must see the models the others define, and wraps moto's stack machinery.
-SERVICES = ("core", "stepfunctions", "awslambda", "s3", "sqs", "events", "sns", "logs", "iam", "elbv2",
-            "route53", "acm", "apigateway", "apigatewayv2", "cognitoidp", "ec2", "cloudfront", "cloudformation")
+SERVICES = ("core", "stepfunctions", "awslambda", "lambda_urls", "s3", "sqs", "events", "sns", "logs", "iam",
+            "elbv2", "route53", "acm", "apigateway", "apigatewayv2", "cognitoidp", "ec2", "cloudfront",
+            "cloudformation")
 EXIT_WRONG_MOTO = 3
 EXIT_ADDITIONS_FAILED = 4
 
@@ -115,6 +118,14 @@ class LocalRoutes:
                 reason = {200: "OK", 404: "Not Found"}[status]
                 start_response(f"{status} {reason}", [*headers, ("content-length", str(len(body)))])
                 return [body]
+        if environ["REQUEST_METHOD"] == "GET" and path.startswith("/_local/iam/access-key/"):
+            from moto.core import DEFAULT_ACCOUNT_ID
+
+            from local_moto.lambda_urls import identity_route
+
+            function = urllib.parse.parse_qs(environ.get("QUERY_STRING", "")).get("function", ["*"])[0]
+            status, body = identity_route(path.removeprefix("/_local/iam/access-key/"), function, DEFAULT_ACCOUNT_ID)
+            return self.json(start_response, {200: "200 OK", 404: "404 Not Found"}[status], body)
         return self.json(start_response, "404 Not Found", {"message": f"no local route {path}"})
 
     def function_code(self, environ, start_response, name_or_arn):

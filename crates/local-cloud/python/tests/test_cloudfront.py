@@ -124,3 +124,34 @@ def test_a_stack_makes_the_distribution_its_policies_and_the_bucket_policy(aws, 
         raise AssertionError("a missing key answered")
     except urllib.error.HTTPError as e:
         assert e.code == 404 and json.loads(e.read())["code"] == "NoSuchKey"
+
+
+def test_a_behaviour_may_target_an_origin_group_which_reads_back(aws, moto_url):
+    cf = aws("cloudfront")
+    api = {"CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}
+    groups = {"Quantity": 1, "Items": [{
+        "Id": "api", "FailoverCriteria": {"StatusCodes": {"Quantity": 2, "Items": [500, 503]}},
+        "Members": {"Quantity": 2, "Items": [{"OriginId": "primary"}, {"OriginId": "secondary"}]}}]}
+    config = distribution_config("unused", OriginGroups=groups)
+    config["Origins"] = {"Quantity": 2, "Items": [
+        {"Id": "primary", "DomainName": "a1.execute-api.us-east-1.amazonaws.com", **api},
+        {"Id": "secondary", "DomainName": "b2.execute-api.us-east-1.amazonaws.com", **api}]}
+    config["DefaultCacheBehavior"]["TargetOriginId"] = "api"
+    dist = cf.create_distribution(DistributionConfig=config)["Distribution"]
+    read = cf.get_distribution(Id=dist["Id"])["Distribution"]["DistributionConfig"]
+    assert read["DefaultCacheBehavior"]["TargetOriginId"] == "api"
+    assert read["OriginGroups"]["Quantity"] == 1
+    group = read["OriginGroups"]["Items"][0]
+    assert group["FailoverCriteria"]["StatusCodes"]["Items"] == [500, 503]
+    assert [m["OriginId"] for m in group["Members"]["Items"]] == ["primary", "secondary"]
+    model = json.loads(local(moto_url, "distributions")[2])
+    mine = next(d for d in model["distributions"] if d["Id"] == dist["Id"])
+    assert mine["DistributionConfig"]["DefaultCacheBehavior"]["TargetOriginId"] == "api"
+    # A target that is neither an origin nor a group is still refused, as AWS refuses it.
+    config = distribution_config("unused")
+    config["DefaultCacheBehavior"]["TargetOriginId"] = "nowhere"
+    try:
+        cf.create_distribution(DistributionConfig=config)
+        raise AssertionError("a behaviour targeting nothing was accepted")
+    except cf.exceptions.NoSuchOrigin:
+        pass

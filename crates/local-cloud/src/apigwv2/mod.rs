@@ -2,11 +2,10 @@
 //!
 //! HTTP APIs share execute-api's URL forms with REST APIs (`crate::apigw::url`): this service, asked
 //! before [`crate::apigw`], serves the ids that are HTTP APIs and hands every other request back. [`load`]
-//! reads a deployed API into [`model`] (cached per generation); [`routing`] picks stage and route; [`cors`]
-//! answers preflights and decorates responses; [`jwt`] is the JWT authorizer; [`lambda_proxy`] with
-//! [`event`] serves AWS_PROXY integrations (payload 2.0 and 1.0); [`errors`] are API Gateway's own answers.
+//! reads a deployed API into [`model`] (cached per generation); [`routing`] picks stage and route;
+//! [`crate::shared::cors`] (function URLs use it too) answers preflights and decorates responses; [`jwt`] is the
+//! JWT authorizer; [`lambda_proxy`] with [`event`] serves AWS_PROXY integrations (payload 2.0 and 1.0); [`errors`] are API Gateway's own answers.
 
-pub mod cors;
 pub mod errors;
 pub mod event;
 pub mod jwt;
@@ -25,6 +24,7 @@ use crate::{
     SharedCloud,
     apigw::url,
     service::{Handled, Service, Write},
+    shared::cors,
 };
 use model::{DEFAULT, HttpApi, Integration, Stage};
 use routing::Matched;

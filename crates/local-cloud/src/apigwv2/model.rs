@@ -66,15 +66,7 @@ pub struct Integration {
 }
 
 /// `corsConfiguration` of an HTTP API.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Cors {
-    pub allow_origins: Vec<String>,
-    pub allow_methods: Vec<String>,
-    pub allow_headers: Vec<String>,
-    pub expose_headers: Vec<String>,
-    pub allow_credentials: bool,
-    pub max_age: Option<i64>,
-}
+pub use crate::shared::cors::Cors;
 
 /// A JWT authorizer (`REQUEST` authorizers are Lambda authorizers, not served yet).
 #[derive(Debug, Clone, Default, PartialEq)]

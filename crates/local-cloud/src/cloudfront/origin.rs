@@ -1,8 +1,9 @@
 //! Origin requests: S3 buckets (with an Origin Access Control, CloudFront signs as `cloudfront.amazonaws.com`
 //! for the distribution, and the bucket policy decides as S3 does:
 //! <https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html>)
-//! and custom origins (API Gateway's `*.execute-api.<region>.amazonaws.com` and anything on the edge reached
-//! locally; other hosts over plain HTTP), with the origin path and custom headers.
+//! and custom origins (API Gateway's `*.execute-api.<region>.amazonaws.com`, Lambda function URLs with or without an
+//! Origin Access Control, anything on the edge reached locally; other hosts over plain HTTP), with the origin path
+//! and custom headers.
 
 use std::time::Duration;
 
@@ -55,7 +56,73 @@ pub async fn fetch(
     {
         return Ok(s3(cloud, model, dist, origin, bucket, req).await);
     }
+    if let Some(url_id) = urls::lambda_url_id(domain) {
+        return function_url(cloud, model, dist, origin, url_id, req).await;
+    }
     custom(cloud, origin, req).await
+}
+
+/// A Lambda function URL origin (`{url_id}.lambda-url.{region}.on.aws`): with an Origin Access Control of type
+/// `lambda` that signs, CloudFront calls as `cloudfront.amazonaws.com` for the distribution and the function's
+/// resource policy decides
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-lambda.html>);
+/// without one the request is anonymous. A url id no function has does not resolve on AWS: 502.
+async fn function_url(
+    cloud: &SharedCloud,
+    model: &Model,
+    dist: &Distribution,
+    origin: &Value,
+    url_id: &str,
+    req: &OriginRequest,
+) -> Result<Response<Bytes>, OriginError> {
+    let config = match crate::lambda::urls::find(cloud, url_id).await {
+        Ok(Some(config)) => config,
+        Ok(None) => {
+            return Err(OriginError::Unreachable(format!(
+                "{url_id}: no function has this URL, its name does not resolve"
+            )));
+        }
+        Err(e) => return Err(OriginError::Unreachable(format!("{e:#}"))),
+    };
+    let oac = string(origin, "OriginAccessControlId");
+    let signs = !oac.is_empty()
+        && model.origin_access_controls.get(oac).is_some_and(|c| {
+            string(c, "SigningBehavior") != "never"
+                && string(c, "OriginAccessControlOriginType") == "lambda"
+        });
+    let caller = if signs {
+        crate::lambda::urls::Caller::Service {
+            principal: "cloudfront.amazonaws.com".to_owned(),
+            source_arn: dist.arn.clone(),
+        }
+    } else {
+        crate::lambda::urls::Caller::Anonymous
+    };
+    let origin_path = string(origin, "OriginPath").trim_end_matches('/');
+    let mut uri = format!("{origin_path}{}", req.path);
+    if !req.query.is_empty() {
+        uri = format!("{uri}?{}", req.query);
+    }
+    let mut builder = Request::builder().method(req.method.clone()).uri(&uri);
+    for (name, value) in &req.headers {
+        builder = builder.header(name, value);
+    }
+    let mut out = builder
+        .body(req.body.clone())
+        .map_err(|e| OriginError::Unreachable(format!("{uri}: {e}")))?;
+    let headers = out.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&config.domain) {
+        headers.insert(header::HOST, v);
+    }
+    for h in items(origin.get("CustomHeaders").unwrap_or(&Value::Null)) {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(string(h, "HeaderName").as_bytes()),
+            HeaderValue::from_str(string(h, "HeaderValue")),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    Ok(crate::lambda::urls::invoke(cloud, &config, caller, out).await)
 }
 
 /// The bucket of an S3 REST endpoint domain (`b.s3.amazonaws.com`, `b.s3.us-east-1.amazonaws.com`,

@@ -351,7 +351,13 @@ async fn fetch_target(
         let codes: Vec<i64> = group
             .get("FailoverCriteria")
             .and_then(|c| c.get("StatusCodes"))
-            .map(|c| items(c).iter().filter_map(Value::as_i64).collect())
+            // Numbers, or numeric strings as CloudFormation may pass them.
+            .map(|c| {
+                items(c)
+                    .iter()
+                    .filter_map(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+                    .collect()
+            })
             .unwrap_or_default();
         let members: Vec<String> = items(group.get("Members").unwrap_or(&Value::Null))
             .iter()

@@ -28,6 +28,7 @@ pub mod policy;
 pub mod pool;
 pub mod runtime_api;
 pub mod service;
+pub mod urls;
 
 use std::{
     collections::HashMap,

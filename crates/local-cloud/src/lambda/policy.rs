@@ -1,6 +1,6 @@
 //! Lambda resource policies (`lambda get_policy`): whether a service principal may invoke a function for
-//! a given source ARN, as Lambda decides before API Gateway or a load balancer can invoke it. Conditions are
-//! evaluated as every resource policy's are ([`crate::shared::policy`]).
+//! a given source ARN, as Lambda decides before API Gateway or a load balancer can invoke it (a function URL's
+//! caller: `super::urls::auth`). Conditions are evaluated as every resource policy's are ([`crate::shared::policy`]).
 
 use std::sync::Arc;
 
@@ -29,6 +29,8 @@ pub struct Statement {
     pub allow: bool,
     /// Service principals; `*` for everyone.
     pub principals: Vec<String>,
+    /// AWS principals other than `*`: account ids and IAM ARNs (`arn:aws:iam::{account}:root`, users, roles).
+    pub aws_principals: Vec<String>,
     pub actions: Vec<String>,
     pub conditions: Vec<Condition>,
 }
@@ -54,6 +56,13 @@ pub fn parse(document: &str) -> anyhow::Result<Vec<Statement>> {
 }
 
 fn statement(s: &Value) -> Statement {
+    let aws_principals = match s.get("Principal") {
+        Some(Value::Object(map)) => strings(map.get("AWS"))
+            .into_iter()
+            .filter(|p| p != "*")
+            .collect(),
+        _ => Vec::new(),
+    };
     let principals = match s.get("Principal") {
         Some(Value::String(p)) => vec![p.clone()],
         Some(Value::Object(map)) => {
@@ -81,6 +90,7 @@ fn statement(s: &Value) -> Statement {
     Statement {
         allow: s.get("Effect").and_then(Value::as_str) != Some("Deny"),
         principals,
+        aws_principals,
         actions: strings(s.get("Action")),
         conditions,
     }
@@ -91,14 +101,15 @@ impl Statement {
         self.principals
             .iter()
             .any(|p| p == "*" || p == caller.principal)
-            && self
-                .actions
-                .iter()
-                .any(|a| wildcard(a, "lambda:InvokeFunction", true))
+            && self.covers("lambda:InvokeFunction")
             && self
                 .conditions
                 .iter()
                 .all(|c| c.holds(context_value(caller, &c.key)))
+    }
+
+    pub(crate) fn covers(&self, action: &str) -> bool {
+        self.actions.iter().any(|a| wildcard(a, action, true))
     }
 }
 

@@ -32,6 +32,10 @@ mod vpc_link_chain;
 
 // CloudFront distributions in front of S3 and API Gateway, deployed through CloudFormation on the daemon.
 mod cloudfront;
+mod cloudfront_failover;
+
+// Lambda function URLs (and CloudFront in front of one), on the daemon.
+mod lambda_function_urls;
 
 // What the launcher adds to moto's CloudFormation.
 mod cloudformation_event_sources;

@@ -10,6 +10,7 @@ pub mod cloud;
 pub mod cognito;
 pub mod daemon;
 pub mod functions;
+pub mod http;
 pub mod moto;
 pub mod network;
 pub mod pool;

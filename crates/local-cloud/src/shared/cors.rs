@@ -1,13 +1,23 @@
-//! An HTTP API's CORS configuration as API Gateway applies it
-//! (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html): a preflight
-//! (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered by API Gateway itself, even
-//! without an `OPTIONS` route; other requests with an allowed `Origin` get the configured headers on the
-//! integration's response, whose own CORS headers are dropped.
+//! A CORS configuration as API Gateway applies an HTTP API's
+//! (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html) and Lambda a function URL's
+//! (https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html#urls-cors): a preflight (`OPTIONS` with
+//! `Origin` and `Access-Control-Request-Method`) is answered by the service itself, even without an `OPTIONS`
+//! route; other requests with an allowed `Origin` get the configured headers on the integration's response, whose
+//! own CORS headers are dropped.
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, request::Parts};
 
-use super::model::Cors;
+/// A CORS configuration (an HTTP API's `corsConfiguration`, a function URL's `Cors`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub allow_credentials: bool,
+    pub max_age: Option<i64>,
+}
 
 const ORIGIN: &str = "origin";
 const REQUEST_METHOD: &str = "access-control-request-method";
@@ -41,7 +51,7 @@ fn join(items: &[String]) -> String {
     items.join(",")
 }
 
-/// API Gateway's answer to a preflight: 204 with the configured headers (none when the origin is not
+/// The service's answer to a preflight: 204 with the configured headers (none when the origin is not
 /// allowed).
 pub fn preflight(cors: &Cors, parts: &Parts) -> Response<Bytes> {
     let mut resp = Response::new(Bytes::new());

@@ -1,0 +1,52 @@
+# Inputs of the pattern. Only `lambda_zip` usually needs setting; a second deployment in the same account
+# needs its own `name_prefix`.
+
+variable "region" {
+  description = "AWS Region of the two APIs, their functions and the switch table (CloudFront itself is global)."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (functions, roles, log groups, APIs, table)."
+  type        = string
+  default     = "cf-failover"
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$", var.name_prefix))
+    error_message = "name_prefix must be 1 to 32 characters of a-z, 0-9 and '-', not starting or ending with '-'."
+  }
+}
+
+variable "lambda_zip" {
+  description = "Path to the Lambda deployment package: a zip holding the `bootstrap` executable. `cargo lambda build --release --output-format zip` in functions/api writes the default; `cargo xtask build` writes target/lambda/failover-api/bootstrap.zip at the repository root."
+  type        = string
+  default     = "../functions/api/target/lambda/failover-api/bootstrap.zip"
+
+  validation {
+    condition     = fileexists(var.lambda_zip)
+    error_message = "lambda_zip: no file at this path. Build the function first (`cargo lambda build --release --output-format zip` in functions/api, or `cargo xtask build` in the repository) and pass -var lambda_zip=<path to bootstrap.zip>."
+  }
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set of the Lambda function; must match the target the bootstrap was built for."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be \"x86_64\" or \"arm64\"."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's CloudWatch log group, in days."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
