@@ -189,7 +189,13 @@ pub fn customized(
         vars.context.insert("error.message", message);
         vars.context
             .insert("error.responseType", response_type.to_owned());
-        body = Bytes::from(render(template, &vars));
+        body = match render(template, &vars) {
+            Ok(rendered) => Bytes::from(rendered),
+            Err(err) => {
+                tracing::error!(response_type, error = %err, "the gateway response's template has a syntax error; answered as written");
+                Bytes::from(template.to_owned())
+            }
+        };
         if let Ok(v) = HeaderValue::from_str(content_type) {
             parts.headers.insert(header::CONTENT_TYPE, v);
         }

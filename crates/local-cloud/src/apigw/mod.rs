@@ -25,6 +25,7 @@ pub mod routing;
 pub mod selection;
 pub mod url;
 pub mod vpclink;
+pub mod vtl;
 
 use std::{
     collections::BTreeMap,
@@ -113,6 +114,20 @@ pub(crate) fn source_ip(req: &Request<Bytes>) -> IpAddr {
         .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
 }
 
+/// What gateway responses' templates see before a method is chosen.
+fn base_vars<'a>(request_id: &str, stage: &'a Stage, api_id: &str) -> mock::TemplateVars<'a> {
+    mock::TemplateVars {
+        context: [
+            ("requestId", request_id.to_owned()),
+            ("stage", stage.name.clone()),
+            ("apiId", api_id.to_owned()),
+            ("accountId", crate::config::ACCOUNT_ID.to_owned()),
+        ]
+        .into(),
+        stage_variables: &stage.variables,
+    }
+}
+
 async fn serve(
     cloud: &SharedCloud,
     target: url::Target,
@@ -143,16 +158,7 @@ async fn serve(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
     let missing_token = || {
-        let vars = mock::TemplateVars {
-            context: [
-                ("requestId", request_id.to_owned()),
-                ("stage", stage.name.clone()),
-                ("apiId", api.id.clone()),
-                ("accountId", crate::config::ACCOUNT_ID.to_owned()),
-            ]
-            .into(),
-            stage_variables: &stage.variables,
-        };
+        let vars = base_vars(request_id, stage, &api.id);
         errors::customized(
             &api,
             "MISSING_AUTHENTICATION_TOKEN",
@@ -180,16 +186,7 @@ async fn serve(
         if decision != crate::shared::policy::Decision::Allow {
             let arn = request.resource_arn();
             tracing::info!(api_id = %api.id, resource = arn, ?decision, "the API's resource policy refuses the request: 403");
-            let vars = mock::TemplateVars {
-                context: [
-                    ("requestId", request_id.to_owned()),
-                    ("stage", stage.name.clone()),
-                    ("apiId", api.id.clone()),
-                    ("accountId", crate::config::ACCOUNT_ID.to_owned()),
-                ]
-                .into(),
-                stage_variables: &stage.variables,
-            };
+            let vars = base_vars(request_id, stage, &api.id);
             return errors::customized(
                 &api,
                 "ACCESS_DENIED",
@@ -226,16 +223,7 @@ async fn serve(
             {
                 Ok(context) => authorizer_context = Some(context),
                 Err(refusal) => {
-                    let vars = mock::TemplateVars {
-                        context: [
-                            ("requestId", request_id.to_owned()),
-                            ("stage", stage.name.clone()),
-                            ("apiId", api.id.clone()),
-                            ("accountId", crate::config::ACCOUNT_ID.to_owned()),
-                        ]
-                        .into(),
-                        stage_variables: &stage.variables,
-                    };
+                    let vars = base_vars(request_id, stage, &api.id);
                     return errors::customized(
                         &api,
                         refusal.response_type(),
@@ -296,7 +284,7 @@ async fn serve(
                 .headers
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok());
-            mock::respond(integration, ct, &call.template_vars())
+            mock::respond(integration, ct, &call.env())
         }
         other => {
             tracing::error!(integration = ?other, "integration type not supported by the local cloud yet: 500");
@@ -370,6 +358,18 @@ impl<'a> Call<'a> {
             ("httpMethod", self.parts.method.to_string()),
             ("accountId", crate::config::ACCOUNT_ID.to_owned()),
             ("domainName", self.domain.to_owned()),
+            ("path", format!("/{}{}", self.stage.name, self.path)),
+            ("protocol", "HTTP/1.1".to_owned()),
+            ("identity.sourceIp", self.source_ip.to_string()),
+            (
+                "identity.userAgent",
+                self.parts
+                    .headers
+                    .get(header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
             (
                 "requestTimeEpoch",
                 self.received.timestamp_millis().to_string(),
@@ -380,5 +380,11 @@ impl<'a> Call<'a> {
             context,
             stage_variables: &self.stage.variables,
         }
+    }
+
+    /// What the integration's mapping templates see: the method request as `$input`, and `$context`.
+    pub fn env(&self) -> vtl::Env {
+        let input = params::template_input(&self.route.raw_params, self.parts, self.body);
+        self.template_vars().env(input)
     }
 }
