@@ -178,7 +178,7 @@ pub fn respond_with(
     resp
 }
 
-fn pick_template_entry<'a>(
+pub fn pick_template_entry<'a>(
     templates: &'a BTreeMap<String, String>,
     content_type: Option<&str>,
 ) -> Option<(&'a str, &'a str)> {

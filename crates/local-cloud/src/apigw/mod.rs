@@ -2,7 +2,7 @@
 //!
 //! [`url`] recognises the two local URL forms; [`load`] reads a deployed API into [`model`] (cached per
 //! generation of deployed state, so warm requests make no AWS calls); [`routing`] picks resource and
-//! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] runs next; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
+//! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] runs next; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`aws_integration`], [`mock`]; templates in [`vtl`]) serve it;
 //! [`errors`] are API Gateway's own answers (with the API's customised gateway responses).
 //!
 //! Unknown API or stage: 403 `{"message":"Forbidden"}` (`ForbiddenException`). Reports of real calls
@@ -12,6 +12,7 @@
 //! existing stage; many blog posts blur the two.
 
 pub mod authorizer;
+pub mod aws_integration;
 pub mod errors;
 pub mod event;
 pub mod http_proxy;
@@ -279,6 +280,7 @@ async fn serve(
     match &integration.kind {
         IntegrationType::AwsProxy => lambda_proxy::invoke(&call).await,
         IntegrationType::HttpProxy => http_proxy::invoke(&call).await,
+        IntegrationType::Aws => aws_integration::invoke(&call).await,
         IntegrationType::Mock => {
             let ct = parts
                 .headers

@@ -20,6 +20,7 @@ mod sqs_event_source;
 
 // API Gateway and the load balancers, configured through AWS APIs on a real moto.
 mod apigw_authorizer;
+mod apigw_aws_integration;
 mod apigw_resource_policy;
 mod apigw_routing;
 mod apigwv2_http_api;
