@@ -39,6 +39,26 @@ pub fn missing_authentication_token() -> Response<Bytes> {
     )
 }
 
+/// 400: a request validator refused the body (not JSON, or not its model's schema).
+pub fn invalid_request_body() -> Response<Bytes> {
+    error(
+        StatusCode::BAD_REQUEST,
+        r#"{"message": "Invalid request body"}"#,
+        Some("BadRequestException"),
+    )
+}
+
+/// 400: a request validator found required parameters missing (`[a, b]`, as AWS lists them).
+pub fn missing_parameters(names: &[String]) -> Response<Bytes> {
+    let mut resp = error(StatusCode::BAD_REQUEST, "", Some("BadRequestException"));
+    let message = format!(
+        "Missing required request parameters: [{}]",
+        names.join(", ")
+    );
+    *resp.body_mut() = Bytes::from(serde_json::json!({ "message": message }).to_string());
+    resp
+}
+
 /// 403: unknown API, unknown stage, or a missing API key.
 pub fn forbidden() -> Response<Bytes> {
     error(

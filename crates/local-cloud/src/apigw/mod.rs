@@ -2,7 +2,7 @@
 //!
 //! [`url`] recognises the two local URL forms; [`load`] reads a deployed API into [`model`] (cached per
 //! generation of deployed state, so warm requests make no AWS calls); [`routing`] picks resource and
-//! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] runs next; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`aws_integration`], [`mock`]; templates in [`vtl`]) serve it;
+//! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] runs next, then its request [`validate`]or; the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`aws_integration`], [`mock`]; templates in [`vtl`]) serve it;
 //! [`errors`] are API Gateway's own answers (with the API's customised gateway responses).
 //!
 //! Unknown API or stage: 403 `{"message":"Forbidden"}` (`ForbiddenException`). Reports of real calls
@@ -25,6 +25,7 @@ pub mod policy;
 pub mod routing;
 pub mod selection;
 pub mod url;
+pub mod validate;
 pub mod vpclink;
 pub mod vtl;
 
@@ -257,6 +258,12 @@ async fn serve(
     }
     if route.method.api_key_required && !parts.headers.contains_key("x-api-key") {
         return errors::forbidden();
+    }
+    if let Some((kind, refusal)) =
+        validate::check(&api, route.method, &route.raw_params, &parts, &body)
+    {
+        let vars = base_vars(request_id, stage, &api.id);
+        return errors::customized(&api, kind, refusal, accept, vars);
     }
     let Some(integration) = route.method.integration.as_ref() else {
         tracing::warn!(resource = %route.resource.path, method = %route.method.http_method, "method has no integration: 500");

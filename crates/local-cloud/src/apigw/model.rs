@@ -21,6 +21,17 @@ pub struct RestApi {
     pub policy: Option<super::policy::ResourcePolicy>,
     /// The API's authorizers by id (`GetAuthorizers`).
     pub authorizers: BTreeMap<String, Authorizer>,
+    /// The API's request validators by id (`GetRequestValidators`).
+    pub validators: BTreeMap<String, RequestValidator>,
+    /// The API's models' schemas (JSON Schema draft 4 text) by name (`GetModels`).
+    pub models: BTreeMap<String, String>,
+}
+
+/// What a request validator checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestValidator {
+    pub body: bool,
+    pub parameters: bool,
 }
 
 /// An authorizer of the API, as `GetAuthorizers` answers it.
@@ -76,6 +87,11 @@ pub struct Method {
     pub api_key_required: bool,
     /// The authorizer of a `CUSTOM` or `COGNITO_USER_POOLS` method.
     pub authorizer_id: Option<String>,
+    /// `method.request.{header,querystring,path}.<name>` -> required.
+    pub request_parameters: BTreeMap<String, bool>,
+    /// Content type -> model name, for a request validator that validates the body.
+    pub request_models: BTreeMap<String, String>,
+    pub request_validator_id: Option<String>,
     pub integration: Option<Integration>,
 }
 

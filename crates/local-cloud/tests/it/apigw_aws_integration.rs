@@ -6,7 +6,9 @@
 //! (selected like any other status: with only a default response, the client gets 200 and the error body); a
 //! role API Gateway may not assume answers 500 `Internal server error` ("API Gateway does not have
 //! permission to assume the provided role" in the execution log); a request template that does not parse
-//! answers 500.
+//! answers 500. A request validator refuses a body that does not fit the method's model with 400
+//! `{"message": "Invalid request body"}` and `x-amzn-ErrorType: BadRequestException`
+//! (<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html>).
 
 use bytes::Bytes;
 use http::Request;
@@ -46,10 +48,19 @@ fn template() -> Value {
                         "4\\d{2}": {"statusCode": "403", "responseTemplates": {"application/json":
                             "{\"refused\": \"$input.path('$.Error.Code')\"}"}}});
     let default_only = json!({"default": {"statusCode": "200"}});
+    let mut validated = send_method("Sender", path_uri.clone(), SEND, shaped.clone());
+    validated["post"]["x-amazon-apigateway-request-validator"] = json!("body");
+    validated["post"]["requestBody"] = json!({"content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Order"}}}});
     let body = json!({
         "openapi": "3.0.1",
         "info": {"title": "aws-integration", "version": "1"},
+        "x-amazon-apigateway-request-validators": {"body": {"validateRequestBody": true,
+                                                             "validateRequestParameters": false}},
+        "components": {"schemas": {"Order": {"type": "object", "required": ["id"],
+                                              "properties": {"id": {"type": "string", "minLength": 1}}}}},
         "paths": {
+            "/validated": validated,
             "/send": send_method("Sender", path_uri.clone(), SEND, shaped.clone()),
             "/action": send_method("Sender", json!({"Fn::Sub": "arn:aws:apigateway:${AWS::Region}:sqs:action/SendMessage"}),
                 "QueueUrl=$util.urlEncode($stageVariables.queueUrl)&MessageBody=$util.urlEncode($input.body)", shaped.clone()),
@@ -84,6 +95,11 @@ struct Ctx {
 
 impl Ctx {
     async fn post(&self, path: &str, body: &str) -> (u16, Value) {
+        let resp = self.send(path, body).await;
+        (resp.status().as_u16(), json_body(&resp))
+    }
+
+    async fn send(&self, path: &str, body: &str) -> http::Response<Bytes> {
         let mut req = Request::post(format!("/live{path}"))
             .header("host", format!("{}.execute-api.localhost:4566", self.api))
             .header("content-type", "application/json")
@@ -91,10 +107,9 @@ impl Ctx {
             .unwrap();
         req.extensions_mut()
             .insert("10.9.8.7:50000".parse::<std::net::SocketAddr>().unwrap());
-        let resp = local_cloud::apigw::handle(&self.cloud, req)
+        local_cloud::apigw::handle(&self.cloud, req)
             .await
-            .unwrap_or_else(|_| panic!("not execute-api traffic"));
-        (resp.status().as_u16(), json_body(&resp))
+            .unwrap_or_else(|_| panic!("not execute-api traffic"))
     }
 
     /// The bodies of the messages in the queue (received, then deleted).
@@ -206,6 +221,23 @@ async fn sqs_integrations_send_as_their_role_and_shape_the_answer() {
                     c.post("/broken", "x").await,
                     (500, json!({"message": "Internal server error"}))
                 );
+            },
+        )
+        .await;
+    cases
+        .case(
+            "a request validator refuses a body that is not the model: 400, nothing sent",
+            |c| async move {
+                for bad in [r#"{"id": ""}"#, r#"{"name": "x"}"#, "not json"] {
+                    let resp = c.send("/validated", bad).await;
+                    assert_eq!(resp.status(), 400, "{bad}");
+                    assert_eq!(resp.headers()["x-amzn-errortype"], "BadRequestException");
+                    assert_eq!(json_body(&resp), json!({"message": "Invalid request body"}));
+                }
+                assert!(c.drain().await.is_empty());
+                let (status, body) = c.post("/validated", r#"{"id": "o-1"}"#).await;
+                assert_eq!(status, 200, "{body}");
+                assert_eq!(c.drain().await, vec![r#"{"id": "o-1"}"#.to_owned()]);
             },
         )
         .await;
