@@ -1,7 +1,8 @@
 //! MOCK integrations: the status code from the request template (`{"statusCode": 200}`), then the
 //! integration response selected for it (selection pattern, else the default) with its response
-//! parameters (`'literal'` headers) and response template. Templates are rendered by [`super::vtl`]; one
-//! that does not parse answers 500 and the log names the template and the position.
+//! parameters (`'literal'` headers) and response template ([`respond_with`], which AWS integrations use too).
+//! Templates are rendered by [`super::vtl`]; one that does not parse answers 500 and the log names the
+//! template and the position.
 
 use std::collections::BTreeMap;
 
