@@ -1,15 +1,14 @@
 //! AWS integrations (`type: AWS`): the request template rendered ([`super::vtl`]) and the mapped request
 //! parameters sent to the service the URI names (`arn:aws:apigateway:{region}:sqs:path/{account}/{queue}`
 //! or `...:sqs:action/SendMessage`), as the integration's `credentials` role, whose policies must allow the
-//! action on the resource; the service's answer (JSON, as API Gateway asks services for it) picks the
-//! integration response by its status code (selection pattern, else the default one) and goes through
-//! that response's template. SQS is the service supported so far.
+//! action on the resource ([`aws_services`]: SQS, SNS, DynamoDB, EventBridge, Step Functions); the service's
+//! answer (JSON, as API Gateway asks services for it) picks the integration response by its status code
+//! (selection pattern, else the default one) and goes through that response's template.
 
 use bytes::Bytes;
 use http::{Response, header};
-use serde_json::json;
 
-use super::{Call, errors, mock, params};
+use super::{Call, aws_services, errors, mock, params};
 use crate::shared::{aws_call, iam, policy::Decision, xml};
 
 /// The principal API Gateway assumes integration roles as.
@@ -43,43 +42,6 @@ impl Target {
     }
 }
 
-/// A form body or query string's value of `name`.
-fn form_value(form: &str, name: &str) -> Option<String> {
-    form.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (k == name).then(|| {
-            super::vtl::eval::to_text(&super::vtl::input::util(
-                "urlDecode",
-                &[serde_json::Value::from(v)],
-            ))
-        })
-    })
-}
-
-/// The SQS queue ARN of a `/{account}/{queue}` path or a queue URL.
-fn sqs_queue_arn(region: &str, path_or_url: &str) -> Option<String> {
-    let mut segments = path_or_url.trim_end_matches('/').rsplit('/');
-    let queue = segments.next().filter(|q| !q.is_empty())?;
-    let account = segments
-        .next()
-        .filter(|a| a.chars().all(|c| c.is_ascii_digit()))?;
-    Some(format!("arn:aws:sqs:{region}:{account}:{queue}"))
-}
-
-/// SQS's answer to a caller its policies do not allow, in the JSON API Gateway asks for.
-fn access_denied(target: &Target, queue_url: &str, request_id: &str) -> (u16, String) {
-    let body = json!({
-        "Error": {
-            "Code": "AccessDenied",
-            "Message": format!("Access to the resource {queue_url} is denied."),
-            "Type": "Sender",
-        },
-        "RequestId": request_id,
-    });
-    tracing::info!(service = %target.service, queue_url, "the integration's role may not do this: 403 from the service");
-    (403, body.to_string())
-}
-
 /// Serves an AWS integration.
 pub async fn invoke(call: &Call<'_>) -> Response<Bytes> {
     let integration = call.integration();
@@ -91,10 +53,6 @@ pub async fn invoke(call: &Call<'_>) -> Response<Bytes> {
         );
         return errors::internal_server_error();
     };
-    if target.service != "sqs" {
-        tracing::error!(service = %target.service, "AWS integrations with {} are not supported by the local cloud yet (SQS is): 500", target.service);
-        return errors::internal_server_error();
-    }
     let env = call.env();
     let content_type = call
         .parts
@@ -109,57 +67,19 @@ pub async fn invoke(call: &Call<'_>) -> Response<Bytes> {
         None => String::from_utf8_lossy(call.body).into_owned(),
     };
     let mapped = params::map_request(&integration.request_parameters, &call.sources());
-    let query = mapped
-        .query
-        .iter()
-        .map(|(k, v)| format!("{k}={}", super::vtl::input::url_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    // The action form: the action joins the query parameters (the form body, where moto reads them all).
-    let body = match &target.action {
-        Some(action) if form_value(&body, "Action").is_none() => {
-            let rest = [body.as_str(), query.as_str()]
-                .into_iter()
-                .filter(|p| !p.is_empty())
-                .map(|p| format!("&{p}"))
-                .collect::<String>();
-            format!("Action={action}{rest}")
+    let account = crate::config::ACCOUNT_ID;
+    let planned = match aws_services::plan(&target, account, body, &mapped) {
+        Ok(p) => p,
+        Err(why) => {
+            tracing::error!(uri, why, "the AWS integration's call cannot be made: 500");
+            return errors::internal_server_error();
         }
-        _ => body,
-    };
-    let action = form_value(&body, "Action")
-        .or_else(|| form_value(&query, "Action"))
-        .unwrap_or_default();
-    let path = target
-        .path
-        .as_deref()
-        .map(|p| params::render_uri(p, &mapped.path));
-    let queue_url = form_value(&body, "QueueUrl").unwrap_or_else(|| {
-        let path = path.as_deref().unwrap_or("/");
-        format!("https://sqs.{}.amazonaws.com{path}", target.region)
-    });
-    // moto finds the queue by the request's path: the queue URL's when the integration names none.
-    let path = path.unwrap_or_else(|| {
-        let tail = queue_url.splitn(4, '/').nth(3).unwrap_or_default();
-        format!("/{tail}")
-    });
-    let query = if target.action.is_some() {
-        String::new()
-    } else {
-        query
-    };
-    let Some(resource) = sqs_queue_arn(&target.region, &queue_url) else {
-        tracing::error!(
-            uri,
-            "the AWS integration names no queue (a path /{{account}}/{{queue}} or a QueueUrl): 500"
-        );
-        return errors::internal_server_error();
     };
     let allowed = match integration.credentials.as_deref() {
         None => Decision::ImplicitDeny,
         Some(arn) => match iam::role(call.cloud, arn).await {
             Ok(Some(role)) if role.assumable_by(PRINCIPAL) => {
-                role.decide(&format!("sqs:{action}"), &resource)
+                role.decide(&planned.iam_action, &planned.resource)
             }
             Ok(_) => {
                 tracing::error!(
@@ -181,12 +101,12 @@ pub async fn invoke(call: &Call<'_>) -> Response<Bytes> {
     let (status, answer) = if allowed == Decision::Allow {
         let sent = aws_call::send(
             call.cloud,
-            "sqs",
+            planned.service,
             integration.http_method.as_deref().unwrap_or("POST"),
-            &path,
-            &query,
-            &mapped.headers,
-            Bytes::from(body),
+            &planned.path,
+            &planned.query,
+            &planned.headers,
+            Bytes::from(planned.body.clone()),
         )
         .await;
         match sent {
@@ -200,7 +120,8 @@ pub async fn invoke(call: &Call<'_>) -> Response<Bytes> {
             }
         }
     } else {
-        access_denied(&target, &queue_url, call.request_id)
+        let role = integration.credentials.as_deref().unwrap_or("none");
+        aws_services::access_denied(&planned, role, account, call.request_id)
     };
     let Some(chosen) = mock::select_response(&integration.responses, &status.to_string()) else {
         tracing::error!(
@@ -236,7 +157,10 @@ fn as_json(body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::apigw::aws_services::{form_value, sqs_queue_arn};
 
     #[test]
     fn integration_uris() {

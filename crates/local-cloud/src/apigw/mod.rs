@@ -13,6 +13,7 @@
 
 pub mod authorizer;
 pub mod aws_integration;
+pub mod aws_services;
 pub mod errors;
 pub mod event;
 pub mod http_proxy;

@@ -1,4 +1,5 @@
-//! Fidelity: REST API AWS integrations to SQS, as the storage-first patterns use them
+//! Fidelity: REST API AWS integrations to SQS (and SNS Publish, DynamoDB PutItem through its JSON API, whose
+//! refusal is DynamoDB's 400 `AccessDeniedException`), as the storage-first patterns use them
 //! (<https://docs.aws.amazon.com/apigateway/latest/developerguide/integrating-api-with-aws-services-sqs.html>):
 //! the request template (VTL) makes the `Action=SendMessage&MessageBody=...` form sent to the queue as the
 //! integration's `credentials` role; SQS's answer (the JSON API Gateway asks services for) goes through the
@@ -42,6 +43,13 @@ fn role(policy_action: &str, trusted: &str) -> Value {
             "Effect": "Allow", "Action": policy_action, "Resource": {"Fn::GetAtt": ["Queue", "Arn"]}}]}}]}})
 }
 
+/// A role API Gateway may assume, allowed `action` on `resource`.
+fn role_on(action: &str, resource: Value) -> Value {
+    let mut r = role(action, "apigateway.amazonaws.com");
+    r["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"] = resource;
+    r
+}
+
 fn template() -> Value {
     let path_uri = json!({"Fn::Sub": "arn:aws:apigateway:${AWS::Region}:sqs:path/${AWS::AccountId}/${Queue.QueueName}"});
     let shaped = json!({"default": {"statusCode": "200", "responseTemplates": {"application/json": SHAPED}},
@@ -67,6 +75,17 @@ fn template() -> Value {
             "/refused": send_method("Receiver", path_uri.clone(), SEND, shaped),
             "/refused-default": send_method("Receiver", path_uri.clone(), SEND, default_only.clone()),
             "/untrusted": send_method("Untrusted", path_uri.clone(), SEND, default_only.clone()),
+            "/publish": send_method("Publisher", json!({"Fn::Sub": "arn:aws:apigateway:${AWS::Region}:sns:action/Publish"}),
+                "TopicArn=$util.urlEncode($stageVariables.topicArn)&Message=$util.urlEncode($input.body)",
+                json!({"default": {"statusCode": "200", "responseTemplates": {"application/json":
+                    "{\"messageId\": \"$input.path('$.PublishResponse.PublishResult.MessageId')\"}"}}})),
+            "/put": send_method("Putter", json!({"Fn::Sub": "arn:aws:apigateway:${AWS::Region}:dynamodb:action/PutItem"}),
+                "{\"TableName\": \"$stageVariables.table\", \"Item\": {\"id\": {\"S\": \"$input.path('$.id')\"}}}",
+                default_only.clone()),
+            "/put-refused": send_method("Publisher", json!({"Fn::Sub": "arn:aws:apigateway:${AWS::Region}:dynamodb:action/PutItem"}),
+                "{\"TableName\": \"$stageVariables.table\", \"Item\": {\"id\": {\"S\": \"x\"}}}",
+                json!({"default": {"statusCode": "200"}, "4\\d{2}": {"statusCode": "403", "responseTemplates": {
+                    "application/json": "{\"refused\": \"$input.path('$.__type')\"}"}}})),
             "/broken": send_method("Sender", path_uri, "Action=SendMessage&MessageBody=#if($input.body", default_only),
         }
     });
@@ -76,11 +95,18 @@ fn template() -> Value {
             "Sender": role("sqs:SendMessage", "apigateway.amazonaws.com"),
             "Receiver": role("sqs:ReceiveMessage", "apigateway.amazonaws.com"),
             "Untrusted": role("sqs:SendMessage", "lambda.amazonaws.com"),
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {}},
+            "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}},
+            "Publisher": role_on("sns:Publish", json!({"Ref": "Topic"})),
+            "Putter": role_on("dynamodb:PutItem", json!({"Fn::GetAtt": ["Table", "Arn"]})),
             "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": body}},
             "Deployment": {"Type": "AWS::ApiGateway::Deployment", "Properties": {"RestApiId": {"Ref": "Api"}}},
             "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {
                 "RestApiId": {"Ref": "Api"}, "DeploymentId": {"Ref": "Deployment"}, "StageName": "live",
-                "Variables": {"queueUrl": {"Ref": "Queue"}}}}
+                "Variables": {"queueUrl": {"Ref": "Queue"}, "topicArn": {"Ref": "Topic"}, "table": {"Ref": "Table"}}}}
         },
         "Outputs": {"ApiId": {"Value": {"Ref": "Api"}}, "QueueUrl": {"Value": {"Ref": "Queue"}}}
     })
