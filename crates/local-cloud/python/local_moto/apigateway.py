@@ -1,6 +1,7 @@
 """API Gateway (REST APIs): integrations keep every field AWS keeps and UpdateIntegration works, at moto's model
 and responses, so the API, GetMethod and CloudFormation all see the same integration; a RestApi keeps the resource
-policy of an imported OpenAPI document (PutRestApi, ImportRestApi, a CloudFormation `Body`) as well as one set with
+policy, models and request validators of an imported OpenAPI document (PutRestApi, ImportRestApi, a CloudFormation
+`Body`) as well as a policy set with
 `Policy` or UpdateRestApi; authorizers keep `identityValidationExpression` (CreateAuthorizer and an imported
 `x-amazon-apigateway-authorizer`); CloudFormation creates RestApis from an OpenAPI `Body` (see `apigateway_openapi`),
 Stages, Methods with their whole integration, and deletes RestApis, Deployments and Methods; custom domain names
@@ -177,15 +178,19 @@ def patch_authorizers() -> None:
 
 
 def patch_imported_policy() -> None:
-    """PutRestApi and ImportRestApi keep the document's `x-amazon-apigateway-policy` as the API's resource policy
-    (moto 5.2.1 dropped it: a private or IP-restricted API was open locally)."""
-    original_put = APIGatewayBackend.put_rest_api
+    """PutRestApi imports the document as CloudFormation's `Body` does (`apigateway_openapi.import_openapi`):
+    moto 5.2.1's own breaks on an integration (PutIntegration's arguments) and drops the resource policy
+    (`x-amazon-apigateway-policy`: a private or IP-restricted API was open locally), models and request
+    validators. `overwrite` starts from the root resource alone; `merge` adds to the API."""
 
     def put_rest_api(self, function_id, api_doc, fail_on_warnings, mode="merge"):
-        api = original_put(self, function_id, api_doc, fail_on_warnings, mode)
-        policy = policy_text((api_doc or {}).get("x-amazon-apigateway-policy"))
-        if policy:
-            api.policy = policy
+        if mode not in ("merge", "overwrite"):
+            raise BadRequestException("Enumeration value for mode must be one of: merge, overwrite")
+        api = self.get_rest_api(function_id)
+        if mode == "overwrite":
+            api.resources = {}
+            api.default = api.add_child("/")
+        import_openapi(self, api, api_doc or {})
         return api
 
     APIGatewayBackend.put_rest_api = put_rest_api

@@ -1,6 +1,6 @@
 """The OpenAPI/Swagger importer behind CloudFormation's AWS::ApiGateway::RestApi `Body` (used by `apigateway`):
 moto 5.2.1's own `put_rest_api` breaks on path-level `parameters` and on the root path, and drops fields (the
-resource policy `x-amazon-apigateway-policy` among them)."""
+resource policy `x-amazon-apigateway-policy`, request validators and models among them)."""
 
 import json
 
@@ -101,16 +101,58 @@ def resource_for_path(backend, api, path: str):
     return resource
 
 
+def import_models(backend, api, doc: dict) -> None:
+    """The document's schemas (`components.schemas`, Swagger's `definitions`) as the API's models, as an import
+    makes them (content type `application/json`)."""
+    schemas = (doc.get("components") or {}).get("schemas") or doc.get("definitions") or {}
+    known = {m.name for m in backend.get_models(api.id)}
+    for name, schema in schemas.items():
+        if name not in known:
+            backend.create_model(api.id, name, "application/json", None, json.dumps(schema))
+
+
+def import_validators(backend, api, doc: dict) -> dict[str, str]:
+    """`x-amazon-apigateway-request-validators` as the API's request validators: name -> id."""
+    ids = {}
+    for name, v in (doc.get("x-amazon-apigateway-request-validators") or {}).items():
+        v = v or {}
+        validator = backend.create_request_validator(
+            api.id, name, bool(v.get("validateRequestBody")), bool(v.get("validateRequestParameters")))
+        ids[name] = validator.id
+    return ids
+
+
+def request_models(op: dict) -> dict[str, str] | None:
+    """A method's models by content type: OpenAPI 3 `requestBody` schemas, Swagger 2 `in: body` parameters."""
+    def model_name(schema) -> str | None:
+        ref = (schema or {}).get("$ref") if isinstance(schema, dict) else None
+        return ref.rsplit("/", 1)[-1] if ref else None
+
+    models = {}
+    for content_type, media in ((op.get("requestBody") or {}).get("content") or {}).items():
+        name = model_name((media or {}).get("schema"))
+        if name:
+            models[content_type] = name
+    for p in op.get("parameters") or []:
+        if isinstance(p, dict) and p.get("in") == "body" and model_name(p.get("schema")):
+            for content_type in op.get("consumes") or ["application/json"]:
+                models[content_type] = model_name(p.get("schema"))
+    return models or None
+
+
 def import_openapi(backend, api, doc: dict) -> None:
     """Imports an OpenAPI/Swagger `Body` into `api` the way API Gateway does: authorizers, resources, methods (with
     IAM, API key or authorizer requirements), integrations (uppercased types; `connectionId`, `integrationTarget` and
     `cacheKeyParameters` kept, as PutIntegration keeps them), integration and method responses, binary media types,
-    gateway responses and the resource policy (`x-amazon-apigateway-policy`: without it a private or IP-restricted
+    gateway responses, models (the document's schemas), request validators with the methods' validator and models, and the resource policy (`x-amazon-apigateway-policy`: without it a private or IP-restricted
     API was open locally)."""
     policy = policy_text(doc.get("x-amazon-apigateway-policy"))
     if policy:
         api.policy = policy
     authorizers = import_authorizers(backend, api, doc)
+    import_models(backend, api, doc)
+    validators = import_validators(backend, api, doc)
+    default_validator = doc.get("x-amazon-apigateway-request-validator")
     for path in sorted(doc.get("paths") or {}):
         item = doc["paths"][path] or {}
         resource = resource_for_path(backend, api, path)
@@ -125,9 +167,11 @@ def import_openapi(backend, api, doc: dict) -> None:
                 for p in shared_params + (op.get("parameters") or [])
                 if isinstance(p, dict) and p.get("in") in ("path", "query", "header") and p.get("name")
             }
+            validator = op.get("x-amazon-apigateway-request-validator", default_validator)
             backend.put_method(api.id, resource.id, verb, auth, api_key_required=api_key,
                                request_parameters=request_params or None, authorizer_id=authorizer_id,
-                               authorization_scopes=scopes or None)
+                               authorization_scopes=scopes or None,
+                               request_models=request_models(op), request_validator_id=validators.get(validator))
             for code in op.get("responses") or {}:
                 backend.put_method_response(api.id, resource.id, verb, str(code), None, None)
             integ = op.get("x-amazon-apigateway-integration")

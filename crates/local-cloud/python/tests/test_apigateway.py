@@ -325,3 +325,68 @@ def test_the_resource_policy_of_an_openapi_document_is_kept(aws, stack):
     apigw.update_rest_api(restApiId=api, patchOperations=[
         {"op": "replace", "path": "/policy", "value": json.dumps(only_allow)}])
     assert policy_of(aws, api) == only_allow
+
+
+VALIDATED_BODY = {
+    "openapi": "3.0.1", "info": {"title": "validated", "version": "1"},
+    "x-amazon-apigateway-request-validators": {
+        "body-only": {"validateRequestBody": True, "validateRequestParameters": False},
+        "all": {"validateRequestBody": True, "validateRequestParameters": True}},
+    "x-amazon-apigateway-request-validator": "all",
+    "components": {"schemas": {"Order": {"type": "object", "required": ["id"],
+                                         "properties": {"id": {"type": "string"}}}}},
+    "paths": {
+        "/orders": {"post": {
+            "x-amazon-apigateway-request-validator": "body-only",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}},
+            "x-amazon-apigateway-integration": {"type": "mock", "requestTemplates": {"application/json": "{}"}}}},
+        "/items": {"get": {"x-amazon-apigateway-integration": {"type": "mock"}}},
+    },
+}
+
+
+def test_request_validators_and_models_of_an_openapi_body_are_imported_with_their_methods(aws, stack):
+    created = stack({"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": VALIDATED_BODY}}}})
+    assert created["StackStatus"] == "CREATE_COMPLETE", created["events"]
+    apigw = aws("apigateway")
+    api = created["resources"]["Api"]
+    validators = {v["name"]: v for v in apigw.get_request_validators(restApiId=api)["items"]}
+    assert (validators["body-only"]["validateRequestBody"], validators["body-only"]["validateRequestParameters"]) == (
+        True, False)
+    assert validators["all"]["validateRequestParameters"] is True
+    models = {m["name"]: m for m in apigw.get_models(restApiId=api)["items"]}
+    assert json.loads(models["Order"]["schema"])["required"] == ["id"]
+    assert models["Order"]["contentType"] == "application/json"
+    methods = {r["path"]: r.get("resourceMethods", {})
+               for r in apigw.get_resources(restApiId=api, embed=["methods"])["items"]}
+    orders = methods["/orders"]["POST"]
+    assert orders["requestValidatorId"] == validators["body-only"]["id"]
+    assert orders["requestModels"] == {"application/json": "Order"}
+    assert methods["/items"]["GET"]["requestValidatorId"] == validators["all"]["id"], "the API's default validator"
+
+
+def test_put_rest_api_keeps_the_aws_integration_validators_and_models(aws):
+    """Terraform's `body`: PutRestApi (overwrite) keeps an AWS integration's credentials, request parameters and
+    templates and responses, and imports the validators and models."""
+    apigw = aws("apigateway")
+    api = apigw.create_rest_api(name=unique("put"))["id"]
+    doc = json.loads(json.dumps(VALIDATED_BODY))
+    doc["paths"]["/orders"]["post"]["x-amazon-apigateway-integration"] = {
+        "type": "aws", "httpMethod": "POST", "uri": "arn:aws:apigateway:us-east-1:sqs:path/123456789012/q",
+        "credentials": "arn:aws:iam::123456789012:role/send",
+        "requestParameters": {"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
+        "requestTemplates": {"application/json": "Action=SendMessage&MessageBody=$input.body"},
+        "responses": {"default": {"statusCode": "200", "responseTemplates": {"application/json": "{}"}}}}
+    apigw.put_rest_api(restApiId=api, mode="overwrite", body=json.dumps(doc).encode())
+    methods = {r["path"]: r.get("resourceMethods", {})
+               for r in apigw.get_resources(restApiId=api, embed=["methods"])["items"]}
+    orders = methods["/orders"]["POST"]
+    validators = {v["name"]: v["id"] for v in apigw.get_request_validators(restApiId=api)["items"]}
+    assert (orders["requestValidatorId"], orders["requestModels"]) == (
+        validators["body-only"], {"application/json": "Order"})
+    integration = orders["methodIntegration"]
+    assert (integration["type"], integration["credentials"]) == ("AWS", "arn:aws:iam::123456789012:role/send")
+    assert integration["requestTemplates"] == {"application/json": "Action=SendMessage&MessageBody=$input.body"}
+    assert integration["requestParameters"] == {
+        "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"}
+    assert integration["integrationResponses"]["200"]["responseTemplates"] == {"application/json": "{}"}

@@ -12,6 +12,7 @@ use super::{
     model::{Integration, RestApi, Stage},
     params,
     routing::Route,
+    vtl,
 };
 use crate::SharedCloud;
 
@@ -83,6 +84,18 @@ impl<'a> Call<'a> {
             ("httpMethod", self.parts.method.to_string()),
             ("accountId", crate::config::ACCOUNT_ID.to_owned()),
             ("domainName", self.domain.to_owned()),
+            ("path", format!("/{}{}", self.stage.name, self.path)),
+            ("protocol", "HTTP/1.1".to_owned()),
+            ("identity.sourceIp", self.source_ip.to_string()),
+            (
+                "identity.userAgent",
+                self.parts
+                    .headers
+                    .get(http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
             (
                 "requestTimeEpoch",
                 self.received.timestamp_millis().to_string(),
@@ -93,5 +106,11 @@ impl<'a> Call<'a> {
             context,
             stage_variables: &self.stage.variables,
         }
+    }
+
+    /// What the integration's mapping templates see: the method request as `$input`, and `$context`.
+    pub fn env(&self) -> vtl::Env {
+        let input = params::template_input(&self.route.raw_params, self.parts, self.body);
+        self.template_vars().env(input)
     }
 }

@@ -39,6 +39,26 @@ pub fn missing_authentication_token() -> Response<Bytes> {
     )
 }
 
+/// 400: a request validator refused the body (not JSON, or not its model's schema).
+pub fn invalid_request_body() -> Response<Bytes> {
+    error(
+        StatusCode::BAD_REQUEST,
+        r#"{"message": "Invalid request body"}"#,
+        Some("BadRequestException"),
+    )
+}
+
+/// 400: a request validator found required parameters missing (`[a, b]`, as AWS lists them).
+pub fn missing_parameters(names: &[String]) -> Response<Bytes> {
+    let mut resp = error(StatusCode::BAD_REQUEST, "", Some("BadRequestException"));
+    let message = format!(
+        "Missing required request parameters: [{}]",
+        names.join(", ")
+    );
+    *resp.body_mut() = Bytes::from(serde_json::json!({ "message": message }).to_string());
+    resp
+}
+
 /// 403: unknown API, unknown stage, or a missing API key.
 pub fn forbidden() -> Response<Bytes> {
     error(
@@ -209,7 +229,13 @@ pub fn customized(
         vars.context.insert("error.message", message);
         vars.context
             .insert("error.responseType", response_type.to_owned());
-        body = Bytes::from(render(template, &vars));
+        body = match render(template, &vars) {
+            Ok(rendered) => Bytes::from(rendered),
+            Err(err) => {
+                tracing::error!(response_type, error = %err, "the gateway response's template has a syntax error; answered as written");
+                Bytes::from(template.to_owned())
+            }
+        };
         if let Ok(v) = HeaderValue::from_str(content_type) {
             parts.headers.insert(header::CONTENT_TYPE, v);
         }

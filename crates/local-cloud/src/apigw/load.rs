@@ -1,4 +1,5 @@
-//! Reads a deployed REST API (resources with their methods and integrations, stages, gateway responses) and
+//! Reads a deployed REST API (resources with their methods and integrations, stages, gateway responses,
+//! request validators and models) and
 //! VPC links (v1 and v2) from moto's API Gateway API into the plain [`model`](super::model), once per
 //! generation of deployed state.
 //! Over 400 lines: its unit tests sit beside the loader they check.
@@ -15,7 +16,7 @@ use serde_json::Value;
 
 use super::model::{
     Authorizer, ConnectionType, DEFAULT_TIMEOUT, GatewayResponse, Integration, IntegrationResponse,
-    IntegrationType, Method, Resource, RestApi, Stage, VpcLink, VpcLinkV2,
+    IntegrationType, Method, RequestValidator, Resource, RestApi, Stage, VpcLink, VpcLinkV2,
 };
 use crate::{
     SharedCloud,
@@ -269,6 +270,34 @@ async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Re
         .map(authorizer)
         .map(|a| (a.id.clone(), a))
         .collect();
+    let validators = client
+        .get_request_validators()
+        .rest_api_id(api_id)
+        .limit(500)
+        .send()
+        .await
+        .context("GetRequestValidators")?
+        .items()
+        .iter()
+        .filter_map(|v| {
+            let validator = RequestValidator {
+                body: v.validate_request_body(),
+                parameters: v.validate_request_parameters(),
+            };
+            Some((v.id()?.to_owned(), validator))
+        })
+        .collect();
+    let models = client
+        .get_models()
+        .rest_api_id(api_id)
+        .limit(500)
+        .send()
+        .await
+        .context("GetModels")?
+        .items()
+        .iter()
+        .filter_map(|m| Some((m.name()?.to_owned(), m.schema()?.to_owned())))
+        .collect();
     let policy = match rest_api.policy() {
         Some(text) if !text.trim().is_empty() => Some(
             super::policy::ResourcePolicy::parse(text)
@@ -289,6 +318,8 @@ async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Re
             .api_key_source()
             .map_or("HEADER", |s| s.as_str())
             .to_owned(),
+        validators,
+        models,
     }))
 }
 
@@ -336,6 +367,12 @@ fn method(verb: &str, m: &apigw::types::Method) -> Method {
         api_key_required: m.api_key_required().unwrap_or(false),
         authorizer_id: m.authorizer_id().map(str::to_owned),
         authorization_scopes: m.authorization_scopes().to_vec(),
+        request_parameters: m
+            .request_parameters()
+            .map(|p| p.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_default(),
+        request_models: map(m.request_models()),
+        request_validator_id: m.request_validator_id().map(str::to_owned),
         integration: m.method_integration().map(integration),
     }
 }

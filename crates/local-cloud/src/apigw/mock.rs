@@ -1,7 +1,8 @@
 //! MOCK integrations: the status code from the request template (`{"statusCode": 200}`), then the
 //! integration response selected for it (selection pattern, else the default) with its response
-//! parameters (`'literal'` headers) and response template. Templates are rendered minimally: only
-//! `$context.*` and `$stageVariables.*` references are substituted (no VTL directives).
+//! parameters (`'literal'` headers) and response template ([`respond_with`], which AWS integrations use too).
+//! Templates are rendered by [`super::vtl`]; one that does not parse answers 500 and the log names the
+//! template and the position.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,7 @@ use super::{
     errors,
     model::{Integration, IntegrationResponse},
     selection::Pattern,
+    vtl,
 };
 
 /// Values `$context.x` and `$stageVariables.x` resolve to.
@@ -20,43 +22,36 @@ pub struct TemplateVars<'a> {
     pub stage_variables: &'a BTreeMap<String, String>,
 }
 
-/// Substitutes `$context.name` / `${context.name}` and `$stageVariables.name` references; anything else is
-/// left as written.
-pub fn render(template: &str, vars: &TemplateVars<'_>) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(start) = rest.find('$') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        let (braced, body) = match after.strip_prefix('{') {
-            Some(b) => (true, b),
-            None => (false, after),
-        };
-        let len = body
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-            .unwrap_or(body.len());
-        let name = body[..len].trim_end_matches('.');
-        let closed = !braced || body[name.len()..].starts_with('}');
-        let value = if let Some(key) = name.strip_prefix("context.") {
-            vars.context.get(key).cloned()
-        } else if let Some(key) = name.strip_prefix("stageVariables.") {
-            vars.stage_variables.get(key).cloned()
-        } else {
-            None
-        };
-        match value {
-            Some(v) if closed => {
-                out.push_str(&v);
-                rest = &body[name.len() + usize::from(braced)..];
+impl TemplateVars<'_> {
+    /// What a mapping template sees: `$context` (a key `a.b` as `$context.a.b`), `$stageVariables` and `input`.
+    pub fn env(&self, input: vtl::Input) -> vtl::Env {
+        let mut context = serde_json::Map::new();
+        for (key, value) in &self.context {
+            let mut parts: Vec<&str> = key.split('.').collect();
+            let last = parts.pop().unwrap_or_default();
+            let mut node = &mut context;
+            for p in parts {
+                let entry = node
+                    .entry(p.to_owned())
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                if !entry.is_object() {
+                    *entry = serde_json::Value::Object(serde_json::Map::new());
+                }
+                node = entry.as_object_mut().expect("an object");
             }
-            _ => {
-                out.push('$');
-                rest = after;
-            }
+            node.insert(last.to_owned(), serde_json::Value::String(value.clone()));
+        }
+        vtl::Env {
+            input,
+            context: serde_json::Value::Object(context),
+            stage_variables: serde_json::to_value(self.stage_variables).unwrap_or_default(),
         }
     }
-    out.push_str(rest);
-    out
+}
+
+/// Renders a template that sees no request (`$input` empty): gateway responses'.
+pub fn render(template: &str, vars: &TemplateVars<'_>) -> Result<String, vtl::SyntaxError> {
+    vtl::render(template, &vars.env(vtl::Input::default()))
 }
 
 /// The status code a rendered request template asks for (200 when it names none).
@@ -98,14 +93,26 @@ pub fn select_response<'a>(
         .or_else(|| responses.iter().find(|r| r.selection_pattern.is_none()))
 }
 
+/// A template of an integration that does not parse: logged with which template it is, for a 500.
+pub fn syntax_error(which: &str, err: &vtl::SyntaxError) -> Response<Bytes> {
+    tracing::error!(template = which, error = %err, "the mapping template has a syntax error ({which}, {err}): 500");
+    errors::internal_server_error()
+}
+
 /// Serves a MOCK integration.
 pub fn respond(
     integration: &Integration,
     content_type: Option<&str>,
-    vars: &TemplateVars<'_>,
+    env: &vtl::Env,
 ) -> Response<Bytes> {
-    let template = pick_template(&integration.request_templates, content_type);
-    let status = match requested_status(&template.map(|t| render(t, vars)).unwrap_or_default()) {
+    let rendered = match pick_template_entry(&integration.request_templates, content_type) {
+        Some((ct, t)) => match vtl::render(t, env) {
+            Ok(r) => r,
+            Err(err) => return syntax_error(&format!("request template {ct}"), &err),
+        },
+        None => String::new(),
+    };
+    let status = match requested_status(&rendered) {
         Ok(s) => s,
         Err(why) => {
             tracing::warn!(why, "MOCK integration: bad request template: 500");
@@ -120,12 +127,32 @@ pub fn respond(
         );
         return errors::internal_server_error();
     };
-    let (body_type, body) =
+    respond_with(chosen, env, "application/json", Bytes::new())
+}
+
+/// The method response an integration response makes: its status, its response template rendered (JSON
+/// unless it has only another type; without one the integration's body passes through) and its
+/// `'literal'` header parameters.
+pub fn respond_with(
+    chosen: &IntegrationResponse,
+    env: &vtl::Env,
+    passthrough_type: &str,
+    passthrough: Bytes,
+) -> Response<Bytes> {
+    let (body_type, body): (String, Bytes) =
         match pick_template_entry(&chosen.response_templates, Some("application/json")) {
-            Some((ct, t)) => (ct.to_owned(), render(t, vars)),
-            None => ("application/json".to_owned(), String::new()),
+            Some((ct, t)) => match vtl::render(t, env) {
+                Ok(body) => (ct.to_owned(), Bytes::from(body)),
+                Err(err) => {
+                    return syntax_error(
+                        &format!("integration response {} template {ct}", chosen.status_code),
+                        &err,
+                    );
+                }
+            },
+            None => (passthrough_type.to_owned(), passthrough),
         };
-    let mut resp = Response::new(Bytes::from(body));
+    let mut resp = Response::new(body);
     *resp.status_mut() = StatusCode::from_u16(chosen.status_code.parse().unwrap_or(500))
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let Ok(v) = HeaderValue::from_str(&body_type) {
@@ -152,14 +179,7 @@ pub fn respond(
     resp
 }
 
-fn pick_template<'a>(
-    templates: &'a BTreeMap<String, String>,
-    content_type: Option<&str>,
-) -> Option<&'a str> {
-    pick_template_entry(templates, content_type).map(|(_, t)| t)
-}
-
-fn pick_template_entry<'a>(
+pub fn pick_template_entry<'a>(
     templates: &'a BTreeMap<String, String>,
     content_type: Option<&str>,
 ) -> Option<(&'a str, &'a str)> {
@@ -185,6 +205,7 @@ mod tests {
             context: [
                 ("requestId", "rid-1".to_owned()),
                 ("stage", "dev".to_owned()),
+                ("identity.sourceIp", "192.0.2.1".to_owned()),
             ]
             .into(),
             stage_variables,
@@ -210,15 +231,17 @@ mod tests {
         let v = vars(&sv);
         assert_eq!(
             render(
-                r#"{"id": "$context.requestId", "env": "${stageVariables.env}", "cost": "$5", "x": "$input.body"}"#,
+                r#"{"id": "$context.requestId", "env": "${stageVariables.env}", "cost": "$5", "ip": "$context.identity.sourceIp", "x": "$input.body"}"#,
                 &v
-            ),
-            r#"{"id": "rid-1", "env": "test", "cost": "$5", "x": "$input.body"}"#
+            )
+            .unwrap(),
+            r#"{"id": "rid-1", "env": "test", "cost": "$5", "ip": "192.0.2.1", "x": ""}"#
         );
+        assert!(render("#if(", &v).is_err());
         assert_eq!(requested_status(r#"{"statusCode": 200}"#), Ok(200));
         assert_eq!(requested_status(r#"{"statusCode": "404"}"#), Ok(404));
         assert_eq!(requested_status(""), Ok(200));
-        assert!(requested_status("#set($x = 1)").is_err());
+        assert!(requested_status("not json").is_err());
     }
 
     #[test]
@@ -251,7 +274,7 @@ mod tests {
             responses,
             ..Integration::default()
         };
-        let resp = respond(&integration, None, &vars(&sv));
+        let resp = respond(&integration, None, &vars(&sv).env(vtl::Input::default()));
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.body().as_ref(), br#"{"ok": true}"#);
         assert_eq!(resp.headers()["x-mock"], "yes");
@@ -261,6 +284,9 @@ mod tests {
             responses: vec![response("404", Some("404"), "")],
             ..integration.clone()
         };
-        assert_eq!(respond(&none, None, &vars(&sv)).status(), 500);
+        assert_eq!(
+            respond(&none, None, &vars(&sv).env(vtl::Input::default())).status(),
+            500
+        );
     }
 }

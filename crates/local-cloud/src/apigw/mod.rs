@@ -4,7 +4,9 @@
 //! path mappings; [`load`] reads a deployed API into [`model`] (cached per
 //! generation of deployed state, so warm requests make no AWS calls); [`routing`] picks resource and
 //! method, after the API's resource [`policy`] let the request in; a method's Lambda [`authorizer`] or Cognito
-//! user pool ([`cognito`]) runs next, then its API key and usage plan ([`usage`]); the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`mock`]) serve it;
+//! user pool ([`cognito`]) runs next, then its API key and usage plan ([`usage`]), then its request [`validate`]or;
+//! the integration modules ([`lambda_proxy`], [`http_proxy`] with [`vpclink`], [`aws_integration`], [`mock`];
+//! templates in [`vtl`]) serve it through a [`call::Call`];
 //! [`errors`] are API Gateway's own answers (with the API's customised gateway responses).
 //!
 //! Unknown API or stage: 403 `{"message":"Forbidden"}` (`ForbiddenException`). Reports of real calls
@@ -14,6 +16,8 @@
 //! existing stage; many blog posts blur the two.
 
 pub mod authorizer;
+pub mod aws_integration;
+pub mod aws_services;
 pub mod call;
 pub mod cognito;
 pub mod domain;
@@ -30,7 +34,9 @@ pub mod routing;
 pub mod selection;
 pub mod url;
 pub mod usage;
+pub mod validate;
 pub mod vpclink;
+pub mod vtl;
 
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
@@ -46,7 +52,7 @@ use crate::{
     service::{Handled, Service, Write},
 };
 pub use call::Call;
-use model::IntegrationType;
+use model::{IntegrationType, Stage};
 
 /// API Gateway as the edge sees it: execute-api traffic; its snapshots are stale after API Gateway writes
 /// (REST and v2 share the `apigateway` signing name: VPC links v2 are read too).
@@ -128,6 +134,20 @@ pub(crate) fn source_ip(req: &Request<Bytes>) -> IpAddr {
         .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
 }
 
+/// What gateway responses' templates see before a method is chosen.
+fn base_vars<'a>(request_id: &str, stage: &'a Stage, api_id: &str) -> mock::TemplateVars<'a> {
+    mock::TemplateVars {
+        context: [
+            ("requestId", request_id.to_owned()),
+            ("stage", stage.name.clone()),
+            ("apiId", api_id.to_owned()),
+            ("accountId", crate::config::ACCOUNT_ID.to_owned()),
+        ]
+        .into(),
+        stage_variables: &stage.variables,
+    }
+}
+
 async fn serve(
     cloud: &SharedCloud,
     target: url::Target,
@@ -165,17 +185,13 @@ async fn serve(
         .and_then(|v| v.to_str().ok());
     // API Gateway's own answer of `response_type`, as the API may have customised it.
     let refuse = |response_type: &'static str, default: Response<Bytes>| {
-        let vars = mock::TemplateVars {
-            context: [
-                ("requestId", request_id.to_owned()),
-                ("stage", stage.name.clone()),
-                ("apiId", api.id.clone()),
-                ("accountId", crate::config::ACCOUNT_ID.to_owned()),
-            ]
-            .into(),
-            stage_variables: &stage.variables,
-        };
-        errors::customized(&api, response_type, default, accept, vars)
+        errors::customized(
+            &api,
+            response_type,
+            default,
+            accept,
+            base_vars(request_id, stage, &api.id),
+        )
     };
     let missing_token = || {
         refuse(
@@ -284,6 +300,12 @@ async fn serve(
             None => errors::internal_server_error(),
         };
     }
+    if let Some((kind, refusal)) =
+        validate::check(&api, route.method, &route.raw_params, &parts, &body)
+    {
+        let vars = base_vars(request_id, stage, &api.id);
+        return errors::customized(&api, kind, refusal, accept, vars);
+    }
     let Some(integration) = route.method.integration.as_ref() else {
         tracing::warn!(resource = %route.resource.path, method = %route.method.http_method, "method has no integration: 500");
         return errors::internal_server_error();
@@ -307,12 +329,13 @@ async fn serve(
     match &integration.kind {
         IntegrationType::AwsProxy => lambda_proxy::invoke(&call).await,
         IntegrationType::HttpProxy => http_proxy::invoke(&call).await,
+        IntegrationType::Aws => aws_integration::invoke(&call).await,
         IntegrationType::Mock => {
             let ct = parts
                 .headers
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok());
-            mock::respond(integration, ct, &call.template_vars())
+            mock::respond(integration, ct, &call.env())
         }
         other => {
             tracing::error!(integration = ?other, "integration type not supported by the local cloud yet: 500");

@@ -24,6 +24,17 @@ pub struct RestApi {
     /// Where a method that requires an API key finds it: `HEADER` (`x-api-key`, the default) or `AUTHORIZER` (a
     /// Lambda authorizer's `usageIdentifierKey`).
     pub api_key_source: String,
+    /// The API's request validators by id (`GetRequestValidators`).
+    pub validators: BTreeMap<String, RequestValidator>,
+    /// The API's models' schemas (JSON Schema draft 4 text) by name (`GetModels`).
+    pub models: BTreeMap<String, String>,
+}
+
+/// What a request validator checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestValidator {
+    pub body: bool,
+    pub parameters: bool,
 }
 
 /// An authorizer of the API, as `GetAuthorizers` answers it.
@@ -84,6 +95,11 @@ pub struct Method {
     /// A `COGNITO_USER_POOLS` method's OAuth scopes (then it takes access tokens carrying one of them; without
     /// scopes, ID tokens).
     pub authorization_scopes: Vec<String>,
+    /// `method.request.{header,querystring,path}.<name>` -> required.
+    pub request_parameters: BTreeMap<String, bool>,
+    /// Content type -> model name, for a request validator that validates the body.
+    pub request_models: BTreeMap<String, String>,
+    pub request_validator_id: Option<String>,
     pub integration: Option<Integration>,
 }
 

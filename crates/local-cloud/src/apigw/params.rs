@@ -133,6 +133,58 @@ pub fn render_uri(uri: &str, path: &BTreeMap<String, String>) -> String {
     out
 }
 
+/// The method request as mapping templates' `$input` sees it: body, path, query string and headers.
+pub fn template_input(
+    path: &BTreeMap<String, String>,
+    parts: &http::request::Parts,
+    body: &[u8],
+) -> super::vtl::Input {
+    let strings = |pairs: &mut dyn Iterator<Item = (String, String)>| {
+        pairs
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    let path = strings(&mut path.clone().into_iter());
+    let query = strings(&mut url_query(parts.uri.query().unwrap_or("")).into_iter());
+    let headers =
+        strings(&mut parts.headers.iter().filter_map(|(k, v)| {
+            Some((canonical_header(k.as_str()), v.to_str().ok()?.to_owned()))
+        }));
+    super::vtl::Input::new(
+        String::from_utf8_lossy(body).into_owned(),
+        path,
+        query,
+        headers,
+    )
+}
+
+/// A query string's parameters, decoded (the last value of a repeated name, as `$input.params()` has it).
+fn url_query(query: &str) -> Vec<(String, String)> {
+    use super::vtl::{eval::to_text, input::util};
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let decode = |s: &str| to_text(&util("urlDecode", &[serde_json::Value::from(s)]));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// `content-type` as clients write it (`Content-Type`): HTTP/1.1 headers reach API Gateway with their case.
+fn canonical_header(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

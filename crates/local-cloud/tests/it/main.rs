@@ -22,6 +22,7 @@ mod sqs_event_source;
 // API Gateway and the load balancers, configured through AWS APIs on a real moto.
 mod apigw_api_keys;
 mod apigw_authorizer;
+mod apigw_aws_integration;
 mod apigw_cognito_authorizer;
 mod apigw_custom_domain;
 mod apigw_resource_policy;
