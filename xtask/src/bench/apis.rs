@@ -138,6 +138,10 @@ fn add_open_route(edge: &str, api_url: &str) -> Result<()> {
             .map(str::to_owned)
             .with_context(|| format!("the API has no resource {path}"))
     };
+    if id_of(&format!("/{OPEN}")).is_ok() {
+        // A deployment reused from an earlier run has it already.
+        return Ok(());
+    }
     let (root, token) = (id_of("/")?, id_of("/token")?);
     let integration = call(
         "GET",
