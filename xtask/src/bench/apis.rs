@@ -7,9 +7,10 @@
 //!   to the same API and stage without an authorizer (`GET /bench-open`, the same greeter function, which
 //!   answers an anonymous caller 401: that status is the route's success), so the difference is the cached
 //!   authorizer;
+//!   Beside the two series, [`paired_difference`] measures both routes in alternating rounds for that difference;
 //! - `cloudfront-s3-apigw-spa`: `/index.html` through the distribution (a cache hit after the first request,
 //!   checked before measuring), and `/api/orders/42` through the distribution against the same API's own
-//!   execute-api URL.
+//!   execute-api URL (and their paired difference).
 //!
 //! Every route is measured by `local-cloud load` with 1 client and with `--concurrency` clients.
 
@@ -108,7 +109,58 @@ fn rest_authorizer(args: &BenchArgs, edge: &str, outputs: &Outputs) -> Result<Ve
     );
     let mut results = open.measure(args, "REST API -> Lambda, no authorizer")?;
     results.extend(authorized.measure(args, "REST API, cached TOKEN authorizer -> Lambda")?);
+    results.push(paired_difference(
+        args,
+        "cached TOKEN authorizer adds",
+        &open,
+        &authorized,
+    )?);
     Ok(results)
+}
+
+/// Rounds of [`paired_difference`]: each measures both routes in turn, so a change of the machine's load (other
+/// work on the same cores) weighs on both alike.
+const ROUNDS: usize = 10;
+
+/// What `with` adds to `without` at p50 (the cached authorizer, the distribution): the median, over [`ROUNDS`]
+/// alternating rounds of one client, of `with`'s p50 minus `without`'s (`max_ms`: the largest difference of a round).
+fn paired_difference(
+    args: &BenchArgs,
+    name: &str,
+    without: &Route,
+    with: &Route,
+) -> Result<Series> {
+    let requests = (args.requests / ROUNDS).max(100);
+    let p50 = |route: &Route| -> Result<f64> {
+        let request = LoadRequest {
+            url: &route.url,
+            method: "GET",
+            body_file: None,
+            requests,
+            concurrency: 1,
+            cold_reset: None,
+            headers: route.headers.clone(),
+            expect_status: route.expect_status,
+        };
+        Ok(load("a round", &request)?.p50_ms)
+    };
+    let mut differences = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let base = p50(without)?;
+        differences.push(p50(with)? - base);
+    }
+    differences.sort_by(f64::total_cmp);
+    let median = (differences[ROUNDS / 2 - 1] + differences[ROUNDS / 2]) / 2.0;
+    tracing::info!(?differences, "{name}: p50 differences per round");
+    Ok(Series {
+        name: format!("{name} (p50, median of {ROUNDS} paired rounds)"),
+        requests: 2 * ROUNDS * requests,
+        concurrency: 1,
+        p50_ms: median,
+        p99_ms: f64::NAN,
+        max_ms: differences[ROUNDS - 1],
+        requests_per_s: f64::NAN,
+    })
 }
 
 /// Adds `GET /{OPEN}` without an authorizer to the REST API of `api_url` (`.../{id}.execute-api.../{stage}`),
@@ -192,14 +244,16 @@ fn cloudfront(args: &BenchArgs, edge: &str, outputs: &Outputs) -> Result<Vec<Ser
         bail!("/index.html through the distribution is no cache hit (x-cache: {cache})");
     }
     let mut results = index.measure(args, "CloudFront -> S3 /index.html (cache hit)")?;
-    results.extend(
-        Route::new(edge, &format!("{site}/api/orders/42"), &[])
-            .measure(args, "CloudFront -> API GW (HTTP API) -> Lambda")?,
-    );
-    results.extend(
-        Route::new(edge, &format!("{api}/api/orders/42"), &[])
-            .measure(args, "the same API GW -> Lambda, its own URL")?,
-    );
+    let through = Route::new(edge, &format!("{site}/api/orders/42"), &[]);
+    let direct = Route::new(edge, &format!("{api}/api/orders/42"), &[]);
+    results.extend(through.measure(args, "CloudFront -> API GW (HTTP API) -> Lambda")?);
+    results.extend(direct.measure(args, "the same API GW -> Lambda, its own URL")?);
+    results.push(paired_difference(
+        args,
+        "the distribution adds to the API",
+        &direct,
+        &through,
+    )?);
     Ok(results)
 }
 
