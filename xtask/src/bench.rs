@@ -5,9 +5,11 @@
 //! SQS -> Lambda through an event source mapping ([`sqs`]), SNS -> SQS -> Lambda, EventBridge -> Lambda and a
 //! Step Functions execution of three Lambda tasks ([`events`]), and, where `cargo lambda` is installed, the same
 //! function under `cargo lambda watch`. Prints a table and
-//! writes `target/bench/latest.json` (`bench events`: the event series alone, without the flagship); docs/benchmarks.md records the method and figures. `bench soak` (memory and
+//! writes `target/bench/latest.json` (`bench events`: the event series alone, without the flagship); docs/benchmarks.md records the method and figures. `bench apis` ([`apis`]: HTTP API, REST with a
+//! cached authorizer, CloudFront) writes `target/bench/apis.json`. `bench soak` (memory and
 //! errors over a long run) is in `bench/soak.rs`, its RSS sampling in `bench/rss.rs`.
 
+mod apis;
 mod events;
 mod rss;
 mod samples;
@@ -65,6 +67,14 @@ fn series(name: &str, load: &LoadRequest<'_>) -> Result<Series> {
         extra.push("--cold-reset".to_owned());
         extra.push(reset.to_owned());
     }
+    for header in &load.headers {
+        extra.push("--header".to_owned());
+        extra.push(header.clone());
+    }
+    if let Some(status) = load.expect_status {
+        extra.push("--expect-status".to_owned());
+        extra.push(status.to_string());
+    }
     let out = xshell::cmd!(
         sh,
         "{binary} load --url {url} --method {method} --requests {requests} --concurrency {concurrency} {extra...}"
@@ -92,6 +102,10 @@ struct LoadRequest<'a> {
     requests: usize,
     concurrency: usize,
     cold_reset: Option<&'a str>,
+    /// Request headers, `name: value`.
+    headers: Vec<String>,
+    /// The status that counts as success instead of any 2xx.
+    expect_status: Option<u16>,
 }
 
 /// The ALB event fixture of the flagship, used for direct invocations.
@@ -102,11 +116,11 @@ fn alb_event() -> std::path::PathBuf {
         .join("functions/hello/tests/fixtures/alb-get-hello.json")
 }
 
-/// The `CodeSha256` of the function of saved `outputs` (either flavour's: `function_name`, `FunctionName`) in
-/// the running local cloud; `None` when it is not there.
-fn deployed_code(outputs: &deploy::Outputs) -> Option<String> {
+/// The `CodeSha256` of the function named by the output `function_output` of saved `outputs` (either flavour's:
+/// `function_name`, `FunctionName`) in the running local cloud; `None` when it is not there.
+fn deployed_code(outputs: &deploy::Outputs, function_output: &str) -> Option<String> {
     let cloud = crate::local::ensure_up(None).ok()?;
-    let function = crate::verify::placeholders::output(outputs, "function_name")?.as_str()?;
+    let function = crate::verify::placeholders::output(outputs, function_output)?.as_str()?;
     let url = format!("{}/2015-03-31/functions/{function}", cloud.edge_url);
     let auth = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0";
     let mut resp = ureq::get(&url).header("Authorization", auth).call().ok()?;
@@ -131,35 +145,47 @@ fn with_flagship<T>(
     iac: Option<Iac>,
     work: impl FnOnce(&deploy::Outputs) -> Result<T>,
 ) -> Result<T> {
-    let flagship = pattern::one(FLAGSHIP)?;
+    with_release(FLAGSHIP, iac, "function_name", work)
+}
+
+/// [`with_flagship`] for any pattern: `function_output` names the output of the function whose build is
+/// compared (the pattern's first function).
+fn with_release<T>(
+    name: &str,
+    iac: Option<Iac>,
+    function_output: &str,
+    work: impl FnOnce(&deploy::Outputs) -> Result<T>,
+) -> Result<T> {
+    let target = pattern::one(name)?;
     let dep_args = DeployArgs {
         target: Target::Local,
         iac,
         keep: false,
         release: true,
     };
-    let dep = Deployment::new(&flagship, &dep_args)?;
+    let dep = Deployment::new(&target, &dep_args)?;
     // A restarted local cloud starts empty: saved outputs alone do not prove the deployment is there.
     if let Ok(outputs) = dep.saved_outputs()
-        && let Some(deployed) = deployed_code(&outputs)
+        && let Some(deployed) = deployed_code(&outputs, function_output)
     {
-        let built = crate::build::build(&flagship.lambdas, dep.build_arch())?;
+        let built = crate::build::build(&target.lambdas, dep.build_arch())?;
         let release = built
             .first()
-            .context("the flagship has no function to measure")?;
+            .context("the pattern has no function to measure")?;
         if deployed != code_sha256(&release.zip)? {
             bail!(
-                "`{FLAGSHIP}` is deployed with another build of its function than the release build `bench` \
+                "`{name}` is deployed with another build of its function than the release build `bench` \
                  measures; fix: `{}` first, or deploy it with `--release`",
                 dep.command("destroy")
             );
         }
         return work(&outputs);
     }
-    destroy(&dep).context("clearing the flagship's old deployment")?;
-    let outputs = deploy::deploy(&dep, false).context("deploying the flagship")?;
+    destroy(&dep).with_context(|| format!("clearing {name}'s old deployment"))?;
+    let outputs = deploy::deploy(&dep, false).with_context(|| format!("deploying {name}"))?;
     let result = work(&outputs);
-    let cleared = destroy(&dep).context("destroying the flagship deployed for the measurement");
+    let cleared =
+        destroy(&dep).with_context(|| format!("destroying {name}, deployed for the measurement"));
     match (result, cleared) {
         (Err(err), cleared) => {
             if let Err(also) = cleared {
@@ -174,17 +200,18 @@ fn with_flagship<T>(
 /// `cargo xtask bench`: measures the flagship on the local cloud (deployed here unless it still is);
 /// `cargo xtask bench soak`: the soak.
 pub fn run(args: &BenchArgs) -> Result<()> {
-    let results = match &args.cmd {
+    let (results, file) = match &args.cmd {
         Some(BenchCmd::Soak(soak)) => return soak::run(soak),
-        Some(BenchCmd::Events) => event_series()?,
-        None => with_flagship(None, |outputs| measure(args, outputs))?,
+        Some(BenchCmd::Events) => (event_series()?, "latest.json"),
+        Some(BenchCmd::Apis) => (apis::series(args)?, "apis.json"),
+        None => (
+            with_flagship(None, |outputs| measure(args, outputs))?,
+            "latest.json",
+        ),
     };
     let dir = project_root().join("target/bench");
     fs::create_dir_all(&dir)?;
-    fs::write(
-        dir.join("latest.json"),
-        serde_json::to_string_pretty(&results)?,
-    )?;
+    fs::write(dir.join(file), serde_json::to_string_pretty(&results)?)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
     } else {
@@ -220,6 +247,8 @@ fn measure(args: &BenchArgs, outputs: &deploy::Outputs) -> Result<Vec<Series>> {
         requests,
         concurrency,
         cold_reset,
+        headers: Vec::new(),
+        expect_status: None,
     };
     let chain = |concurrency| LoadRequest {
         url: &hello,
@@ -228,6 +257,8 @@ fn measure(args: &BenchArgs, outputs: &deploy::Outputs) -> Result<Vec<Series>> {
         requests: args.requests,
         concurrency,
         cold_reset: None,
+        headers: Vec::new(),
+        expect_status: None,
     };
     let mut results = vec![
         series(
@@ -318,6 +349,8 @@ fn cargo_lambda_watch(args: &BenchArgs, event: &std::path::Path) -> Result<Optio
             requests: args.requests,
             concurrency,
             cold_reset: None,
+            headers: Vec::new(),
+            expect_status: None,
         };
         Ok(vec![
             series("cargo lambda watch: Invoke API -> function", &load(1))?,

@@ -244,6 +244,10 @@ pub enum BenchCmd {
     /// Only the event series (SQS, SNS -> SQS, EventBridge -> Lambda, Step Functions; docs/benchmarks.md), without
     /// deploying the flagship.
     Events,
+    /// The API and web series: HTTP API -> Lambda, REST with a cached Lambda authorizer, CloudFront -> S3 and
+    /// CloudFront -> API Gateway -> Lambda, each pattern deployed (release builds) and destroyed
+    /// (docs/benchmarks.md).
+    Apis,
 }
 
 /// `cargo xtask bench soak`: how long to soak.
@@ -530,5 +534,6 @@ mod tests {
             _ => panic!("not `bench soak`"),
         }
         assert!(matches!(parse(&["events"]).cmd, Some(BenchCmd::Events)));
+        assert!(matches!(parse(&["apis"]).cmd, Some(BenchCmd::Apis)));
     }
 }

@@ -34,6 +34,19 @@ pub struct LoadArgs {
     /// first one.
     #[arg(long)]
     pub keep_going: bool,
+    /// A request header, `name: value` (repeatable): a token, or the Host naming a CloudFront distribution.
+    #[arg(long = "header", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// The status that counts as success instead of any 2xx (a route whose function refuses what it is sent).
+    #[arg(long)]
+    pub expect_status: Option<u16>,
+}
+
+fn parse_header(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s
+        .split_once(':')
+        .ok_or_else(|| format!("`{s}`: a header is `name: value`"))?;
+    Ok((name.trim().to_owned(), value.trim().to_owned()))
 }
 
 /// Latency summary, printed as JSON.
@@ -52,11 +65,18 @@ pub struct Summary {
 
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
 
-async fn send(client: &HttpClient, method: &str, url: &str, body: &Bytes) -> Result<u16> {
-    let req = http::Request::builder()
-        .method(method)
-        .uri(url)
-        .body(Full::new(body.clone()))?;
+async fn send(
+    client: &HttpClient,
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: &Bytes,
+) -> Result<u16> {
+    let mut req = http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        req = req.header(name, value);
+    }
+    let req = req.body(Full::new(body.clone()))?;
     let resp = client
         .request(req)
         .await
@@ -76,7 +96,7 @@ pub async fn run(args: LoadArgs) -> Result<Summary> {
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let args = Arc::new(args);
     // One untimed request per client opens the keep-alive connections.
-    send(&client, &args.method, &args.url, &body).await?;
+    send(&client, &args.method, &args.url, &args.headers, &body).await?;
     let per_task = args.requests.div_ceil(args.concurrency.max(1));
     let started = Instant::now();
     let tasks: Vec<_> = (0..args.concurrency.max(1))
@@ -89,14 +109,20 @@ pub async fn run(args: LoadArgs) -> Result<Summary> {
                 for _ in 0..per_task {
                     if let Some(reset) = &args.cold_reset {
                         let reset_started = Instant::now();
-                        send(&client, "DELETE", reset, &Bytes::new()).await?;
+                        send(&client, "DELETE", reset, &[], &Bytes::new()).await?;
                         untimed += reset_started.elapsed();
                     }
                     let start = Instant::now();
-                    let sent = send(&client, &args.method, &args.url, &body).await;
+                    let sent = send(&client, &args.method, &args.url, &args.headers, &body).await;
                     samples.push(start.elapsed());
                     let failure = match sent {
-                        Ok(status) if (200..300).contains(&status) => continue,
+                        Ok(status)
+                            if args
+                                .expect_status
+                                .map_or((200..300).contains(&status), |s| s == status) =>
+                        {
+                            continue;
+                        }
                         Ok(status) => format!("status {status}"),
                         Err(e) if args.keep_going => format!("{e:#}"),
                         Err(e) => return Err(e),

@@ -31,6 +31,24 @@ pub fn rest(edge: &str, method: &str, service: &str, path: &str) -> Result<(u16,
     Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))
 }
 
+/// A REST call with a JSON body (`PUT`, `POST`): status and body.
+pub fn rest_with_json(
+    edge: &str,
+    method: &str,
+    service: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<(u16, String)> {
+    let request = http::Request::builder()
+        .method(method)
+        .uri(format!("{edge}{path}"))
+        .header("Authorization", authorization(service))
+        .header("Content-Type", "application/json")
+        .body(serde_json::to_vec(body)?)?;
+    let mut resp = agent().run(request)?;
+    Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))
+}
+
 /// `GET` in a REST API.
 pub fn get(edge: &str, service: &str, path: &str) -> Result<(u16, String)> {
     rest(edge, "GET", service, path)

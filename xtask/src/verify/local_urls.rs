@@ -5,7 +5,7 @@
 /// Where the local cloud serves `url`, and the Host header to send when the URL's host is not the one to connect
 /// to: a CloudFront distribution ([`local_host_routed_form`]), execute-api ([`local_form`]), a load balancer
 /// ([`local_elb_form`]) or an S3 bucket ([`local_s3_form`]).
-pub(super) fn local_url(url: &str, edge_url: &str) -> (String, Option<String>) {
+pub(crate) fn local_url(url: &str, edge_url: &str) -> (String, Option<String>) {
     if let Some((url, host)) = local_host_routed_form(url, edge_url) {
         return (url, Some(host));
     }

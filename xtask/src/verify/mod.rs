@@ -28,7 +28,7 @@ use crate::{
     pattern::{self, Pattern},
 };
 pub use check::Check;
-pub(crate) use local_urls::local_form;
+pub(crate) use local_urls::{local_form, local_url};
 pub use placeholders::expand;
 
 #[derive(Debug, serde::Serialize)]
