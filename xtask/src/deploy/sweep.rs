@@ -92,6 +92,13 @@ fn deletable(edge: &str, pattern: &str) -> Result<Vec<Leftover>> {
     Ok(found)
 }
 
+/// Whether the answer about one listed thing says it is gone: deleted since the listing, by another deployment's
+/// teardown (patterns are tested side by side in one local cloud), so it is no leftover of this one.
+fn vanished((status, body): &(u16, String)) -> bool {
+    *status == 404
+        || (*status == 400 && (body.contains("ResourceNotFound") || body.contains("NoSuchEntity")))
+}
+
 /// What carries the pattern's tag: the resources of the kinds this module deletes, and the ARNs of other types.
 fn tagged(edge: &str, pattern: &str) -> Result<(Vec<Leftover>, Vec<String>)> {
     let mut found = Vec::new();
@@ -159,16 +166,17 @@ fn tagged(edge: &str, pattern: &str) -> Result<(Vec<Leftover>, Vec<String>)> {
     )?;
     for pool in pools["UserPools"].as_array().into_iter().flatten() {
         let id = pool["Id"].as_str().unwrap_or_default();
-        let described = ok_json(
-            raw::json(
-                edge,
-                "cognito-idp",
-                "AWSCognitoIdentityProviderService.DescribeUserPool",
-                "application/x-amz-json-1.1",
-                &json!({ "UserPoolId": id }),
-            )?,
-            "DescribeUserPool",
+        let answer = raw::json(
+            edge,
+            "cognito-idp",
+            "AWSCognitoIdentityProviderService.DescribeUserPool",
+            "application/x-amz-json-1.1",
+            &json!({ "UserPoolId": id }),
         )?;
+        if vanished(&answer) {
+            continue;
+        }
+        let described = ok_json(answer, "DescribeUserPool")?;
         let pool = &described["UserPool"];
         if ours(&pool["UserPoolTags"]) {
             found.push(Leftover {
@@ -200,17 +208,18 @@ fn tagged(edge: &str, pattern: &str) -> Result<(Vec<Leftover>, Vec<String>)> {
         "ListRoles",
     )?;
     for role in xml_texts(&roles, "RoleName") {
-        let tags = ok_xml(
-            raw::query(
-                edge,
-                "iam",
-                &format!(
-                    "Action=ListRoleTags&Version=2010-05-08&RoleName={}",
-                    enc(&role)
-                ),
-            )?,
-            "ListRoleTags",
+        let answer = raw::query(
+            edge,
+            "iam",
+            &format!(
+                "Action=ListRoleTags&Version=2010-05-08&RoleName={}",
+                enc(&role)
+            ),
         )?;
+        if vanished(&answer) {
+            continue;
+        }
+        let tags = ok_xml(answer, "ListRoleTags")?;
         let keys = xml_texts(&tags, "Key");
         let values = xml_texts(&tags, "Value");
         if keys
@@ -246,20 +255,22 @@ fn tagged_rules(edge: &str, pattern: &str) -> Result<Vec<Leftover>> {
         "ListEventBuses",
     )?;
     for bus in buses["EventBuses"].as_array().into_iter().flatten() {
-        let rules = ok_json(
-            events(edge, "ListRules", &json!({ "EventBusName": bus["Name"] }))?,
-            "ListRules",
-        )?;
+        let answer = events(edge, "ListRules", &json!({ "EventBusName": bus["Name"] }))?;
+        if vanished(&answer) {
+            continue;
+        }
+        let rules = ok_json(answer, "ListRules")?;
         for arn in rules["Rules"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|r| r["Arn"].as_str())
         {
-            let tags = ok_json(
-                events(edge, "ListTagsForResource", &json!({ "ResourceARN": arn }))?,
-                "ListTagsForResource",
-            )?;
+            let answer = events(edge, "ListTagsForResource", &json!({ "ResourceARN": arn }))?;
+            if vanished(&answer) {
+                continue;
+            }
+            let tags = ok_json(answer, "ListTagsForResource")?;
             if tags["Tags"]
                 .as_array()
                 .into_iter()
@@ -581,6 +592,17 @@ fn ok_or_gone((status, body): (u16, String)) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_thing_deleted_since_the_listing_is_no_leftover() {
+        let iam = r#"<ErrorResponse><Error><Code>NoSuchEntity</Code></Error></ErrorResponse>"#;
+        assert!(vanished(&(404, iam.to_owned())));
+        let events = r#"{"__type":"ResourceNotFoundException","message":"Rule r does not exist."}"#;
+        assert!(vanished(&(400, events.to_owned())));
+        assert!(!vanished(&(400, r#"{"__type":"ValidationException"}"#.to_owned())));
+        assert!(!vanished(&(500, String::new())));
+        assert!(!vanished(&(200, String::new())));
+    }
 
     #[test]
     fn tagged_arns_are_known_by_service_and_type() {
