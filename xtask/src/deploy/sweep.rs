@@ -599,7 +599,10 @@ mod tests {
         assert!(vanished(&(404, iam.to_owned())));
         let events = r#"{"__type":"ResourceNotFoundException","message":"Rule r does not exist."}"#;
         assert!(vanished(&(400, events.to_owned())));
-        assert!(!vanished(&(400, r#"{"__type":"ValidationException"}"#.to_owned())));
+        assert!(!vanished(&(
+            400,
+            r#"{"__type":"ValidationException"}"#.to_owned()
+        )));
         assert!(!vanished(&(500, String::new())));
         assert!(!vanished(&(200, String::new())));
     }
