@@ -21,7 +21,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use super::{
     Series,
     samples::{entries, latency_series},
-    sqs::{fidelity_binary, rest_json, zip},
+    sqs::{delete_mappings, fidelity_binary, rest_json, zip},
 };
 use crate::aws::raw;
 
@@ -335,27 +335,7 @@ impl Bench {
         let _ = self
             .rt
             .block_on(self.events_api.delete_rule().name(NAME).send());
-        if let Ok((_, body)) = raw::get(
-            edge,
-            "lambda",
-            &format!("/2015-03-31/event-source-mappings/?FunctionName={NAME}"),
-        ) {
-            let listed: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            for m in listed["EventSourceMappings"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                if let Some(uuid) = m["UUID"].as_str() {
-                    let _ = raw::rest(
-                        edge,
-                        "DELETE",
-                        "lambda",
-                        &format!("/2015-03-31/event-source-mappings/{uuid}"),
-                    );
-                }
-            }
-        }
+        delete_mappings(edge, NAME);
         let _ = self.rt.block_on(
             self.sns
                 .delete_topic()

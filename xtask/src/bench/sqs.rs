@@ -252,27 +252,7 @@ impl Bench {
 
     fn tear_down(&self) {
         let edge = &self.edge;
-        if let Ok((_, body)) = raw::get(
-            edge,
-            "lambda",
-            &format!("/2015-03-31/event-source-mappings/?FunctionName={NAME}"),
-        ) {
-            let listed: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            for m in listed["EventSourceMappings"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                if let Some(uuid) = m["UUID"].as_str() {
-                    let _ = raw::rest(
-                        edge,
-                        "DELETE",
-                        "lambda",
-                        &format!("/2015-03-31/event-source-mappings/{uuid}"),
-                    );
-                }
-            }
-        }
+        delete_mappings(edge, NAME);
         let _ = raw::rest(
             edge,
             "DELETE",
@@ -390,4 +370,29 @@ fn batch_sizes(events: &Path, prefix: &str) -> Result<Vec<usize>> {
         })
         .map(|r| r.len())
         .collect())
+}
+
+/// Deletes the event source mappings of `function` (best effort: a benchmark's tear-down).
+pub(super) fn delete_mappings(edge: &str, function: &str) {
+    let Ok((_, body)) = raw::get(
+        edge,
+        "lambda",
+        &format!("/2015-03-31/event-source-mappings/?FunctionName={function}"),
+    ) else {
+        return;
+    };
+    let listed: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    for uuid in listed["EventSourceMappings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["UUID"].as_str())
+    {
+        let _ = raw::rest(
+            edge,
+            "DELETE",
+            "lambda",
+            &format!("/2015-03-31/event-source-mappings/{uuid}"),
+        );
+    }
 }
