@@ -171,21 +171,21 @@ async fn poll(
             }
             continue;
         }
-        // Filtered as the function would receive them (with `eventSourceARN`).
-        let records: Vec<Value> = event(&mapping.stream_arn, records)["Records"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|record| filters.keeps(record))
-            .cloned()
-            .collect();
-        if records.is_empty() {
+        // The event the function receives, its records filtered as the function would see them.
+        let mut batch = event(&mapping.stream_arn, records);
+        let count = match batch["Records"].as_array_mut() {
+            Some(records) => {
+                records.retain(|record| filters.keeps(record));
+                records.len()
+            }
+            None => 0,
+        };
+        if count == 0 {
             shard.iterator = next;
             pause = Duration::ZERO;
             continue;
         }
-        let count = records.len();
-        match deliver(cloud, mapping, records).await {
+        match deliver(cloud, mapping, &batch).await {
             None => {
                 shard.iterator = next;
                 shard.failures = 0;
@@ -211,9 +211,9 @@ async fn poll(
     Ok(pause)
 }
 
-/// Invokes the function with the batch; the failure, if it failed.
-async fn deliver(cloud: &Cloud, mapping: &StreamMapping, records: Vec<Value>) -> Option<String> {
-    let payload = Bytes::from(event(&mapping.stream_arn, records).to_string());
+/// Invokes the function with the batch's event; the failure, if it failed.
+async fn deliver(cloud: &Cloud, mapping: &StreamMapping, batch: &Value) -> Option<String> {
+    let payload = Bytes::from(batch.to_string());
     match cloud.lambda.invoke(&mapping.function_arn, payload).await {
         Ok(Invocation::Ok(_)) => None,
         Ok(Invocation::FunctionError {
