@@ -1,7 +1,8 @@
 //! `cargo xtask export <pattern> <dir>`: the pattern as a standalone project outside this repository: its folder,
 //! a workspace manifest of its own with the profiles it was tested with, a `Cargo.lock` holding exactly the
-//! versions this repository tested (the repository's lock, pruned by cargo to what the crates use), and
-//! `STANDALONE.md` on building, testing and deploying it with the user's own tools.
+//! versions this repository tested (the repository's lock, pruned by cargo to what the crates use), its checks
+//! as a runnable crate (`checks/`: `crates/pattern-checks` and the pattern's `[[verify]]` tables) and
+//! `STANDALONE.md` on building, testing, deploying and checking it with the user's own tools.
 
 use std::{
     fmt::Write as _,
@@ -58,6 +59,7 @@ pub fn export(pattern: &Pattern, dir: &Path, force: bool) -> Result<PathBuf> {
     let dir = dir
         .canonicalize()
         .with_context(|| format!("resolving {}", dir.display()))?;
+    write_checks(pattern, &dir.join(CHECKS_DIR))?;
     fs::write(dir.join("Cargo.toml"), workspace_manifest(pattern)?)?;
     fs::copy(project_root().join("Cargo.lock"), dir.join("Cargo.lock"))
         .context("copying the repository's Cargo.lock")?;
@@ -75,6 +77,36 @@ pub fn export(pattern: &Pattern, dir: &Path, force: bool) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// The folder of the exported project that holds its checks.
+const CHECKS_DIR: &str = "checks";
+
+/// `checks/`: the runner crate (`crates/pattern-checks`, which builds on its own) and `checks.toml`, the pattern's
+/// `[[verify]]` tables.
+fn write_checks(pattern: &Pattern, dir: &Path) -> Result<()> {
+    if dir.exists() {
+        bail!(
+            "{}: the pattern has a `{CHECKS_DIR}/` folder of its own, where export writes the checks; fix: rename it",
+            pattern.dir.join(CHECKS_DIR).display()
+        );
+    }
+    let crate_dir = project_root().join("crates/pattern-checks");
+    copy_tree(&crate_dir, dir)?;
+    let mut checks = toml::Table::new();
+    checks.insert(
+        "verify".into(),
+        toml::Value::Array(pattern.manifest.verify.clone()),
+    );
+    let text = format!(
+        "# The checks of `{}` (its pattern.toml's `[[verify]]`), as the collection runs them after each deploy.\n\
+         # `{{name}}` placeholders are the deployment's outputs (matched ignoring case and `_`), `{{run_id}}` is \
+         unique per run,\n# `{{resource:X}}` a resource of the deployment. See STANDALONE.md, \"Checks\".\n\n{}",
+        pattern.name,
+        toml::to_string(&checks)?
+    );
+    fs::write(dir.join("checks.toml"), text).context("writing checks/checks.toml")?;
+    Ok(())
+}
+
 /// The root manifest: the crates as members, and the repository's profiles (those naming a package only when the
 /// crates use it), so that a build here is the build that was tested.
 fn workspace_manifest(pattern: &Pattern) -> Result<String> {
@@ -85,6 +117,7 @@ fn workspace_manifest(pattern: &Pattern) -> Result<String> {
         .lambdas
         .iter()
         .map(|l| l.named.trim_end_matches('/').to_owned())
+        .chain([CHECKS_DIR.to_owned()])
         .collect();
     let mut out = format!(
         "# Exported from serverless-rust-patterns (`cargo xtask export {}`): a workspace of its own.\n\
@@ -138,8 +171,8 @@ fn used_packages(pattern: &Pattern) -> Result<std::collections::BTreeSet<String>
     let sh = Shell::new()?;
     sh.change_dir(project_root());
     let mut used = std::collections::BTreeSet::new();
-    for lambda in &pattern.lambdas {
-        let package = &lambda.package;
+    let packages = pattern.lambdas.iter().map(|l| l.package.as_str());
+    for package in packages.chain(["pattern-checks"]) {
         let format = "{p}";
         let tree = without_run_env(cmd!(
             sh,
@@ -213,8 +246,23 @@ fn standalone_readme(pattern: &Pattern) -> String {
         "To try it without an AWS account, run the collection's local cloud and point the same commands at it:\n\
          `eval \"$(cargo xtask local env)\"` in a clone of serverless-rust-patterns prints the variables.\n\n\
          ## Checks\n\n\
-         What the collection verified after each deploy (`[[verify]]` in pattern.toml, where `{placeholders}` are\n\
-         the deployment's outputs):\n\n",
+         `checks/` runs what the collection verified after each deploy (`checks/checks.toml`: the pattern's\n\
+         `[[verify]]` checks) against your deployment, through the AWS CLI as you configured it (profile, region;\n\
+         `AWS_ENDPOINT_URL` for a local cloud, whose URLs it sends to the local cloud):\n\n\
+         ```bash\n",
+    );
+    if pattern.has(Iac::Terraform) {
+        text.push_str(&format!(
+            "cargo run -p pattern-checks -- --terraform {}      # after terraform apply\n",
+            pattern.manifest.terraform.dir
+        ));
+    }
+    if pattern.has(Iac::Sam) {
+        text.push_str("cargo run -p pattern-checks -- --stack <stack name>   # after sam deploy\n");
+    }
+    text.push_str(
+        "```\n\nEach check prints PASS or FAIL with what it saw; a check that needs a browser is listed as SKIP with \
+         what to look\nfor. The checks:\n\n",
     );
     for check in &pattern.manifest.verify {
         if let Some(name) = check.get("name").and_then(|n| n.as_str()) {

@@ -82,6 +82,25 @@ fn map_url(url: &str, port: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// An exported pattern's checks (`crates/pattern-checks`) send an AWS URL to the local cloud themselves:
+    /// to the host this module prints for it, which is the one the edge routes.
+    #[test]
+    fn exported_checks_send_aws_urls_where_deploy_says_they_are_served() {
+        let edge = "http://127.0.0.1:4566";
+        for url in [
+            "https://abc123.execute-api.us-east-1.amazonaws.com/prod/items?x=1",
+            "https://abc123.execute-api.eu-west-1.amazonaws.com/",
+            "https://d1234.cloudfront.net/index.html",
+            "https://u1x.lambda-url.us-east-1.on.aws/?name=a",
+        ] {
+            let printed = map_url(url, "4566").expect("an AWS form");
+            let (sent, host) = pattern_checks::local::locate(url, edge);
+            let host = host.expect("routed by Host");
+            let path = sent.strip_prefix("http://127.0.0.1:4566").expect("to the edge");
+            assert_eq!(format!("http://{host}{path}"), printed, "{url}");
+        }
+    }
+
     #[test]
     fn execute_api_urls_are_mapped_and_others_kept() {
         let mut outputs = Outputs::new();

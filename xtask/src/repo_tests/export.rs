@@ -1,11 +1,9 @@
 //! `cargo xtask export` as a user would use it: the exported project builds and tests `--locked` and offline with
-//! nothing of the repository, and deploys with a plain `terraform apply` (only `cargo xtask local env`'s
-//! variables) to the local cloud, where it does what the pattern's checks say.
+//! nothing of the repository, deploys with a plain `terraform apply` (only `cargo xtask local env`'s variables)
+//! to the local cloud, and passes the pattern's checks as its own `checks/` runs them (and fails them when the
+//! deployment is not what they expect).
 
-use std::{
-    fs,
-    time::{Duration, Instant},
-};
+use std::fs;
 
 use xshell::{Shell, cmd};
 
@@ -112,32 +110,44 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
     .quiet()
     .ignore_stdout()
     .run();
+    // The pattern's own checks, as the exported `checks/` runs them: with only the printed variables, the
+    // AWS URLs and names Terraform printed, and the AWS CLI.
     let checked = applied.map_err(anyhow::Error::from).and_then(|()| {
-        let bucket = cmd!(sh, "terraform output -raw bucket_name").read()?;
-        let table = cmd!(sh, "terraform output -raw table_name").read()?;
-        let body = dir.join("target/object.txt");
-        fs::write(&body, "0123456789")?;
-        cmd!(sh, "aws s3 cp {body} s3://{bucket}/uploads/exported.txt")
-            .quiet()
-            .ignore_stdout()
-            .run()?;
-        let key = r#"{"key":{"S":"uploads/exported.txt"}}"#;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let item = cmd!(
-                sh,
-                "aws dynamodb get-item --table-name {table} --key {key} --output json"
-            )
-            .read()?;
-            if item.contains(r#""N": "10""#) {
-                return Ok(());
-            }
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "no item with size 10 after 30 s: {item}"
-            );
-            std::thread::sleep(Duration::from_millis(300));
-        }
+        sh.change_dir(&dir);
+        let report = without_run_env(cmd!(
+            sh,
+            "cargo run --quiet --locked --offline -p pattern-checks -- --terraform terraform"
+        ))
+        .read()?;
+        let total = pattern.manifest.verify.len();
+        anyhow::ensure!(
+            report.ends_with(&format!("{total} passed, 0 failed")),
+            "{report}"
+        );
+        // And they can fail: the same checks against a table that does not hold the items.
+        let wrong = dir.join("target/wrong-outputs.json");
+        let bucket = cmd!(sh, "terraform -chdir=terraform output -raw bucket_name").read()?;
+        let function = cmd!(sh, "terraform -chdir=terraform output -raw function_name").read()?;
+        fs::write(
+            &wrong,
+            serde_json::json!({"bucket_name": bucket, "table_name": "no-such-table", "function_name": function})
+                .to_string(),
+        )?;
+        let wrong = wrong.display().to_string();
+        let failed = without_run_env(cmd!(
+            sh,
+            "cargo run --quiet --locked --offline -p pattern-checks -- --outputs {wrong}"
+        ))
+        .ignore_status()
+        .output()?;
+        let out = String::from_utf8_lossy(&failed.stdout);
+        anyhow::ensure!(
+            !failed.status.success() && out.contains("FAIL  an object created under the prefix"),
+            "{out}{}",
+            String::from_utf8_lossy(&failed.stderr)
+        );
+        sh.change_dir(dir.join("terraform"));
+        Ok(())
     });
     let destroyed = cmd!(
         sh,

@@ -6,6 +6,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use aws_sdk_lambda::{error::DisplayErrorContext, primitives::Blob};
 
 use super::{Check, Run, check::Invoke, placeholders::expand};
+pub use pattern_checks::answer::answer_matches;
+use pattern_checks::answer::shorten;
 
 pub fn run(invoke: &Invoke, check: &Check, run: &mut Run) -> Result<String> {
     let function = expand(&invoke.function, &run.values)?;
@@ -34,31 +36,4 @@ pub fn run(invoke: &Invoke, check: &Check, run: &mut Run) -> Result<String> {
     answer_matches(check, &answer, &run.values)
         .with_context(|| format!("the answer of {function}"))?;
     Ok(format!("{function} answered {}", shorten(&answer)))
-}
-
-/// `json` (a subset of the text as JSON) and `body_contains` of `check`, against a text: a function's answer or
-/// an S3 object.
-pub fn answer_matches(check: &Check, text: &str, values: &crate::deploy::Outputs) -> Result<()> {
-    if let Some(expected) = &check.json {
-        let expected = super::placeholders::expand_json(&serde_json::to_value(expected)?, values)?;
-        let actual: serde_json::Value =
-            serde_json::from_str(text).with_context(|| format!("not JSON: {}", shorten(text)))?;
-        if let Err(path) = super::contains(&actual, &expected, "") {
-            bail!("differs at `{path}`; expected {expected}, got {actual}");
-        }
-    }
-    if let Some(needle) = &check.body_contains {
-        let needle = expand(needle, values)?;
-        if !text.contains(&needle) {
-            bail!("does not contain {needle:?}: {}", shorten(text));
-        }
-    }
-    Ok(())
-}
-
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(200) {
-        Some((i, _)) => format!("{}...", &text[..i]),
-        None => text.to_owned(),
-    }
 }

@@ -1,5 +1,4 @@
 //! `cargo xtask verify`: runs a pattern's checks (`[[verify]]` in pattern.toml) against its deployment, local or AWS.
-//! Over 400 lines: the runner, the report and the subset matcher every kind shares (split candidates).
 //!
 //! A check is an HTTP request ([`http`]), an unreachable address, a Cognito user signed in ([`cognito`]), a
 //! function invoked ([`invoke`]), a Step Functions execution awaited ([`execution`]), a page in
@@ -9,16 +8,15 @@
 
 mod aws;
 pub mod browser;
-mod check;
 mod cognito;
 mod execution;
-mod http;
 mod invoke;
 mod local_urls;
-pub mod placeholders;
 mod queue;
 mod resources;
-mod spread;
+
+pub(crate) use pattern_checks::check;
+pub use pattern_checks::placeholders;
 
 use anyhow::{Result, anyhow, bail};
 
@@ -27,8 +25,8 @@ use crate::{
     flags::{DeployArgs, Target},
     pattern::{self, Pattern},
 };
-pub use check::Check;
 pub(crate) use local_urls::{local_form, local_url};
+pub use pattern_checks::{Check, answer::contains};
 pub use placeholders::expand;
 
 #[derive(Debug, serde::Serialize)]
@@ -281,10 +279,25 @@ fn report(
 
 fn run_check(check: &Check, run: &mut Run) -> Result<String> {
     if let Some(target) = &check.unreachable {
-        return http::unreachable(&expand(target, &run.values)?);
+        return pattern_checks::http::unreachable(&expand(target, &run.values)?);
     }
     if check.request.is_some() {
-        return http::run(check, run);
+        let edge = match run.target {
+            Target::Local => run.edge_url.clone(),
+            Target::Aws => None,
+        };
+        let locate = |url: &str| match &edge {
+            Some(edge) => local_urls::local_url(url, edge),
+            None => pattern_checks::http::as_is(url),
+        };
+        let mut http = pattern_checks::http::HttpRun {
+            values: &mut run.values,
+            locate: &locate,
+            last_status: None,
+        };
+        let outcome = pattern_checks::http::run(check, &mut http);
+        run.last_status = http.last_status;
+        return outcome;
     }
     if let Some(user) = &check.cognito_user {
         return cognito::sign_in(user, run);
@@ -299,32 +312,6 @@ fn run_check(check: &Check, run: &mut Run) -> Result<String> {
         return browser::run(browser, run);
     }
     aws::run(check, run)
-}
-
-/// `actual` contains `expected`: objects by subset, everything else by equality. Err = the first differing path.
-pub fn contains(
-    actual: &serde_json::Value,
-    expected: &serde_json::Value,
-    path: &str,
-) -> Result<(), String> {
-    match (actual, expected) {
-        (serde_json::Value::Object(a), serde_json::Value::Object(e)) => {
-            for (key, e_value) in e {
-                let path = format!("{path}.{key}");
-                match a.get(key) {
-                    Some(a_value) => contains(a_value, e_value, &path)?,
-                    None => return Err(path),
-                }
-            }
-            Ok(())
-        }
-        _ if actual == expected => Ok(()),
-        _ => Err(if path.is_empty() {
-            ".".to_owned()
-        } else {
-            path.to_owned()
-        }),
-    }
 }
 
 #[cfg(test)]
@@ -397,20 +384,6 @@ mod tests {
         assert!(
             unknown.contains("log group(s) `/aws/lambda/<function name>`"),
             "{unknown}"
-        );
-    }
-
-    #[test]
-    fn json_subset_matching_reports_the_differing_path() {
-        let actual = serde_json::json!({"message": "hi", "source": "alb", "n": [1, 2]});
-        assert!(contains(&actual, &serde_json::json!({"source": "alb"}), "").is_ok());
-        assert_eq!(
-            contains(&actual, &serde_json::json!({"source": "apigw"}), ""),
-            Err(".source".into())
-        );
-        assert_eq!(
-            contains(&actual, &serde_json::json!({"missing": 1}), ""),
-            Err(".missing".into())
         );
     }
 }

@@ -38,7 +38,7 @@ pub struct Check {
     pub dynamodb: Option<DynamoDb>,
     /// Text that must appear in a CloudWatch Logs group.
     pub log_contains: Option<LogContains>,
-    /// A message a queue must hold (received without hiding it: [`super::queue`]).
+    /// A message a queue must hold (received without hiding it).
     pub queue_holds: Option<QueueHolds>,
     /// A user of a Cognito user pool to create and sign in; its tokens become `{id_token}`, `{access_token}`.
     pub cognito_user: Option<CognitoUser>,
@@ -58,11 +58,11 @@ pub struct Check {
     /// a 2xx), then assert that answer: a usage plan's throttle or quota reached (429).
     pub until_status: Option<u16>,
     /// How the repeated answers split over the values of one JSON field (a weighted forward's shares).
-    pub spread: Option<super::spread::Spread>,
+    pub spread: Option<crate::spread::Spread>,
 }
 
 /// `browser = { url = "{site_url}/orders/42", dom_contains = ["Order 42"], no_preflight = true,
-/// page_headers = { x-frame-options = "DENY" } }` ([`super::browser`]).
+/// page_headers = { x-frame-options = "DENY" } }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Browser {

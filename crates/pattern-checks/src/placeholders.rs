@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use crate::deploy::Outputs;
+use crate::Values as Outputs;
 
 /// The output a placeholder names. Names match ignoring case and `_`, so one check serves a Terraform output
 /// `api_url` and a CloudFormation output `ApiUrl` (whose names must be alphanumeric).
@@ -24,7 +24,7 @@ pub fn same_name(output: &str, name: &str) -> bool {
 }
 
 /// The prefix of a placeholder naming a resource of the deployment (`{resource:MyFunction}`, Terraform's
-/// `{resource:aws_lambda_function.this}`): its physical id ([`super::resources`]).
+/// `{resource:aws_lambda_function.this}`): its physical id.
 pub const RESOURCE: &str = "resource:";
 
 fn is_name(s: &str) -> bool {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use anyhow::{Result, bail};
 use serde::Deserialize;
 
-use super::placeholders;
+use crate::placeholders;
 
 /// How repeated answers must split: the share (percent) of each value of `field`, each within `tolerance`
 /// percentage points.

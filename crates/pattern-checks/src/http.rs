@@ -1,15 +1,29 @@
-//! HTTP checks: one request against a deployed URL (local URLs mapped to the edge by `local_urls`), its
-//! assertions and captures; and the `unreachable` check for addresses that must stay private; `repeat` and
-//! `until_status`.
+//! HTTP checks: one request against a deployed URL (sent where the runner says it is served), its assertions
+//! and captures; `repeat` and `until_status`; and the `unreachable` check for addresses that must stay private.
 
 use std::{net::ToSocketAddrs, time::Duration};
 
 use anyhow::{Context, Result, bail};
 
-use super::{Check, Run, contains, placeholders};
-use crate::flags::Target;
+use crate::{Check, Values, answer::contains, placeholders};
 
-pub fn run(check: &Check, run: &mut Run) -> Result<String> {
+/// What an HTTP check needs of its runner.
+pub struct HttpRun<'a> {
+    /// Outputs and captured values: placeholders expand to them, `capture` adds to them.
+    pub values: &'a mut Values,
+    /// Where a URL is served: the URL to connect to and the Host header to send when that differs from the URL's
+    /// host (the local cloud routes by Host), or the URL as it is.
+    pub locate: &'a dyn Fn(&str) -> (String, Option<String>),
+    /// The status of the last answer (a failed check's 5xx gets a hint about logs).
+    pub last_status: Option<u16>,
+}
+
+/// The URL as it is: what a deployment on AWS needs.
+pub fn as_is(url: &str) -> (String, Option<String>) {
+    (url.to_owned(), None)
+}
+
+pub fn run(check: &Check, run: &mut HttpRun<'_>) -> Result<String> {
     if let Some(until) = check.until_status {
         let max = check.repeat.unwrap_or(20).max(1);
         for attempt in 1..=max {
@@ -42,16 +56,17 @@ pub fn run(check: &Check, run: &mut Run) -> Result<String> {
 /// One request and its assertions: the summary line and the answer's body. With `until`, an answer of another
 /// status is `None` when it is a 2xx (not there yet) and an error otherwise; the assertions apply to the answer
 /// with that status.
-fn once(check: &Check, run: &mut Run, until: Option<u16>) -> Result<Option<(String, String)>> {
+fn once(
+    check: &Check,
+    run: &mut HttpRun<'_>,
+    until: Option<u16>,
+) -> Result<Option<(String, String)>> {
     let request = check.request.as_deref().context("not a request check")?;
     let (method, url) = request
         .split_once(' ')
         .with_context(|| format!("`request = \"{request}\"` must be `METHOD URL`"))?;
-    let url = placeholders::expand(url.trim(), &run.values)?;
-    let (url, host) = match (run.target, run.edge_url.as_deref()) {
-        (Target::Local, Some(edge)) => super::local_urls::local_url(&url, edge),
-        _ => (url, None),
-    };
+    let url = placeholders::expand(url.trim(), run.values)?;
+    let (url, host) = (run.locate)(&url);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))
@@ -72,11 +87,11 @@ fn once(check: &Check, run: &mut Run, until: Option<u16>) -> Result<Option<(Stri
         req = req.header(http::header::HOST, host);
     }
     for (name, value) in &check.headers {
-        let value = placeholders::expand(value.as_str().unwrap_or_default(), &run.values)?;
+        let value = placeholders::expand(value.as_str().unwrap_or_default(), run.values)?;
         req = req.header(name, value);
     }
     let body = match &check.body {
-        Some(body) => placeholders::expand(body, &run.values)?,
+        Some(body) => placeholders::expand(body, run.values)?,
         None => String::new(),
     };
     if check.body.is_some() && !check.headers.contains_key("content-type") {
@@ -88,7 +103,7 @@ fn once(check: &Check, run: &mut Run, until: Option<u16>) -> Result<Option<(Stri
     let status = response.status().as_u16();
     run.last_status = Some(status);
     for (name, expected) in &check.response_headers {
-        let expected = placeholders::expand(expected.as_str().unwrap_or_default(), &run.values)?;
+        let expected = placeholders::expand(expected.as_str().unwrap_or_default(), run.values)?;
         let actual = response
             .headers()
             .get(name.as_str())
@@ -113,7 +128,7 @@ fn once(check: &Check, run: &mut Run, until: Option<u16>) -> Result<Option<(Stri
         bail!("{method} {shown}: status {status}, expected {expected}; body: {short}");
     }
     if let Some(needle) = &check.body_contains {
-        let needle = placeholders::expand(needle, &run.values)?;
+        let needle = placeholders::expand(needle, run.values)?;
         if !text.contains(needle.as_str()) {
             bail!("{method} {shown}: body does not contain {needle:?}; body: {short}");
         }
@@ -123,7 +138,7 @@ fn once(check: &Check, run: &mut Run, until: Option<u16>) -> Result<Option<(Stri
             .with_context(|| format!("{method} {shown}: body is not JSON: {short}"))
     };
     if let Some(expected) = &check.json {
-        let expected = placeholders::expand_json(&serde_json::to_value(expected)?, &run.values)?;
+        let expected = placeholders::expand_json(&serde_json::to_value(expected)?, run.values)?;
         if let Err(path) = contains(&parsed()?, &expected, "") {
             bail!("{method} {shown}: JSON differs at `{path}`; expected {expected}, body: {short}");
         }
@@ -169,7 +184,7 @@ pub fn unreachable(target: &str) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{run as run_check, *};
+    use super::{run as run_http, *};
 
     /// A server on 127.0.0.1 answering each connection with the next of `answers` (status, body), then closing.
     fn serve(answers: Vec<(u16, &'static str)>) -> String {
@@ -191,21 +206,23 @@ mod tests {
         url
     }
 
-    fn until_check(url: &str) -> (Check, Run) {
+    fn until_check(url: &str) -> Check {
         let text = format!(
             "name = \"c\"\nrequest = \"GET {url}/metered\"\nrepeat = 5\nuntil_status = 429\njson = {{ message = \"Too Many Requests\" }}"
         );
         let check: Check = toml::from_str(&text).unwrap();
         check.validate().unwrap();
-        let run = Run {
-            values: Default::default(),
-            target: Target::Aws,
-            edge_url: None,
-            aws: None,
+        check
+    }
+
+    fn run_check(check: &Check) -> Result<String> {
+        let mut values = Values::new();
+        let mut run = HttpRun {
+            values: &mut values,
+            locate: &as_is,
             last_status: None,
-            label: "test".into(),
         };
-        (check, run)
+        run_http(check, &mut run)
     }
 
     #[test]
@@ -216,23 +233,23 @@ mod tests {
             (200, ok),
             (429, r#"{"message":"Too Many Requests"}"#),
         ]);
-        let (check, mut run) = until_check(&url);
-        let summary = run_check(&check, &mut run).unwrap();
+        let check = until_check(&url);
+        let summary = run_check(&check).unwrap();
         assert!(summary.ends_with("-> 429 (request 3)"), "{summary}");
 
         let url = serve(vec![(200, ok), (403, r#"{"message":"Forbidden"}"#)]);
-        let (check, mut run) = until_check(&url);
-        let err = run_check(&check, &mut run).unwrap_err().to_string();
+        let check = until_check(&url);
+        let err = run_check(&check).unwrap_err().to_string();
         assert!(err.contains("status 403 before any 429"), "{err}");
 
         let url = serve(vec![(200, ok); 5]);
-        let (check, mut run) = until_check(&url);
-        let err = run_check(&check, &mut run).unwrap_err().to_string();
+        let check = until_check(&url);
+        let err = run_check(&check).unwrap_err().to_string();
         assert!(err.contains("no 429 answer in 5 requests"), "{err}");
 
         let url = serve(vec![(429, r#"{"message":"Limit Exceeded"}"#)]);
-        let (check, mut run) = until_check(&url);
-        let err = run_check(&check, &mut run).unwrap_err().to_string();
+        let check = until_check(&url);
+        let err = run_check(&check).unwrap_err().to_string();
         assert!(
             err.contains("JSON differs"),
             "the last answer is asserted: {err}"
