@@ -96,7 +96,9 @@ mod tests {
             let printed = map_url(url, "4566").expect("an AWS form");
             let (sent, host) = pattern_checks::local::locate(url, edge);
             let host = host.expect("routed by Host");
-            let path = sent.strip_prefix("http://127.0.0.1:4566").expect("to the edge");
+            let path = sent
+                .strip_prefix("http://127.0.0.1:4566")
+                .expect("to the edge");
             assert_eq!(format!("http://{host}{path}"), printed, "{url}");
         }
     }

@@ -6,6 +6,7 @@
 //! Compiled for `cargo test` only.
 
 mod export;
+mod exported_checks;
 mod feature_pins;
 mod fidelity;
 mod fidelity_async;
