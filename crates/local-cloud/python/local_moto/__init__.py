@@ -33,7 +33,8 @@ add to that service of moto, CloudFormation support of its resource types includ
     function may outlast the queue's visibility timeout is refused; CloudFormation `AWS::SQS::QueuePolicy`, and
     queue policies read for service principals (EventBridge targets).
   * `logs`: each log stream keeps its newest 10,000 events.
-  * `iam`: a role's inline policies from CloudFormation read back as JSON documents, as IAM answers them.
+  * `iam`: a role's inline policies from CloudFormation read back as JSON documents, as IAM answers them; a policy
+    statement whose condition does not hold does not apply (S3 bucket policies).
   * `elbv2`: a load balancer created without `Scheme` is internet-facing; CloudFormation load balancers, target
     groups, listeners and rules.
   * `route53`: every account owns the public hosted zone `example.com.` (fixed id `Z0LOCALEXAMPLECOM`), as a real
@@ -53,6 +54,8 @@ add to that service of moto, CloudFormation support of its resource types includ
     groups; response headers policies, the managed cache and origin request policies; CloudFormation distributions,
     origin access controls, response headers policies and `AWS::S3::BucketPolicy`; `/_local/cloudfront/...` routes
     for the data plane.
-  * `cloudformation`: stacks fail like AWS's (a `*_FAILED` event naming the resource), `Fn::Cidr`, and moto's
-    model map rebuilt with the models the modules above define.
+  * `ssm`: `Fn::GetAtt` of a parameter's `Value` and `Type` (the CDK bootstrap stack's `BootstrapVersion` output).
+  * `cloudformation`: stacks fail like AWS's (a `*_FAILED` event naming the resource), `Fn::Cidr`, a local
+    endpoint's path-style `TemplateURL` (`cdk deploy`), the outputs of a stack ExecuteChangeSet made, and moto's model map rebuilt with the models the modules
+    above define.
 """

@@ -34,7 +34,7 @@ SETUP_COMMAND = "cargo xtask setup"
 # model instances weak before the others create any. `cloudformation` comes last: it rebuilds moto's
 # CloudFormation model map, which must see the models the others define, and wraps moto's stack machinery.
 SERVICES = ("core", "stepfunctions", "awslambda", "lambda_urls", "s3", "sqs", "events", "sns", "logs", "iam",
-            "elbv2", "route53", "acm", "apigateway", "apigatewayv2", "cognitoidp", "ec2", "cloudfront",
+            "elbv2", "route53", "acm", "apigateway", "apigatewayv2", "cognitoidp", "ec2", "cloudfront", "ssm",
             "cloudformation")
 EXIT_WRONG_MOTO = 3
 EXIT_ADDITIONS_FAILED = 4
