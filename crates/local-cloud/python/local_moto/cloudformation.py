@@ -1,14 +1,15 @@
 """CloudFormation's generic stack machinery: stacks fail like AWS's (a `*_FAILED` event naming the resource instead
 of a silent skip or an HTTP 500), every resource gets its `*_COMPLETE` event, `Fn::Cidr` is evaluated, a number or
 boolean written where the resource's schema says String is turned into a string (`STRING_PROPERTIES`), and moto's
-model map is rebuilt with the models the service modules define, and only the newest `DELETED_STACKS_KEPT` deleted
-stacks are kept. What a service's resources need is in that service's module, as moto puts
+model map is rebuilt with the models the service modules define, only the newest `DELETED_STACKS_KEPT` deleted
+stacks are kept, and a `TemplateURL` in the path-style form of the local cloud's S3 endpoint is read. What a service's resources need is in that service's module, as moto puts
 `create_from_cloudformation_json` on the service's model; this one runs last."""
 
 import ipaddress
 import sys
+import urllib.parse
 
-from moto.cloudformation import models as cfn, parsing
+from moto.cloudformation import models as cfn, parsing, responses as cfn_responses, utils as cfn_utils
 
 from local_moto.common import Context
 
@@ -45,6 +46,27 @@ def patch(ctx: Context) -> None:
     patch_functions()
     patch_failures(ctx.pinned)
     patch_deleted_stacks()
+    patch_template_urls()
+
+
+def patch_template_urls() -> None:
+    """A `TemplateURL` (CreateStack, UpdateStack, CreateChangeSet, ...) on the local cloud's own S3 endpoint, in
+    the path-style form `http://127.0.0.1:4566/<bucket>/<key>?versionId=...` that the SAM CLI builds from
+    `AWS_ENDPOINT_URL` (AWS's own forms are `https://<bucket>.s3.<region>.amazonaws.com/<key>` and
+    `https://s3.<region>.amazonaws.com/<bucket>/<key>`), is read from that bucket: moto 5.2.1 took the host's
+    first label (`127`) for the bucket unless the host said `localhost`."""
+    original = cfn_utils.get_stack_from_s3_url
+
+    def get_stack_from_s3_url(template_url: str, account_id: str, partition: str) -> str:
+        parts = urllib.parse.urlparse(template_url)
+        try:
+            ipaddress.ip_address(parts.hostname or "")
+        except ValueError:
+            return original(template_url, account_id, partition)
+        return original(f"http://localhost{parts.path}", account_id, partition)
+
+    cfn_responses.get_stack_from_s3_url = get_stack_from_s3_url
+    cfn.get_stack_from_s3_url = get_stack_from_s3_url
 
 
 def patch_deleted_stacks() -> None:

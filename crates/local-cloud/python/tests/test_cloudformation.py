@@ -1,7 +1,7 @@
 """Tests of local_moto.cloudformation: stacks fail like AWS's (an unmodelled type or a raising resource is a
 `*_FAILED` event naming it), each resource gets its `CREATE_COMPLETE` event, a failed stack has no outputs,
 non-replaceable updates fail, `Fn::Cidr` is evaluated, numbers and booleans in String properties become strings,
-and only the newest deleted stacks are kept."""
+only the newest deleted stacks are kept, and a TemplateURL on the local S3 endpoint is read."""
 
 import json
 
@@ -150,3 +150,15 @@ def test_string_properties_of_other_shapes_are_left_alone():
                                  "TargetGroupAttributes": [{"Key": "k", "Value": "30"}],
                                  "Tags": {"team": {"Ref": "Team"}}}
     assert resource["Properties"]["Matcher"] == {"HttpCode": 200}, "the template itself is not edited"
+
+
+def test_a_template_url_on_the_local_s3_endpoint_is_read(aws, moto_url):
+    s3, bucket, name = aws("s3"), unique("templates"), unique("from-url")
+    s3.create_bucket(Bucket=bucket)
+    template = {"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": f"/{name}"}}}}
+    s3.put_object(Bucket=bucket, Key="stack.template", Body=json.dumps(template).encode())
+    # The path-style URL the SAM CLI builds from AWS_ENDPOINT_URL (moto 5.2.1 looked for a bucket named `127`).
+    url = f"{moto_url}/{bucket}/stack.template?versionId=null"
+    aws("cloudformation").create_stack(StackName=name, TemplateURL=url)
+    assert describe(aws("cloudformation"), name)["resources"] == {"Logs": f"/{name}"}
+    aws("cloudformation").delete_stack(StackName=name)
