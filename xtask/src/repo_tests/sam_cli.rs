@@ -47,32 +47,33 @@ fn an_exported_sam_pattern_deploys_with_the_sam_cli_and_passes_its_checks() {
     // Shares the compiled dependencies with the repository's builds (a user's own target dir works the same).
     sh.set_var("CARGO_TARGET_DIR", project_root().join("target"));
 
+    // Exactly the commands STANDALONE.md gives, with a stack name of this run.
+    let stack = format!("sam-cli-{}", std::process::id());
+    let [build, deploy, delete] = standalone_sam_commands(&dir, &pattern.name, &stack);
+    assert_eq!(build, ["build", "--beta-features"]);
+    assert!(
+        deploy.starts_with(&["deploy".into(), "--resolve-s3".into()]),
+        "{deploy:?}"
+    );
+    assert!(delete.contains(&"--no-prompts".to_owned()), "{delete:?}");
+
     // `BuildMethod: rust-cargolambda` runs `cargo lambda build --release --bin messages-api` for x86_64: native
     // here. cargo-lambda's PyPI package brings Zig (the `ziglang` wheel), which it links with; nothing is
     // downloaded at build time.
-    without_run_env(cmd!(sh, "sam build --beta-features"))
+    without_run_env(cmd!(sh, "sam {build...}"))
         .quiet()
         .ignore_stdout()
         .run()
         .unwrap();
     assert!(dir.join(".aws-sam/build/template.yaml").is_file());
 
-    let stack = format!("sam-cli-{}", std::process::id());
-    let deployed = cmd!(
-        sh,
-        "sam deploy --resolve-s3 --stack-name {stack} --capabilities CAPABILITY_IAM --no-confirm-changeset --no-progressbar"
-    )
-    .quiet()
-    .read();
+    let deployed = cmd!(sh, "sam {deploy...}").quiet().read();
     let checked = deployed
         .map_err(anyhow::Error::from)
         .and_then(|printed| check(&sh, &pattern, &stack, &printed));
     // The artifacts `sam delete` must remove: the code zip the CLI uploaded, named in the original template.
     let code_uri = original_code_uri(&sh, &stack);
-    let deleted = cmd!(sh, "sam delete --stack-name {stack} --no-prompts")
-        .quiet()
-        .ignore_stdout()
-        .run();
+    let deleted = cmd!(sh, "sam {delete...}").quiet().ignore_stdout().run();
     checked.unwrap();
     deleted.unwrap();
 
@@ -119,6 +120,24 @@ fn an_exported_sam_pattern_deploys_with_the_sam_cli_and_passes_its_checks() {
         "sam delete removed s3://{bucket}/{key}"
     );
     let _ = fs::remove_dir_all(&dir);
+}
+
+/// The `sam build`, `sam deploy` and `sam delete` lines of STANDALONE.md's SAM block, split into the arguments
+/// after `sam` (no comments), with `stack` for the stack name it gives (`name`, the pattern's).
+fn standalone_sam_commands(dir: &std::path::Path, name: &str, stack: &str) -> [Vec<String>; 3] {
+    let text = fs::read_to_string(dir.join("STANDALONE.md")).unwrap();
+    let command = |verb: &str| -> Vec<String> {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("sam {verb} ")))
+            .unwrap_or_else(|| panic!("STANDALONE.md has no `sam {verb}` line:\n{text}"));
+        let line = line.split(" #").next().unwrap_or(line);
+        line.split_whitespace()
+            .skip(1)
+            .map(|arg| if arg == name { stack } else { arg }.to_owned())
+            .collect()
+    };
+    [command("build"), command("deploy"), command("delete")]
 }
 
 /// The stack is there as `sam deploy` printed it, and its API passes the pattern's checks.
