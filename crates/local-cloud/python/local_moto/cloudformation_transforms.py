@@ -7,7 +7,9 @@ The stack and the change set keep both templates: GetTemplate answers the one it
 (`Original`, the default, or `Processed`) and lists `StagesAvailable`, as AWS does
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_GetTemplate.html). A template the
 translator rejects is refused with a ValidationError "Transform AWS::Serverless-2016-10-31 failed with: ..." (the
-text AWS gives; where AWS reports it as a change set's FAILED status instead, see `cloudformation_change_sets`).
+text AWS gives) by CreateStack and UpdateStack; CreateChangeSet answers as AWS does, with a change set whose
+`Status` is FAILED, `StatusReason` that text and `ExecutionStatus` UNAVAILABLE (the stack of a CREATE change set stays
+`REVIEW_IN_PROGRESS`).
 AWS managed policies named by name in a SAM template (`Policies: [AWSLambdaBasicExecutionRole]`) resolve through
 the managed policies moto's IAM knows, as AWS's transform resolves them through IAM; no other call leaves moto.
 """
@@ -23,6 +25,10 @@ from local_moto.common import Context
 SAM = "AWS::Serverless-2016-10-31"
 # The translator reads the region from a class attribute: one transform at a time.
 _TRANSLATE_LOCK = threading.Lock()
+
+
+class TransformFailed(ValidationError):
+    """The translator rejected the template: AWS's `Transform ... failed with: ...`."""
 
 
 def patch(ctx: Context) -> None:
@@ -91,7 +97,7 @@ def processed(template_body: str, parameters: dict[str, str], region: str) -> st
                 template, parameter_values=values, get_managed_policy_map=ManagedPolicies().load))
         except InvalidDocumentException as e:
             causes = " ".join(cause.message for cause in e.causes)
-            raise ValidationError(message=f"Transform {SAM} failed with: {e.message} {causes}".strip()) from None
+            raise TransformFailed(message=f"Transform {SAM} failed with: {e.message} {causes}".strip()) from None
     return json.dumps(out)
 
 
@@ -133,10 +139,18 @@ def patch_backend() -> None:
         return stack
 
     def create_change_set(self, stack_name, change_set_name, template, parameters, *args, **kwargs):
-        expanded = processed(template, parameter_values(parameters), self.region_name)
+        try:
+            expanded, failure = processed(template, parameter_values(parameters), self.region_name), None
+        except TransformFailed as e:
+            expanded, failure = None, e.message
         change_set_id, stack_id = original_create_change_set(
             self, stack_name, change_set_name, expanded or template, parameters, *args, **kwargs)
-        self.change_sets[change_set_id].original_template = template
+        change_set = self.change_sets[change_set_id]
+        change_set.original_template = template
+        if failure:
+            change_set.status, change_set.execution_status = "FAILED", "UNAVAILABLE"
+            change_set.status_reason = failure
+            change_set.changes = []
         return change_set_id, stack_id
 
     def execute_change_set(self, change_set_name, stack_name=None):

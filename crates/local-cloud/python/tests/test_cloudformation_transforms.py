@@ -1,6 +1,6 @@
 """Tests of local_moto.cloudformation_transforms: a SAM template is expanded server-side by CreateStack and
 CreateChangeSet, GetTemplate answers the Original or the Processed stage, managed policy names resolve, and a
-template the translator rejects is refused with AWS's message."""
+template the translator rejects is refused with AWS's message (a FAILED change set, for CreateChangeSet)."""
 
 import json
 
@@ -96,16 +96,33 @@ def test_a_template_without_the_transform_is_left_alone(aws):
     cfn.delete_stack(StackName=name)
 
 
+BAD_SAM = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n" \
+          "    Properties:\n      Handler: index.handler\n"  # neither CodeUri nor InlineCode
+REJECTED = ("Transform AWS::Serverless-2016-10-31 failed with: Invalid Serverless Application Specification document. "
+            "Number of errors found: 1. Resource with id [Fn] is invalid. ")
+
+
 def test_a_template_the_translator_rejects_is_refused_naming_the_resource(aws):
-    body = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n" \
-           "    Properties:\n      Handler: index.handler\n"
     with pytest.raises(botocore.exceptions.ClientError) as raised:
-        aws("cloudformation").create_stack(StackName=unique("bad-sam"), TemplateBody=body)
+        aws("cloudformation").create_stack(StackName=unique("bad-sam"), TemplateBody=BAD_SAM)
     error = raised.value.response["Error"]
     assert error["Code"] == "ValidationError"
-    assert error["Message"].startswith("Transform AWS::Serverless-2016-10-31 failed with: Invalid Serverless "
-                                       "Application Specification document."), error
-    assert "[Fn]" in error["Message"], error
+    assert error["Message"].startswith(REJECTED), error
+
+
+def test_a_change_set_of_a_rejected_template_fails_with_the_reason(aws):
+    """As AWS reports it (`sam deploy` prints "Waiter ChangeSetCreateComplete failed ... Status: FAILED. Reason:
+    Transform AWS::Serverless-2016-10-31 failed with: ..."), the stack left in REVIEW_IN_PROGRESS."""
+    cfn, name = aws("cloudformation"), unique("bad-sam-cs")
+    created = cfn.create_change_set(StackName=name, ChangeSetName="bad", ChangeSetType="CREATE", TemplateBody=BAD_SAM)
+    change_set = cfn.describe_change_set(ChangeSetName=created["Id"])
+    assert (change_set["Status"], change_set["ExecutionStatus"]) == ("FAILED", "UNAVAILABLE")
+    assert change_set["StatusReason"].startswith(REJECTED), change_set
+    assert change_set["Changes"] == []
+    assert cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"] == "REVIEW_IN_PROGRESS"
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        cfn.execute_change_set(ChangeSetName=created["Id"])
+    assert raised.value.response["Error"]["Code"] == "InvalidChangeSetStatus"
 
 
 def test_the_region_is_the_stack_s_not_the_server_s(aws, code_bucket, monkeypatch):
