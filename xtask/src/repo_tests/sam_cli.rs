@@ -192,9 +192,10 @@ fn check(sh: &Shell, pattern: &pattern::Pattern, stack: &str, printed: &str) -> 
 /// `(bucket, key)` of the function's code, from the template as `sam deploy` sent it (GetTemplate's Original
 /// stage: the packaged SAM template, `CodeUri: s3://...`).
 fn original_code_uri(sh: &Shell, stack: &str) -> Option<(String, String)> {
+    let stage = "Original";
     let body = cmd!(
         sh,
-        "aws cloudformation get-template --stack-name {stack} --template-stage Original --query TemplateBody --output text"
+        "aws cloudformation get-template --stack-name {stack} --template-stage {stage} --query TemplateBody --output text"
     )
     .read()
     .ok()?;

@@ -2,8 +2,9 @@
 of a silent skip or an HTTP 500), every resource gets its `*_COMPLETE` event, `Fn::Cidr` is evaluated, a number or
 boolean written where the resource's schema says String is turned into a string (`STRING_PROPERTIES`), and moto's
 model map is rebuilt with the models the service modules define, only the newest `DELETED_STACKS_KEPT` deleted
-stacks are kept, and a `TemplateURL` in the path-style form of the local cloud's S3 endpoint is read. What a service's resources need is in that service's module, as moto puts
-`create_from_cloudformation_json` on the service's model; this one runs last."""
+stacks are kept, and a `TemplateURL` in the path-style form of the local cloud's S3 endpoint is read. What a
+service's resources need is in that service's module, as moto puts `create_from_cloudformation_json` on the
+service's model; this one runs last."""
 
 import ipaddress
 import sys
