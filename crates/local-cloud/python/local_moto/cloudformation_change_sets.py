@@ -9,7 +9,12 @@ CREATE change set runs the stack's creation (as CreateStack does: resources with
 a `CREATE_FAILED` stack naming the failed resource) and an UPDATE change set runs the stack's update; the change
 set's `ExecutionStatus` becomes `EXECUTE_COMPLETE` or `EXECUTE_FAILED`, and the stack's status is what the
 operation left. Executing a change set that is not `AVAILABLE` (a FAILED one, one already executed) is refused
-with AWS's InvalidChangeSetStatus error.
+with AWS's InvalidChangeSetStatus error, and the stack's other change sets are dropped once one is executed
+("CloudFormation retains all change sets until you update the stack",
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-changesets-delete.html;
+moto 5.2.1 kept them, executable against the updated stack). A change set that does not exist is AWS's
+ChangeSetNotFound (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeChangeSet.html;
+moto 5.2.1: a ValidationError about a stack).
 """
 
 from moto.cloudformation import models as cfn
@@ -25,7 +30,26 @@ class InvalidChangeSetStatus(CloudFormationError):
     code = "InvalidChangeSetStatus"
 
 
+class ChangeSetNotFound(CloudFormationError):
+    """AWS's error for a change set name or ARN that names none (HTTP 404)."""
+
+    code = "ChangeSetNotFound"
+
+    def __init__(self, name: str):
+        super().__init__(f"ChangeSet [{name}] does not exist")
+        self.status_code = 404
+
+
 def patch(ctx: Context) -> None:
+    original_describe = cfn.CloudFormationBackend.describe_change_set
+
+    def describe_change_set(self, change_set_name):
+        try:
+            return original_describe(self, change_set_name)
+        except ValidationError:
+            raise ChangeSetNotFound(change_set_name) from None
+
+    cfn.CloudFormationBackend.describe_change_set = describe_change_set
     cfn.CloudFormationBackend.execute_change_set = execute_change_set
 
 
@@ -57,3 +81,6 @@ def execute_change_set(self, change_set_name, stack_name=None):
                      parameters=change_set.parameters, tags=change_set.tags or None)
     change_set.execution_status = ("EXECUTE_COMPLETE" if stack.status.endswith("_COMPLETE")
                                    else "EXECUTE_FAILED")
+    for other_id, other in list(self.change_sets.items()):
+        if other.stack_id == change_set.stack_id and other is not change_set:
+            del self.change_sets[other_id]

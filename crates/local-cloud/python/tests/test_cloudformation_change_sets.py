@@ -1,6 +1,6 @@
 """Tests of local_moto.cloudformation_change_sets: executing a CREATE change set creates the stack as CreateStack
 does (events, outputs, a failed resource named), an UPDATE change set updates it, and a change set that is not
-AVAILABLE cannot be executed."""
+AVAILABLE cannot be executed; executing one drops the stack's other change sets."""
 
 import json
 
@@ -75,4 +75,22 @@ def test_a_change_set_is_executed_once(aws):
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         cfn.execute_change_set(ChangeSetName=created["Id"])
     assert raised.value.response["Error"]["Code"] == "InvalidChangeSetStatus"
+    cfn.delete_stack(StackName=name)
+
+
+def test_executing_a_change_set_drops_the_stack_s_others(aws):
+    cfn, name = aws("cloudformation"), unique("cs-others")
+    execute(cfn, name, log_group_template(name), "CREATE")
+    stale = cfn.create_change_set(StackName=name, ChangeSetName="stale", ChangeSetType="UPDATE",
+                                  TemplateBody=log_group_template(name, retention=30))["Id"]
+    chosen = cfn.create_change_set(StackName=name, ChangeSetName="chosen", ChangeSetType="UPDATE",
+                                   TemplateBody=log_group_template(name, retention=14))["Id"]
+    assert {s["ChangeSetName"] for s in cfn.list_change_sets(StackName=name)["Summaries"]} >= {"stale", "chosen"}
+    cfn.execute_change_set(ChangeSetName=chosen)
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        cfn.describe_change_set(ChangeSetName=stale)
+    assert raised.value.response["Error"]["Code"] == "ChangeSetNotFound"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    group = aws("logs").describe_log_groups(logGroupNamePrefix=f"/{name}")["logGroups"][0]
+    assert group["retentionInDays"] == 14
     cfn.delete_stack(StackName=name)
