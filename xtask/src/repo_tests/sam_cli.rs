@@ -43,7 +43,6 @@ fn an_exported_sam_pattern_deploys_with_the_sam_cli_and_passes_its_checks() {
     for (name, value) in crate::local_env::variables(&cloud, None) {
         sh.set_var(name, value);
     }
-    sh.set_var("SAM_CLI_TELEMETRY", "0");
     // Shares the compiled dependencies with the repository's builds (a user's own target dir works the same).
     sh.set_var("CARGO_TARGET_DIR", project_root().join("target"));
 
