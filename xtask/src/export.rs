@@ -236,15 +236,21 @@ fn standalone_readme(pattern: &Pattern) -> String {
         ));
     }
     if pattern.has(Iac::Sam) {
+        // The commands `repo_tests/sam_cli.rs` runs (it reads them from here), against the local cloud too.
         text.push_str(&format!(
-            "SAM (`{}`; `BuildMethod: rust-cargolambda` builds with cargo lambda):\n\n```bash\n\
-             sam build --beta-features\nsam deploy --guided\nsam delete   # cleanup\n```\n\n",
+            "SAM (`{}`; `BuildMethod: rust-cargolambda` builds with cargo lambda; `pip install aws-sam-cli \
+             cargo-lambda`):\n\n```bash\nsam build --beta-features\n\
+             sam deploy --resolve-s3 --stack-name {name} --capabilities CAPABILITY_IAM --no-confirm-changeset\n\
+             sam delete --stack-name {name} --no-prompts   # cleanup: the stack and the artifacts it uploaded\n```\n\n\
+             (`sam deploy --guided` asks for the same settings and can save them in `samconfig.toml`.)\n\n",
             pattern.manifest.sam.template
         ));
     }
     text.push_str(
         "To try it without an AWS account, run the collection's local cloud and point the same commands at it:\n\
-         `eval \"$(cargo xtask local env)\"` in a clone of serverless-rust-patterns prints the variables.\n\n\
+         `eval \"$(cargo xtask local env)\"` in a clone of serverless-rust-patterns prints the variables. The URLs\n\
+         a deploy prints are AWS's: the local cloud serves `https://{api-id}.execute-api.{region}.amazonaws.com/...`\n\
+         at `http://{api-id}.execute-api.localhost:4566/...` (4566: its port).\n\n\
          ## Checks\n\n\
          `checks/` runs what the collection verified after each deploy (`checks/checks.toml`: the pattern's\n\
          `[[verify]]` checks) against your deployment, through the AWS CLI as you configured it (profile, region;\n\

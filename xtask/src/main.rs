@@ -28,6 +28,7 @@ mod outputs;
 mod pattern;
 #[cfg(test)]
 mod repo_tests;
+mod sam_cli;
 mod setup;
 mod test;
 mod tools;

@@ -4,9 +4,10 @@
 //! machine are reused); the Rust components are checked; cargo-generate (for `cargo xtask new`) is installed at
 //! its pinned version with `cargo install --locked` unless that version is there; the CDK toolchain (npm
 //! `aws-cdk`, `aws-cdk-lib`, TypeScript) with `npm ci` into `target/xtask/cdk-toolchain/`
-//! (xtask/src/cdk/toolchain.rs); Chromium (for `browser` verify checks) as Debian's `chromium` with apt-get where
-//! that works (root or passwordless sudo), else a warning with the hint; Terraform cannot be installed from a
-//! package registry, so its absence is an error with the install hint.
+//! (xtask/src/cdk/toolchain.rs); the SAM CLI and cargo-lambda, pinned, in a virtualenv of their own under
+//! `target/xtask/sam-cli/` (xtask/src/sam_cli.rs); Chromium (for `browser` verify checks) as Debian's `chromium`
+//! with apt-get where that works (root or passwordless sudo), else a warning with the hint; Terraform cannot be
+//! installed from a package registry, so its absence is an error with the install hint.
 
 use std::path::PathBuf;
 
@@ -78,6 +79,8 @@ pub fn run() -> Result<()> {
     crate::cargo_generate::ensure_installed(&sh)?;
     // The CDK flavour's pinned toolchain (`cargo xtask test --iac cdk`), with npm into target/.
     crate::cdk::toolchain::ensure(false)?;
+    // The SAM CLI users deploy with (`sam deploy` against the local cloud), in a virtualenv of its own.
+    crate::sam_cli::ensure(false)?;
     chromium(&sh);
 
     if cmd!(sh, "terraform version")

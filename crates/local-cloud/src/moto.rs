@@ -56,6 +56,8 @@ pub const LAUNCHER: &[(&str, &str)] = &[
     launcher_module!("ec2.py"),
     launcher_module!("cloudfront.py"),
     launcher_module!("ssm.py"),
+    launcher_module!("cloudformation_change_sets.py"),
+    launcher_module!("cloudformation_transforms.py"),
     launcher_module!("cloudformation.py"),
 ];
 /// The launcher's package, run as `python -m local_moto`.

@@ -21,7 +21,8 @@ add to that service of moto, CloudFormation support of its resource types includ
     `FunctionUrlAuthType` / `InvokedViaFunctionUrl` conditions of permissions (the edge serves the URLs).
   * `s3`: notifications invoke Lambda asynchronously (`{edge}/_local/lambda/async/<function-arn>`, naming the
     bucket) with records as AWS sends them; buckets' notifications, public access block and ownership controls in
-    CloudFormation.
+    CloudFormation; bucket policy statements apply only where their `Bool` / `StringEquals` conditions hold
+    (`aws:SecureTransport` is true: the edge stands in for S3's HTTPS endpoint).
   * `events`: EventBridge rules get Lambda targets, invoked asynchronously; Lambda and SQS targets are delivered as
     AWS delivers them (an SQS target only where its queue policy allows the rule, `InputPath`, the target's
     `RetryPolicy` and `DeadLetterConfig` with AWS's message attributes); input transformers fill templates as AWS
@@ -33,8 +34,7 @@ add to that service of moto, CloudFormation support of its resource types includ
     function may outlast the queue's visibility timeout is refused; CloudFormation `AWS::SQS::QueuePolicy`, and
     queue policies read for service principals (EventBridge targets).
   * `logs`: each log stream keeps its newest 10,000 events.
-  * `iam`: a role's inline policies from CloudFormation read back as JSON documents, as IAM answers them; a policy
-    statement whose condition does not hold does not apply (S3 bucket policies).
+  * `iam`: a role's inline policies from CloudFormation read back as JSON documents, as IAM answers them.
   * `elbv2`: a load balancer created without `Scheme` is internet-facing; CloudFormation load balancers, target
     groups, listeners and rules.
   * `route53`: every account owns the public hosted zone `example.com.` (fixed id `Z0LOCALEXAMPLECOM`), as a real
@@ -55,7 +55,11 @@ add to that service of moto, CloudFormation support of its resource types includ
     origin access controls, response headers policies and `AWS::S3::BucketPolicy`; `/_local/cloudfront/...` routes
     for the data plane.
   * `ssm`: `Fn::GetAtt` of a parameter's `Value` and `Type` (the CDK bootstrap stack's `BootstrapVersion` output).
-  * `cloudformation`: stacks fail like AWS's (a `*_FAILED` event naming the resource), `Fn::Cidr`, a local
-    endpoint's path-style `TemplateURL` (`cdk deploy`), the outputs of a stack ExecuteChangeSet made, and moto's model map rebuilt with the models the modules
-    above define.
+  * `cloudformation_change_sets`: executing a change set is the stack's creation or update, as on AWS (events,
+    outputs, exports, a failed resource named), and is allowed once.
+  * `cloudformation_transforms`: the SAM transform (`Transform: AWS::Serverless-2016-10-31`) runs server-side in
+    CreateStack, UpdateStack and CreateChangeSet (aws-sam-translator); GetTemplate answers `TemplateStage`.
+  * `cloudformation`: stacks fail like AWS's (a `*_FAILED` event naming the resource), `Fn::Cidr`, a
+    `TemplateURL` on the local S3 endpoint read, and moto's model map rebuilt with the models the modules above
+    define.
 """

@@ -1,17 +1,16 @@
 """CloudFormation's generic stack machinery: stacks fail like AWS's (a `*_FAILED` event naming the resource instead
 of a silent skip or an HTTP 500), every resource gets its `*_COMPLETE` event, `Fn::Cidr` is evaluated, a number or
 boolean written where the resource's schema says String is turned into a string (`STRING_PROPERTIES`), and moto's
-model map is rebuilt with the models the service modules define, and only the newest `DELETED_STACKS_KEPT` deleted
-stacks are kept; a `TemplateURL` in the path style of a local endpoint is read from its bucket; a stack
-ExecuteChangeSet made or updated has the change set's outputs. What a
-service's resources need is in that service's module, as moto puts
-`create_from_cloudformation_json` on the service's model; this one runs last."""
+model map is rebuilt with the models the service modules define, only the newest `DELETED_STACKS_KEPT` deleted
+stacks are kept, and a `TemplateURL` in the path-style form of the local cloud's S3 endpoint is read. What a
+service's resources need is in that service's module, as moto puts `create_from_cloudformation_json` on the
+service's model; this one runs last."""
 
 import ipaddress
 import sys
 import urllib.parse
 
-from moto.cloudformation import models as cfn, parsing
+from moto.cloudformation import models as cfn, parsing, responses as cfn_responses, utils as cfn_utils
 
 from local_moto.common import Context
 
@@ -49,66 +48,26 @@ def patch(ctx: Context) -> None:
     patch_failures(ctx.pinned)
     patch_deleted_stacks()
     patch_template_urls()
-    patch_executed_change_sets()
-
-
-def patch_executed_change_sets() -> None:
-    """A stack made or updated by ExecuteChangeSet (`cdk deploy`, `sam deploy`) has the change set's template, so
-    its outputs: moto 5.2.1 applied the resources but kept the outputs of the stack's template before (none, for
-    a stack the change set created), as if DescribeStacks of a stack `cdk deploy` made had no `Outputs`
-    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ExecuteChangeSet.html: the stack is
-    updated "using the input information that was provided when the specified change set was created")."""
-    original = cfn.CloudFormationBackend.execute_change_set
-
-    def execute_change_set(self, change_set_name, stack_name=None):
-        original(self, change_set_name, stack_name)
-        change_set = self.change_sets.get(change_set_name) or next(
-            (c for c in self.change_sets.values() if c.change_set_name == change_set_name), None)
-        if change_set is None:
-            return
-        stack = change_set.stack
-        stack.template = change_set.template
-        stack._parse_template()
-        if change_set.parameters:
-            stack.parameters = change_set.parameters
-        stack.output_map = stack._create_output_map()
-
-    cfn.CloudFormationBackend.execute_change_set = execute_change_set
 
 
 def patch_template_urls() -> None:
-    """A `TemplateURL` in the path style of an S3 endpoint that is no `*.amazonaws.com` host (the local cloud's
-    `http://127.0.0.1:4566/{bucket}/{key}`, as `cdk deploy` and `sam deploy` build it from `AWS_ENDPOINT_URL`) names
-    its bucket in the path; moto 5.2.1 took the host's first label (`127`) for the bucket and answered "The
-    specified bucket does not exist". The forms AWS documents
-    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html, `TemplateURL`) are read
-    as moto reads them."""
-    from moto.cloudformation import models as cfn_models, responses as cfn_responses, utils
-
-    original = utils.get_stack_from_s3_url
+    """A `TemplateURL` (CreateStack, UpdateStack, CreateChangeSet, ...) on the local cloud's own S3 endpoint, in
+    the path-style form `http://127.0.0.1:4566/<bucket>/<key>?versionId=...` that the SAM CLI builds from
+    `AWS_ENDPOINT_URL` (AWS's own forms are `https://<bucket>.s3.<region>.amazonaws.com/<key>` and
+    `https://s3.<region>.amazonaws.com/<bucket>/<key>`), is read from that bucket: moto 5.2.1 took the host's
+    first label (`127`) for the bucket unless the host said `localhost`."""
+    original = cfn_utils.get_stack_from_s3_url
 
     def get_stack_from_s3_url(template_url: str, account_id: str, partition: str) -> str:
-        host = urllib.parse.urlparse(template_url).hostname or ""
-        if not host.endswith(".amazonaws.com") and is_ip_or_localhost(host):
-            from moto.s3.models import s3_backends
+        parts = urllib.parse.urlparse(template_url)
+        try:
+            ipaddress.ip_address(parts.hostname or "")
+        except ValueError:
+            return original(template_url, account_id, partition)
+        return original(f"http://localhost{parts.path}", account_id, partition)
 
-            bucket, key = urllib.parse.urlparse(template_url).path.lstrip("/").split("/", 1)
-            return s3_backends[account_id][partition].get_object(bucket, urllib.parse.unquote(key)).value.decode()
-        return original(template_url, account_id, partition)
-
-    for module in (utils, cfn_models, cfn_responses):
-        module.get_stack_from_s3_url = get_stack_from_s3_url
-
-
-def is_ip_or_localhost(host: str) -> bool:
-    """`127.0.0.1`, `::1`, `localhost`, `*.localhost`: an endpoint on this machine."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
+    cfn_responses.get_stack_from_s3_url = get_stack_from_s3_url
+    cfn.get_stack_from_s3_url = get_stack_from_s3_url
 
 
 def patch_deleted_stacks() -> None:

@@ -33,9 +33,10 @@ SETUP_COMMAND = "cargo xtask setup"
 # The service modules, in the order their additions are applied. `core` comes first: it makes moto's tracking of
 # model instances weak before the others create any. `cloudformation` comes last: it rebuilds moto's
 # CloudFormation model map, which must see the models the others define, and wraps moto's stack machinery.
+# `cloudformation_transforms` wraps what `cloudformation_change_sets` defines (ExecuteChangeSet), so it follows it.
 SERVICES = ("core", "stepfunctions", "awslambda", "lambda_urls", "s3", "sqs", "events", "sns", "logs", "iam",
             "elbv2", "route53", "acm", "apigateway", "apigatewayv2", "cognitoidp", "ec2", "cloudfront", "ssm",
-            "cloudformation")
+            "cloudformation_change_sets", "cloudformation_transforms", "cloudformation")
 EXIT_WRONG_MOTO = 3
 EXIT_ADDITIONS_FAILED = 4
 

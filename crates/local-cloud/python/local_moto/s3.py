@@ -2,7 +2,8 @@
 policy must allow for `s3.amazonaws.com` and the bucket) with records as AWS writes them, and CloudFormation buckets
 keep their notifications (EventBridge's included), public access block and ownership controls, and fail their stack's
 deletion while they hold objects; an anonymous read (no signature) is refused unless the bucket is public to everyone;
-a bucket with EventBridge notifications on sends AWS's events to the default bus only."""
+a bucket with EventBridge notifications on sends AWS's events to the default bus only; a bucket policy statement
+applies only where its `Bool` / `StringEquals` conditions hold (`REQUEST_CONTEXT`)."""
 
 import datetime
 import fnmatch
@@ -27,6 +28,7 @@ def patch(ctx: Context) -> None:
     patch_bucket_cloudformation()
     patch_bucket_deletion()
     patch_anonymous_reads()
+    patch_bucket_policy_conditions()
     s3_notifications._send_event_bridge_message = send_to_eventbridge
 
 
@@ -243,3 +245,57 @@ def patch_anonymous_reads() -> None:
         return original(self, request, full_url)
 
     S3Response._key_response = key_response
+
+
+# What the bucket policy's conditions see of a request to the local cloud: it stands in for S3's HTTPS endpoint
+# (its edge is plain HTTP only because it is local), so `aws:SecureTransport` is true, as for the SDKs and the CLI
+# on AWS. Other keys are absent from the context.
+REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
+
+
+def condition_holds(condition: dict, context: dict[str, str]) -> bool:
+    """Whether a statement's `Condition` holds for `context`: `Bool` and `StringEquals` (and their `IfExists`
+    forms) are evaluated, a key absent from the context fails them unless `IfExists`, as in IAM's evaluation
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html);
+    other operators are taken to hold, as moto 5.2.1 takes them."""
+    for operator, pairs in condition.items():
+        base = operator.removesuffix("IfExists")
+        if base not in ("Bool", "StringEquals") or not isinstance(pairs, dict):
+            continue
+        for key, expected in pairs.items():
+            actual = context.get(key)
+            if actual is None:
+                if operator.endswith("IfExists"):
+                    continue
+                return False
+            wanted = expected if isinstance(expected, list) else [expected]
+            if base == "Bool":
+                if actual.lower() not in [str(w).lower() for w in wanted]:
+                    return False
+            elif actual not in [str(w) for w in wanted]:
+                return False
+    return True
+
+
+def patch_bucket_policy_conditions() -> None:
+    """A bucket policy's statement whose conditions do not hold does not apply. moto 5.2.1 skips the `Bool`
+    operator, so the statement `Deny s3:* unless aws:SecureTransport` (which the SAM CLI's managed bucket carries)
+    denied every request, and a statement whose `StringEquals` fails turned into a Deny."""
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    def get_permission(self, action: str, resource: str):
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        statements = json.loads(self.policy).get("Statement") or []
+        permitted = False
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if not condition_holds(statement.get("Condition") or {}, REQUEST_CONTEXT):
+                continue
+            unconditional = {k: v for k, v in statement.items() if k != "Condition"}
+            result = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
+            if result == PermissionResult.DENIED:
+                return result
+            permitted = permitted or result == PermissionResult.PERMITTED
+        return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+
+    FakeBucket.get_permission = get_permission

@@ -1,9 +1,13 @@
 """Tests of local_moto.s3: notification records reach Lambda (on the edge) as AWS writes them, and CloudFormation
 buckets keep their notifications, public access block and ownership controls, and a stack's bucket that holds
-objects fails the stack's deletion as on AWS; an anonymous read of a private object is refused."""
+objects fails the stack's deletion as on AWS; an anonymous read of a private object is refused; a bucket policy
+statement applies only where its conditions hold."""
 
 import json
 import re
+
+import botocore.exceptions
+import pytest
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -171,3 +175,28 @@ def test_a_bucket_with_eventbridge_on_sends_aws_s_event_to_the_default_bus_only(
     assert set(detail["object"]) >= {"etag", "sequencer"} and "eTag" not in detail["object"]
     assert (detail["reason"], detail["requester"]) == ("PutObject", ACCOUNT)
     assert sqs.receive_message(QueueUrl=other_queue, WaitTimeSeconds=1).get("Messages", []) == []
+
+
+def test_a_bucket_policy_statement_applies_only_where_its_conditions_hold(aws):
+    s3, bucket = aws("s3"), unique("conditions")
+    s3.create_bucket(Bucket=bucket)
+    arn = f"arn:aws:s3:::{bucket}"
+    # The SAM CLI's managed bucket: plain-HTTP requests denied, reads allowed to a service of this account only.
+    sam_cli_policy = {"Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"{arn}/*",
+         "Principal": {"Service": "serverlessrepo.amazonaws.com"},
+         "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}},
+        {"Effect": "Deny", "Action": ["s3:*"], "Resource": [arn, f"{arn}/*"], "Principal": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+    ]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(sam_cli_policy))
+    s3.put_object(Bucket=bucket, Key="artifact.zip", Body=b"zip")  # moto 5.2.1: 403, the Bool condition ignored
+    assert s3.get_object(Bucket=bucket, Key="artifact.zip")["Body"].read() == b"zip"
+
+    # A condition that holds (the local cloud stands in for S3's HTTPS endpoint) applies its statement.
+    deny_tls = {"Statement": [{"Effect": "Deny", "Action": "s3:PutObject", "Resource": f"{arn}/*", "Principal": "*",
+                               "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(deny_tls))
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        s3.put_object(Bucket=bucket, Key="other.zip", Body=b"zip")
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403

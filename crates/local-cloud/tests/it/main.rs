@@ -43,6 +43,7 @@ mod cloudformation_event_sources;
 mod cloudformation_network;
 mod cloudformation_private_alb;
 mod cloudformation_rest_api;
+mod cloudformation_sam;
 
 // The `local-cloud serve` daemon, driven with the AWS CLI.
 mod daemon_lifecycle;
