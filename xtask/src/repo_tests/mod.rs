@@ -5,6 +5,7 @@
 //! ([`sam_cli`]) and a SAM template written with the upstream collection's habits ([`upstream_habits`]).
 //! Compiled for `cargo test` only.
 
+mod cdk_cli;
 mod export;
 mod exported_checks;
 mod feature_pins;
