@@ -109,6 +109,31 @@ pub fn expand_json(value: &Value, values: &Outputs) -> Result<Value> {
     })
 }
 
+/// Every string in a TOML value (arrays and tables walked): where a check's placeholders may be.
+pub fn strings(value: &toml::Value, out: &mut Vec<String>) {
+    match value {
+        toml::Value::String(s) => out.push(s.clone()),
+        toml::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        toml::Value::Table(table) => table.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+/// The resources the checks (`[[verify]]` tables) name as `{resource:X}`: each `X` once, in order.
+pub fn resources_named(checks: &[toml::Value]) -> Vec<String> {
+    let mut texts = Vec::new();
+    checks.iter().for_each(|v| strings(v, &mut texts));
+    let mut wanted: Vec<String> = Vec::new();
+    for name in texts.iter().flat_map(|t| names(t)) {
+        if let Some(id) = name.strip_prefix(RESOURCE)
+            && !wanted.iter().any(|w| w == id)
+        {
+            wanted.push(id.to_owned());
+        }
+    }
+    wanted
+}
+
 /// A value unique to one verify run (lowercase letters, digits and `-`: valid in keys, names and URLs).
 pub fn run_id() -> String {
     let nanos = std::time::SystemTime::now()

@@ -11,7 +11,7 @@ use crate::{
     cli::Cli,
     deployment::{self, Source},
     http::{self, HttpRun},
-    placeholders::{self, RESOURCE},
+    placeholders,
 };
 
 /// How one check ended.
@@ -64,29 +64,6 @@ pub fn load(path: &Path) -> Result<(Vec<Check>, Vec<toml::Value>)> {
     Ok((checks, raw))
 }
 
-/// The resources the checks name as `{resource:X}`, each once, in order.
-pub fn wanted_resources(raw: &[toml::Value]) -> Vec<String> {
-    fn strings(value: &toml::Value, out: &mut Vec<String>) {
-        match value {
-            toml::Value::String(s) => out.push(s.clone()),
-            toml::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
-            toml::Value::Table(table) => table.values().for_each(|v| strings(v, out)),
-            _ => {}
-        }
-    }
-    let mut texts = Vec::new();
-    raw.iter().for_each(|v| strings(v, &mut texts));
-    let mut wanted: Vec<String> = Vec::new();
-    for name in texts.iter().flat_map(|t| placeholders::names(t)) {
-        if let Some(id) = name.strip_prefix(RESOURCE)
-            && !wanted.iter().any(|w| w == id)
-        {
-            wanted.push(id.to_owned());
-        }
-    }
-    wanted
-}
-
 /// Runs the checks of `checks_file` against the deployment `source`; `report` sees each result as it ends.
 pub fn run(
     checks_file: &Path,
@@ -97,7 +74,12 @@ pub fn run(
     let cli = Cli::new()?;
     let mut values = deployment::outputs(source, &cli)?;
     values.insert("run_id".into(), placeholders::run_id().into());
-    deployment::resources(source, &wanted_resources(&raw), &cli, &mut values)?;
+    deployment::resources(
+        source,
+        &placeholders::resources_named(&raw),
+        &cli,
+        &mut values,
+    )?;
     let edge = cli.endpoint().map(str::to_owned);
     let mut results = Vec::new();
     for check in &checks {

@@ -13,7 +13,6 @@ use xshell::{Shell, cmd};
 
 use crate::{
     build::{self, Arch},
-    cargo::without_run_env,
     flags::CdkLang,
     pattern::{self, project_root},
 };
@@ -32,12 +31,8 @@ fn a_generated_cdk_app_bootstraps_deploys_and_destroys_with_the_cdk_cli() {
     let modules = crate::cdk::toolchain::ensure(true).unwrap();
     std::os::unix::fs::symlink(&modules, dir.join("node_modules")).unwrap();
     let cdk = modules.join(".bin/cdk");
+    let runner = super::exported_checks::runner();
     let sh = Shell::new().unwrap();
-    sh.change_dir(project_root());
-    without_run_env(cmd!(sh, "cargo build --quiet -p pattern-checks"))
-        .run()
-        .unwrap();
-    let runner = crate::pattern::target_dir().join("debug/pattern-checks");
 
     let _cloud = crate::local::TestUse::hold();
     let cloud = crate::local::ensure_up(None).unwrap();

@@ -24,16 +24,22 @@ const PATTERNS: [&str; 6] = [
     "sfn-map-retry-lambda",
 ];
 
-#[test]
-fn exported_checks_pass_against_deployments_of_every_check_kind() {
-    let _cloud = crate::local::TestUse::hold();
-    let cloud = crate::local::ensure_up(None).unwrap();
+/// The standalone runner's binary, built.
+pub(super) fn runner() -> std::path::PathBuf {
     let sh = Shell::new().unwrap();
     sh.change_dir(project_root());
     without_run_env(cmd!(sh, "cargo build --quiet -p pattern-checks"))
         .run()
         .unwrap();
-    let runner = crate::pattern::target_dir().join("debug/pattern-checks");
+    crate::pattern::target_dir().join("debug/pattern-checks")
+}
+
+#[test]
+fn exported_checks_pass_against_deployments_of_every_check_kind() {
+    let _cloud = crate::local::TestUse::hold();
+    let cloud = crate::local::ensure_up(None).unwrap();
+    let runner = runner();
+    let sh = Shell::new().unwrap();
     for (name, value) in crate::local_env::variables(&cloud, None) {
         sh.set_var(name, value);
     }

@@ -56,7 +56,7 @@ pub fn check(p: &Pattern, iac: &[Iac]) -> Result<Vec<Finding>> {
             for (key, value) in table {
                 // `name` is a label and `capture` holds response paths: neither is expanded.
                 if key != "name" && key != "capture" {
-                    strings(value, &mut used);
+                    placeholders::strings(value, &mut used);
                 }
             }
         }
@@ -241,16 +241,6 @@ fn outputs(p: &Pattern, iac: Iac) -> Result<Option<Declared>> {
             }
         }
     })
-}
-
-/// Every string in a TOML value (arrays and tables walked), where placeholders may be.
-fn strings(value: &toml::Value, out: &mut Vec<String>) {
-    match value {
-        toml::Value::String(s) => out.push(s.clone()),
-        toml::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
-        toml::Value::Table(table) => table.values().for_each(|v| strings(v, out)),
-        _ => {}
-    }
 }
 
 /// `message; fix: fix` split in two (the shape errors carry their fix).

@@ -14,20 +14,7 @@ use crate::{
 
 /// Adds the physical id of every resource the checks name (`{resource:X}`) to `values`, keyed `resource:X`.
 pub fn resolve(dep: &Deployment<'_>, edge_url: Option<&str>, values: &mut Outputs) -> Result<()> {
-    let mut wanted: Vec<String> = Vec::new();
-    for raw in &dep.pattern.manifest.verify {
-        let mut texts = Vec::new();
-        strings(raw, &mut texts);
-        for text in &texts {
-            for name in placeholders::names(text) {
-                if let Some(id) = name.strip_prefix(RESOURCE)
-                    && !wanted.iter().any(|w| w == id)
-                {
-                    wanted.push(id.to_owned());
-                }
-            }
-        }
-    }
+    let wanted = placeholders::resources_named(&dep.pattern.manifest.verify);
     if wanted.is_empty() {
         return Ok(());
     }
@@ -39,16 +26,6 @@ pub fn resolve(dep: &Deployment<'_>, edge_url: Option<&str>, values: &mut Output
         values.insert(format!("{RESOURCE}{id}"), physical.into());
     }
     Ok(())
-}
-
-/// Every string in a TOML value.
-fn strings(value: &toml::Value, out: &mut Vec<String>) {
-    match value {
-        toml::Value::String(s) => out.push(s.clone()),
-        toml::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
-        toml::Value::Table(table) => table.values().for_each(|v| strings(v, out)),
-        _ => {}
-    }
 }
 
 /// The `id` attribute of each `type.name` of the root module in a Terraform state.
