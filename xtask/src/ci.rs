@@ -10,6 +10,8 @@
 //! `.github/scripts/template-matrix.sh`, both leaving the checkout as it was. The local cloud is stopped at the
 //! end, also after a failure, so no process outlives the run.
 
+mod workspace_tests;
+
 use std::{fs, path::PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -40,52 +42,61 @@ pub fn run() -> Result<()> {
     // The CDK converter is a workspace of its own (its Cargo.toml says why), built where `cargo xtask cdk` builds it.
     let converter = "crates/cdk-gen/Cargo.toml";
     let converter_target = crate::pattern::target_dir().join("cdk-gen");
-    let mut steps: Vec<(&str, xshell::Cmd<'_>)> = vec![
-        ("format", cargo(&["fmt", "--all", "--check"])),
+    let mut steps: Vec<(&str, Step<'_>)> = vec![
+        ("format", cargo(&["fmt", "--all", "--check"]).into()),
         (
             "format of the CDK converter",
-            cmd!(sh, "cargo fmt --manifest-path {converter} --check"),
+            cmd!(sh, "cargo fmt --manifest-path {converter} --check").into(),
         ),
         (
-            "lint, unit, integration and fidelity tests (one build: clippy-driver compiles the workspace's crates)",
-            with_clippy(cargo(&["test", "--workspace", "--all-targets", "--locked"]))?,
+            "lint, unit, integration and fidelity tests (one build: clippy-driver compiles the workspace's crates; the local cloud's integration tests beside the others)",
+            Step::WorkspaceTests,
         ),
         (
             "lint and tests of the CDK converter (crates/cdk-gen)",
             with_clippy(cmd!(
                 sh,
                 "cargo test --manifest-path {converter} --target-dir {converter_target} --all-targets --locked"
-            ))?,
+            ))?
+            .into(),
         ),
         (
             "doc tests",
-            cargo(&["test", "--workspace", "--doc", "--locked"]),
+            cargo(&["test", "--workspace", "--doc", "--locked"]).into(),
         ),
         (
             "moto launcher tests (one pytest file per service module)",
-            cmd!(sh, "{python} -m pytest crates/local-cloud/python/tests -q"),
+            cmd!(sh, "{python} -m pytest crates/local-cloud/python/tests -q").into(),
         ),
-        ("pattern validation", cmd!(sh, "{xtask} validate --all")),
+        (
+            "pattern validation",
+            cmd!(sh, "{xtask} validate --all").into(),
+        ),
     ];
     steps.push((
         "local deploy + verify + destroy: every pattern, each of its flavours, four at a time in one local cloud",
-        cmd!(sh, "{xtask} test --all"),
+        cmd!(sh, "{xtask} test --all").into(),
     ));
     let cdk_patterns = CDK_LIFECYCLE;
     steps.push((
         "local deploy + verify + destroy of the CDK apps, side by side",
-        cmd!(sh, "{xtask} test {cdk_patterns...} --iac cdk"),
+        cmd!(sh, "{xtask} test {cdk_patterns...} --iac cdk").into(),
     ));
     steps.push((
         "template: the quick subset of .github/scripts/template-matrix.sh",
-        crate::cargo::without_run_env(cmd!(sh, "bash .github/scripts/template-matrix.sh --quick")),
+        crate::cargo::without_run_env(cmd!(sh, "bash .github/scripts/template-matrix.sh --quick"))
+            .into(),
     ));
     let mut result = Ok(());
     let started = std::time::Instant::now();
     for (name, step) in steps {
         println!("\n==> {name}");
         let step_started = std::time::Instant::now();
-        if let Err(err) = step.run() {
+        let outcome = match step {
+            Step::Run(cmd) => cmd.run().map_err(anyhow::Error::from),
+            Step::WorkspaceTests => workspace_tests::run(&sh),
+        };
+        if let Err(err) = outcome {
             result = Err(err).with_context(|| format!("ci step `{name}` failed"));
             break;
         }
@@ -113,6 +124,18 @@ pub fn run() -> Result<()> {
     result?;
     println!("\nci: all steps passed");
     Ok(())
+}
+
+/// One step of `ci`: a command, or the workspace's tests in their two lanes ([`workspace_tests`]).
+enum Step<'a> {
+    Run(xshell::Cmd<'a>),
+    WorkspaceTests,
+}
+
+impl<'a> From<xshell::Cmd<'a>> for Step<'a> {
+    fn from(cmd: xshell::Cmd<'a>) -> Step<'a> {
+        Step::Run(cmd)
+    }
 }
 
 /// `cmd` (a cargo build or test) with the workspace's own crates compiled by clippy-driver, with `-D warnings`:
