@@ -143,7 +143,8 @@ const ECHO_BOOTSTRAP: &str = r#"#!/bin/sh
 api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"
 while true; do
   headers=$(mktemp)
-  event=$(curl -sS -D "$headers" "$api/next")
+  # As every runtime does, it exits when the Runtime API is gone (its daemon killed), instead of spinning.
+  event=$(curl -sS -f -D "$headers" "$api/next") || exit 1
   id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d' ' -f2 | tr -d '\r')
   rm -f "$headers"
   printf '%s\n' "$event" >> "$EVENTS_FILE"
