@@ -19,21 +19,29 @@ use crate::interrupt::{self, Forward};
 /// [`super::with_clippy`]), then runs the two lanes; fails if either failed, the integration tests' log named.
 pub fn run(sh: &Shell) -> Result<()> {
     let cargo = |args: &[&str]| super::with_clippy(crate::cargo::clean_cargo(sh).args(args));
-    cargo(&[
+    let built = cargo(&[
         "test",
         "--workspace",
         "--all-targets",
         "--locked",
         "--no-run",
+        "--message-format=json-render-diagnostics",
     ])?
-    .run()
+    .read()
     .context("linting and building the tests")?;
+    let unit_tests = unit_test_executables(&built, "local-cloud");
+    if unit_tests.is_empty() {
+        bail!(
+            "cargo reported no unit-test executable of local-cloud; its unit tests would not run"
+        );
+    }
 
     let log = crate::pattern::target_dir().join("xtask/ci-logs/local-cloud-it.log");
     fs::create_dir_all(log.parent().expect("a log has a folder"))?;
     let out = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+    // `--workspace`, as the build above: `-p local-cloud` would resolve other features and build again.
     let mut command: std::process::Command =
-        cargo(&["test", "-p", "local-cloud", "--test", "it", "--locked"])?.into();
+        cargo(&["test", "--workspace", "--test", "it", "--locked"])?.into();
     command
         .stdin(Stdio::null())
         .stdout(out.try_clone()?)
@@ -50,7 +58,8 @@ pub fn run(sh: &Shell) -> Result<()> {
     );
 
     // Excluding `local-cloud` from the tested packages changes no feature (it has no dev-dependencies), so
-    // nothing is built again; its unit tests run on their own.
+    // nothing is built again. Its unit tests are the executables built above, run as cargo runs them (from the
+    // package's folder): `cargo test -p local-cloud` would resolve other features and build them again.
     let others = cargo(&[
         "test",
         "--workspace",
@@ -61,7 +70,13 @@ pub fn run(sh: &Shell) -> Result<()> {
     ])
     .and_then(|c| Ok(c.run()?))
     .and_then(|()| {
-        Ok(cargo(&["test", "-p", "local-cloud", "--lib", "--bins", "--locked"])?.run()?)
+        let _dir = sh.push_dir(crate::pattern::project_root().join("crates/local-cloud"));
+        for executable in &unit_tests {
+            xshell::cmd!(sh, "{executable}").run().with_context(|| {
+                format!("the unit tests of local-cloud ({})", executable.display())
+            })?;
+        }
+        Ok(())
     });
     let status = it
         .wait()
@@ -83,4 +98,47 @@ pub fn run(sh: &Shell) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The unit-test executables (`lib` and `bin` targets) of `package` in cargo's JSON messages.
+fn unit_test_executables(messages: &str, package: &str) -> Vec<std::path::PathBuf> {
+    messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| {
+            m["reason"] == "compiler-artifact"
+                && m["profile"]["test"] == true
+                && m["target"]["name"].as_str().map(|n| n.replace('_', "-"))
+                    == Some(package.to_owned())
+                && m["target"]["kind"]
+                    .as_array()
+                    .is_some_and(|k| k.iter().any(|k| k == "lib" || k == "bin"))
+        })
+        .filter_map(|m| m["executable"].as_str().map(std::path::PathBuf::from))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unit_test_executables_of_a_package_are_found_in_cargos_messages() {
+        let messages = [
+            r#"{"reason":"compiler-artifact","target":{"name":"local_cloud","kind":["lib"]},"profile":{"test":true},"executable":"/t/local_cloud-1"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"local-cloud","kind":["bin"]},"profile":{"test":true},"executable":"/t/local_cloud-2"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"local-cloud","kind":["bin"]},"profile":{"test":false},"executable":"/t/local-cloud"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"it","kind":["test"]},"profile":{"test":true},"executable":"/t/it-1"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"xtask","kind":["bin"]},"profile":{"test":true},"executable":"/t/xtask-1"}"#,
+            "not json",
+        ]
+        .join("\n");
+        assert_eq!(
+            unit_test_executables(&messages, "local-cloud"),
+            [
+                std::path::PathBuf::from("/t/local_cloud-1"),
+                std::path::PathBuf::from("/t/local_cloud-2")
+            ]
+        );
+    }
 }
