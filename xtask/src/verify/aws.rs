@@ -389,6 +389,8 @@ mod tests {
     /// Every AWS check kind against the local cloud, on resources made here (no deployment needed).
     #[test]
     fn aws_checks_send_and_assert_against_the_local_cloud() {
+        // Held, so the cloud this test starts is stopped after the last test that uses it.
+        let _cloud = crate::local::TestUse::hold();
         let mut run = Run::new(&Outputs::new(), Target::Local).unwrap();
         let id = run.values["run_id"].as_str().unwrap().to_owned();
         let c = run.aws().unwrap();
