@@ -48,6 +48,16 @@ pub fn answer_matches(check: &Check, text: &str, values: &Values) -> Result<()> 
     Ok(())
 }
 
+/// Whether a queue message's body is the one `queue_holds` looks for: it contains `text` and, with `json`, is a
+/// JSON document containing it (a subset match, as the other checks' `json`).
+pub fn message_matches(body: &str, text: &str, json: Option<&Value>) -> bool {
+    body.contains(text)
+        && json.is_none_or(|expected| {
+            serde_json::from_str::<Value>(body)
+                .is_ok_and(|body| contains(&body, expected, "").is_ok())
+        })
+}
+
 /// The first 200 characters of a text, for messages.
 pub fn shorten(text: &str) -> String {
     match text.char_indices().nth(200) {

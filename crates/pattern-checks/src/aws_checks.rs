@@ -236,13 +236,7 @@ fn assert_once(cli: &Cli, check: &Check, values: &Values) -> Result<String> {
 /// Whether `queue` holds a message whose body contains `text` (and, with `json`, is a JSON document containing
 /// it), received with a visibility timeout of 0 so that it stays visible.
 fn queue_holds(cli: &Cli, queue: &str, text: &str, json: Option<&Value>) -> Result<String> {
-    let matches = |body: &str| {
-        body.contains(text)
-            && json.is_none_or(|expected| {
-                serde_json::from_str::<Value>(body)
-                    .is_ok_and(|body| answer::contains(&body, expected, "").is_ok())
-            })
-    };
+    let matches = |body: &str| answer::message_matches(body, text, json);
     let mut seen = 0;
     // A standard queue answers each receive from a sample of its servers: a few receives see the rest.
     for _ in 0..5 {

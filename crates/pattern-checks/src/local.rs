@@ -19,12 +19,8 @@ pub fn locate(url: &str, edge: &str) -> (String, Option<String>) {
     else {
         return (url.to_owned(), None);
     };
-    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-    let tail = if tail.starts_with('/') {
-        tail.to_owned()
-    } else {
-        format!("/{tail}")
-    };
+    let (authority, path, query) = split_authority(rest);
+    let tail = format!("/{path}{query}");
     let (host, host_port) = match authority.rsplit_once(':') {
         Some((host, p)) if p.chars().all(|c| c.is_ascii_digit()) => (host, Some(p)),
         _ => (authority, None),
@@ -63,6 +59,15 @@ pub fn locate(url: &str, edge: &str) -> (String, Option<String>) {
         return via_host(authority.to_owned());
     }
     (url.to_owned(), None)
+}
+
+/// A URL after its `scheme://` -> its authority, its path without the leading `/`, and what follows the path
+/// (`?query`, `#fragment`, or nothing): a query may follow the authority directly (`host?x=/y`).
+pub fn split_authority(rest: &str) -> (&str, &str, &str) {
+    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let tail = tail.strip_prefix('/').unwrap_or(tail);
+    let (path, query) = tail.split_at(tail.find(['?', '#']).unwrap_or(tail.len()));
+    (authority, path, query)
 }
 
 #[cfg(test)]

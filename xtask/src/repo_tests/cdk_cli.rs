@@ -85,16 +85,6 @@ fn a_generated_cdk_app_bootstraps_deploys_and_destroys_with_the_cdk_cli() {
         .run();
     checked.unwrap();
     destroyed.unwrap();
-    let query = format!("StackSummaries[?StackName=='{stack}'].StackStatus");
-    let status = cmd!(
-        sh,
-        "aws cloudformation list-stacks --query {query} --output text"
-    )
-    .read()
-    .unwrap();
-    assert!(
-        status.split_whitespace().all(|s| s == "DELETE_COMPLETE"),
-        "{status}"
-    );
+    super::sam_cli::assert_stack_deleted(&sh, stack);
     let _ = fs::remove_dir_all(&dir);
 }

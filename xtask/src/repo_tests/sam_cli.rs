@@ -77,17 +77,7 @@ fn an_exported_sam_pattern_deploys_with_the_sam_cli_and_passes_its_checks() {
     deleted.unwrap();
 
     // Nothing of the stack is left: its status, its function, its API, its artifacts.
-    let query = format!("StackSummaries[?StackName=='{stack}'].StackStatus");
-    let status = cmd!(
-        sh,
-        "aws cloudformation list-stacks --query {query} --output text"
-    )
-    .read()
-    .unwrap();
-    assert!(
-        status.split_whitespace().all(|s| s == "DELETE_COMPLETE"),
-        "{status}"
-    );
+    assert_stack_deleted(&sh, &stack);
     let function = format!("{stack}-messages");
     assert!(
         cmd!(sh, "aws lambda get-function --function-name {function}")
@@ -119,6 +109,21 @@ fn an_exported_sam_pattern_deploys_with_the_sam_cli_and_passes_its_checks() {
         "sam delete removed s3://{bucket}/{key}"
     );
     let _ = fs::remove_dir_all(&dir);
+}
+
+/// Every stack named `stack` that CloudFormation lists is `DELETE_COMPLETE` (the SAM and CDK CLIs' tests).
+pub(super) fn assert_stack_deleted(sh: &Shell, stack: &str) {
+    let query = format!("StackSummaries[?StackName=='{stack}'].StackStatus");
+    let status = cmd!(
+        sh,
+        "aws cloudformation list-stacks --query {query} --output text"
+    )
+    .read()
+    .unwrap();
+    assert!(
+        status.split_whitespace().all(|s| s == "DELETE_COMPLETE"),
+        "{status}"
+    );
 }
 
 /// The `sam build`, `sam deploy` and `sam delete` lines of STANDALONE.md's SAM block, split into the arguments

@@ -2,6 +2,8 @@
 //! Gateway custom domain names and S3 buckets are mapped to the edge (with the Host header to send when the URL's
 //! host is not the one to connect to), as `cargo xtask verify` runs the same checks on the local target as on AWS.
 
+use pattern_checks::local::split_authority;
+
 /// Where the local cloud serves `url`, and the Host header to send when the URL's host is not the one to connect
 /// to: a CloudFront distribution ([`local_host_routed_form`]), execute-api ([`local_form`]), a load balancer
 /// ([`local_elb_form`]) or an S3 bucket ([`local_s3_form`]).
@@ -143,15 +145,6 @@ fn local_elb_form(url: &str, edge_url: &str) -> String {
         "{}/_elb/{host}:{port}/{path}{query}",
         edge_url.trim_end_matches('/')
     )
-}
-
-/// A URL after its `scheme://` -> its authority, its path without the leading `/`, and what follows the path
-/// (`?query`, `#fragment`, or nothing): a query may follow the authority directly (`host?x=/y`).
-fn split_authority(rest: &str) -> (&str, &str, &str) {
-    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-    let tail = tail.strip_prefix('/').unwrap_or(tail);
-    let (path, query) = tail.split_at(tail.find(['?', '#']).unwrap_or(tail.len()));
-    (authority, path, query)
 }
 
 #[cfg(test)]

@@ -52,13 +52,7 @@ pub fn holds(
     text: &str,
     json: Option<&serde_json::Value>,
 ) -> Result<String> {
-    let matches = |body: &str| {
-        body.contains(text)
-            && json.is_none_or(|expected| {
-                serde_json::from_str::<serde_json::Value>(body)
-                    .is_ok_and(|body| super::contains(&body, expected, "").is_ok())
-            })
-    };
+    let matches = |body: &str| pattern_checks::answer::message_matches(body, text, json);
     let what = match json {
         Some(expected) => format!("containing {text:?} and the JSON {expected}"),
         None => format!("containing {text:?}"),
