@@ -89,6 +89,8 @@ pub fn run() -> Result<()> {
     ));
     let mut result = Ok(());
     let started = std::time::Instant::now();
+    let mut cpu = ChildrenCpu::default();
+    cpu.step();
     for (name, step) in steps {
         println!("\n==> {name}");
         let step_started = std::time::Instant::now();
@@ -100,7 +102,11 @@ pub fn run() -> Result<()> {
             result = Err(err).with_context(|| format!("ci step `{name}` failed"));
             break;
         }
-        println!("<== {name}: {:.0} s", step_started.elapsed().as_secs_f64());
+        println!(
+            "<== {name}: {:.0} s, {:.0} CPU-s",
+            step_started.elapsed().as_secs_f64(),
+            cpu.step()
+        );
         if name == "pattern validation" {
             println!(
                 "\n==> template sample: cargo xtask new {SAMPLE} --iac sam --trigger sqs, cargo xtask test {SAMPLE}"
@@ -111,12 +117,17 @@ pub fn run() -> Result<()> {
                 break;
             }
             println!(
-                "<== template sample: {:.0} s",
-                step_started.elapsed().as_secs_f64()
+                "<== template sample: {:.0} s, {:.0} CPU-s",
+                step_started.elapsed().as_secs_f64(),
+                cpu.step()
             );
         }
     }
-    println!("\nci: {:.0} s in all", started.elapsed().as_secs_f64());
+    println!(
+        "\nci: {:.0} s in all, {:.0} CPU-s (the steps' processes; the local cloud's own are not counted)",
+        started.elapsed().as_secs_f64(),
+        cpu.total()
+    );
     println!("\n==> stopping the local cloud");
     cmd!(sh, "{xtask} local down")
         .run()
@@ -124,6 +135,38 @@ pub fn run() -> Result<()> {
     result?;
     println!("\nci: all steps passed");
     Ok(())
+}
+
+/// The CPU time (user + system) of the processes ci has waited for, step by step: what each step costs the
+/// machine, beside its wall time (`docs/benchmarks.md` records both). The local cloud runs detached from the
+/// step that started it, so its own time is not in these figures.
+#[derive(Default)]
+struct ChildrenCpu {
+    start: Option<f64>,
+    last: f64,
+}
+
+impl ChildrenCpu {
+    fn now() -> f64 {
+        use nix::sys::resource::{UsageWho, getrusage};
+        getrusage(UsageWho::RUSAGE_CHILDREN).map_or(0.0, |usage| {
+            let seconds = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+            seconds(usage.user_time()) + seconds(usage.system_time())
+        })
+    }
+
+    /// The CPU seconds since the previous call.
+    fn step(&mut self) -> f64 {
+        let now = Self::now();
+        self.start.get_or_insert(now);
+        let spent = now - self.last;
+        self.last = now;
+        spent
+    }
+
+    fn total(&self) -> f64 {
+        self.last - self.start.unwrap_or(self.last)
+    }
 }
 
 /// One step of `ci`: a command, or the workspace's tests in their two lanes ([`workspace_tests`]).

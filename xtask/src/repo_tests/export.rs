@@ -66,6 +66,10 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
     let sh = Shell::new().unwrap();
     sh.change_dir(&dir);
     sh.set_var("CARGO_TARGET_DIR", project_root().join("target"));
+    // Its `checks/` links the path the workspace's runner also builds to (see `PATTERN_CHECKS_BINARY`).
+    let linking = super::exported_checks::PATTERN_CHECKS_BINARY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     without_run_env(cmd!(sh, "cargo test --locked --offline"))
         .quiet()
         .run()
@@ -74,6 +78,7 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
         .quiet()
         .run()
         .unwrap();
+    drop(linking);
     let binary = project_root().join("target/debug/s3-object-metadata");
     let zip = dir.join("target/bootstrap.zip");
     package(&binary, &zip, "s3-object-metadata", Compression::Fast).unwrap();
@@ -114,6 +119,10 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
     // AWS URLs and names Terraform printed, and the AWS CLI.
     let checked = applied.map_err(anyhow::Error::from).and_then(|()| {
         sh.change_dir(&dir);
+        // `cargo run` links the exported runner at the path the workspace's also builds to: held until it has run.
+        let _binary = super::exported_checks::PATTERN_CHECKS_BINARY
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let report = without_run_env(cmd!(
             sh,
             "cargo run --quiet --locked --offline -p pattern-checks -- --terraform terraform"
@@ -146,9 +155,10 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
             "{out}{}",
             String::from_utf8_lossy(&failed.stderr)
         );
-        sh.change_dir(dir.join("terraform"));
         Ok(())
     });
+    // From the Terraform folder whatever the checks did (a failed check once left the destroy in the wrong folder).
+    sh.change_dir(dir.join("terraform"));
     let destroyed = cmd!(
         sh,
         "terraform destroy -auto-approve -input=false -no-color {var_flags...}"

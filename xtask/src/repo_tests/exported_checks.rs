@@ -24,14 +24,31 @@ const PATTERNS: [&str; 6] = [
     "sfn-map-retry-lambda",
 ];
 
-/// The standalone runner's binary, built.
+/// Held by whoever builds `target/debug/pattern-checks`: the workspace's crate and an exported copy of it
+/// (`repo_tests/export.rs`, which shares the target dir) are the same package name from two folders, and the
+/// binary cargo links last is the one at that path (CI once ran the workspace's in place of the exported one).
+pub(super) static PATTERN_CHECKS_BINARY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The standalone runner's binary, built from the workspace, in a copy of its own that no other build replaces.
 pub(super) fn runner() -> std::path::PathBuf {
+    let _build = PATTERN_CHECKS_BINARY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let sh = Shell::new().unwrap();
     sh.change_dir(project_root());
     without_run_env(cmd!(sh, "cargo build --quiet -p pattern-checks"))
         .run()
         .unwrap();
-    crate::pattern::target_dir().join("debug/pattern-checks")
+    let built = crate::pattern::target_dir().join("debug/pattern-checks");
+    let copy =
+        crate::pattern::target_dir().join(format!("tmp/pattern-checks-{}", std::process::id()));
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    // Renamed into place: another test of this process may be running the previous copy (a file being run
+    // cannot be written).
+    let partial = copy.with_extension("partial");
+    std::fs::copy(&built, &partial).unwrap();
+    std::fs::rename(&partial, &copy).unwrap();
+    copy
 }
 
 #[test]
