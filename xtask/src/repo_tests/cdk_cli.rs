@@ -43,9 +43,14 @@ fn a_generated_cdk_app_bootstraps_deploys_and_destroys_with_the_cdk_cli() {
     sh.set_var("CDK_DISABLE_CLI_TELEMETRY", "true");
     let quiet = ["--no-notices", "--no-version-reporting"];
 
-    let bootstrapped = cmd!(sh, "{cdk} bootstrap {quiet...}").quiet().read_stderr();
-    let bootstrapped = bootstrapped.unwrap();
-    assert!(bootstrapped.contains("bootstrapped"), "{bootstrapped}");
+    // The CLI writes its messages to stderr, or to stdout when `CI` is set (as CI services set it): both are read.
+    let bootstrapped = cmd!(sh, "{cdk} bootstrap {quiet...}")
+        .quiet()
+        .output()
+        .unwrap();
+    let printed = [bootstrapped.stdout, bootstrapped.stderr].concat();
+    let printed = String::from_utf8_lossy(&printed);
+    assert!(printed.contains("bootstrapped"), "{printed}");
     let stack = PATTERN;
     let deployed = cmd!(
         sh,
