@@ -1,16 +1,17 @@
 //! `cargo xtask ci`: the project's test command, exactly what `.ci/run` and the README run.
 //!
 //! First it installs what the tests need (`cargo xtask setup`, idempotent, quick when everything is there), so
-//! a fresh machine needs nothing run before it. Then fmt, clippy and the workspace tests in one build (see
-//! [`with_clippy`]; including the fidelity tests against the local cloud), the moto launcher's own tests (pytest, per service module), pattern
-//! validation, and full local deploy+verify+destroy lifecycles (every pattern in each of its flavours, and
-//! [`CDK_LIFECYCLE`] as CDK apps); then the cargo-generate template:
-//! the sample of CONTRIBUTING.md (`cargo xtask new
-//! orders-queue --iac sam --trigger sqs`, then `cargo xtask test orders-queue`) and the quick subset of
-//! `.github/scripts/template-matrix.sh`, both leaving the checkout as it was. The local cloud is stopped at the
-//! end, also after a failure, so no process outlives the run.
+//! a fresh machine needs nothing run before it. Then fmt; one build that lints and compiles every test target
+//! (see [`with_clippy`]); every test in three lanes side by side ([`lanes`]: unit, repository and fidelity
+//! tests; the local cloud's integration tests, the fault tests, the moto launcher's pytest files, pattern
+//! validation; full local deploy+verify+destroy lifecycles of every pattern in each of its flavours and of
+//! [`CDK_LIFECYCLE`] as CDK apps); then the cargo-generate template, which edits the checkout and so runs
+//! alone: the sample of CONTRIBUTING.md (`cargo xtask new orders-queue --iac sam --trigger sqs`, then
+//! `cargo xtask test orders-queue`) and the quick subset of `.github/scripts/template-matrix.sh`, both leaving
+//! the checkout as it was. Every local cloud is stopped at the end, also after a failure, so no process
+//! outlives the run.
 
-mod workspace_tests;
+mod lanes;
 
 use std::{fs, path::PathBuf};
 
@@ -36,57 +37,32 @@ pub fn run() -> Result<()> {
     let sh = Shell::new()?;
     sh.change_dir(project_root());
     let xtask = std::env::current_exe()?;
-    let python = crate::setup::python();
     // cargo with a shell's environment, not the one `cargo run` gave xtask (see `cargo::clean_cargo`).
     let cargo = |args: &[&str]| crate::cargo::clean_cargo(&sh).args(args);
-    // The CDK converter is a workspace of its own (its Cargo.toml says why), built where `cargo xtask cdk` builds it.
     let converter = "crates/cdk-gen/Cargo.toml";
-    let converter_target = crate::pattern::target_dir().join("cdk-gen");
-    let mut steps: Vec<(&str, Step<'_>)> = vec![
+    let steps: Vec<(&str, Step<'_>)> = vec![
         ("format", cargo(&["fmt", "--all", "--check"]).into()),
         (
             "format of the CDK converter",
             cmd!(sh, "cargo fmt --manifest-path {converter} --check").into(),
         ),
         (
-            "lint, unit, integration and fidelity tests (one build: clippy-driver compiles the workspace's crates; the local cloud's integration tests beside the others)",
-            Step::WorkspaceTests,
+            "lint and build once (clippy-driver compiles the workspace's crates), then every test in three lanes side by side",
+            Step::Lanes,
         ),
         (
-            "lint and tests of the CDK converter (crates/cdk-gen)",
-            with_clippy(cmd!(
+            "template sample: cargo xtask new orders-queue --iac sam --trigger sqs, cargo xtask test orders-queue",
+            Step::TemplateSample,
+        ),
+        (
+            "template: the quick subset of .github/scripts/template-matrix.sh",
+            crate::cargo::without_run_env(cmd!(
                 sh,
-                "cargo test --manifest-path {converter} --target-dir {converter_target} --all-targets --locked"
-            ))?
+                "bash .github/scripts/template-matrix.sh --quick"
+            ))
             .into(),
-        ),
-        (
-            "doc tests",
-            cargo(&["test", "--workspace", "--doc", "--locked"]).into(),
-        ),
-        (
-            "moto launcher tests (one pytest file per service module)",
-            cmd!(sh, "{python} -m pytest crates/local-cloud/python/tests -q").into(),
-        ),
-        (
-            "pattern validation",
-            cmd!(sh, "{xtask} validate --all").into(),
         ),
     ];
-    steps.push((
-        "local deploy + verify + destroy: every pattern, each of its flavours, four at a time in one local cloud",
-        cmd!(sh, "{xtask} test --all").into(),
-    ));
-    let cdk_patterns = CDK_LIFECYCLE;
-    steps.push((
-        "local deploy + verify + destroy of the CDK apps, side by side",
-        cmd!(sh, "{xtask} test {cdk_patterns...} --iac cdk").into(),
-    ));
-    steps.push((
-        "template: the quick subset of .github/scripts/template-matrix.sh",
-        crate::cargo::without_run_env(cmd!(sh, "bash .github/scripts/template-matrix.sh --quick"))
-            .into(),
-    ));
     let mut result = Ok(());
     let started = std::time::Instant::now();
     let mut cpu = ChildrenCpu::default();
@@ -96,7 +72,8 @@ pub fn run() -> Result<()> {
         let step_started = std::time::Instant::now();
         let outcome = match step {
             Step::Run(cmd) => cmd.run().map_err(anyhow::Error::from),
-            Step::WorkspaceTests => workspace_tests::run(&sh),
+            Step::Lanes => lanes::run(&sh, &xtask),
+            Step::TemplateSample => template_sample(&sh, &xtask),
         };
         if let Err(err) = outcome {
             result = Err(err).with_context(|| format!("ci step `{name}` failed"));
@@ -107,24 +84,9 @@ pub fn run() -> Result<()> {
             step_started.elapsed().as_secs_f64(),
             cpu.step()
         );
-        if name == "pattern validation" {
-            println!(
-                "\n==> template sample: cargo xtask new {SAMPLE} --iac sam --trigger sqs, cargo xtask test {SAMPLE}"
-            );
-            let step_started = std::time::Instant::now();
-            if let Err(err) = template_sample(&sh, &xtask) {
-                result = Err(err).context("ci step `template sample` failed");
-                break;
-            }
-            println!(
-                "<== template sample: {:.0} s, {:.0} CPU-s",
-                step_started.elapsed().as_secs_f64(),
-                cpu.step()
-            );
-        }
     }
     println!(
-        "\nci: {:.0} s in all, {:.0} CPU-s (the steps' processes; the local cloud's own are not counted)",
+        "\nci: {:.0} s in all, {:.0} CPU-s (the steps' processes; the local clouds' own are not counted)",
         started.elapsed().as_secs_f64(),
         cpu.total()
     );
@@ -169,10 +131,11 @@ impl ChildrenCpu {
     }
 }
 
-/// One step of `ci`: a command, or the workspace's tests in their two lanes ([`workspace_tests`]).
+/// One step of `ci`: a command, the tests in their lanes ([`lanes`]), or the template sample.
 enum Step<'a> {
     Run(xshell::Cmd<'a>),
-    WorkspaceTests,
+    Lanes,
+    TemplateSample,
 }
 
 impl<'a> From<xshell::Cmd<'a>> for Step<'a> {

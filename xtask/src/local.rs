@@ -25,7 +25,7 @@ use nix::{
 };
 use xshell::{Shell, cmd};
 
-use crate::{flags::LocalCmd, pattern::project_root};
+use crate::flags::LocalCmd;
 
 /// The edge port when neither `--port` nor `LOCAL_CLOUD_PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 4566;
@@ -90,7 +90,7 @@ enum Health {
 
 /// `.work/local/`.
 pub fn state_dir() -> PathBuf {
-    project_root().join(".work").join("local")
+    crate::pattern::work_root().join("local")
 }
 
 fn ready_file() -> PathBuf {
@@ -151,7 +151,7 @@ pub fn running() -> Option<LocalCloud> {
 }
 
 /// `LOCAL_CLOUD_PORT`, if set.
-fn env_port() -> Result<Option<u16>> {
+pub(crate) fn env_port() -> Result<Option<u16>> {
     parse_env_port(std::env::var("LOCAL_CLOUD_PORT").ok())
 }
 

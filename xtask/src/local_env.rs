@@ -10,7 +10,7 @@ use std::{collections::BTreeMap, path::PathBuf};
 use anyhow::{Result, bail};
 use local_cloud::config::DEFAULT_REGION;
 
-use crate::{flags::EnvShell, local::LocalCloud, pattern::project_root, tools};
+use crate::{flags::EnvShell, local::LocalCloud, tools};
 
 /// `cargo xtask local env --shell <shell>`: prints the variables, or says the local cloud is not running.
 pub fn run(shell: EnvShell) -> Result<()> {
@@ -27,7 +27,7 @@ pub fn run(shell: EnvShell) -> Result<()> {
 
 /// Where the generated Terraform CLI configuration is kept.
 fn work_dir() -> PathBuf {
-    project_root().join(".work").join("local-env")
+    crate::pattern::work_root().join("local-env")
 }
 
 /// The variables, by name.
@@ -130,7 +130,7 @@ mod tests {
         let cloud = crate::local::ensure_up(None).unwrap();
         let sh = xshell::Shell::new().unwrap();
         tools::require(&sh, tools::Tool::Terraform).unwrap();
-        let dir = project_root().join("target/tmp/local-env-test");
+        let dir = crate::pattern::project_root().join("target/tmp/local-env-test");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         for (name, value) in variables(&cloud, tools::terraform_cli_config(&dir).unwrap()) {

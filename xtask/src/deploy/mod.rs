@@ -25,7 +25,7 @@ use crate::{
     build,
     flags::{DeployArgs, Iac, Target},
     interrupt, outputs,
-    pattern::{self, Architecture, Pattern, project_root},
+    pattern::{self, Architecture, Pattern},
 };
 
 /// `cargo xtask deploy`: builds, validates and deploys the pattern named `name`, then prints its outputs.
@@ -110,8 +110,7 @@ impl<'a> Deployment<'a> {
     }
 
     pub fn work_dir(&self) -> PathBuf {
-        project_root()
-            .join(".work")
+        crate::pattern::work_root()
             .join(&self.pattern.name)
             .join(format!("{}-{}", self.target.as_str(), self.iac.as_str()))
     }

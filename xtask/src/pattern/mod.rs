@@ -275,7 +275,7 @@ pub fn target_dir() -> PathBuf {
 }
 
 /// The folder of patterns: `patterns/`, or the folder `XTASK_PATTERNS_DIR` names (the fault tests run xtask on
-/// scratch copies of a pattern there). Work directories stay in this repository's `.work/` either way.
+/// scratch copies of a pattern there). Work directories stay in [`work_root`] either way.
 pub fn patterns_dir() -> PathBuf {
     match std::env::var_os(PATTERNS_DIR_VAR) {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
@@ -285,6 +285,20 @@ pub fn patterns_dir() -> PathBuf {
 
 /// The environment variable that points xtask at another folder of patterns.
 pub const PATTERNS_DIR_VAR: &str = "XTASK_PATTERNS_DIR";
+
+/// What xtask keeps between commands: each deployment's work directory (`<pattern>/<target>-<iac>/`: its
+/// Terraform state, outputs, lock), the local cloud's state (`local/`) and `local env`'s files: `.work/`, or the
+/// folder `XTASK_WORK_DIR` names. Two such folders with two `LOCAL_CLOUD_PORT`s are two independent local clouds
+/// and deployments in one checkout (`cargo xtask ci` runs its fault tests in one of their own beside the others).
+pub fn work_root() -> PathBuf {
+    match std::env::var_os(WORK_DIR_VAR) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => project_root().join(".work"),
+    }
+}
+
+/// The environment variable that points xtask at another [`work_root`].
+pub const WORK_DIR_VAR: &str = "XTASK_WORK_DIR";
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,5 @@
 //! Terraform's own checks: `terraform fmt -check` on the pattern's Terraform folder, and `terraform validate`
-//! run offline in a work directory (`target/xtask/validate/<pattern>/`), never in the pattern folder.
+//! run offline in a work directory (`.work/validate/<pattern>/`, see `pattern::work_root`), never in the pattern folder.
 //!
 //! The work directory holds a mirror of the pattern: the Terraform folder copied, everything else linked, so
 //! `${path.module}/../...` references resolve as they do in the pattern. `terraform init` runs once and is
@@ -18,7 +18,7 @@ use xshell::{Shell, cmd};
 use super::Finding;
 use crate::pattern::normalize;
 use crate::{
-    pattern::{Pattern, project_root},
+    pattern::Pattern,
     tools::{self, Tool},
 };
 
@@ -47,9 +47,9 @@ pub fn check(p: &Pattern) -> Result<Vec<Finding>> {
     Ok(findings)
 }
 
-/// `target/xtask/validate/<pattern>/`.
+/// `.work/validate/<pattern>/`: in the work folder, so two of them (`XTASK_WORK_DIR`) validate side by side.
 pub fn work_dir(p: &Pattern) -> PathBuf {
-    project_root().join("target/xtask/validate").join(&p.name)
+    crate::pattern::work_root().join("validate").join(&p.name)
 }
 
 /// `terraform fmt -check -recursive -diff`: one finding per file that is not in canonical format. The flag is

@@ -9,8 +9,8 @@ use nix::{
 };
 
 use crate::support::{
-    CRUD, Patterns, Session, check, left_in_cloud, no_process_left, pid_alive, ready_file, root,
-    run, run_cases, text,
+    CRUD, Patterns, Session, check, left_in_cloud, no_process_left, pid_alive, ready_file, run,
+    run_cases, text,
 };
 
 /// The fixture copy the moto case deploys (no Lambda: seconds to deploy).
@@ -133,7 +133,7 @@ fn daemon_killed_under_a_deployment(c: &Crashes) -> Result<(), String> {
             logged.1
         ),
     )?;
-    let code_dir = root().join(".work/local/lambda");
+    let code_dir = crate::support::work().join("local/lambda");
     let instances = crate::support::processes_mentioning(&code_dir.to_string_lossy());
     check(
         !instances.is_empty(),

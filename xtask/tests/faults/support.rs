@@ -266,9 +266,17 @@ pub fn no_process_left(needle: &str) -> Result<(), String> {
     }
 }
 
+/// xtask's work folder: `.work/`, or `XTASK_WORK_DIR` (`cargo xtask ci` gives these tests one of their own).
+pub fn work() -> PathBuf {
+    match std::env::var_os("XTASK_WORK_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => root().join(".work"),
+    }
+}
+
 /// `.work/<pattern>/`.
 pub fn work_root(pattern: &str) -> PathBuf {
-    root().join(".work").join(pattern)
+    work().join(pattern)
 }
 
 pub fn work_dir(pattern: &str, iac: &str) -> PathBuf {
@@ -277,7 +285,7 @@ pub fn work_dir(pattern: &str, iac: &str) -> PathBuf {
 
 /// The local cloud's ready file, `.work/local/local-cloud.json` (pids and ports).
 pub fn ready_file() -> Value {
-    let text = fs::read_to_string(root().join(".work/local/local-cloud.json"))
+    let text = fs::read_to_string(work().join("local/local-cloud.json"))
         .expect("the local cloud's ready file");
     serde_json::from_str(&text).unwrap()
 }
