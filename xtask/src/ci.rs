@@ -1,7 +1,8 @@
 //! `cargo xtask ci`: the project's test command, exactly what `.ci/run` and the README run.
 //!
-//! First it installs what the tests need (`cargo xtask setup`, idempotent, quick when everything is there), so
-//! a fresh machine needs nothing run before it. Then fmt; one build that lints and compiles every test target
+//! It installs what the tests need (`cargo xtask setup`, idempotent, quick when everything is there), so a fresh
+//! machine needs nothing run before it: the Rust components first, the other tools beside the format check and
+//! the first build. Then fmt; one build that lints and compiles every test target
 //! (see [`with_clippy`]); every test in three lanes side by side ([`lanes`]: unit, repository and fidelity
 //! tests; the local cloud's integration tests, the fault tests, the moto launcher's pytest files, pattern
 //! validation; full local deploy+verify+destroy lifecycles of every pattern in each of its flavours and of
@@ -32,8 +33,11 @@ const SAMPLE: &str = "orders-queue";
 const CDK_LIFECYCLE: &[&str] = &["apigw-rest-vpclink-pvt-alb", "apigw-rest-lambda-dynamodb"];
 
 pub fn run() -> Result<()> {
-    println!("==> set-up: what the tests need (cargo xtask setup)");
-    crate::setup::run().context("ci step `set-up` failed")?;
+    println!(
+        "==> set-up: what the tests need (cargo xtask setup), beside the format check and the first build"
+    );
+    crate::setup::rust_components().context("ci step `set-up` failed")?;
+    let mut setup = Some(std::thread::spawn(crate::setup::tools));
     let sh = Shell::new()?;
     sh.change_dir(project_root());
     let xtask = std::env::current_exe()?;
@@ -72,7 +76,7 @@ pub fn run() -> Result<()> {
         let step_started = std::time::Instant::now();
         let outcome = match step {
             Step::Run(cmd) => cmd.run().map_err(anyhow::Error::from),
-            Step::Lanes => lanes::run(&sh, &xtask),
+            Step::Lanes => lanes::run(&sh, &xtask, setup.take()),
             Step::TemplateSample => template_sample(&sh, &xtask),
         };
         if let Err(err) = outcome {

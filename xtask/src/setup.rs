@@ -52,6 +52,12 @@ fn pins() -> Result<Vec<(String, String)>> {
 }
 
 pub fn run() -> Result<()> {
+    rust_components()?;
+    tools()
+}
+
+/// rustfmt and clippy, added with rustup where missing (what a build that lints needs first).
+pub fn rust_components() -> Result<()> {
     let sh = Shell::new()?;
     sh.change_dir(project_root());
     for component in [["fmt", "--version"], ["clippy", "--version"]] {
@@ -74,7 +80,14 @@ pub fn run() -> Result<()> {
                 })?;
         }
     }
+    Ok(())
+}
 
+/// Everything else: the Python tools, cargo-generate, the CDK toolchain, the SAM CLI, Chromium, Terraform's check.
+/// Needs no build of this workspace, so `ci` runs it beside its first one.
+pub fn tools() -> Result<()> {
+    let sh = Shell::new()?;
+    sh.change_dir(project_root());
     python_tools(false)?;
     crate::cargo_generate::ensure_installed(&sh)?;
     // The CDK flavour's pinned toolchain (`cargo xtask test --iac cdk`), with npm into target/.

@@ -17,6 +17,7 @@ use std::{
     os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::{Command, Stdio},
+    thread::JoinHandle,
     time::Instant,
 };
 
@@ -29,8 +30,9 @@ use crate::{
 };
 
 /// Lints and builds every test target once (clippy-driver compiles the workspace's crates, see
-/// [`super::with_clippy`]), then runs the lanes; fails naming each lane that failed, with the end of its log.
-pub fn run(sh: &Shell, xtask: &Path) -> Result<()> {
+/// [`super::with_clippy`]) while `setup` (the tools' set-up, started before) finishes, then runs the lanes;
+/// fails naming each lane that failed, with the end of its log.
+pub fn run(sh: &Shell, xtask: &Path, setup: Option<JoinHandle<Result<()>>>) -> Result<()> {
     let cargo = |args: &[&str]| super::with_clippy(crate::cargo::clean_cargo(sh).args(args));
     let built = cargo(&[
         "test",
@@ -39,9 +41,16 @@ pub fn run(sh: &Shell, xtask: &Path) -> Result<()> {
         "--locked",
         "--no-run",
         "--message-format=json-render-diagnostics",
-    ])?
-    .read()
-    .context("linting and building the tests")?;
+    ])
+    .and_then(|build| Ok(build.read()?));
+    // Waited for whatever the build did: no install is left half done.
+    if let Some(setup) = setup {
+        setup
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the set-up's thread panicked")))
+            .context("the set-up (cargo xtask setup) failed")?;
+    }
+    let built = built.context("linting and building the tests")?;
     let unit_tests = unit_test_executables(&built, "local-cloud");
     if unit_tests.is_empty() {
         bail!(

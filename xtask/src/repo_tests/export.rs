@@ -5,6 +5,7 @@
 
 use std::fs;
 
+use anyhow::Context;
 use xshell::{Shell, cmd};
 
 use crate::{
@@ -14,7 +15,10 @@ use crate::{
     tools::{self, Tool},
 };
 
-const PATTERN: &str = "s3-lambda-dynamodb";
+/// An HTTP API with a Cognito sign-in: its function needs no AWS SDK, so the exported build (which shares no
+/// artifact with the workspace's: another profile, other features) compiles the least.
+const PATTERN: &str = "apigw-http-api-lambda";
+const FUNCTION: &str = "messages-api";
 
 #[test]
 fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
@@ -48,7 +52,7 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
     }
     for entry in &exported {
         assert!(
-            tested.contains(entry) || entry.contains("s3-object-metadata"),
+            tested.contains(entry) || entry.contains(FUNCTION),
             "not tested: {entry}"
         );
     }
@@ -61,15 +65,13 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
         "{again}"
     );
 
-    // Builds and tests locked and offline, outside the workspace. The repository's target dir only shares the
-    // compiled dependencies (those whose features the workspace unifies otherwise are built again).
+    // Builds and tests locked and offline, outside the workspace, into a target dir of its own: it could share
+    // nothing with the workspace's (no profile settings, other features), and its binaries carry the names of
+    // the workspace's (`pattern-checks`, the function's), which other tests build and read at the same time.
     let sh = Shell::new().unwrap();
     sh.change_dir(&dir);
-    sh.set_var("CARGO_TARGET_DIR", project_root().join("target"));
-    // Its `checks/` links the path the workspace's runner also builds to (see `PATTERN_CHECKS_BINARY`).
-    let linking = super::exported_checks::PATTERN_CHECKS_BINARY
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let target = project_root().join("target/tmp/export-test-target");
+    sh.set_var("CARGO_TARGET_DIR", &target);
     without_run_env(cmd!(sh, "cargo test --locked --offline"))
         .quiet()
         .run()
@@ -78,10 +80,9 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
         .quiet()
         .run()
         .unwrap();
-    drop(linking);
-    let binary = project_root().join("target/debug/s3-object-metadata");
-    let zip = dir.join("target/bootstrap.zip");
-    package(&binary, &zip, "s3-object-metadata", Compression::Fast).unwrap();
+    let binary = target.join("debug").join(FUNCTION);
+    let zip = target.join("bootstrap.zip");
+    package(&binary, &zip, FUNCTION, Compression::Fast).unwrap();
 
     // Deploys with the plain tool and only the printed variables, then behaves as its checks say.
     let _cloud = crate::local::TestUse::hold();
@@ -119,10 +120,6 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
     // AWS URLs and names Terraform printed, and the AWS CLI.
     let checked = applied.map_err(anyhow::Error::from).and_then(|()| {
         sh.change_dir(&dir);
-        // `cargo run` links the exported runner at the path the workspace's also builds to: held until it has run.
-        let _binary = super::exported_checks::PATTERN_CHECKS_BINARY
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let report = without_run_env(cmd!(
             sh,
             "cargo run --quiet --locked --offline -p pattern-checks -- --terraform terraform"
@@ -133,15 +130,21 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
             report.ends_with(&format!("{total} passed, 0 failed")),
             "{report}"
         );
-        // And they can fail: the same checks against a table that does not hold the items.
-        let wrong = dir.join("target/wrong-outputs.json");
-        let bucket = cmd!(sh, "terraform -chdir=terraform output -raw bucket_name").read()?;
-        let function = cmd!(sh, "terraform -chdir=terraform output -raw function_name").read()?;
-        fs::write(
-            &wrong,
-            serde_json::json!({"bucket_name": bucket, "table_name": "no-such-table", "function_name": function})
-                .to_string(),
-        )?;
+        // And they can fail: the same checks against an API that does not exist.
+        let wrong = target.join("wrong-outputs.json");
+        let output = |name: &str| cmd!(sh, "terraform -chdir=terraform output -raw {name}").read();
+        let api_url = output("api_url")?;
+        let (scheme, rest) = api_url.split_once("://").context("api_url has no scheme")?;
+        let (_id, host) = rest.split_once('.').context("api_url has no API id")?;
+        let mut outputs = serde_json::Map::new();
+        for name in ["user_pool_id", "user_pool_client_id", "function_name"] {
+            outputs.insert(name.into(), output(name)?.into());
+        }
+        outputs.insert(
+            "api_url".into(),
+            format!("{scheme}://nosuchapi0.{host}").into(),
+        );
+        fs::write(&wrong, serde_json::Value::Object(outputs).to_string())?;
         let wrong = wrong.display().to_string();
         let failed = without_run_env(cmd!(
             sh,
@@ -151,7 +154,7 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
         .output()?;
         let out = String::from_utf8_lossy(&failed.stdout);
         anyhow::ensure!(
-            !failed.status.success() && out.contains("FAIL  an object created under the prefix"),
+            !failed.status.success() && out.contains("FAIL  the public route reaches the function"),
             "{out}{}",
             String::from_utf8_lossy(&failed.stderr)
         );

@@ -24,9 +24,9 @@ const PATTERNS: [&str; 6] = [
     "sfn-map-retry-lambda",
 ];
 
-/// Held by whoever builds `target/debug/pattern-checks`: the workspace's crate and an exported copy of it
-/// (`repo_tests/export.rs`, which shares the target dir) are the same package name from two folders, and the
-/// binary cargo links last is the one at that path (CI once ran the workspace's in place of the exported one).
+/// Held by whoever builds `target/debug/pattern-checks` and copies it: cargo replaces the file at that path on
+/// each build (a copy taken meanwhile could find it missing). An exported copy of the crate builds into a target
+/// dir of its own (`repo_tests/export.rs`): CI once ran the workspace's binary in place of the exported one.
 pub(super) static PATTERN_CHECKS_BINARY: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The standalone runner's binary, built from the workspace, in a copy of its own that no other build replaces.
