@@ -29,8 +29,9 @@ use crate::flags::LocalCmd;
 
 /// The edge port when neither `--port` nor `LOCAL_CLOUD_PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 4566;
-/// How long a fresh daemon may take to be ready (moto starts in about 1 s).
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a fresh daemon may take to be ready: moto starts in about 1 s alone, and may take up to its own
+/// `local_cloud::moto::START_TIMEOUT` (45 s) on busy cores.
+const READY_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long the daemon may take to stop (it drains requests, stops Lambda instances and moto).
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 

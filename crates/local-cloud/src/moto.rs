@@ -64,8 +64,9 @@ pub const LAUNCHER: &[(&str, &str)] = &[
 pub use crate::contract::MOTO_LAUNCHER as LAUNCHER_PACKAGE;
 /// The directory under the state directory that receives the package and goes on `PYTHONPATH`.
 pub const LAUNCHER_DIR: &str = "launcher";
-/// How long moto may take to answer `/_local/health` after it is spawned.
-pub const START_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long moto may take to answer `/_local/health` after it is spawned: a guard against a launcher that hangs.
+/// Importing moto takes ~2 s alone, but more than 15 s on 2 cores busy with other work (CI's lanes once).
+pub const START_TIMEOUT: Duration = Duration::from_secs(45);
 
 /// How to start moto.
 #[derive(Debug, Clone)]

@@ -71,7 +71,8 @@ impl Daemon {
             dir,
             ready: Value::Null,
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // Longer than moto's own start timeout (`moto::START_TIMEOUT`), so the daemon's error is the one reported.
+        let deadline = Instant::now() + Duration::from_secs(60);
         let state_file = daemon.dir.join("local-cloud.json");
         while !state_file.exists() {
             if let Some(status) = daemon.try_wait() {
