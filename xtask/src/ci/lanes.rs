@@ -51,8 +51,7 @@ pub fn run(sh: &Shell, xtask: &Path, setup: Option<JoinHandle<Result<()>>>) -> R
             .context("the set-up (cargo xtask setup) failed")?;
     }
     let built = built.context("linting and building the tests")?;
-    // Terraform's plugin cache is not safe for concurrent installs (a fresh clone's lanes once raced on it: "mkdir
-    // ...: file exists"): one validation fills it with the provider every pattern uses before the lanes start.
+    // Terraform's plugin cache is unsafe for concurrent installs (lanes raced on it): filled once before they start.
     let first = super::CDK_LIFECYCLE[0];
     cmd!(sh, "{xtask} validate {first}")
         .quiet()
