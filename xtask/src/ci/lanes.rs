@@ -69,7 +69,6 @@ pub fn run(sh: &Shell, xtask: &Path, setup: Option<JoinHandle<Result<()>>>) -> R
     // The workspace lane's integration-test targets: all but the two the cloud lane runs. Named one by one, as
     // `--all-targets` would select them, so the build above is what runs (same features, nothing rebuilt).
     let tests = test_targets(&built, &["it", "faults"]);
-
     let base = crate::local::env_port()?.unwrap_or(crate::local::DEFAULT_PORT);
     let cloud_world = World::new("cloud", base + 1);
     let lifecycle_world = World::new("lifecycles", base + 2);
@@ -227,11 +226,17 @@ impl World {
         }
     }
 
+    /// What puts a command in this world.
+    fn vars(&self) -> [(&'static str, String); 2] {
+        [
+            (WORK_DIR_VAR, self.dir.display().to_string()),
+            ("LOCAL_CLOUD_PORT", self.port.to_string()),
+        ]
+    }
+
     /// `command` run in this world.
-    fn job(&self, label: &str, mut command: Command) -> Job {
-        command
-            .env(WORK_DIR_VAR, &self.dir)
-            .env("LOCAL_CLOUD_PORT", self.port.to_string());
+    fn job(&self, label: &'static str, mut command: Command) -> Job {
+        command.envs(self.vars());
         Job::new(label, command)
     }
 
@@ -246,10 +251,8 @@ impl World {
     }
 
     fn stop(&self, sh: &Shell, xtask: &Path) -> Result<()> {
-        let port = self.port.to_string();
         cmd!(sh, "{xtask} local down")
-            .env(WORK_DIR_VAR, &self.dir)
-            .env("LOCAL_CLOUD_PORT", port)
+            .envs(self.vars())
             .quiet()
             .ignore_stdout()
             .run()
@@ -259,16 +262,13 @@ impl World {
 
 /// One command of a lane.
 struct Job {
-    label: String,
+    label: &'static str,
     command: Command,
 }
 
 impl Job {
-    fn new(label: &str, command: Command) -> Job {
-        Job {
-            label: label.to_owned(),
-            command,
-        }
+    fn new(label: &'static str, command: Command) -> Job {
+        Job { label, command }
     }
 }
 
