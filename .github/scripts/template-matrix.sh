@@ -6,17 +6,23 @@
 #
 # CI runs it (.github/workflows/template.yml); run it the same way locally, from anywhere in the repository:
 #
-#   .github/scripts/template-matrix.sh               # every combination (the full matrix, about 55 minutes here)
+#   .github/scripts/template-matrix.sh               # every combination (the full matrix)
 #   .github/scripts/template-matrix.sh --quick       # the quick subset (what `cargo xtask ci` runs)
 #   .github/scripts/template-matrix.sh 'sqs-*' alb-sam  # the named combinations (shell patterns allowed)
 #   .github/scripts/template-matrix.sh --list [--quick]  # the names of the combinations
 #
 # Needs cargo-generate at the version `cargo xtask setup` installs, and the project's other tools (`cargo xtask setup`).
 #
-# The scratch location: a combination `<c>` is generated as patterns/tc-<c>/ (git-ignored) and removed as soon as
-# it has been checked, also after a failure or Ctrl-C; Cargo.lock (which the build extends) is restored at the
-# end. The checkout is left as it was. A failing combination does not stop the others: the summary at the end
-# lists each combination's result and time, and the exit status is non-zero if any failed.
+# How: every combination is generated first (and checked alone for Liquid and rustfmt), then the generated ones
+# are checked together, as the collection's own patterns are: one test build of their crates that clippy lints, one
+# `cargo xtask validate`, one `cargo xtask test` (four at a time in one local cloud). When a step fails together,
+# each combination runs that step alone, so the summary names the ones that failed; the run fails all the same if
+# they then all pass (a failure only together is a failure).
+#
+# The scratch location: a combination `<c>` is generated as patterns/tc-<c>/ (git-ignored); every one is removed at
+# the end, also after a failure or Ctrl-C, and Cargo.lock (which the build extends) is restored. The checkout is
+# left as it was. A failing combination does not stop the others: the summary at the end lists each combination's
+# result, and the exit status is non-zero if any failed.
 set -euo pipefail
 
 # One combination a line: `name|trigger|iac|dynamodb|arch|memory`. The names are `<trigger>-<iac>[-ddb]`; the
@@ -101,16 +107,17 @@ xtask() {
 
 scratch="$(mktemp -d)"
 cp Cargo.lock "$scratch/Cargo.lock"
-current=""
+created=()
 local_cloud_was_up=""
 if xtask local status --json 2>/dev/null | grep -q '"state": "running"'; then
   local_cloud_was_up=yes
 fi
 cleanup() {
   local status=$?
-  if [[ -n "$current" ]]; then
-    rm -rf "patterns/$current" "patterns/.new-$current"
-  fi
+  local name
+  for name in "${created[@]}"; do
+    rm -rf "patterns/tc-$name" "patterns/.new-tc-$name"
+  done
   cp "$scratch/Cargo.lock" Cargo.lock
   rm -rf "$scratch"
   if [[ -z "$local_cloud_was_up" ]]; then
@@ -127,8 +134,8 @@ unrendered() {
   grep -rnE '(^|[^$])\{\{|\{%' "$1" || true
 }
 
-# Checks one combination; prints each step; returns non-zero at the first failing step.
-check() {
+# Generates one combination and checks it alone: no Liquid left, rustfmt. Returns non-zero at the first failure.
+generate() {
   local name=$1 trigger=$2 iac=$3 dynamodb=$4 arch=$5 memory=$6
   local pattern="tc-$name" flags=()
   [[ "$dynamodb" == yes ]] && flags+=(--dynamodb)
@@ -144,40 +151,84 @@ check() {
     echo "$residue" >&2
     return 1
   fi
-  local manifest="$dir/functions/handler/Cargo.toml"
-  echo "==> $name: rustfmt, clippy and unit tests"
-  cargo fmt --manifest-path "$manifest" --check || return 1
-  cargo clippy --quiet --manifest-path "$manifest" --all-targets -- -D warnings || return 1
-  cargo test --quiet --manifest-path "$manifest" || return 1
-  echo "==> $name: cargo xtask validate $pattern"
-  xtask validate "$pattern" || return 1
-  echo "==> $name: cargo xtask test $pattern (local deploy, verify, destroy)"
-  xtask test "$pattern" || return 1
+  cargo fmt --manifest-path "$dir/functions/handler/Cargo.toml" --check
 }
 
-results=()
-failed=()
+# The steps run over the generated patterns together (each takes pattern names; a crate is named as its pattern).
+# Clippy lints the generated crates inside their test build, as `cargo xtask ci` lints the workspace
+# (xtask/src/ci.rs, `with_clippy`): their dependencies compile once instead of once more in check mode.
+clippy_driver="$(rustc --print sysroot)/bin/clippy-driver"
+[[ -x "$clippy_driver" ]] || fail "$clippy_driver is missing. Fix: rustup component add clippy"
+lint_and_unit_tests() {
+  local package packages=()
+  for package; do packages+=(-p "$package"); done
+  RUSTC_WORKSPACE_WRAPPER="$clippy_driver" CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__ \
+    cargo test --quiet --no-fail-fast "${packages[@]}"
+}
+validate() {
+  xtask validate "$@"
+}
+lifecycle() {
+  xtask test "$@"
+}
+
+declare -A outcome=()
+passing=()
+failed_together=()
 started_all=$SECONDS
 for combination in "${selected[@]}"; do
   IFS='|' read -r name trigger iac dynamodb arch memory <<<"$combination"
-  current="tc-$name"
+  created+=("$name")
   echo
-  started=$SECONDS
-  if check "$name" "$trigger" "$iac" "$dynamodb" "$arch" "$memory"; then
-    result=pass
+  if generate "$name" "$trigger" "$iac" "$dynamodb" "$arch" "$memory"; then
+    passing+=("$name")
   else
-    result=FAIL
-    failed+=("$name")
+    outcome[$name]="FAIL (generate)"
   fi
-  rm -rf "patterns/$current"
-  current=""
-  results+=("$(printf '%-26s %-4s %5ss' "$name" "$result" "$((SECONDS - started))")")
-  echo "==> $name: $result in $((SECONDS - started)) s"
+done
+
+# Runs step `$1` (a function above) over the passing combinations together; if it fails, over each alone.
+together() {
+  local step=$1 started=$SECONDS name
+  local ok=()
+  [[ ${#passing[@]} -gt 0 ]] || return 0
+  echo
+  echo "==> $step: ${passing[*]}"
+  if "$step" "${passing[@]/#/tc-}"; then
+    echo "==> $step: passed in $((SECONDS - started)) s"
+    return 0
+  fi
+  echo "==> $step failed together; each combination alone, to name the ones that fail:"
+  for name in "${passing[@]}"; do
+    if "$step" "tc-$name"; then
+      ok+=("$name")
+    else
+      outcome[$name]="FAIL ($step)"
+    fi
+  done
+  if [[ ${#ok[@]} -eq ${#passing[@]} ]]; then
+    failed_together+=("$step")
+  fi
+  passing=("${ok[@]}")
+}
+together lint_and_unit_tests
+together validate
+together lifecycle
+for name in "${passing[@]}"; do
+  outcome[$name]=pass
 done
 
 echo
 echo "template-matrix: ${#selected[@]} combination(s) in $((SECONDS - started_all)) s"
-printf '  %s\n' "${results[@]}"
+failed=()
+for combination in "${selected[@]}"; do
+  name="$(name_of "$combination")"
+  printf '  %-26s %s\n' "$name" "${outcome[$name]}"
+  [[ "${outcome[$name]}" == pass ]] || failed+=("$name")
+done
+if [[ ${#failed_together[@]} -gt 0 ]]; then
+  fail "failed together, passed alone: ${failed_together[*]}"
+fi
 if [[ ${#failed[@]} -gt 0 ]]; then
   fail "${#failed[@]} combination(s) failed: ${failed[*]}"
 fi

@@ -173,18 +173,7 @@ fn parse_env_port(value: Option<String>) -> Result<Option<u16>> {
 
 /// Serialises `up`/`down` between xtask processes (a second `up` waits, then finds the cloud running).
 fn lock() -> Result<fs::File> {
-    let dir = state_dir();
-    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join("lock");
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    file.lock()
-        .with_context(|| format!("locking {}", path.display()))?;
-    Ok(file)
+    crate::tools::exclusive_lock(&state_dir().join("lock"))
 }
 
 fn start(port: u16) -> Result<LocalCloud> {

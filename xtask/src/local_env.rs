@@ -168,11 +168,13 @@ mod tests {
             ),
         )
         .unwrap();
+        let cache = crate::tools::terraform_init_lock().unwrap();
         xshell::cmd!(sh, "terraform init -input=false -no-color")
             .quiet()
             .ignore_stdout()
             .run()
             .unwrap();
+        drop(cache);
         xshell::cmd!(sh, "terraform apply -auto-approve -input=false -no-color")
             .quiet()
             .ignore_stdout()

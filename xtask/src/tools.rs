@@ -130,6 +130,31 @@ pub fn terraform_plugin_cache() -> PathBuf {
     crate::pattern::project_root().join("target/xtask/terraform-plugin-cache")
 }
 
+/// Holds Terraform's shared plugin cache for one `terraform init` (dropped: released). Terraform's CLI
+/// configuration documents the cache as not safe for concurrent inits, and two inits of a cold cache do fail
+/// ("mkdir ...: file exists"; hashicorp/terraform#31964), which `cargo xtask test --all` and `ci`'s lanes start
+/// side by side: inits in this checkout take turns (a few seconds each once the cache is filled).
+pub fn terraform_init_lock() -> Result<fs::File> {
+    exclusive_lock(&terraform_plugin_cache().with_extension("lock"))
+}
+
+/// An exclusive lock on `path` (created, with its folder, if missing), held until the file is dropped; waits
+/// while another process or thread holds it.
+pub fn exclusive_lock(path: &Path) -> Result<fs::File> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("locking {}", path.display()))?;
+    Ok(file)
+}
+
 /// Writes `<work_dir>/terraform.rc` for `TF_CLI_CONFIG_FILE` when the provider mirror exists, and returns its path.
 ///
 /// The providers found in the mirror are installed from it and never from the network; every other provider
@@ -237,6 +262,22 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn a_lock_is_held_until_its_holder_drops_it() {
+        let path = scratch("lock").join("held.lock");
+        let held = exclusive_lock(&path).unwrap();
+        let other = fs::File::open(&path).unwrap();
+        assert!(
+            matches!(other.try_lock(), Err(fs::TryLockError::WouldBlock)),
+            "a second holder got {} while the first held it",
+            path.display()
+        );
+        drop(held);
+        other
+            .try_lock()
+            .expect("the lock is released with its holder");
     }
 
     #[test]

@@ -51,15 +51,6 @@ pub fn run(sh: &Shell, xtask: &Path, setup: Option<JoinHandle<Result<()>>>) -> R
             .context("the set-up (cargo xtask setup) failed")?;
     }
     let built = built.context("linting and building the tests")?;
-    // Terraform's plugin cache is unsafe for concurrent installs (lanes raced on it): filled once before they start.
-    let first = super::CDK_LIFECYCLE[0];
-    cmd!(sh, "{xtask} validate {first}")
-        .quiet()
-        .ignore_stdout()
-        .run()
-        .with_context(|| {
-            format!("filling Terraform's plugin cache (`cargo xtask validate {first}`)")
-        })?;
     let unit_tests = unit_test_executables(&built, "local-cloud");
     if unit_tests.is_empty() {
         bail!(

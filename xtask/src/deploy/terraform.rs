@@ -114,6 +114,7 @@ impl<'a> Driver<'a> {
 
     fn init(&self) -> Result<()> {
         let dir = self.module_dir();
+        let _cache = crate::tools::terraform_init_lock()?;
         cmd!(
             self.sh,
             "terraform -chdir={dir} init -input=false -no-color"

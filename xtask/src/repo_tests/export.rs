@@ -104,11 +104,13 @@ fn an_exported_pattern_builds_offline_and_deploys_with_plain_terraform() {
         .flat_map(|v| ["-var".to_owned(), v.clone()])
         .collect();
     let apply_flags = var_flags.clone();
+    let cache = crate::tools::terraform_init_lock().unwrap();
     cmd!(sh, "terraform init -input=false -no-color")
         .quiet()
         .ignore_stdout()
         .run()
         .unwrap();
+    drop(cache);
     let applied = cmd!(
         sh,
         "terraform apply -auto-approve -input=false -no-color {apply_flags...}"

@@ -8,11 +8,10 @@
 use xshell::{Shell, cmd};
 
 use crate::{
-    cargo::without_run_env,
     deploy::{self, Deployment, Options, sam::stack_name},
     destroy::destroy,
     flags::{DeployArgs, Iac, Target},
-    pattern::{self, project_root},
+    pattern,
 };
 
 const PATTERNS: [&str; 6] = [
@@ -34,12 +33,19 @@ pub(super) fn runner() -> std::path::PathBuf {
     let _build = PATTERN_CHECKS_BINARY
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let sh = Shell::new().unwrap();
-    sh.change_dir(project_root());
-    without_run_env(cmd!(sh, "cargo build --quiet -p pattern-checks"))
-        .run()
-        .unwrap();
-    let built = crate::pattern::target_dir().join("debug/pattern-checks");
+    // Built beside xtask, so its dependencies are the ones `cargo xtask` was built with: `-p pattern-checks` alone
+    // unifies other features and compiled ~60 CPU-seconds of them again.
+    let built = crate::cargo::build(&crate::cargo::Build {
+        what: "the standalone checks runner",
+        packages: vec!["pattern-checks".into()],
+        profile: "dev",
+        with_xtask: true,
+    })
+    .unwrap()
+    .into_iter()
+    .find(|b| b.name == "pattern-checks")
+    .expect("cargo built no pattern-checks binary")
+    .path;
     let copy =
         crate::pattern::target_dir().join(format!("tmp/pattern-checks-{}", std::process::id()));
     std::fs::create_dir_all(copy.parent().unwrap()).unwrap();

@@ -275,6 +275,7 @@ fn diagnostic_finding(tf_dir: &Path, diag: Diagnostic) -> Finding {
 
 /// `terraform init -backend=false`; a failure is a finding (bad provider requirements, unknown module source).
 fn init(sh: &Shell, tf_dir: &Path, module: &Path) -> Result<Option<Finding>> {
+    let _cache = crate::tools::terraform_init_lock()?;
     let out = cmd!(
         sh,
         "terraform -chdir={module} init -backend=false -input=false -no-color"

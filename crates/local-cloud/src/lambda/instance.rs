@@ -208,7 +208,7 @@ impl Instance {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        let mut child = match command.spawn() {
+        let mut child = match spawn(&mut command).await {
             Ok(child) => child,
             Err(e) => {
                 return Err(fail(
@@ -437,6 +437,24 @@ fn error_document(header: Option<String>, body: Bytes, fallback: &str) -> (Strin
     (error_type, payload)
 }
 
+/// Starts the instance's process. `ETXTBSY` ("Text file busy") is retried: while the daemon writes a package's
+/// `bootstrap` (code.rs), a process it forks meanwhile for another instance holds a copy of the writing fd until
+/// that child execs, and exec of the new file fails for that moment (golang/go#22315 describes the same race in
+/// Go's runtime). Lambda has no such moment, so the start waits it out rather than report an invalid entrypoint.
+async fn spawn(command: &mut tokio::process::Command) -> std::io::Result<tokio::process::Child> {
+    let mut delay = Duration::from_millis(2);
+    for _ in 0..8 {
+        match command.spawn() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            result => return result,
+        }
+    }
+    command.spawn()
+}
+
 async fn wait_exit(exit: &mut watch::Receiver<Option<ExitStatus>>) -> Option<ExitStatus> {
     let status = exit.wait_for(Option::is_some).await.map(|status| *status);
     match status {
@@ -527,4 +545,33 @@ pub fn log_stream_name(version: &str) -> String {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{io::Write, os::unix::fs::PermissionsExt};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_bootstrap_still_open_for_writing_starts_once_the_writer_lets_go() {
+        let dir = std::env::temp_dir().join(format!("lc-spawn-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bootstrap");
+        let mut writer = std::fs::File::create(&path).unwrap();
+        writer.write_all(b"#!/bin/sh\nexit 0\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut command = tokio::process::Command::new(&path);
+        let busy = command.spawn().map(|_| ()).unwrap_err();
+        assert_eq!(busy.raw_os_error(), Some(libc::ETXTBSY), "{busy}");
+
+        let letting_go = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            drop(writer);
+        });
+        let status = spawn(&mut command).await.unwrap().wait().await.unwrap();
+        assert!(status.success(), "{status}");
+        letting_go.await.unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
