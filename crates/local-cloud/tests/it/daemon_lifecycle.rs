@@ -10,7 +10,7 @@ use std::{
 
 use crate::support::{
     Cases,
-    daemon::{BIN, Daemon, free_port, process_alive, wait_gone},
+    daemon::{Daemon, bin, free_port, process_alive, wait_gone},
     python,
 };
 
@@ -33,7 +33,7 @@ fn serves_until_sigterm_then_stops_cleanly() {
         assert_eq!(status["moto_pid"], d.moto_pid());
     });
     cases.blocking("a second daemon on the same port says what to do", |d| {
-        let second = Command::new(BIN)
+        let second = Command::new(bin())
             .args([
                 "serve",
                 "--port",
@@ -91,7 +91,7 @@ fn moto_does_not_outlive_a_killed_daemon() {
 #[test]
 fn launcher_refuses_an_unexpected_moto_version() {
     // As the daemon runs it: `python -m local_moto` with the package's directory on PYTHONPATH.
-    let package_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
+    let package_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../python");
     let out = Command::new(python())
         .args(["-m", "local_moto"])
         .args(["--port", "1", "--edge-url", "http://127.0.0.1:1"])
@@ -111,7 +111,7 @@ fn launcher_refuses_an_unexpected_moto_version() {
 fn the_daemon_reports_the_launchers_refusal_with_motos_log() {
     let dir = crate::support::temp_dir("local-cloud-test");
     let started = Instant::now();
-    let out = Command::new(BIN)
+    let out = Command::new(bin())
         .args([
             "serve",
             "--port",

@@ -3,7 +3,7 @@
 //! a free port (the daemon's tests start `local-cloud serve` on a free port too), each with its own state
 //! directory, so they run in parallel with each other and beside a local cloud on the default port.
 //!
-//! Run one feature with `cargo test -p local-cloud --test it <module>::`, e.g. `apigw_routing::`.
+//! Run one feature with `cargo test -p local-cloud-tests --test it <module>::`, e.g. `apigw_routing::`.
 
 mod support;
 

@@ -14,8 +14,10 @@ use serde_json::Value;
 
 use super::python;
 
-/// The daemon's binary.
-pub const BIN: &str = env!("CARGO_BIN_EXE_local-cloud");
+/// The daemon's binary ([`super::build`]).
+pub fn bin() -> &'static std::path::Path {
+    &super::build::binaries().daemon
+}
 
 /// The AWS CLI: the project venv's (`cargo xtask setup` installs it) if present, else `aws` on PATH.
 pub fn aws_cli() -> PathBuf {
@@ -54,7 +56,7 @@ impl Daemon {
     pub fn start_with_env(env: &[(&str, &str)]) -> Daemon {
         let (port, dir) = (free_port(), super::temp_dir("local-cloud-test"));
         let log = std::fs::File::create(dir.join("local-cloud.log")).unwrap();
-        let child = Command::new(BIN)
+        let child = Command::new(bin())
             .envs(env.iter().copied())
             .args(["serve", "--port", &port.to_string(), "--python", &python()])
             .arg("--state-dir")

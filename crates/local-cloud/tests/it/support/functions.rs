@@ -4,7 +4,6 @@
 use std::{
     path::{Path, PathBuf},
     process::Command,
-    sync::OnceLock,
 };
 
 use aws_sdk_lambda::{
@@ -17,42 +16,9 @@ use local_cloud::aws::Clients;
 /// The role [`create_role`] makes, which [`create_function`] gives every function.
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/fidelity-role";
 
-/// The `fidelity-fn` binary, built with `cargo build -p fidelity-fn` on first use. Panics (failing the test)
-/// when it cannot be built.
+/// The `fidelity-fn` binary ([`super::build`]).
 pub fn fidelity_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let output = Command::new(&cargo)
-            .args([
-                "build",
-                "-p",
-                "fidelity-fn",
-                "--message-format=json-render-diagnostics",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .unwrap_or_else(|e| panic!("running `{cargo} build -p fidelity-fn`: {e}"));
-        assert!(
-            output.status.success(),
-            "`cargo build -p fidelity-fn` failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let executable = String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|msg| {
-                msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "fidelity-fn"
-            })
-            .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
-            .expect("`cargo build -p fidelity-fn` reported no fidelity-fn executable");
-        assert!(
-            executable.is_file(),
-            "{} is missing after the build",
-            executable.display()
-        );
-        executable
-    })
+    &super::build::binaries().fidelity_fn
 }
 
 /// A code directory whose `bootstrap` is `fidelity-fn` (a symlink to the built binary).

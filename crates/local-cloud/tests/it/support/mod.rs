@@ -2,8 +2,9 @@
 //! roles ([`functions`]), Cognito users signed in ([`cognito`]), the data plane in front of moto ([`cloud`]), networks and load balancers
 //! ([`network`]), the REST API -> VPC link -> NLB -> ALB -> Lambda deployment ([`chain`]), CloudFormation
 //! stacks ([`stacks`]) and the private-ALB template ([`private_alb`]), SQS event source mappings ([`sqs`]), SNS
-//! topics delivering to queues ([`sns`]), the `local-cloud serve` daemon ([`daemon`]) and function pools without
-//! moto ([`pool`]).
+//! topics delivering to queues ([`sns`]), the `local-cloud serve` daemon ([`daemon`]), function pools without
+//! moto ([`pool`]) and the binaries they run, built beside xtask ([`build`]).
+pub mod build;
 pub mod cases;
 pub mod chain;
 pub mod cloud;
@@ -29,7 +30,7 @@ pub const ACCOUNT: &str = "123456789012";
 /// The repository's root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
+        .join("../../..")
         .canonicalize()
         .unwrap()
 }
