@@ -7,7 +7,8 @@
 //! - `workspace` (the terminal, the default world): every crate's unit tests and xtask's repository tests.
 //! - `cloud` (a log, a world of its own): the local cloud's integration tests (each its own moto and daemon on
 //!   free ports), xtask's fault tests (they kill and restart their cloud), the moto launcher's pytest files,
-//!   pattern validation, doc tests, the CDK converter's lint and tests.
+//!   doc tests, the CDK converter's lint and tests. (No `validate --all`: `cargo xtask test` validates each
+//!   flavour of a pattern, with the same checks and tools, before it builds or deploys it.)
 //! - `lifecycles` (a log, a world of its own): `cargo xtask test --all`, then the CDK apps of [`super::CDK_LIFECYCLE`].
 
 use std::{
@@ -107,7 +108,6 @@ pub fn run(sh: &Shell, xtask: &Path, setup: Option<JoinHandle<Result<()>>>) -> R
             "moto launcher tests (one pytest file per service module)",
             cmd!(sh, "{python} -m pytest crates/local-cloud/python/tests -q").into(),
         ),
-        cloud_world.job("pattern validation", cmd!(sh, "{xtask} validate --all").into()),
         Job::new(
             "doc tests",
             crate::cargo::clean_cargo(sh)
