@@ -108,11 +108,11 @@ pub fn run(sh: &Shell, xtask: &Path, setup: Option<JoinHandle<Result<()>>>) -> R
             "moto launcher tests (one pytest file per service module)",
             cmd!(sh, "{python} -m pytest crates/local-cloud/python/tests -q").into(),
         ),
+        // Linted as the build above, so its libraries are reused (a plain `cargo test` would compile local-cloud's
+        // test-profile library once more).
         Job::new(
             "doc tests",
-            crate::cargo::clean_cargo(sh)
-                .args(["test", "--workspace", "--doc", "--locked"])
-                .into(),
+            cargo(&["test", "--workspace", "--doc", "--locked"])?.into(),
         ),
         Job::new(
             "lint and tests of the CDK converter (crates/cdk-gen)",
