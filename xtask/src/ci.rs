@@ -4,8 +4,8 @@
 //! machine needs nothing run before it: the Rust components first, the other tools beside the format check and
 //! the first build. Then fmt; one build that lints and compiles every test target
 //! (see [`with_clippy`]); every test in three lanes side by side ([`lanes`]: unit, repository and fidelity
-//! tests; the local cloud's integration tests, the fault tests, the moto launcher's pytest files, pattern
-//! validation; full local deploy+verify+destroy lifecycles of every pattern in each of its flavours and of
+//! tests; the local cloud's integration tests, the fault tests, the moto launcher's pytest files; full local
+//! validate+deploy+verify+destroy lifecycles of every pattern in each of its flavours and of
 //! [`CDK_LIFECYCLE`] as CDK apps); then the cargo-generate template, which edits the checkout and so runs
 //! alone: the sample of CONTRIBUTING.md (`cargo xtask new orders-queue --iac sam --trigger sqs`, then
 //! `cargo xtask test orders-queue`) and the quick subset of `.github/scripts/template-matrix.sh`, both leaving
