@@ -103,8 +103,11 @@ pub enum Source {
     Context(String),
 }
 
-/// Results cached per API, stage, authorizer and identity source values, each for its authorizer's TTL and its
-/// generation of deployed state (a redeployed authorizer starts afresh). Held on the cloud's API Gateway state.
+/// Results cached per API, stage, authorizer and identity source values, each for its authorizer's TTL and only
+/// while the stage serves the deployment and the authorizer has the definition it was cached under: as on AWS,
+/// the stage's redeployment or a changed authorizer starts afresh, while writes to other APIs leave it alone
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-authorization.html>:
+/// the policy is cached for the TTL). Held on the cloud's API Gateway state.
 #[derive(Default)]
 pub struct Cache {
     entries: Mutex<HashMap<Key, Entry>>,
@@ -112,8 +115,20 @@ pub struct Cache {
 
 type Key = (String, String, String, Vec<String>);
 
+/// What an entry was cached under: the stage's deployment and the authorizer's definition.
+struct Validity {
+    deployment_id: String,
+    authorizer: Authorizer,
+}
+
+impl Validity {
+    fn holds(&self, deployment_id: &str, authorizer: &Authorizer) -> bool {
+        self.deployment_id == deployment_id && self.authorizer == *authorizer
+    }
+}
+
 struct Entry {
-    generation: u64,
+    validity: Validity,
     expires: Instant,
     output: Arc<Output>,
 }
@@ -122,19 +137,19 @@ struct Entry {
 const CACHE_CAP: usize = 10_000;
 
 impl Cache {
-    fn get(&self, key: &Key, generation: u64) -> Option<Arc<Output>> {
+    fn get(&self, key: &Key, deployment_id: &str, authorizer: &Authorizer) -> Option<Arc<Output>> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .get(key)
-            .filter(|e| e.generation == generation && e.expires > Instant::now())
+            .filter(|e| e.validity.holds(deployment_id, authorizer) && e.expires > Instant::now())
             .map(|e| e.output.clone())
     }
 
-    fn insert(&self, key: Key, generation: u64, ttl: Duration, output: Arc<Output>) {
+    fn insert(&self, key: Key, validity: Validity, ttl: Duration, output: Arc<Output>) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= CACHE_CAP {
             let now = Instant::now();
-            entries.retain(|_, e| e.generation == generation && e.expires > now);
+            entries.retain(|_, e| e.expires > now);
             if entries.len() >= CACHE_CAP {
                 entries.clear();
             }
@@ -143,7 +158,7 @@ impl Cache {
         entries.insert(
             key,
             Entry {
-                generation,
+                validity,
                 expires,
                 output,
             },
@@ -216,7 +231,11 @@ pub async fn authorize(
     }
     let region = cloud.config.region.as_str();
     let arn = method_arn(region, ctx, parts.method.as_str());
-    let generation = cloud.apigw.generation.get();
+    let deployment_id = ctx
+        .api
+        .stages
+        .get(ctx.stage)
+        .map_or("", |s| s.deployment_id.as_str());
     let key: Key = (
         ctx.api.id.clone(),
         ctx.stage.to_owned(),
@@ -227,7 +246,7 @@ pub async fn authorize(
     let cached = if authorizer.ttl.is_zero() {
         None
     } else {
-        cache.get(&key, generation)
+        cache.get(&key, deployment_id, authorizer)
     };
     let (output, latency_ms) = match cached {
         Some(output) => (output, 0),
@@ -240,7 +259,11 @@ pub async fn authorize(
             };
             let output = Arc::new(invoke(cloud, ctx, authorizer, &event).await?);
             if !authorizer.ttl.is_zero() {
-                cache.insert(key, generation, authorizer.ttl, output.clone());
+                let validity = Validity {
+                    deployment_id: deployment_id.to_owned(),
+                    authorizer: authorizer.clone(),
+                };
+                cache.insert(key, validity, authorizer.ttl, output.clone());
             }
             (output, started.elapsed().as_millis() as u64)
         }
@@ -676,14 +699,45 @@ mod tests {
     }
 
     #[test]
-    fn the_cache_keeps_a_result_for_its_ttl_and_generation() {
+    fn the_cache_keeps_a_result_for_its_ttl_deployment_and_definition() {
         let cache = Cache::default();
         let key: Key = ("api".into(), "prod".into(), "auth".into(), vec!["t".into()]);
         let out = Arc::new(output(policy("Allow", json!("*"))).unwrap());
-        cache.insert(key.clone(), 1, Duration::from_secs(300), out.clone());
-        assert_eq!(cache.get(&key, 1), Some(out.clone()));
-        assert_eq!(cache.get(&key, 2), None, "a redeployment starts afresh");
-        cache.insert(key.clone(), 1, Duration::ZERO, out);
-        assert_eq!(cache.get(&key, 1), None, "expired");
+        let authorizer = Authorizer {
+            id: "auth".into(),
+            name: "token".into(),
+            kind: "TOKEN".into(),
+            uri: Some(
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/f/invocations"
+                    .into(),
+            ),
+            credentials: None,
+            identity_source: Some("method.request.header.Authorization".into()),
+            identity_validation_expression: None,
+            ttl: Duration::from_secs(300),
+            provider_arns: vec![],
+        };
+        let validity = |deployment_id: &str| Validity {
+            deployment_id: deployment_id.into(),
+            authorizer: authorizer.clone(),
+        };
+        cache.insert(key.clone(), validity("d1"), authorizer.ttl, out.clone());
+        assert_eq!(cache.get(&key, "d1", &authorizer), Some(out.clone()));
+        assert_eq!(
+            cache.get(&key, "d2", &authorizer),
+            None,
+            "the stage's redeployment starts afresh"
+        );
+        let changed = Authorizer {
+            identity_validation_expression: Some("[a-z]+".into()),
+            ..authorizer.clone()
+        };
+        assert_eq!(
+            cache.get(&key, "d1", &changed),
+            None,
+            "a changed authorizer starts afresh"
+        );
+        cache.insert(key.clone(), validity("d1"), Duration::ZERO, out);
+        assert_eq!(cache.get(&key, "d1", &authorizer), None, "expired");
     }
 }

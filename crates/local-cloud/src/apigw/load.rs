@@ -234,7 +234,15 @@ async fn load_api(cloud: &SharedCloud, api_id: &str) -> anyhow::Result<Option<Re
                 .variables()
                 .map(|v| v.clone().into_iter().collect())
                 .unwrap_or_default();
-            Some((name.clone(), Stage { name, variables }))
+            let deployment_id = s.deployment_id().unwrap_or_default().to_owned();
+            Some((
+                name.clone(),
+                Stage {
+                    name,
+                    variables,
+                    deployment_id,
+                },
+            ))
         })
         .collect();
     let gateway_responses = client

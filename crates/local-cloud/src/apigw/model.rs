@@ -73,6 +73,8 @@ pub struct GatewayResponse {
 pub struct Stage {
     pub name: String,
     pub variables: BTreeMap<String, String>,
+    /// The deployment the stage serves: each redeployment of the stage makes a new one.
+    pub deployment_id: String,
 }
 
 #[derive(Debug, Clone, Default)]

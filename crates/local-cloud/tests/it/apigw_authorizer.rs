@@ -11,7 +11,9 @@
 //!   (<https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html>):
 //!   500 `{"message":null}` (<https://loige.co/debugging-custom-apigateway-authorizers/>);
 //! - an allowed request: `principalId` and the context (values as strings) in the backend's
-//!   `requestContext.authorizer`; within the TTL one invocation per token; TTL 0: one per request.
+//!   `requestContext.authorizer`; within the TTL one invocation per token; TTL 0: one per request; the cache is
+//!   the stage's, flushed by its redeployment and by nothing another API does
+//!   (<https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-authorization.html>).
 
 use std::net::SocketAddr;
 
@@ -29,6 +31,7 @@ use crate::support::{
 
 struct Deployed {
     cloud: SharedCloud,
+    gw: aws_sdk_apigateway::Client,
     host: String,
     api_id: String,
 }
@@ -211,6 +214,7 @@ async fn deploy(local: &LocalCloud) -> Deployed {
     state_changed(&local.cloud);
     Deployed {
         cloud: local.cloud.clone(),
+        gw: gw.clone(),
         host: format!("{api_id}.execute-api.localhost:4566"),
         api_id,
     }
@@ -293,6 +297,62 @@ async fn rest_api_lambda_authorizers_answer_as_aws() {
                 let one = get(&c, "/dev/nocache", &[("authorization", "allow")]).await;
                 let two = get(&c, "/dev/nocache", &[("authorization", "allow")]).await;
                 assert_ne!(invocation(&one), invocation(&two), "TTL 0 caches nothing");
+            },
+        )
+        .await;
+    cases
+        .case(
+            "another API's deployment keeps the cached result; the stage's redeployment flushes it",
+            |c| async move {
+                let invocation = |r: &Response<Bytes>| {
+                    json_body(r)["requestContext"]["authorizer"]["invocation"].clone()
+                };
+                let first = get(&c, "/dev/token", &[("authorization", "allow")]).await;
+                let other = c.gw.create_rest_api().name("another").send().await.unwrap();
+                let other_id = other.id().unwrap();
+                c.gw.put_method()
+                    .rest_api_id(other_id)
+                    .resource_id(other.root_resource_id().unwrap())
+                    .http_method("GET")
+                    .authorization_type("NONE")
+                    .send()
+                    .await
+                    .unwrap();
+                c.gw.put_integration()
+                    .rest_api_id(other_id)
+                    .resource_id(other.root_resource_id().unwrap())
+                    .http_method("GET")
+                    .r#type(IntegrationType::Mock)
+                    .send()
+                    .await
+                    .unwrap();
+                c.gw.create_deployment()
+                    .rest_api_id(other_id)
+                    .stage_name("dev")
+                    .send()
+                    .await
+                    .unwrap();
+                state_changed(&c.cloud);
+                let again = get(&c, "/dev/token", &[("authorization", "allow")]).await;
+                assert_eq!(
+                    invocation(&again),
+                    invocation(&first),
+                    "another API's deployment leaves this stage's cache alone"
+                );
+                c.gw.create_deployment()
+                    .rest_api_id(&c.api_id)
+                    .stage_name("dev")
+                    .send()
+                    .await
+                    .unwrap();
+                state_changed(&c.cloud);
+                let redeployed = get(&c, "/dev/token", &[("authorization", "allow")]).await;
+                assert_eq!(redeployed.status(), 200);
+                assert_ne!(
+                    invocation(&redeployed),
+                    invocation(&first),
+                    "the stage's redeployment starts afresh"
+                );
             },
         )
         .await;
