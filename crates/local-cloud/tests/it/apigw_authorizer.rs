@@ -1,6 +1,7 @@
 //! REST API Lambda authorizers (TOKEN and REQUEST) against a real moto, configured only through AWS APIs, with
 //! `fidelity-fn` as the authorizer (mode `authorizer`: the token picks its answer) and as the backend (`proxy`:
-//! it returns its event). Each case asserts what AWS answers:
+//! it returns its event). Over 400 lines: its cases share one deployment (four authorizers and their functions),
+//! set up once here. Each case asserts what AWS answers:
 //! - a missing identity source, or a token failing `identityValidationExpression`: 401 `{"message":"Unauthorized"}`
 //!   without invoking the authorizer (<https://repost.aws/knowledge-center/api-gateway-401-error-lambda-authorizer>);
 //! - the function's `Unauthorized` error: 401; an explicit Deny: 403 `{"Message":"User is not authorized to access
