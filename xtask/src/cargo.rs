@@ -175,6 +175,17 @@ pub fn clean_cargo(sh: &Shell) -> xshell::Cmd<'_> {
     without_run_env(cmd!(sh, "{cargo}"))
 }
 
+/// A release build made quick to compile, set as cargo's profile variables: no optimisation, no LTO, many codegen
+/// units, no debug info. For a release build a test or the set-up makes only to run a few times (cargo-generate's
+/// install, the SAM CLI's `cargo lambda build --release`), where the profile's own settings would cost minutes of
+/// CPU for speed nobody measures.
+pub const QUICK_RELEASE: [(&str, &str); 4] = [
+    ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0"),
+    ("CARGO_PROFILE_RELEASE_LTO", "false"),
+    ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256"),
+    ("CARGO_PROFILE_RELEASE_DEBUG", "false"),
+];
+
 /// `cmd` (cargo, or a tool that runs cargo: cargo-lambda) without the variables of xtask's own run (see
 /// [`clean_cargo`]).
 pub fn without_run_env(mut cmd: xshell::Cmd<'_>) -> xshell::Cmd<'_> {

@@ -10,15 +10,6 @@ use xshell::{Shell, cmd};
 /// The cargo-generate release the template is written and tested against.
 pub const VERSION: &str = "0.23.14";
 
-/// The release profile `cargo xtask setup` installs it with: cargo-generate's own (fat LTO, one codegen unit,
-/// opt-level 3) is for a tool run all day; here it renders one template a few times per CI run.
-const QUICK_BUILD: [(&str, &str); 4] = [
-    ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0"),
-    ("CARGO_PROFILE_RELEASE_LTO", "false"),
-    ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256"),
-    ("CARGO_PROFILE_RELEASE_DEBUG", "false"),
-];
-
 /// The command that installs it.
 pub fn install_command() -> String {
     format!("cargo install cargo-generate --version {VERSION} --locked")
@@ -68,13 +59,14 @@ pub fn ensure_installed(sh: &Shell) -> Result<()> {
         Some(version) => println!("cargo-generate {version} is installed; installing {VERSION}"),
         None => println!("installing cargo-generate {VERSION} (a few minutes, once)"),
     }
-    // With cargo-generate's own profile the install costs ~460 CPU-seconds on 2 cores, with QUICK_BUILD ~195
+    // Its own release profile (fat LTO, one codegen unit, opt-level 3) is for a tool run all day; here it renders one
+    // template a few times per CI run. With it the install costs ~460 CPU-seconds on 2 cores, with QUICK_RELEASE ~195
     // (docs/benchmarks.md); a generation then takes 0.35 s instead of 0.1.
     cmd!(
         sh,
         "cargo install cargo-generate --version {VERSION} --locked"
     )
-    .envs(QUICK_BUILD)
+    .envs(crate::cargo::QUICK_RELEASE)
     .run()
     .with_context(|| {
         format!(

@@ -68,6 +68,19 @@ pub struct Written {
 /// The app of `pattern` in `lang`, in `out`: its functions' code the zips `cargo xtask build` makes for AWS. Nothing
 /// is written when the template cannot be converted faithfully.
 pub fn write_app(pattern: &Pattern, lang: CdkLang, out: &Path, force: bool) -> Result<Written> {
+    let zips = zips(pattern, aws_arch(pattern));
+    write_app_with(pattern, lang, out, force, zips)
+}
+
+/// [`write_app`] with the functions' code taken from `zips` (crate -> zip): the local builds, in the test of the
+/// CDK CLI against the local cloud.
+pub fn write_app_with(
+    pattern: &Pattern,
+    lang: CdkLang,
+    out: &Path,
+    force: bool,
+    zips: BTreeMap<String, PathBuf>,
+) -> Result<Written> {
     app::check_out_dir(out, force)?;
     // The SAM transform runs on the project's Python with aws-sam-translator.
     crate::setup::python_tools(true)?;
@@ -81,17 +94,10 @@ pub fn write_app(pattern: &Pattern, lang: CdkLang, out: &Path, force: bool) -> R
     let source = convert::source(pattern, &scratch, &region);
     let _ = std::fs::remove_dir_all(&scratch);
     let source = source?;
-    let (arch, build_command) = match pattern.manifest.architecture {
-        Architecture::Arm64 => (
-            build::Arch::Arm64,
-            format!("cargo xtask build {} --arm64", pattern.name),
-        ),
-        Architecture::X86_64 => (
-            build::Arch::Host,
-            format!("cargo xtask build {}", pattern.name),
-        ),
+    let build_command = match aws_arch(pattern) {
+        build::Arch::Arm64 => format!("cargo xtask build {} --arm64", pattern.name),
+        _ => format!("cargo xtask build {}", pattern.name),
     };
-    let zips = zips(pattern, arch);
     let files = generate(
         pattern,
         &source,
@@ -111,6 +117,14 @@ pub fn write_app(pattern: &Pattern, lang: CdkLang, out: &Path, force: bool) -> R
         unbuilt,
         build_command,
     })
+}
+
+/// What `cargo xtask build` makes of the pattern's functions for AWS.
+fn aws_arch(pattern: &Pattern) -> build::Arch {
+    match pattern.manifest.architecture {
+        Architecture::Arm64 => build::Arch::Arm64,
+        Architecture::X86_64 => build::Arch::Host,
+    }
 }
 
 /// Every Lambda crate's zip for `arch`.

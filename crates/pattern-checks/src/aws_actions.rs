@@ -12,6 +12,7 @@ use crate::{
     check::{CognitoUser, Invoke, StartExecution},
     cli::Cli,
     placeholders::expand,
+    poll::Backoff,
 };
 
 /// Invokes the function synchronously with the payload; judges its answer (or its error document).
@@ -62,6 +63,7 @@ pub fn start_execution(
         .to_owned();
     let timeout = execution.timeout.unwrap_or(60);
     let deadline = Instant::now() + Duration::from_secs(timeout);
+    let mut backoff = Backoff::default();
     let out = loop {
         let out = cli.call(
             "stepfunctions",
@@ -74,7 +76,7 @@ pub fn start_execution(
         if Instant::now() > deadline {
             bail!("{arn} still RUNNING after {timeout} s");
         }
-        std::thread::sleep(Duration::from_millis(250));
+        backoff.wait_until(deadline);
     };
     let text = |field: &str| out[field].as_str().unwrap_or_default().to_owned();
     let (status, error) = (text("status"), text("error"));

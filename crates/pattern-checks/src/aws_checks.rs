@@ -3,7 +3,7 @@
 //! object, retried until `within` (asynchronous triggers). `cargo xtask verify` runs the same checks through
 //! the SDK.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -13,6 +13,7 @@ use crate::{
     check::Send,
     cli::Cli,
     placeholders::{expand, expand_json},
+    poll::Backoff,
 };
 
 pub fn run(check: &Check, values: &Values, cli: &Cli) -> Result<String> {
@@ -21,13 +22,14 @@ pub fn run(check: &Check, values: &Values, cli: &Cli) -> Result<String> {
         done.push(send_one(cli, send, values)?);
     }
     let deadline = Instant::now() + check.within();
+    let mut backoff = Backoff::default();
     loop {
         match assert_once(cli, check, values) {
             Ok(detail) => {
                 done.push(detail);
                 return Ok(done.join("; "));
             }
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(500)),
+            Err(_) if Instant::now() < deadline => backoff.wait_until(deadline),
             Err(err) if check.within().is_zero() => return Err(err),
             Err(err) => {
                 return Err(err.context(format!("still failing after {:?}", check.within())));

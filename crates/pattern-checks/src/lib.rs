@@ -11,6 +11,7 @@ pub mod deployment;
 pub mod http;
 pub mod local;
 pub mod placeholders;
+pub mod poll;
 pub mod runner;
 pub mod spread;
 

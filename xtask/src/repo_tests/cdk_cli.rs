@@ -1,6 +1,6 @@
-//! The CDK CLI as a user drives it against the local cloud (issue 14): the app `cargo xtask cdk` generates, then
-//! the project's pinned `cdk bootstrap` (the real bootstrap stack, `CDKToolkit`), `cdk deploy` and `cdk destroy`
-//! with only `cargo xtask local env`'s variables set. The CLI assumes the bootstrap roles, uploads its assets to the
+//! The CDK CLI as a user drives it against the local cloud (issue 14): the app `cargo xtask cdk` generates (its
+//! assets the functions' local builds), then the project's pinned `cdk bootstrap` (the real bootstrap stack,
+//! `CDKToolkit`), `cdk deploy` and `cdk destroy` with only `cargo xtask local env`'s variables set. The CLI assumes the bootstrap roles, uploads its assets to the
 //! staging bucket (whose policy denies requests without TLS: the local cloud stands for S3's HTTPS endpoint,
 //! `python/local_moto/s3.py`), reads the bootstrap version (`ssm.py`: `Fn::GetAtt` of a parameter) and deploys
 //! through a change set whose `TemplateURL` is on the local S3 endpoint (`cloudformation.py`,
@@ -23,10 +23,16 @@ const PATTERN: &str = "apigw-http-api-lambda";
 #[test]
 fn a_generated_cdk_app_bootstraps_deploys_and_destroys_with_the_cdk_cli() {
     let pattern = pattern::one(PATTERN).unwrap();
-    build::build(&pattern.lambdas, Arch::Host).unwrap();
+    // The functions' code is their local build, as `cargo xtask test --iac cdk` deploys it: the AWS build
+    // (`lambda-release`) would compile the crate's whole tree again (~100 CPU-seconds) for nothing this test checks.
+    let zips = build::build(&pattern.lambdas, Arch::Local)
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.package, a.zip))
+        .collect();
     let dir = project_root().join("target/tmp/cdk-cli-test");
     let _ = fs::remove_dir_all(&dir);
-    crate::cdk::write_app(&pattern, CdkLang::Typescript, &dir, false).unwrap();
+    crate::cdk::write_app_with(&pattern, CdkLang::Typescript, &dir, false, zips).unwrap();
     // `npm ci` of the app's own manifest installs what the project's toolchain holds (the same pins): linked.
     let modules = crate::cdk::toolchain::ensure(true).unwrap();
     std::os::unix::fs::symlink(&modules, dir.join("node_modules")).unwrap();

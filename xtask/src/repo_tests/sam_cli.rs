@@ -58,8 +58,10 @@ fn an_exported_sam_pattern_deploys_with_the_sam_cli_and_passes_its_checks() {
 
     // `BuildMethod: rust-cargolambda` runs `cargo lambda build --release --bin messages-api` for x86_64: native
     // here. cargo-lambda's PyPI package brings Zig (the `ziglang` wheel), which it links with; nothing is
-    // downloaded at build time.
+    // downloaded at build time. Compiled quick (`QUICK_RELEASE`: the exported release profile's thin LTO and single
+    // codegen unit cost ~50 CPU-seconds more for a function this test calls a few times).
     without_run_env(cmd!(sh, "sam {build...}"))
+        .envs(crate::cargo::QUICK_RELEASE)
         .quiet()
         .ignore_stdout()
         .run()
