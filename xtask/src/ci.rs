@@ -3,8 +3,8 @@
 //! It installs what the tests need (`cargo xtask setup`, idempotent, quick when everything is there), so a fresh
 //! machine needs nothing run before it: the Rust components first, the other tools beside the format check and
 //! the first build. Then fmt; one build that lints and compiles every test target
-//! (see [`with_clippy`]); every test in four lanes side by side ([`lanes`]: unit, repository and fidelity
-//! tests; the local cloud's integration tests and the moto launcher's pytest files; the fault tests; full local
+//! (see [`with_clippy`]); every test in three lanes side by side ([`lanes`]: unit, repository and fidelity
+//! tests; the local cloud's integration tests, the fault tests, the moto launcher's pytest files; full local
 //! validate+deploy+verify+destroy lifecycles of every pattern in each of its flavours and of
 //! [`CDK_LIFECYCLE`] as CDK apps); then the cargo-generate template, which edits the checkout and so runs
 //! alone: the sample of CONTRIBUTING.md (`cargo xtask new orders-queue --iac sam --trigger sqs`, then
@@ -51,7 +51,7 @@ pub fn run() -> Result<()> {
             cmd!(sh, "cargo fmt --manifest-path {converter} --check").into(),
         ),
         (
-            "lint and build once (clippy-driver compiles the workspace's crates), then every test in four lanes side by side",
+            "lint and build once (clippy-driver compiles the workspace's crates), then every test in three lanes side by side",
             Step::Lanes,
         ),
         (

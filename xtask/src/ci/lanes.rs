@@ -1,17 +1,15 @@
-//! `ci`'s tests in one build and four lanes side by side. Each lane runs its commands one after another; the
+//! `ci`'s tests in one build and three lanes side by side. Each lane runs its commands one after another; the
 //! lanes mostly wait (on deploys, clouds, processes), so together they take about as long as the longest
 //! (docs/benchmarks.md, "CI"). Lanes that deploy each have a [`World`] of their own: a work folder
 //! (`XTASK_WORK_DIR`) and a local cloud on a port of its own (`LOCAL_CLOUD_PORT`), so no lane sees another's
 //! deployments or restarts another's cloud.
 //!
 //! - `workspace` (the terminal, the default world): every crate's unit tests and xtask's repository tests.
-//! - `cloud` (a log): the local cloud's integration tests (each its own moto and daemon on free ports), the moto
-//!   launcher's pytest files, doc tests, the CDK converter's lint and tests.
-//! - `faults` (a log, a world of its own): xtask's fault tests (they kill and restart their cloud).
+//! - `cloud` (a log, a world of its own): the local cloud's integration tests (each its own moto and daemon on
+//!   free ports), xtask's fault tests (they kill and restart their cloud), the moto launcher's pytest files,
+//!   doc tests, the CDK converter's lint and tests. (No `validate --all`: `cargo xtask test` validates each
+//!   flavour of a pattern, with the same checks and tools, before it builds or deploys it.)
 //! - `lifecycles` (a log, a world of its own): `cargo xtask test --all`, then the CDK apps of [`super::CDK_LIFECYCLE`].
-//!
-//! No `validate --all`: `cargo xtask test` validates each flavour of a pattern, with the same checks and tools,
-//! before it builds or deploys it.
 
 use std::{
     collections::BTreeSet,
@@ -102,6 +100,10 @@ pub fn run(sh: &Shell, xtask: &Path, setup: Option<JoinHandle<Result<()>>>) -> R
             "the local cloud's integration tests",
             cargo(&["test", "--workspace", "--test", "it", "--locked"])?.into(),
         ),
+        cloud_world.job(
+            "xtask's fault tests (kills, restarts, broken patterns)",
+            cargo(&["test", "--workspace", "--test", "faults", "--locked"])?.into(),
+        ),
         Job::new(
             "moto launcher tests (one pytest file per service module)",
             cmd!(sh, "{python} -m pytest crates/local-cloud/python/tests -q").into(),
@@ -121,12 +123,6 @@ pub fn run(sh: &Shell, xtask: &Path, setup: Option<JoinHandle<Result<()>>>) -> R
             .into(),
         ),
     ];
-    // Their own lane: they mostly wait (for a killed cloud's restart, an interrupted deploy's teardown), and after the
-    // integration tests in one lane they made it the longest (~570 + 330 s of ~940).
-    let faults = vec![cloud_world.job(
-        "xtask's fault tests (kills, restarts, broken patterns)",
-        cargo(&["test", "--workspace", "--test", "faults", "--locked"])?.into(),
-    )];
     let cdk_patterns = super::CDK_LIFECYCLE;
     let lifecycles = vec![
         lifecycle_world.job(
@@ -151,11 +147,6 @@ pub fn run(sh: &Shell, xtask: &Path, setup: Option<JoinHandle<Result<()>>>) -> R
             name: "cloud",
             log: Some(logs.join("lane-cloud.log")),
             jobs: cloud,
-        },
-        Lane {
-            name: "faults",
-            log: Some(logs.join("lane-faults.log")),
-            jobs: faults,
         },
         Lane {
             name: "lifecycles",
