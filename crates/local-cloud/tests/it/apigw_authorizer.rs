@@ -67,6 +67,11 @@ async fn settled_invocations(c: &Deployed) -> usize {
     invocations(c)
 }
 
+/// Which invocation of the authorizer answered a request (`fidelity-fn`'s `invocation` in the backend's context).
+fn invocation(r: &Response<Bytes>) -> serde_json::Value {
+    json_body(r)["requestContext"]["authorizer"]["invocation"].clone()
+}
+
 fn status_and_body(r: &Response<Bytes>) -> (u16, String) {
     (
         r.status().as_u16(),
@@ -281,9 +286,6 @@ async fn rest_api_lambda_authorizers_answer_as_aws() {
         .case(
             "within the TTL the authorizer runs once per token; TTL 0: every time",
             |c| async move {
-                let invocation = |r: &Response<Bytes>| {
-                    json_body(r)["requestContext"]["authorizer"]["invocation"].clone()
-                };
                 let first = get(&c, "/dev/token", &[("authorization", "allow")]).await;
                 let again = get(&c, "/dev/token", &[("authorization", "allow")]).await;
                 assert_eq!(
@@ -305,9 +307,6 @@ async fn rest_api_lambda_authorizers_answer_as_aws() {
         .case(
             "another API's deployment keeps the cached result; the stage's redeployment flushes it",
             |c| async move {
-                let invocation = |r: &Response<Bytes>| {
-                    json_body(r)["requestContext"]["authorizer"]["invocation"].clone()
-                };
                 let first = get(&c, "/dev/token", &[("authorization", "allow")]).await;
                 let other = c.gw.create_rest_api().name("another").send().await.unwrap();
                 let other_id = other.id().unwrap();
@@ -411,16 +410,13 @@ async fn rest_api_lambda_authorizers_answer_as_aws() {
                 assert_eq!(authorizer["type"], "REQUEST");
                 let again = get(&c, "/dev/request?tenant=acme", &[("x-token", "allow")]).await;
                 let other = get(&c, "/dev/request?tenant=globex", &[("x-token", "allow")]).await;
-                let id = |r: &Response<Bytes>| {
-                    json_body(r)["requestContext"]["authorizer"]["invocation"].clone()
-                };
                 assert_eq!(
-                    id(&again),
+                    invocation(&again),
                     authorizer["invocation"],
                     "cached by the identity sources' values"
                 );
                 assert_ne!(
-                    id(&other),
+                    invocation(&other),
                     authorizer["invocation"],
                     "another tenant is another identity"
                 );
