@@ -252,10 +252,11 @@ fn hcl_string(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
+    /// A fresh folder under `target/xtask/test-scratch/` for one test of this process.
+    pub(crate) fn scratch(name: &str) -> PathBuf {
         let dir = crate::pattern::project_root()
             .join("target/xtask/test-scratch")
             .join(format!("tools-{name}-{}", std::process::id()));

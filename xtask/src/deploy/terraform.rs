@@ -112,8 +112,25 @@ impl<'a> Driver<'a> {
         Ok(())
     }
 
+    /// `terraform init`, unless this work directory was initialised for the same configuration: `prepare` copies
+    /// the pattern afresh, so the dependency lock file init wrote is kept beside the state and put back; the
+    /// providers and modules stay in `TF_DATA_DIR` (outside the copy). A destroy after its deploy, or a redeploy
+    /// of unchanged files, starts no `init` (~1 CPU-s each).
     fn init(&self) -> Result<()> {
         let dir = self.module_dir();
+        let fingerprint = config_fingerprint(&dir)?;
+        let (stamp, kept_lock) = (
+            self.work_dir.join("init.sha256"),
+            self.work_dir.join("terraform.lock.hcl"),
+        );
+        let lock = dir.join(LOCK_FILE);
+        if fs::read_to_string(&stamp).is_ok_and(|s| s == fingerprint) && kept_lock.is_file() {
+            if !lock.exists() {
+                fs::copy(&kept_lock, &lock)
+                    .with_context(|| format!("restoring {}", lock.display()))?;
+            }
+            return Ok(());
+        }
         let _cache = crate::tools::terraform_init_lock()?;
         cmd!(
             self.sh,
@@ -124,6 +141,8 @@ impl<'a> Driver<'a> {
         .output()
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("terraform init")?;
+        fs::copy(&lock, &kept_lock).with_context(|| format!("keeping {}", lock.display()))?;
+        fs::write(&stamp, fingerprint).with_context(|| format!("writing {}", stamp.display()))?;
         Ok(())
     }
 
@@ -171,14 +190,18 @@ impl<'a> Driver<'a> {
             self.sh,
             "terraform -chdir={dir} apply -auto-approve -input=false -json {vars...}"
         );
-        stream_json(
+        let streamed = stream_json(
             cmd,
             &format!("deploying {}", self.dep.pattern.name),
             Forward::Yes,
         )?;
-        self.outputs()
+        match streamed {
+            Some(outputs) => Ok(outputs),
+            None => self.outputs(),
+        }
     }
 
+    /// `terraform output -json`: only when the apply's log did not carry every value (a sensitive output).
     fn outputs(&self) -> Result<Outputs> {
         let dir = self.module_dir();
         let text = cmd!(self.sh, "terraform -chdir={dir} output -json").read()?;
@@ -213,17 +236,18 @@ impl<'a> Driver<'a> {
             &format!("destroying {}", self.dep.pattern.name),
             Forward::No,
         )
+        .map(drop)
     }
 
     /// After destroy on the local target: the state is empty and the local cloud holds nothing tagged
     /// with this pattern.
     pub fn check_nothing_left(&self, edge_url: &str) -> Result<()> {
-        let dir = self.module_dir();
-        let left = cmd!(self.sh, "terraform -chdir={dir} state list")
-            .read()
-            .unwrap_or_default();
-        if !left.trim().is_empty() {
-            bail!("terraform state still lists resources after destroy:\n{left}");
+        let left = state_addresses(&self.work_dir.join("terraform.tfstate"))?;
+        if !left.is_empty() {
+            bail!(
+                "terraform state still lists resources after destroy:\n{}",
+                left.join("\n")
+            );
         }
         let tagged = super::sweep::list(edge_url, &self.dep.pattern.name)?;
         if !tagged.is_empty() {
@@ -238,12 +262,13 @@ impl<'a> Driver<'a> {
 }
 
 /// Runs a `terraform ... -json` command, drawing a progress bar from its machine-readable log, and turns its
-/// error diagnostics (with the failing resource's address) into the error.
+/// error diagnostics (with the failing resource's address) into the error. Returns the outputs its log reported
+/// at the end, unless one of them is sensitive (the log leaves its value out).
 ///
 /// Terraform runs in its own process group, so a terminal's Ctrl-C reaches it only through
 /// [`crate::interrupt`]: once, for its graceful stop (`Forward::Yes`: it finishes the calls in flight and
 /// writes its state), or not at all for a cleanup step; a second Ctrl-C kills the group, provider plugins too.
-fn stream_json(cmd: xshell::Cmd<'_>, what: &str, forward: Forward) -> Result<()> {
+fn stream_json(cmd: xshell::Cmd<'_>, what: &str, forward: Forward) -> Result<Option<Outputs>> {
     let mut command = std::process::Command::from(cmd);
     command
         .stdin(Stdio::null())
@@ -260,6 +285,7 @@ fn stream_json(cmd: xshell::Cmd<'_>, what: &str, forward: Forward) -> Result<()>
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let mut errors = Vec::new();
+    let mut outputs = None;
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let line = line?;
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
@@ -273,6 +299,7 @@ fn stream_json(cmd: xshell::Cmd<'_>, what: &str, forward: Forward) -> Result<()>
                     bar.set_message(format!("{what}: {addr}"));
                 }
             }
+            Some("outputs") => outputs = reported_outputs(&msg["outputs"]),
             Some("diagnostic") if msg["diagnostic"]["severity"] == "error" => {
                 let d = &msg["diagnostic"];
                 let address = d["address"]
@@ -304,7 +331,86 @@ fn stream_json(cmd: xshell::Cmd<'_>, what: &str, forward: Forward) -> Result<()>
         };
         bail!("{what} failed:\n{}", detail.trim());
     }
-    Ok(())
+    Ok(outputs)
+}
+
+/// The values of an `outputs` message of Terraform's machine-readable log (`{"name": {"value": ..,
+/// "sensitive": ..}}`); None when one has no value (a sensitive output: the log leaves it out).
+fn reported_outputs(outputs: &serde_json::Value) -> Option<Outputs> {
+    outputs
+        .as_object()?
+        .iter()
+        .map(|(name, output)| Some((name.clone(), output.get("value")?.clone())))
+        .collect()
+}
+
+/// The resource addresses a Terraform state file records (none when there is no file), as `terraform state
+/// list` prints them.
+fn state_addresses(path: &Path) -> Result<Vec<String>> {
+    let Ok(text) = fs::read_to_string(path) else {
+        return Ok(Vec::new());
+    };
+    let state: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let resources = state["resources"].as_array().cloned().unwrap_or_default();
+    Ok(resources
+        .iter()
+        .map(|r| {
+            let prefix = match r["mode"].as_str() {
+                Some("data") => "data.",
+                _ => "",
+            };
+            let module = r["module"]
+                .as_str()
+                .map(|m| format!("{m}."))
+                .unwrap_or_default();
+            format!(
+                "{module}{prefix}{}.{}",
+                r["type"].as_str().unwrap_or("?"),
+                r["name"].as_str().unwrap_or("?")
+            )
+        })
+        .collect())
+}
+
+/// The dependency lock file `terraform init` writes into the module folder.
+const LOCK_FILE: &str = ".terraform.lock.hcl";
+
+/// A digest of the configuration `terraform init` reads, taken before init: every file under the module folder
+/// (its path and bytes; the pattern's own lock file, if it has one, included).
+fn config_fingerprint(dir: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    fn walk(root: &Path, dir: &Path, hash: &mut Sha256) -> Result<()> {
+        let mut entries = fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .collect::<Result<Vec<_>, _>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            if entry.file_name() == ".terraform" {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                walk(root, &path, hash)?;
+            } else {
+                hash.update(
+                    path.strip_prefix(root)
+                        .unwrap_or(&path)
+                        .to_string_lossy()
+                        .as_bytes(),
+                );
+                hash.update([0]);
+                hash.update(
+                    fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
+                );
+                hash.update([0]);
+            }
+        }
+        Ok(())
+    }
+    let mut hash = Sha256::new();
+    walk(dir, dir, &mut hash)?;
+    Ok(hex::encode(hash.finalize()))
 }
 
 /// Copies `from` into `to`, skipping build output and Terraform's own state.
@@ -329,4 +435,71 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_come_from_the_apply_log_unless_one_is_sensitive() {
+        // The `outputs` message of `terraform apply -json` (Terraform's machine-readable UI).
+        let plain = serde_json::json!({
+            "url": {"sensitive": false, "type": "string", "value": "http://x"},
+            "ids": {"sensitive": false, "type": ["list", "string"], "value": ["a"]}
+        });
+        let outputs = reported_outputs(&plain).unwrap();
+        assert_eq!(outputs["url"], "http://x");
+        assert_eq!(outputs["ids"], serde_json::json!(["a"]));
+        let secret = serde_json::json!({
+            "url": {"sensitive": false, "type": "string", "value": "http://x"},
+            "key": {"sensitive": true, "type": "string"}
+        });
+        assert_eq!(reported_outputs(&secret), None);
+    }
+
+    #[test]
+    fn state_addresses_read_as_terraform_state_list_prints_them() {
+        let dir = crate::tools::tests::scratch("tf-state-addresses");
+        let path = dir.join("terraform.tfstate");
+        assert!(state_addresses(&path).unwrap().is_empty(), "no file: none");
+        let state = serde_json::json!({"version": 4, "resources": [
+            {"mode": "managed", "type": "aws_sqs_queue", "name": "dlq", "instances": [{}]},
+            {"mode": "data", "type": "aws_iam_policy_document", "name": "p", "instances": [{}]},
+            {"module": "module.api", "mode": "managed", "type": "aws_lambda_function", "name": "f", "instances": [{}]}
+        ]});
+        fs::write(&path, state.to_string()).unwrap();
+        assert_eq!(
+            state_addresses(&path).unwrap(),
+            [
+                "aws_sqs_queue.dlq",
+                "data.aws_iam_policy_document.p",
+                "module.api.aws_lambda_function.f"
+            ]
+        );
+        fs::write(&path, "{not json").unwrap();
+        let err = state_addresses(&path).unwrap_err();
+        assert!(format!("{err:#}").contains("terraform.tfstate"), "{err:#}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_init_fingerprint_changes_with_any_file_of_the_module() {
+        let dir = crate::tools::tests::scratch("tf-fingerprint");
+        fs::create_dir_all(dir.join("modules/api")).unwrap();
+        fs::write(dir.join("main.tf"), "terraform {}\n").unwrap();
+        fs::write(dir.join("modules/api/main.tf"), "# api\n").unwrap();
+        let first = config_fingerprint(&dir).unwrap();
+        assert_eq!(config_fingerprint(&dir).unwrap(), first, "stable");
+        fs::write(dir.join("modules/api/main.tf"), "# api v2\n").unwrap();
+        let second = config_fingerprint(&dir).unwrap();
+        assert_ne!(second, first, "a module's file changed");
+        fs::write(dir.join(LOCK_FILE), "# lock\n").unwrap();
+        assert_ne!(
+            config_fingerprint(&dir).unwrap(),
+            second,
+            "the pattern's own lock file counts"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }
