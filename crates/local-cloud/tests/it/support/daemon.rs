@@ -19,16 +19,6 @@ pub fn bin() -> &'static std::path::Path {
     &super::build::binaries().daemon
 }
 
-/// The AWS CLI: the project venv's (`cargo xtask setup` installs it) if present, else `aws` on PATH.
-pub fn aws_cli() -> PathBuf {
-    let venv = super::repo_root().join(".venv/bin/aws");
-    if venv.exists() {
-        venv
-    } else {
-        PathBuf::from("aws")
-    }
-}
-
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind(("127.0.0.1", 0))
         .unwrap()
@@ -115,17 +105,19 @@ impl Daemon {
 
     /// Runs the AWS CLI against the edge.
     pub fn aws(&self, args: &[&str]) -> Output {
-        Command::new(aws_cli())
-            .arg("--endpoint-url")
-            .arg(format!("http://127.0.0.1:{}", self.port))
-            .args(["--output", "json"])
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .output()
-            .expect("running the AWS CLI (`aws`): install awscli, e.g. with `cargo xtask setup`")
+        let endpoint = format!("http://127.0.0.1:{}", self.port);
+        let mut line = vec!["--endpoint-url".to_owned(), endpoint];
+        line.extend(["--output", "json"].map(String::from));
+        line.extend(args.iter().map(|a| a.to_string()));
+        super::aws_cli::run(
+            &line,
+            &[
+                ("AWS_ACCESS_KEY_ID", "test"),
+                ("AWS_SECRET_ACCESS_KEY", "test"),
+                ("AWS_DEFAULT_REGION", "us-east-1"),
+                ("AWS_MAX_ATTEMPTS", "1"),
+            ],
+        )
     }
 
     /// Runs an AWS CLI command that must succeed; returns its JSON output (Null when empty).

@@ -2,8 +2,9 @@
 //! roles ([`functions`]), Cognito users signed in ([`cognito`]), the data plane in front of moto ([`cloud`]), networks and load balancers
 //! ([`network`]), the REST API -> VPC link -> NLB -> ALB -> Lambda deployment ([`chain`]), CloudFormation
 //! stacks ([`stacks`]) and the private-ALB template ([`private_alb`]), SQS event source mappings ([`sqs`]), SNS
-//! topics delivering to queues ([`sns`]), the `local-cloud serve` daemon ([`daemon`]), function pools without
+//! topics delivering to queues ([`sns`]), the `local-cloud serve` daemon ([`daemon`]) and the AWS CLI that drives it ([`aws_cli`]), function pools without
 //! moto ([`pool`]) and the binaries they run, built beside xtask ([`build`]).
+pub mod aws_cli;
 pub mod build;
 pub mod cases;
 pub mod chain;
