@@ -3,38 +3,26 @@
 //! The pattern folder is copied into `<work dir>/src/` and never edited; for the local target a generated
 //! `zz_local_override.tf` adds test credentials, the state location and a tag that marks everything this
 //! pattern creates, and `AWS_ENDPOINT_URL` points the provider at the local cloud.
+//! Terraform's machine-readable log is read in [`json_log`]; the work directory's own files in [`work_dir`].
 
-use std::{
-    collections::BTreeMap,
-    fs,
-    io::{BufRead, BufReader},
-    os::unix::process::CommandExt,
-    path::{Path, PathBuf},
-    process::Stdio,
-};
+mod json_log;
+mod work_dir;
+
+use std::{collections::BTreeMap, fs, path::PathBuf};
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
 use xshell::{Shell, cmd};
+
+use json_log::stream_json;
+use work_dir::{LOCK_FILE, config_fingerprint, state_addresses};
+pub(crate) use work_dir::{copy_tree, state_has_resources};
 
 use super::{Deployment, Outputs};
 use crate::{
     flags::Target,
-    interrupt::{self, Forward},
+    interrupt::Forward,
     tools::{self, Tool},
 };
-
-/// Whether the Terraform state at `path` records any resource (no file: none; a file that does not parse counts
-/// as one: `terraform destroy` judges it).
-pub fn state_has_resources(path: &Path) -> bool {
-    let Ok(text) = fs::read_to_string(path) else {
-        return false;
-    };
-    serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|state| state.get("resources")?.as_array().map(|r| !r.is_empty()))
-        .unwrap_or(true)
-}
 
 /// The tag the local override puts on every taggable resource, so destroy can prove nothing is left.
 pub const PATTERN_TAG: &str = "serverless-rust-patterns:pattern";
@@ -258,248 +246,5 @@ impl<'a> Driver<'a> {
             );
         }
         Ok(())
-    }
-}
-
-/// Runs a `terraform ... -json` command, drawing a progress bar from its machine-readable log, and turns its
-/// error diagnostics (with the failing resource's address) into the error. Returns the outputs its log reported
-/// at the end, unless one of them is sensitive (the log leaves its value out).
-///
-/// Terraform runs in its own process group, so a terminal's Ctrl-C reaches it only through
-/// [`crate::interrupt`]: once, for its graceful stop (`Forward::Yes`: it finishes the calls in flight and
-/// writes its state), or not at all for a cleanup step; a second Ctrl-C kills the group, provider plugins too.
-fn stream_json(cmd: xshell::Cmd<'_>, what: &str, forward: Forward) -> Result<Option<Outputs>> {
-    let mut command = std::process::Command::from(cmd);
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut child = command.spawn().context("starting terraform")?;
-    let _group = interrupt::track_group(child.id(), forward);
-    let bar = ProgressBar::new(0).with_message(what.to_owned());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} resources {elapsed}")
-            .unwrap()
-            .progress_chars("=> "),
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let mut errors = Vec::new();
-    let mut outputs = None;
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let line = line?;
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
-            continue;
-        };
-        match msg["type"].as_str() {
-            Some("planned_change") if msg["change"]["action"] != "noop" => bar.inc_length(1),
-            Some("apply_complete") | Some("apply_errored") => {
-                bar.inc(1);
-                if let Some(addr) = msg["hook"]["resource"]["addr"].as_str() {
-                    bar.set_message(format!("{what}: {addr}"));
-                }
-            }
-            Some("outputs") => outputs = reported_outputs(&msg["outputs"]),
-            Some("diagnostic") if msg["diagnostic"]["severity"] == "error" => {
-                let d = &msg["diagnostic"];
-                let address = d["address"]
-                    .as_str()
-                    .map(|a| format!("{a}: "))
-                    .unwrap_or_default();
-                errors.push(format!(
-                    "{address}{}\n{}",
-                    d["summary"].as_str().unwrap_or(""),
-                    d["detail"].as_str().unwrap_or("")
-                ));
-            }
-            _ => {}
-        }
-    }
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr)?;
-    let status = child.wait()?;
-    bar.finish_and_clear();
-    if !status.success() {
-        if forward == Forward::Yes && interrupt::requested() {
-            return Err(anyhow::Error::new(interrupt::Interrupted))
-                .with_context(|| format!("{what}: terraform stopped at a consistent point"));
-        }
-        let detail = if errors.is_empty() {
-            stderr
-        } else {
-            errors.join("\n")
-        };
-        bail!("{what} failed:\n{}", detail.trim());
-    }
-    Ok(outputs)
-}
-
-/// The values of an `outputs` message of Terraform's machine-readable log (`{"name": {"value": ..,
-/// "sensitive": ..}}`); None when one has no value (a sensitive output: the log leaves it out).
-fn reported_outputs(outputs: &serde_json::Value) -> Option<Outputs> {
-    outputs
-        .as_object()?
-        .iter()
-        .map(|(name, output)| Some((name.clone(), output.get("value")?.clone())))
-        .collect()
-}
-
-/// The resource addresses a Terraform state file records (none when there is no file), as `terraform state
-/// list` prints them.
-fn state_addresses(path: &Path) -> Result<Vec<String>> {
-    let Ok(text) = fs::read_to_string(path) else {
-        return Ok(Vec::new());
-    };
-    let state: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    let resources = state["resources"].as_array().cloned().unwrap_or_default();
-    Ok(resources
-        .iter()
-        .map(|r| {
-            let prefix = match r["mode"].as_str() {
-                Some("data") => "data.",
-                _ => "",
-            };
-            let module = r["module"]
-                .as_str()
-                .map(|m| format!("{m}."))
-                .unwrap_or_default();
-            format!(
-                "{module}{prefix}{}.{}",
-                r["type"].as_str().unwrap_or("?"),
-                r["name"].as_str().unwrap_or("?")
-            )
-        })
-        .collect())
-}
-
-/// The dependency lock file `terraform init` writes into the module folder.
-const LOCK_FILE: &str = ".terraform.lock.hcl";
-
-/// A digest of the configuration `terraform init` reads, taken before init: every file under the module folder
-/// (its path and bytes; the pattern's own lock file, if it has one, included).
-fn config_fingerprint(dir: &Path) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    fn walk(root: &Path, dir: &Path, hash: &mut Sha256) -> Result<()> {
-        let mut entries = fs::read_dir(dir)
-            .with_context(|| format!("reading {}", dir.display()))?
-            .collect::<Result<Vec<_>, _>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let path = entry.path();
-            if entry.file_name() == ".terraform" {
-                continue;
-            }
-            if entry.file_type()?.is_dir() {
-                walk(root, &path, hash)?;
-            } else {
-                hash.update(
-                    path.strip_prefix(root)
-                        .unwrap_or(&path)
-                        .to_string_lossy()
-                        .as_bytes(),
-                );
-                hash.update([0]);
-                hash.update(
-                    fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
-                );
-                hash.update([0]);
-            }
-        }
-        Ok(())
-    }
-    let mut hash = Sha256::new();
-    walk(dir, dir, &mut hash)?;
-    Ok(hex::encode(hash.finalize()))
-}
-
-/// Copies `from` into `to`, skipping build output and Terraform's own state.
-/// Copies a pattern folder, without build output and Terraform's local state.
-pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to)?;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let skip = matches!(
-            name.to_str(),
-            Some("target" | ".terraform" | "terraform.tfstate")
-        );
-        if skip {
-            continue;
-        }
-        let (src, dst) = (entry.path(), to.join(&name));
-        if entry.file_type()?.is_dir() {
-            copy_tree(&src, &dst)?;
-        } else {
-            fs::copy(&src, &dst).with_context(|| format!("copying {}", src.display()))?;
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn outputs_come_from_the_apply_log_unless_one_is_sensitive() {
-        // The `outputs` message of `terraform apply -json` (Terraform's machine-readable UI).
-        let plain = serde_json::json!({
-            "url": {"sensitive": false, "type": "string", "value": "http://x"},
-            "ids": {"sensitive": false, "type": ["list", "string"], "value": ["a"]}
-        });
-        let outputs = reported_outputs(&plain).unwrap();
-        assert_eq!(outputs["url"], "http://x");
-        assert_eq!(outputs["ids"], serde_json::json!(["a"]));
-        let secret = serde_json::json!({
-            "url": {"sensitive": false, "type": "string", "value": "http://x"},
-            "key": {"sensitive": true, "type": "string"}
-        });
-        assert_eq!(reported_outputs(&secret), None);
-    }
-
-    #[test]
-    fn state_addresses_read_as_terraform_state_list_prints_them() {
-        let dir = crate::tools::tests::scratch("tf-state-addresses");
-        let path = dir.join("terraform.tfstate");
-        assert!(state_addresses(&path).unwrap().is_empty(), "no file: none");
-        let state = serde_json::json!({"version": 4, "resources": [
-            {"mode": "managed", "type": "aws_sqs_queue", "name": "dlq", "instances": [{}]},
-            {"mode": "data", "type": "aws_iam_policy_document", "name": "p", "instances": [{}]},
-            {"module": "module.api", "mode": "managed", "type": "aws_lambda_function", "name": "f", "instances": [{}]}
-        ]});
-        fs::write(&path, state.to_string()).unwrap();
-        assert_eq!(
-            state_addresses(&path).unwrap(),
-            [
-                "aws_sqs_queue.dlq",
-                "data.aws_iam_policy_document.p",
-                "module.api.aws_lambda_function.f"
-            ]
-        );
-        fs::write(&path, "{not json").unwrap();
-        let err = state_addresses(&path).unwrap_err();
-        assert!(format!("{err:#}").contains("terraform.tfstate"), "{err:#}");
-        fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn the_init_fingerprint_changes_with_any_file_of_the_module() {
-        let dir = crate::tools::tests::scratch("tf-fingerprint");
-        fs::create_dir_all(dir.join("modules/api")).unwrap();
-        fs::write(dir.join("main.tf"), "terraform {}\n").unwrap();
-        fs::write(dir.join("modules/api/main.tf"), "# api\n").unwrap();
-        let first = config_fingerprint(&dir).unwrap();
-        assert_eq!(config_fingerprint(&dir).unwrap(), first, "stable");
-        fs::write(dir.join("modules/api/main.tf"), "# api v2\n").unwrap();
-        let second = config_fingerprint(&dir).unwrap();
-        assert_ne!(second, first, "a module's file changed");
-        fs::write(dir.join(LOCK_FILE), "# lock\n").unwrap();
-        assert_ne!(
-            config_fingerprint(&dir).unwrap(),
-            second,
-            "the pattern's own lock file counts"
-        );
-        fs::remove_dir_all(&dir).unwrap();
     }
 }
