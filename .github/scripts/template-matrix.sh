@@ -156,7 +156,8 @@ generate() {
 
 # The steps run over the generated patterns together (each takes pattern names; a crate is named as its pattern).
 # Clippy lints the generated crates inside their test build, as `cargo xtask ci` lints the workspace
-# (xtask/src/ci.rs, `with_clippy`): their dependencies compile once instead of once more in check mode.
+# (xtask/src/ci.rs, `with_clippy`, with the same lints and .cargo/lint-build.toml; a repository test checks it):
+# their dependencies compile once instead of once more in check mode.
 clippy_driver="$(rustc --print sysroot)/bin/clippy-driver"
 [[ -x "$clippy_driver" ]] || fail "$clippy_driver is missing. Fix: rustup component add clippy"
 # Built as the whole workspace (`--workspace --all-targets`, as ci's test build): selected with `-p`, the generated
@@ -166,7 +167,8 @@ clippy_driver="$(rustc --print sysroot)/bin/clippy-driver"
 lint_and_unit_tests() {
   local package messages executable manifest status=0 ran
   messages="$(RUSTC_WORKSPACE_WRAPPER="$clippy_driver" CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__ \
-    cargo test --quiet --workspace --all-targets --no-run --message-format=json-render-diagnostics)" || return 1
+    cargo test --quiet --workspace --all-targets --no-run --config .cargo/lint-build.toml \
+    --message-format=json-render-diagnostics)" || return 1
   for package; do
     ran=0
     while IFS= read -r line; do

@@ -153,7 +153,8 @@ impl<'a> From<xshell::Cmd<'a>> for Step<'a> {
 /// the test build itself, so the dependencies are compiled once for the lints and the tests instead of once more
 /// in check mode (about 300 CPU-seconds on 2 cores). Cargo keeps the linted artifacts of the workspace's crates
 /// beside the plain ones, so later plain builds do not thrash. `CLIPPY_ARGS` is the lint list as cargo-clippy
-/// passes it to clippy-driver (both ship in the same toolchain).
+/// passes it to clippy-driver (both ship in the same toolchain). [`LINT_BUILD_CONFIG`] leaves the linted copy of
+/// local-cloud unoptimised.
 fn with_clippy(cmd: xshell::Cmd<'_>) -> Result<xshell::Cmd<'_>> {
     let sh = Shell::new()?;
     let sysroot = cmd!(sh, "rustc --print sysroot")
@@ -168,11 +169,18 @@ fn with_clippy(cmd: xshell::Cmd<'_>) -> Result<xshell::Cmd<'_>> {
             driver.display()
         );
     }
-    Ok(cmd.env("RUSTC_WORKSPACE_WRAPPER", driver).env(
-        "CLIPPY_ARGS",
-        "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
-    ))
+    Ok(cmd
+        .args(["--config", LINT_BUILD_CONFIG])
+        .env("RUSTC_WORKSPACE_WRAPPER", driver)
+        .env("CLIPPY_ARGS", CLIPPY_ARGS))
 }
+
+/// `-D warnings` as cargo-clippy passes it to clippy-driver.
+const CLIPPY_ARGS: &str = "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__";
+
+/// The lint build's own settings (local-cloud's linted copy unoptimised), shared with template-matrix.sh; a path
+/// from the repository's root, where `ci` runs cargo.
+const LINT_BUILD_CONFIG: &str = ".cargo/lint-build.toml";
 
 /// Generates the sample, tests it, and removes it again (Cargo.lock restored), whatever happened.
 fn template_sample(sh: &Shell, xtask: &std::path::Path) -> Result<()> {
@@ -217,6 +225,24 @@ impl Drop for Restore {
 mod tests {
     use super::*;
     use crate::pattern;
+
+    /// The template matrix builds the generated crates inside the workspace's lint build: with other lints or
+    /// settings it would compile the workspace's crates once more.
+    #[test]
+    fn the_template_matrix_lints_as_ci_does() {
+        let script =
+            fs::read_to_string(project_root().join(".github/scripts/template-matrix.sh")).unwrap();
+        for needed in [
+            format!("CLIPPY_ARGS={CLIPPY_ARGS}"),
+            format!("--config {LINT_BUILD_CONFIG}"),
+        ] {
+            assert!(
+                script.contains(&needed),
+                ".github/scripts/template-matrix.sh: its lint build lacks `{needed}` (xtask/src/ci.rs); fix: use the same"
+            );
+        }
+        assert!(project_root().join(LINT_BUILD_CONFIG).is_file());
+    }
 
     #[test]
     fn every_cdk_lifecycle_pattern_has_the_cdk_flavour() {
