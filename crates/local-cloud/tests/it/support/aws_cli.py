@@ -3,7 +3,8 @@
 A fresh `aws` process spends ~0.6 CPU-s importing the CLI and botocore before it sends a request; a child forked
 from this preloaded server spends ~0.08. Each connection on the Unix socket (argv[1]) carries one command as JSON
 ({"args": [...], "env": {...}}); a forked child runs it with the CLI's own driver, its stdout and stderr in files,
-and answers {"code", "stdout", "stderr"} (the bytes in base64). The server stops when its stdin closes (the test process ended).
+and answers {"code", "stdout", "stderr"} (the bytes in base64). The server stops, and removes its socket, when its
+stdin closes (the test process ended).
 """
 
 import base64
@@ -50,9 +51,21 @@ def run(conn):
     conn.close()
 
 
+def stop_at_stdin_eof():
+    """Waits for the test process to end (stdin closes), then removes the socket and its folder (made for it
+    alone, support/aws_cli.rs) and exits."""
+    sys.stdin.read()
+    try:
+        os.unlink(sys.argv[1])
+        os.rmdir(os.path.dirname(sys.argv[1]))
+    except OSError:
+        pass
+    os._exit(0)
+
+
 def main():
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
-    threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
+    threading.Thread(target=stop_at_stdin_eof, daemon=True).start()
     server = socket.socket(socket.AF_UNIX)
     server.bind(sys.argv[1])
     server.listen(64)
