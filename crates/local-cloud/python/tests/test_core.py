@@ -1,9 +1,13 @@
 """Tests of local_moto.core: moto's tracking of model instances holds them weakly, so a deleted Lambda function (and
 its zip) is freed, while what moto tracks (for its dashboard and S3 reset) is still every live instance, also
-after moto resets the tracking."""
+after moto resets the tracking. The region lists moto asks boto3 for are botocore's, each read once."""
 
 import gc
 import weakref
+
+import boto3.session
+import botocore.session
+from moto.core.base_backend import AccountSpecificBackend
 
 from moto.awslambda.models import LambdaFunction, lambda_backends
 from moto.core.model_instances import reset_model_data
@@ -58,3 +62,25 @@ def test_dead_references_are_pruned_as_the_list_grows():
     for model in alive:
         tracked.append(model)
     assert list(tracked) == alive and len(tracked) == 3
+
+
+def test_region_lists_are_botocore_s():
+    # What moto's EC2 model and its backends ask for, from any session.
+    botocore_lists = botocore.session.get_session()
+    for partition in ("aws", "aws-us-gov", "aws-cn"):
+        listed = boto3.session.Session().get_available_regions("ec2", partition_name=partition)
+        assert listed == botocore_lists.get_available_regions("ec2", partition_name=partition)
+        assert listed
+
+
+def test_each_region_list_is_read_once(monkeypatch):
+    shared = AccountSpecificBackend.get_session()._session
+    reads = []
+    read = shared.get_available_regions
+    monkeypatch.setattr(shared, "get_available_regions", lambda **kw: reads.append(kw) or read(**kw))
+    # A list nothing else here asks for (Kafka, with the non-regional endpoints).
+    first = boto3.session.Session().get_available_regions("kafka", allow_non_regional=True)
+    second = boto3.session.Session().get_available_regions("kafka", allow_non_regional=True)
+    assert first == second and len(reads) == 1
+    second.append("changed by a caller")
+    assert "changed by a caller" not in boto3.session.Session().get_available_regions("kafka", allow_non_regional=True)
