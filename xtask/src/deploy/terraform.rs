@@ -112,7 +112,11 @@ impl<'a> Driver<'a> {
             self.work_dir.join("terraform.lock.hcl"),
         );
         let lock = dir.join(LOCK_FILE);
-        if fs::read_to_string(&stamp).is_ok_and(|s| s == fingerprint) && kept_lock.is_file() {
+        let installed = self.work_dir.join(".terraform").is_dir(); // TF_DATA_DIR
+        if installed
+            && kept_lock.is_file()
+            && fs::read_to_string(&stamp).is_ok_and(|s| s == fingerprint)
+        {
             if !lock.exists() {
                 fs::copy(&kept_lock, &lock)
                     .with_context(|| format!("restoring {}", lock.display()))?;
