@@ -44,6 +44,12 @@ class FakeEdge:
             def handle_one(self):
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
+                # Recorded before the answer goes out: a caller that has its answer (and what it did next, e.g. a
+                # retry or a dead-letter message) finds the request already recorded.
+                with edge.changed:
+                    edge.requests.append({"method": self.command, "path": self.path, "body": body,
+                                          "headers": {k.lower(): v for k, v in self.headers.items()}})
+                    edge.changed.notify_all()
                 status, headers, answer = edge.answers.get(self.path, (200, {}, b'{"ok": true}'))
                 self.send_response(status)
                 for name, value in {"content-type": "application/json", **headers}.items():
@@ -51,10 +57,6 @@ class FakeEdge:
                 self.send_header("content-length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
-                with edge.changed:
-                    edge.requests.append({"method": self.command, "path": self.path, "body": body,
-                                          "headers": {k.lower(): v for k, v in self.headers.items()}})
-                    edge.changed.notify_all()
 
             do_GET = do_POST = do_DELETE = handle_one
 
