@@ -5,27 +5,30 @@ use std::{fs, path::Path};
 
 use anyhow::{Context, Result};
 
+/// The `resources` of the Terraform state at `path`: None without a file; an error when it does not parse or has
+/// no list of resources.
+fn state_resources(path: &Path) -> Result<Option<Vec<serde_json::Value>>> {
+    let Ok(text) = fs::read_to_string(path) else {
+        return Ok(None);
+    };
+    let state: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    match state.get("resources").and_then(|r| r.as_array()) {
+        Some(resources) => Ok(Some(resources.clone())),
+        None => anyhow::bail!("{}: no `resources` list", path.display()),
+    }
+}
+
 /// Whether the Terraform state at `path` records any resource (no file: none; a file that does not parse counts
 /// as one: `terraform destroy` judges it).
 pub fn state_has_resources(path: &Path) -> bool {
-    let Ok(text) = fs::read_to_string(path) else {
-        return false;
-    };
-    serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|state| state.get("resources")?.as_array().map(|r| !r.is_empty()))
-        .unwrap_or(true)
+    state_resources(path).map_or(true, |resources| resources.is_some_and(|r| !r.is_empty()))
 }
 
 /// The resource addresses a Terraform state file records (none when there is no file), as `terraform state
 /// list` prints them.
 pub(super) fn state_addresses(path: &Path) -> Result<Vec<String>> {
-    let Ok(text) = fs::read_to_string(path) else {
-        return Ok(Vec::new());
-    };
-    let state: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    let resources = state["resources"].as_array().cloned().unwrap_or_default();
+    let resources = state_resources(path)?.unwrap_or_default();
     Ok(resources
         .iter()
         .map(|r| {
